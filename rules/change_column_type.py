@@ -1,0 +1,44 @@
+"""change-column-type: ALTER COLUMN ... TYPE that rewrites the table or rejects old values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_lint.context import Context
+from migration_lint.diagnostic import Severity
+from migration_lint.locks import lock
+from migration_lint.operations import AlterColumnType, quote
+from migration_lint.registry import rule
+
+
+@rule(
+    id="change-column-type",
+    severity=Severity.BREAKING,
+    inspects=(AlterColumnType,),
+    summary="Changing a column's type rewrites the table and can break code that uses it.",
+    rationale=(
+        "Most type changes rewrite the whole table and every index on it while holding an ACCESS "
+        "EXCLUSIVE lock, so the table is unavailable for the duration; and running code may write "
+        "values the new type rejects or read values in a shape it does not expect. Changes "
+        "PostgreSQL makes without a rewrite (such as widening a varchar) are not reported."
+    ),
+    bad='ALTER TABLE "users" ALTER COLUMN "name" TYPE varchar(64);',
+    good='ALTER TABLE "users" ADD COLUMN "name_short" varchar(64);',
+)
+def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str, str]]:
+    if ctx.is_new_table(op.table):
+        return
+    table, column = op.table.sql, quote(op.column)
+    new_type = op.new_type.sql
+    replacement = quote(f"{op.column}_new")
+    yield (
+        f"Changing the type of {table}.{column} to {new_type} can break running code that reads "
+        f"or writes it. " + lock("ACCESS EXCLUSIVE", table, rewrite=True),
+        f"Change a type in phases, without a long lock:\n"
+        f"1. ALTER TABLE {table} ADD COLUMN {replacement} {new_type};\n"
+        f"2. Deploy code that writes both columns, then backfill in batches:\n"
+        f"   UPDATE {table} SET {replacement} = {column}::{new_type} WHERE {replacement} IS NULL "
+        f"AND <batch condition>;\n"
+        f"3. Deploy code that reads and writes only {replacement}.\n"
+        f"4. In a later migration: ALTER TABLE {table} DROP COLUMN {column};",
+    )

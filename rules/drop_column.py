@@ -1,0 +1,40 @@
+"""drop-column: ALTER TABLE ... DROP COLUMN on a column running code may still use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_lint.context import Context
+from migration_lint.diagnostic import Severity
+from migration_lint.locks import lock
+from migration_lint.operations import DropColumn, quote
+from migration_lint.registry import rule
+
+
+@rule(
+    id="drop-column",
+    severity=Severity.BREAKING,
+    inspects=(DropColumn,),
+    summary="Dropping a column breaks code that still reads or writes it.",
+    rationale=(
+        "The previous release keeps running while a migration deploys. Its queries that name the "
+        "column fail, and ORMs that select every mapped column fail on every query of the table. "
+        "Remove the column from the code first, deploy, then drop it in a later migration."
+    ),
+    bad='ALTER TABLE "users" DROP COLUMN "nickname";',
+    good='ALTER TABLE "users" ALTER COLUMN "nickname" DROP NOT NULL;',
+)
+def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
+    if ctx.is_new_table(op.table):
+        return
+    table, column = op.table.sql, quote(op.column)
+    yield (
+        f"Dropping column {column} of {table} breaks running code that still selects, inserts "
+        f"or updates it. " + lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        f"Drop a column in two releases:\n"
+        f"1. Make it optional so new code can stop writing it:\n"
+        f"   ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL;\n"
+        f"   and deploy code that no longer reads or writes {column} (remove it from the ORM "
+        f"schema).\n"
+        f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};",
+    )

@@ -1,0 +1,38 @@
+"""drop-schema: DROP SCHEMA, which takes every object in it along."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_lint.context import Context
+from migration_lint.diagnostic import Severity
+from migration_lint.operations import DropSchema, quote
+from migration_lint.registry import rule
+
+
+@rule(
+    id="drop-schema",
+    severity=Severity.BREAKING,
+    inspects=(DropSchema,),
+    summary="Dropping a schema deletes every table, view and function in it.",
+    rationale=(
+        "With CASCADE, everything in the schema goes at once, with its data; without it, the "
+        "statement fails as soon as anything is left in the schema. Either way running code that "
+        "uses those objects breaks."
+    ),
+    bad='DROP SCHEMA "reporting" CASCADE;',
+    good='CREATE SCHEMA "reporting";',
+)
+def drop_schema(op: DropSchema, ctx: Context) -> Iterator[tuple[str, str]]:
+    schema = quote(op.schema)
+    what = "deletes every table, view and function in it with their data" if op.cascade else (
+        "fails if anything is still in it, and breaks code that uses what was in it"
+    )
+    yield (
+        f"Dropping schema {schema} {what}. Takes an ACCESS EXCLUSIVE lock on every table it "
+        f"drops (blocks all reads and writes).",
+        f"Empty a schema object by object:\n"
+        f"1. Deploy code that no longer uses anything in {schema}.\n"
+        f"2. Drop its tables one by one in later migrations (each reviewed on its own).\n"
+        f"3. Then, without CASCADE so it fails if anything is left: DROP SCHEMA {schema};",
+    )

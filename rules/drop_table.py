@@ -1,0 +1,41 @@
+"""drop-table: DROP TABLE on a table that running code may still use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_lint.context import Context
+from migration_lint.diagnostic import Severity
+from migration_lint.locks import lock
+from migration_lint.operations import DropTable
+from migration_lint.registry import rule
+
+
+@rule(
+    id="drop-table",
+    severity=Severity.BREAKING,
+    inspects=(DropTable,),
+    summary="Dropping a table breaks code that still uses it and deletes its data.",
+    rationale=(
+        "Application servers running the previous release keep querying the table until they "
+        "are replaced, and every such query fails once it is gone. The data cannot be recovered "
+        "without a backup. Stop using the table in code first, deploy, and drop it in a later "
+        "migration."
+    ),
+    bad='DROP TABLE "sessions";',
+    good='CREATE TABLE "import_batch" ("id" bigint);\n'
+    '-- created in this same migration, so no running code uses it yet\n'
+    'DROP TABLE "import_batch";',
+)
+def drop_table(op: DropTable, ctx: Context) -> Iterator[tuple[str, str]]:
+    if ctx.is_new_table(op.table):
+        return
+    table = op.table.sql
+    yield (
+        f"Dropping table {table} breaks running code that still queries it and deletes its data. "
+        + lock("ACCESS EXCLUSIVE", table),
+        f"Drop a table in two releases:\n"
+        f"1. Deploy code that no longer reads or writes {table} (remove it from the ORM schema).\n"
+        f"2. In a later migration, once that release runs everywhere and the data is backed up:\n"
+        f"   DROP TABLE {table};",
+    )

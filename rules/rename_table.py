@@ -1,0 +1,41 @@
+"""rename-table: ALTER TABLE ... RENAME TO on a table running code uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_lint.context import Context
+from migration_lint.diagnostic import Severity
+from migration_lint.locks import lock
+from migration_lint.operations import RenameTable, quote
+from migration_lint.registry import rule
+
+
+@rule(
+    id="rename-table",
+    severity=Severity.BREAKING,
+    inspects=(RenameTable,),
+    summary="Renaming a table breaks code that still uses the old name.",
+    rationale=(
+        "Between the migration and the deploy of the new code, the running release queries a "
+        "table that no longer exists. A view with the old name keeps it working during the switch."
+    ),
+    bad='ALTER TABLE "users" RENAME TO "accounts";',
+    good='CREATE TABLE "accounts" ("id" bigint);\n'
+    'ALTER TABLE "accounts" RENAME TO "customer_accounts";  -- new in this migration',
+)
+def rename_table(op: RenameTable, ctx: Context) -> Iterator[tuple[str, str]]:
+    if ctx.is_new_table(op.table):
+        return
+    old, new = op.table.sql, op.table.sibling(op.new_name).sql
+    yield (
+        f"Renaming {old} to {quote(op.new_name)} breaks running code that still uses {old} "
+        f"until the new code is deployed. " + lock("ACCESS EXCLUSIVE", old, rewrite=False),
+        f"Rename without downtime:\n"
+        f"1. In one migration, rename and keep the old name as a view (simple views accept "
+        f"INSERT, UPDATE and DELETE):\n"
+        f"   ALTER TABLE {old} RENAME TO {quote(op.new_name)};\n"
+        f"   CREATE VIEW {old} AS SELECT * FROM {new};\n"
+        f"2. Deploy code that uses {new}.\n"
+        f"3. In a later migration: DROP VIEW {old};",
+    )

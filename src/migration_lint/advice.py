@@ -1,0 +1,35 @@
+"""Multi-step safe alternatives that several rules recommend, written with the user's names."""
+
+from __future__ import annotations
+
+from .operations import ColumnType, Name, quote
+
+
+def constraint_name(table: Name, column: str, suffix: str) -> str:
+    # PostgreSQL truncates identifiers at 63 bytes.
+    return quote(f"{table.name}_{column}_{suffix}"[:63])
+
+
+def set_not_null_steps(table: Name, column: str, pg_version: int) -> str:
+    """Making an existing column NOT NULL without a long ACCESS EXCLUSIVE scan."""
+    check = constraint_name(table, column, "not_null")
+    col = quote(column)
+    steps = (
+        f"ALTER TABLE {table.sql} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;\n"
+        f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {check};  "
+        "-- scans without blocking reads or writes\n"
+    )
+    if pg_version >= 12:
+        return steps + (
+            f"ALTER TABLE {table.sql} ALTER COLUMN {col} SET NOT NULL;  "
+            "-- PostgreSQL 12+ uses the valid CHECK and skips the scan\n"
+            f"ALTER TABLE {table.sql} DROP CONSTRAINT {check};"
+        )
+    return steps + (
+        f"-- Before PostgreSQL 12, SET NOT NULL always scans under ACCESS EXCLUSIVE: keep the\n"
+        f"-- CHECK constraint instead of SET NOT NULL until you upgrade."
+    )
+
+
+def type_or_placeholder(column_type: ColumnType | None, column: str) -> str:
+    return column_type.sql if column_type else f"<type of {quote(column)}>"

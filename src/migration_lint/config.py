@@ -1,0 +1,96 @@
+"""Configuration from `.migration-lint.toml` or `[tool.migration-lint]` in `pyproject.toml`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from .linter import ConfigError
+
+CONFIG_FILE = ".migration-lint.toml"
+PYPROJECT = "pyproject.toml"
+FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    paths: tuple[str, ...] = ()  # migration folders, relative to the config file
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    pg_version: int | None = None
+    assume_in_transaction: bool | None = None
+    format: str | None = None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config file in start or its parents."""
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file() and "tool" in _read_toml(pyproject) and (
+            "migration-lint" in _read_toml(pyproject)["tool"]
+        ):
+            return pyproject
+    return None
+
+
+def load_config(path: Path) -> Config:
+    data = _read_toml(path)
+    if path.name == PYPROJECT:
+        data = data.get("tool", {}).get("migration-lint", {})
+    where = f"{path}: [tool.migration-lint]" if path.name == PYPROJECT else str(path)
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        spec = _KEYS.get(key)
+        if spec is None:
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {', '.join(_KEYS)})")
+        field_name, expected, description = spec
+        if not _has_type(value, expected):
+            raise ConfigError(f"{where}: {key!r} must be {description}, not {value!r}")
+        values[field_name] = value
+    if "format" in values and values["format"] not in FORMATS:
+        raise ConfigError(f"{where}: 'format' must be one of {', '.join(FORMATS)}")
+    if "paths" in values:
+        values["paths"] = tuple(str(path.parent / p) for p in values["paths"])
+    for key in ("select", "ignore"):
+        if key in values:
+            values[key] = frozenset(values[key])
+    return Config(path=path, **values)
+
+
+_KEYS: dict[str, tuple[str, Any, str]] = {
+    "paths": ("paths", list[str], "a list of migration folders"),
+    "select": ("select", list[str], "a list of rule ids"),
+    "ignore": ("ignore", list[str], "a list of rule ids"),
+    "pg-version": ("pg_version", int, "a PostgreSQL major version such as 16"),
+    "assume-in-transaction": ("assume_in_transaction", bool, "true or false"),
+    "format": ("format", str, "a string"),
+}
+
+
+def _has_type(value: Any, expected: Any) -> bool:
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected in (bool, str):
+        return isinstance(value, expected)
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None

@@ -1,0 +1,135 @@
+"""What the rules may ask about the schema around the statement they inspect.
+
+The context replays operations into a small model of the schema (tables, their columns, and
+constraints), so rules can ask whether a table is new in this migration or what a column's type
+was before this statement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+from dataclasses import dataclass, field
+
+from . import operations as ops
+
+TableKey = tuple[str, str]
+
+
+@dataclass
+class TableModel:
+    columns: dict[str, ops.Column] = field(default_factory=dict)
+    constraints: dict[str, ops.Constraint] = field(default_factory=dict)
+
+
+class Context:
+    def __init__(self, pg_version: int) -> None:
+        self.pg_version = pg_version
+        self.tables: dict[TableKey, TableModel] = {}
+        # Tables created earlier in this migration: changing them breaks no running code.
+        self._new_tables: set[TableKey] = set()
+
+    def start_migration(self) -> None:
+        """Begin the next migration file: what earlier ones created is no longer new."""
+        self._new_tables.clear()
+
+    def is_new_table(self, table: ops.Name) -> bool:
+        return table.key in self._new_tables
+
+    def column(self, table: ops.Name, column: str) -> ops.Column | None:
+        model = self.tables.get(table.key)
+        return model.columns.get(column) if model else None
+
+    def column_type(self, table: ops.Name, column: str) -> ops.ColumnType | None:
+        found = self.column(table, column)
+        return found.type if found else None
+
+    def apply(self, operation: ops.Operation) -> None:
+        """Record what an operation did, after the rules have seen it."""
+        apply = _APPLY.get(type(operation))
+        if apply:
+            apply(self, operation)
+
+    def _replace_column(self, table: ops.Name, name: str, **changes: object) -> None:
+        model = self.tables.get(table.key)
+        if model and name in model.columns:
+            model.columns[name] = dataclasses.replace(model.columns[name], **changes)  # type: ignore[arg-type]
+
+
+def _create_table(ctx: Context, op: ops.CreateTable) -> None:
+    ctx.tables[op.table.key] = TableModel(
+        {c.name: c for c in op.columns}, {c.name: c for c in op.constraints if c.name}
+    )
+    ctx._new_tables.add(op.table.key)
+
+
+def _drop_table(ctx: Context, op: ops.DropTable) -> None:
+    ctx.tables.pop(op.table.key, None)
+    ctx._new_tables.discard(op.table.key)
+
+
+def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
+    new_key = op.table.sibling(op.new_name).key
+    if op.table.key in ctx.tables:
+        ctx.tables[new_key] = ctx.tables.pop(op.table.key)
+    if op.table.key in ctx._new_tables:
+        ctx._new_tables.discard(op.table.key)
+        ctx._new_tables.add(new_key)
+
+
+def _add_column(ctx: Context, op: ops.AddColumn) -> None:
+    model = ctx.tables.get(op.table.key)
+    if model:
+        model.columns[op.column.name] = op.column
+
+
+def _drop_column(ctx: Context, op: ops.DropColumn) -> None:
+    model = ctx.tables.get(op.table.key)
+    if model:
+        model.columns.pop(op.column, None)
+
+
+def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
+    model = ctx.tables.get(op.table.key)
+    if model and op.column in model.columns:
+        model.columns[op.new_name] = dataclasses.replace(
+            model.columns.pop(op.column), name=op.new_name
+        )
+
+
+def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
+    model = ctx.tables.get(op.table.key)
+    if model and op.constraint.name:
+        model.constraints[op.constraint.name] = op.constraint
+
+
+def _validate_constraint(ctx: Context, op: ops.ValidateConstraint) -> None:
+    model = ctx.tables.get(op.table.key)
+    if model and op.name in model.constraints:
+        model.constraints[op.name] = dataclasses.replace(model.constraints[op.name], not_valid=False)
+
+
+def _drop_constraint(ctx: Context, op: ops.DropConstraint) -> None:
+    model = ctx.tables.get(op.table.key)
+    if model:
+        model.constraints.pop(op.name, None)
+
+
+_APPLY: dict[type, Callable[[Context, Any], None]] = {
+    ops.CreateTable: _create_table,
+    ops.DropTable: _drop_table,
+    ops.RenameTable: _rename_table,
+    ops.AddColumn: _add_column,
+    ops.DropColumn: _drop_column,
+    ops.RenameColumn: _rename_column,
+    ops.AlterColumnType: lambda ctx, op: ctx._replace_column(op.table, op.column, type=op.new_type),
+    ops.SetNotNull: lambda ctx, op: ctx._replace_column(op.table, op.column, not_null=True),
+    ops.DropNotNull: lambda ctx, op: ctx._replace_column(op.table, op.column, not_null=False),
+    ops.SetDefault: lambda ctx, op: ctx._replace_column(
+        op.table, op.column, has_default=not op.dropped
+    ),
+    ops.AddConstraint: _add_constraint,
+    ops.ValidateConstraint: _validate_constraint,
+    ops.DropConstraint: _drop_constraint,
+}

@@ -1,0 +1,36 @@
+"""Which files a path means, in migration order."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from .source import InputError
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def migration_order(path: str) -> list[str | int]:
+    # Numbers compare as numbers, so 10_x.sql comes after 9_x.sql.
+    return [int(part) if part.isdigit() else part for part in _DIGITS.split(path)]
+
+
+def migration_files(path: str) -> list[str]:
+    """The migration files a path names: itself, or a folder's SQL files in migration order.
+
+    A folder holds `<name>.sql` files, or one folder per migration with a `migration.sql`
+    (drizzle-kit 1.0, Prisma).
+    """
+    if os.path.isfile(path):
+        return [path]
+    if not os.path.isdir(path):
+        raise InputError(path, "no such file or directory")
+    found = []
+    for entry in os.scandir(path):
+        if entry.is_file() and entry.name.endswith(".sql"):
+            found.append(entry.path)
+        elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "migration.sql")):
+            found.append(os.path.join(entry.path, "migration.sql"))
+    if not found:
+        raise InputError(path, "no SQL migration files in this directory")
+    return sorted(found, key=migration_order)

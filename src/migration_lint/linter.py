@@ -1,0 +1,140 @@
+"""Linting: files in, diagnostics out. Pure functions; the CLI only formats what they return."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .context import Context
+from .diagnostic import Diagnostic, Severity
+from .discovery import migration_files
+from .operations import Operation
+from .parse import parse
+from .pg_frontend import operations_of
+from .registry import Rule, load_rules
+from .source import InputError, Source, read_source
+
+SYNTAX_ERROR = "syntax-error"
+INPUT_ERROR = "input-error"
+
+
+class ConfigError(Exception):
+    """Bad configuration or options: a usage error."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    pg_version: int = 16
+    assume_in_transaction: bool = False
+    select: frozenset[str] | None = None  # None: the rules that are on by default
+    ignore: frozenset[str] = frozenset()
+
+
+@dataclass
+class Report:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    statements: int = 0
+
+
+class RuleSet:
+    """The rules a run uses, indexed by the operation type each inspects."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = list(rules)
+        self.by_operation: dict[type[Operation], list[Rule]] = defaultdict(list)
+        for rule in self.rules:
+            for inspected in rule.inspects:
+                self.by_operation[inspected].append(rule)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RuleSet:
+        available = load_rules()
+        for rule_id in (settings.select or frozenset()) | settings.ignore:
+            if rule_id not in available:
+                close = difflib.get_close_matches(rule_id, available, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ConfigError(f"unknown rule {rule_id!r}{hint}; `migration-lint rules` lists them")
+        for rule_id in settings.ignore:
+            if available[rule_id].severity is Severity.ERROR:
+                raise ConfigError(f"rule {rule_id!r} finds incompatible migrations and cannot be ignored")
+        chosen = [
+            rule for rule in available.values()
+            if (rule.id in settings.select if settings.select is not None else rule.default)
+            and rule.id not in settings.ignore
+        ]
+        return cls(chosen)
+
+
+def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
+    rules = RuleSet.from_settings(settings)
+    report = Report()
+    for path in paths:
+        try:
+            files = migration_files(path)
+        except InputError as exc:
+            report.diagnostics.append(input_error(exc))
+            continue
+        for file in files:
+            report.files += 1
+            try:
+                source = read_source(file)
+            except InputError as exc:
+                report.diagnostics.append(input_error(exc))
+                continue
+            diagnostics, statements = lint_source(source, rules, settings)
+            report.diagnostics.extend(diagnostics)
+            report.statements += statements
+    return report
+
+
+def input_error(exc: InputError) -> Diagnostic:
+    line = exc.line or 1
+    return Diagnostic(INPUT_ERROR, Severity.ERROR, exc.path, line, 1, line, 1, exc.message)
+
+
+def lint_source(source: Source, rules: RuleSet, settings: Settings) -> tuple[list[Diagnostic], int]:
+    """Diagnostics for one file, in file order, and how many statements it has."""
+    statements, problems = parse(source.text)
+    diagnostics = [
+        _diagnostic(source, SYNTAX_ERROR, Severity.ERROR, p.offset, p.offset, f"invalid SQL: {p.message}")
+        for p in problems
+    ]
+    if not statements and not problems:
+        diagnostics.append(input_error(InputError(source.path, "no SQL statements, only comments")))
+    context = Context(settings.pg_version)
+    for statement in statements:
+        for operation in operations_of(statement):
+            for rule in rules.by_operation.get(type(operation), ()):
+                for message, help_text in _run(rule, operation, context, source):
+                    diagnostics.append(
+                        _diagnostic(source, rule.id, rule.severity, operation.location,
+                                    statement.end, message, help_text)
+                    )
+            context.apply(operation)
+    diagnostics.sort(key=lambda d: (d.line, d.column))
+    return diagnostics, len(statements)
+
+
+def _run(rule: Rule, operation: Operation, context: Context, source: Source) -> list[tuple[str, str]]:
+    assert rule.check is not None  # RuleSet.by_operation only holds rules with a check
+    try:
+        return list(rule.check(operation, context))
+    except Exception as exc:
+        line, column = source.position(operation.location)
+        raise RuntimeError(
+            f"rule {rule.id!r} ({rule.origin}) crashed on {source.path}:{line}:{column}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _diagnostic(
+    source: Source, rule: str, severity: Severity, start: int, end: int, message: str,
+    help_text: str = "",
+) -> Diagnostic:
+    line, column = source.position(start)
+    end_line, end_column = source.position(max(end, start))
+    return Diagnostic(rule, severity, source.path, line, column, end_line, end_column, message, help_text)
+

@@ -1,0 +1,247 @@
+"""A dialect-neutral model of what a migration does, between the parsers and the rules.
+
+Each parsed statement becomes zero or more operations; rules inspect operations, not parse trees,
+so they stay short and any front end (pglast for PostgreSQL, sqlglot for others) can feed them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A schema-qualified object name as written; `schema` is None when it was not qualified."""
+
+    name: str
+    schema: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        # Unqualified names resolve through search_path, which migrations leave at public.
+        return (self.schema or "public", self.name)
+
+    @property
+    def sql(self) -> str:
+        return f"{quote(self.schema)}.{quote(self.name)}" if self.schema else quote(self.name)
+
+    def sibling(self, name: str) -> Name:
+        return Name(name, self.schema)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnType:
+    name: str  # canonical lower-case name, e.g. "varchar", "integer", "numeric"
+    modifiers: tuple[int | str, ...] = ()
+    array_dimensions: int = 0
+
+    @property
+    def sql(self) -> str:
+        mods = f"({', '.join(str(m) for m in self.modifiers)})" if self.modifiers else ""
+        return f"{self.name}{mods}" + "[]" * self.array_dimensions
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: ColumnType | None
+    not_null: bool = False
+    has_default: bool = False
+    default_functions: frozenset[str] = frozenset()  # functions the default expression calls
+    generated: bool = False  # GENERATED ... AS IDENTITY or AS (expr) STORED: fills its own values
+    primary_key: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    kind: str  # "foreign_key", "check", "unique", "primary_key", "exclusion", "not_null"
+    name: str | None = None
+    columns: tuple[str, ...] = ()
+    not_valid: bool = False
+    using_index: str | None = None
+    references: Name | None = None
+    # For CHECK (col IS NOT NULL): the column it proves not null.
+    not_null_column: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    location: int  # character offset in the file the finding points at
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTable(Operation):
+    table: Name
+    columns: tuple[Column, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DropTable(Operation):
+    table: Name
+    cascade: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DropSchema(Operation):
+    schema: str
+    cascade: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DropDatabase(Operation):
+    database: str
+
+
+@dataclass(frozen=True, slots=True)
+class Truncate(Operation):
+    table: Name
+
+
+@dataclass(frozen=True, slots=True)
+class Delete(Operation):
+    table: Name
+    filtered: bool  # has a WHERE clause
+
+
+@dataclass(frozen=True, slots=True)
+class RenameTable(Operation):
+    table: Name
+    new_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenameColumn(Operation):
+    table: Name
+    column: str
+    new_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddColumn(Operation):
+    table: Name
+    column: Column
+
+
+@dataclass(frozen=True, slots=True)
+class DropColumn(Operation):
+    table: Name
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlterColumnType(Operation):
+    table: Name
+    column: str
+    new_type: ColumnType
+    using: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SetNotNull(Operation):
+    table: Name
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class DropNotNull(Operation):
+    table: Name
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetDefault(Operation):
+    table: Name
+    column: str
+    dropped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AddConstraint(Operation):
+    table: Name
+    constraint: Constraint
+
+
+@dataclass(frozen=True, slots=True)
+class ValidateConstraint(Operation):
+    table: Name
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DropConstraint(Operation):
+    table: Name
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateIndex(Operation):
+    table: Name
+    name: str | None
+    columns: tuple[str, ...] = ()
+    unique: bool = False
+    concurrently: bool = False
+    method: str = "btree"
+
+
+@dataclass(frozen=True, slots=True)
+class DropIndex(Operation):
+    index: Name
+    concurrently: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reindex(Operation):
+    target: str  # "index", "table", "schema", "database", "system"
+    name: str
+    concurrently: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VacuumFull(Operation):
+    table: Name | None  # None: every table
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster(Operation):
+    table: Name | None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshMaterializedView(Operation):
+    view: Name
+    concurrently: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DetachPartition(Operation):
+    table: Name
+    partition: Name
+    concurrently: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateEnum(Operation):
+    enum: Name
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AddEnumValue(Operation):
+    enum: Name
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction(Operation):
+    action: str  # "begin", "commit" or "rollback"
+
+
+@dataclass(frozen=True, slots=True)
+class SetSetting(Operation):
+    name: str
+    value: str | None

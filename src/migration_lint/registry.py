@@ -1,0 +1,151 @@
+"""The rule registry: rules register with a decorator, keyed by the operations they inspect.
+
+Built-in rules are the modules of the `migration_lint.rules` package. Third-party rules are
+modules named in the `migration_lint.rules` entry-point group; they are loaded in three steps
+(find, load, check), and a broken plugin is reported by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING, Any
+
+from .diagnostic import Severity
+from .operations import Operation
+
+if TYPE_CHECKING:
+    from .context import Context
+
+ENTRY_POINT_GROUP = "migration_lint.rules"
+BUILTIN_PACKAGE = "migration_lint.rules"
+_RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+# A check yields (message, help) pairs for one operation.
+Check = Callable[[Any, "Context"], Iterable[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    rationale: str
+    bad: str  # SQL the rule reports
+    good: str  # the safe way, which it does not report
+    inspects: tuple[type[Operation], ...]
+    check: Check | None  # None: the linter itself reports it (syntax and input errors)
+    default: bool = True  # opt-in style rules are off until selected
+    origin: str = "migration-lint"  # the plugin that provides it
+
+
+class PluginError(Exception):
+    """A third-party rule plugin that cannot be used; the message names it."""
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.rules: dict[str, Rule] = {}
+
+    def add(self, rule: Rule) -> None:
+        if rule.id in self.rules:
+            raise PluginError(
+                f"rule id {rule.id!r} from {rule.origin} is already registered by "
+                f"{self.rules[rule.id].origin}"
+            )
+        self.rules[rule.id] = rule
+
+
+REGISTRY = Registry()
+_loading_origin = "migration-lint"
+
+
+def rule(
+    *,
+    id: str,
+    severity: Severity,
+    summary: str,
+    rationale: str,
+    bad: str,
+    good: str,
+    inspects: tuple[type[Operation], ...],
+    default: bool = True,
+) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        REGISTRY.add(
+            Rule(id, severity, summary, rationale, bad, good, inspects, check, default,
+                 _loading_origin)
+        )
+        return check
+
+    return register
+
+
+def describe(
+    *, id: str, severity: Severity, summary: str, rationale: str, bad: str, good: str
+) -> None:
+    """Register a finding that the linter reports itself, so it is listed and documented."""
+    REGISTRY.add(Rule(id, severity, summary, rationale, bad, good, (), None))
+
+
+def find_plugins() -> list[EntryPoint]:
+    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+
+
+def load_plugin(entry_point: EntryPoint) -> list[Rule]:
+    """Import a plugin and return the rules it registered."""
+    global _loading_origin
+    before = set(REGISTRY.rules)
+    _loading_origin = f"plugin {entry_point.name!r}"
+    try:
+        entry_point.load()
+    except PluginError as exc:
+        raise PluginError(f"plugin {entry_point.name!r} ({entry_point.value}): {exc}") from exc
+    except Exception as exc:
+        raise PluginError(
+            f"plugin {entry_point.name!r} ({entry_point.value}) failed to load: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    finally:
+        _loading_origin = "migration-lint"
+    return [REGISTRY.rules[rule_id] for rule_id in REGISTRY.rules.keys() - before]
+
+
+def check_rules(origin: str, rules: list[Rule]) -> None:
+    """Validate rule metadata, so a broken plugin fails at load time and not mid-run."""
+    if not rules:
+        raise PluginError(f"{origin} registered no rules")
+    for found in rules:
+        problems = []
+        if not _RULE_ID.match(found.id):
+            problems.append("id must be lower-case words joined by '-'")
+        if not isinstance(found.severity, Severity):
+            problems.append(f"severity must be one of {', '.join(s.value for s in Severity)}")
+        if not (found.summary and found.rationale and found.bad and found.good):
+            problems.append("summary, rationale, bad and good examples are required")
+        if found.check is None or not found.inspects or not all(
+            isinstance(t, type) and issubclass(t, Operation) for t in found.inspects
+        ):
+            problems.append("needs a check and the operation classes it inspects")
+        if problems:
+            raise PluginError(f"{origin}: rule {found.id!r}: {'; '.join(problems)}")
+
+
+_loaded = False
+
+
+def load_rules() -> dict[str, Rule]:
+    """Every rule, built-in and from plugins, loaded once per process."""
+    global _loaded
+    if not _loaded:
+        package = importlib.import_module(BUILTIN_PACKAGE)
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{BUILTIN_PACKAGE}.{module.name}")
+        for entry_point in find_plugins():
+            check_rules(f"plugin {entry_point.name!r}", load_plugin(entry_point))
+        _loaded = True
+    return REGISTRY.rules

@@ -1,0 +1,78 @@
+"""Reading a migration file into text, with a clear error for anything that is not SQL text."""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+# Generated migrations are kilobytes; anything this big is a dump or a mistake, not a migration.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+class InputError(Exception):
+    """A file that cannot be linted, reported as one line naming the file (and line if known)."""
+
+    def __init__(self, path: str, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str
+    text: str
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        find = self.text.find
+        pos = find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        return starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        starts = self._line_starts
+        index = bisect.bisect_right(starts, offset) - 1
+        return index + 1, offset - starts[index] + 1
+
+
+def read_source(path: str) -> Source:
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                path, f"file is too large ({size // (1024 * 1024)} MiB; the limit is "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB)"
+            )
+        with open(path, "rb") as file:
+            data = file.read()
+    except InputError:
+        raise
+    except OSError as exc:
+        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
+    return decode_source(path, data)
+
+
+def decode_source(path: str, data: bytes) -> Source:
+    if b"\x00" in data:
+        raise InputError(path, "binary file, not SQL text", data[: data.index(b"\x00")].count(b"\n") + 1)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line})", line
+        ) from None
+    if text.startswith("\ufeff"):
+        # Editors on Windows add a byte-order mark; PostgreSQL would choke on it, psql strips it.
+        text = " " + text[1:]
+    if not text.strip():
+        raise InputError(path, "empty file: no SQL statements")
+    return Source(path, text)
