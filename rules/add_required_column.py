@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 
 from migration_lint.advice import set_not_null_steps
@@ -43,7 +44,8 @@ def add_required_column(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]
         f"2. Deploy code that writes {name}, then backfill in batches:\n"
         f"   UPDATE {table} SET {name} = <value> WHERE {name} IS NULL AND <batch condition>;\n"
         f"3. In a later migration:\n"
-        + "\n".join("   " + line for line in set_not_null_steps(op.table, column.name, ctx.pg_version).splitlines())
-        + f"\nOr, when one value suits every existing row: ADD COLUMN {name} {column_type} NOT NULL "
-        f"DEFAULT <value>" + (" (no rewrite since PostgreSQL 11)." if ctx.pg_version >= 11 else "."),
+        + textwrap.indent(set_not_null_steps(op.table, column.name, ctx.pg_version), "   ")
+        + f"\nOr, when one value suits every existing row: ADD COLUMN {name} {column_type} "
+        f"NOT NULL DEFAULT <value>"
+        + (" (no rewrite since PostgreSQL 11)." if ctx.pg_version >= 11 else "."),
     )

@@ -25,8 +25,10 @@ from migration_lint.registry import rule
 )
 def drop_schema(op: DropSchema, ctx: Context) -> Iterator[tuple[str, str]]:
     schema = quote(op.schema)
-    what = "deletes every table, view and function in it with their data" if op.cascade else (
-        "fails if anything is still in it, and breaks code that uses what was in it"
+    what = (
+        "deletes every table, view and function in it with their data"
+        if op.cascade
+        else ("fails if anything is still in it, and breaks code that uses what was in it")
     )
     yield (
         f"Dropping schema {schema} {what}. Takes an ACCESS EXCLUSIVE lock on every table it "

@@ -24,7 +24,7 @@ from migration_lint.registry import rule
     ),
     bad='DROP TABLE "sessions";',
     good='CREATE TABLE "import_batch" ("id" bigint);\n'
-    '-- created in this same migration, so no running code uses it yet\n'
+    "-- created in this same migration, so no running code uses it yet\n"
     'DROP TABLE "import_batch";',
 )
 def drop_table(op: DropTable, ctx: Context) -> Iterator[tuple[str, str]]:

@@ -8,7 +8,8 @@ from migration_lint.registry import describe
 describe(
     id="input-error",
     severity=Severity.ERROR,
-    summary="A path that does not exist, or a file that is not SQL text (binary, not UTF-8, empty).",
+    summary="A path that does not exist, or a file that is not SQL text (binary, not UTF-8, "
+    "empty).",
     rationale=(
         "A migration runner would fail on the file, or silently run nothing. The file is named "
         "with the line where known, and the other files are still linted."

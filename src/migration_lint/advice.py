@@ -26,8 +26,8 @@ def set_not_null_steps(table: Name, column: str, pg_version: int) -> str:
             f"ALTER TABLE {table.sql} DROP CONSTRAINT {check};"
         )
     return steps + (
-        f"-- Before PostgreSQL 12, SET NOT NULL always scans under ACCESS EXCLUSIVE: keep the\n"
-        f"-- CHECK constraint instead of SET NOT NULL until you upgrade."
+        "-- Before PostgreSQL 12, SET NOT NULL always scans under ACCESS EXCLUSIVE: keep the\n"
+        "-- CHECK constraint instead of SET NOT NULL until you upgrade."
     )
 
 

@@ -36,7 +36,9 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", type=click.Choice(FORMATS), help="Output format [text].")
-@click.option("--pg-version", type=click.IntRange(9, 18), help="Target PostgreSQL major version [16].")
+@click.option(
+    "--pg-version", type=click.IntRange(9, 18), help="Target PostgreSQL major version [16]."
+)
 @click.option(
     "--assume-in-transaction/--no-assume-in-transaction",
     default=None,
@@ -44,8 +46,12 @@ def cli() -> None:
 )
 @click.option("--select", help="Only these rules (comma-separated ids), opt-in rules included.")
 @click.option("--ignore", help="Skip these rules (comma-separated ids).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Config file [nearest .migration-lint.toml or pyproject.toml].")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Config file [nearest .migration-lint.toml or pyproject.toml].",
+)
 def lint(
     paths: tuple[str, ...],
     output_format: str | None,
@@ -66,11 +72,12 @@ def lint(
     settings = Settings(
         pg_version=pg_version or config.pg_version or Settings.pg_version,
         assume_in_transaction=(
-            assume_in_transaction if assume_in_transaction is not None
+            assume_in_transaction
+            if assume_in_transaction is not None
             else bool(config.assume_in_transaction)
         ),
         select=_rule_list(select) if select is not None else config.select,
-        ignore=_rule_list(ignore) if ignore is not None else config.ignore,
+        ignore=_rule_list(ignore) or frozenset() if ignore is not None else config.ignore,
     )
     report = lint_paths(paths, settings)
     from .output import as_json, as_text
@@ -131,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         click.echo(
             "migration-lint: internal error, please report it with this trace:\n"
-            + traceback.format_exc(), err=True,
+            + traceback.format_exc(),
+            err=True,
         )
         return USAGE_ERROR
     return result if isinstance(result, int) else 0

@@ -37,8 +37,10 @@ def find_config(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
         pyproject = folder / PYPROJECT
-        if pyproject.is_file() and "tool" in _read_toml(pyproject) and (
-            "migration-lint" in _read_toml(pyproject)["tool"]
+        if (
+            pyproject.is_file()
+            and "tool" in _read_toml(pyproject)
+            and ("migration-lint" in _read_toml(pyproject)["tool"])
         ):
             return pyproject
     return None
@@ -89,7 +91,8 @@ def _has_type(value: Any, expected: Any) -> bool:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as file:
-            return tomllib.load(file)
+            data: dict[str, Any] = tomllib.load(file)
+            return data
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except OSError as exc:

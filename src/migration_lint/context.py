@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import operations as ops
 
@@ -107,7 +107,9 @@ def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
 def _validate_constraint(ctx: Context, op: ops.ValidateConstraint) -> None:
     model = ctx.tables.get(op.table.key)
     if model and op.name in model.constraints:
-        model.constraints[op.name] = dataclasses.replace(model.constraints[op.name], not_valid=False)
+        model.constraints[op.name] = dataclasses.replace(
+            model.constraints[op.name], not_valid=False
+        )
 
 
 def _drop_constraint(ctx: Context, op: ops.DropConstraint) -> None:

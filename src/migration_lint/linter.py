@@ -56,12 +56,17 @@ class RuleSet:
             if rule_id not in available:
                 close = difflib.get_close_matches(rule_id, available, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ConfigError(f"unknown rule {rule_id!r}{hint}; `migration-lint rules` lists them")
+                raise ConfigError(
+                    f"unknown rule {rule_id!r}{hint}; `migration-lint rules` lists them"
+                )
         for rule_id in settings.ignore:
             if available[rule_id].severity is Severity.ERROR:
-                raise ConfigError(f"rule {rule_id!r} finds incompatible migrations and cannot be ignored")
+                raise ConfigError(
+                    f"rule {rule_id!r} finds incompatible migrations and cannot be ignored"
+                )
         chosen = [
-            rule for rule in available.values()
+            rule
+            for rule in available.values()
             if (rule.id in settings.select if settings.select is not None else rule.default)
             and rule.id not in settings.ignore
         ]
@@ -99,7 +104,9 @@ def lint_source(source: Source, rules: RuleSet, settings: Settings) -> tuple[lis
     """Diagnostics for one file, in file order, and how many statements it has."""
     statements, problems = parse(source.text)
     diagnostics = [
-        _diagnostic(source, SYNTAX_ERROR, Severity.ERROR, p.offset, p.offset, f"invalid SQL: {p.message}")
+        _diagnostic(
+            source, SYNTAX_ERROR, Severity.ERROR, p.offset, p.offset, f"invalid SQL: {p.message}"
+        )
         for p in problems
     ]
     if not statements and not problems:
@@ -110,15 +117,24 @@ def lint_source(source: Source, rules: RuleSet, settings: Settings) -> tuple[lis
             for rule in rules.by_operation.get(type(operation), ()):
                 for message, help_text in _run(rule, operation, context, source):
                     diagnostics.append(
-                        _diagnostic(source, rule.id, rule.severity, operation.location,
-                                    statement.end, message, help_text)
+                        _diagnostic(
+                            source,
+                            rule.id,
+                            rule.severity,
+                            operation.location,
+                            statement.end,
+                            message,
+                            help_text,
+                        )
                     )
             context.apply(operation)
     diagnostics.sort(key=lambda d: (d.line, d.column))
     return diagnostics, len(statements)
 
 
-def _run(rule: Rule, operation: Operation, context: Context, source: Source) -> list[tuple[str, str]]:
+def _run(
+    rule: Rule, operation: Operation, context: Context, source: Source
+) -> list[tuple[str, str]]:
     assert rule.check is not None  # RuleSet.by_operation only holds rules with a check
     try:
         return list(rule.check(operation, context))
@@ -131,10 +147,16 @@ def _run(rule: Rule, operation: Operation, context: Context, source: Source) -> 
 
 
 def _diagnostic(
-    source: Source, rule: str, severity: Severity, start: int, end: int, message: str,
+    source: Source,
+    rule: str,
+    severity: Severity,
+    start: int,
+    end: int,
+    message: str,
     help_text: str = "",
 ) -> Diagnostic:
     line, column = source.position(start)
     end_line, end_column = source.position(max(end, start))
-    return Diagnostic(rule, severity, source.path, line, column, end_line, end_column, message, help_text)
-
+    return Diagnostic(
+        rule, severity, source.path, line, column, end_line, end_column, message, help_text
+    )

@@ -61,9 +61,10 @@ def as_text(report: Report) -> str:
         lines.append(f"{location} {rule} {d.message}{click.style(tag, dim=True)}")
         lines.extend("    " + line for line in d.help.splitlines())
     counts = summary(report)
-    found = ", ".join(
-        f"{counts[s.value]} {s.value}" for s in Severity if counts[s.value]
-    ) or "no problems"
+    found = (
+        ", ".join(f"{counts[s.value]} {s.value}" for s in Severity if counts[s.value])
+        or "no problems"
+    )
     allowed = f" ({counts['allowed']} allowed)" if counts["allowed"] else ""
     lines.append(
         f"Found {found}{allowed} in {report.files} file{'s' if report.files != 1 else ''} "

@@ -87,7 +87,12 @@ def column(definition: Node) -> ops.Column:
         elif contype in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
             generated = True
     return ops.Column(
-        definition["colname"], type_, not_null, has_default, default_functions, generated,
+        definition["colname"],
+        type_,
+        not_null,
+        has_default,
+        default_functions,
+        generated,
         primary_key,
     )
 
@@ -278,9 +283,11 @@ _CONVERTERS: dict[str, Callable[[Node, Statement], Iterator[ops.Operation]]] = {
         [ops.Cluster(stmt.start, _name(node["relation"]) if "relation" in node else None)]
     ),
     "RefreshMatViewStmt": lambda node, stmt: iter(
-        [ops.RefreshMaterializedView(
-            stmt.start, _name(node["relation"]), bool(node.get("concurrent"))
-        )]
+        [
+            ops.RefreshMaterializedView(
+                stmt.start, _name(node["relation"]), bool(node.get("concurrent"))
+            )
+        ]
     ),
     "CreateEnumStmt": lambda node, stmt: iter(
         [ops.CreateEnum(stmt.start, _name_from_list(node["typeName"]), _strings(node["vals"]))]

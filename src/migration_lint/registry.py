@@ -77,8 +77,18 @@ def rule(
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         REGISTRY.add(
-            Rule(id, severity, summary, rationale, bad, good, inspects, check, default,
-                 _loading_origin)
+            Rule(
+                id,
+                severity,
+                summary,
+                rationale,
+                bad,
+                good,
+                inspects,
+                check,
+                default,
+                _loading_origin,
+            )
         )
         return check
 
@@ -127,8 +137,10 @@ def check_rules(origin: str, rules: list[Rule]) -> None:
             problems.append(f"severity must be one of {', '.join(s.value for s in Severity)}")
         if not (found.summary and found.rationale and found.bad and found.good):
             problems.append("summary, rationale, bad and good examples are required")
-        if found.check is None or not found.inspects or not all(
-            isinstance(t, type) and issubclass(t, Operation) for t in found.inspects
+        if (
+            found.check is None
+            or not found.inspects
+            or not all(isinstance(t, type) and issubclass(t, Operation) for t in found.inspects)
         ):
             problems.append("needs a check and the operation classes it inspects")
         if problems:

@@ -48,8 +48,9 @@ def read_source(path: str) -> Source:
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
             raise InputError(
-                path, f"file is too large ({size // (1024 * 1024)} MiB; the limit is "
-                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB)"
+                path,
+                f"file is too large ({size // (1024 * 1024)} MiB; the limit is "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB)",
             )
         with open(path, "rb") as file:
             data = file.read()
@@ -62,7 +63,9 @@ def read_source(path: str) -> Source:
 
 def decode_source(path: str, data: bytes) -> Source:
     if b"\x00" in data:
-        raise InputError(path, "binary file, not SQL text", data[: data.index(b"\x00")].count(b"\n") + 1)
+        raise InputError(
+            path, "binary file, not SQL text", data[: data.index(b"\x00")].count(b"\n") + 1
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

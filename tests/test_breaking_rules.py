@@ -1,0 +1,159 @@
+"""Pass and fail SQL for every breaking rule, hand-written and as drizzle-kit writes it."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import lint_sql, rule_ids
+
+DRIZZLE_CREATE_USERS = (
+    'CREATE TABLE "users" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"name" text\n);\n'
+    "--> statement-breakpoint\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param('DROP TABLE "users";', ["drop-table"], id="drop-table"),
+        pytest.param(
+            "DROP TABLE a, b CASCADE;", ["drop-table", "drop-table"], id="drop-two-tables"
+        ),
+        pytest.param(
+            'DROP TABLE "public"."users" CASCADE;', ["drop-table"], id="drop-table-drizzle"
+        ),
+        pytest.param(DRIZZLE_CREATE_USERS + 'DROP TABLE "users";', [], id="drop-new-table"),
+        pytest.param(
+            'CREATE TABLE "users" ("id" int);\nDROP TABLE "public"."users";',
+            [],
+            id="drop-new-table-qualified",
+        ),
+        pytest.param('ALTER TABLE "users" DROP COLUMN "name";', ["drop-column"], id="drop-column"),
+        pytest.param(
+            'ALTER TABLE "public"."users" DROP COLUMN IF EXISTS "name";--> statement-breakpoint\n',
+            ["drop-column"],
+            id="drop-column-drizzle",
+        ),
+        pytest.param(
+            DRIZZLE_CREATE_USERS + 'ALTER TABLE "users" DROP COLUMN "name";',
+            [],
+            id="drop-column-new-table",
+        ),
+        pytest.param("DROP SCHEMA reporting CASCADE;", ["drop-schema"], id="drop-schema"),
+        pytest.param("CREATE SCHEMA reporting;", [], id="create-schema"),
+        pytest.param("DROP DATABASE analytics;", ["drop-database"], id="drop-database"),
+        pytest.param('TRUNCATE "audit_log";', ["truncate-table"], id="truncate"),
+        pytest.param("TRUNCATE a, b;", ["truncate-table", "truncate-table"], id="truncate-two"),
+        pytest.param('DELETE FROM "flags";', ["delete-all-rows"], id="delete-all"),
+        pytest.param("DELETE FROM flags WHERE name = 'x';", [], id="delete-where"),
+        pytest.param(
+            'ALTER TABLE "users" RENAME TO "accounts";', ["rename-table"], id="rename-table"
+        ),
+        pytest.param(
+            DRIZZLE_CREATE_USERS + 'ALTER TABLE "users" RENAME TO "accounts";',
+            [],
+            id="rename-new-table",
+        ),
+        pytest.param(
+            'ALTER TABLE "users" RENAME COLUMN "name" TO "full_name";',
+            ["rename-column"],
+            id="rename-column",
+        ),
+        pytest.param("ALTER TABLE users RENAME CONSTRAINT a TO b;", [], id="rename-constraint"),
+        pytest.param(
+            'ALTER TABLE "users" ALTER COLUMN "name" SET DATA TYPE varchar(64);',
+            ["change-column-type"],
+            id="change-type-drizzle",
+        ),
+        pytest.param(
+            "ALTER TABLE users ALTER COLUMN age TYPE bigint USING age::bigint;",
+            ["change-column-type"],
+            id="change-type-using",
+        ),
+        pytest.param(
+            DRIZZLE_CREATE_USERS
+            + 'ALTER TABLE "users" ALTER COLUMN "name" SET DATA TYPE varchar(64);',
+            [],
+            id="change-type-new-table",
+        ),
+        pytest.param(
+            'ALTER TABLE "users" ADD COLUMN "locale" text NOT NULL;',
+            ["add-required-column"],
+            id="add-required-column",
+        ),
+        pytest.param(
+            "ALTER TABLE users ADD COLUMN locale text NOT NULL DEFAULT 'en';",
+            [],
+            id="add-column-with-default",
+        ),
+        pytest.param("ALTER TABLE users ADD COLUMN locale text;", [], id="add-nullable-column"),
+        pytest.param("ALTER TABLE users ADD COLUMN n bigserial NOT NULL;", [], id="add-serial"),
+        pytest.param(
+            "ALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;",
+            [],
+            id="add-identity",
+        ),
+        pytest.param(
+            "ALTER TABLE users ADD COLUMN n int NOT NULL GENERATED ALWAYS AS (id * 2) STORED;",
+            [],
+            id="add-generated",
+        ),
+        pytest.param(
+            "ALTER TABLE users ADD COLUMN n int PRIMARY KEY;",
+            ["add-required-column"],
+            id="add-primary-key-column",
+        ),
+        pytest.param(
+            DRIZZLE_CREATE_USERS + 'ALTER TABLE "users" ADD COLUMN "locale" text NOT NULL;',
+            [],
+            id="add-required-column-new-table",
+        ),
+        pytest.param(
+            'CREATE TABLE "a" ("id" int);\nALTER TABLE "a" RENAME TO "b";\nALTER TABLE "b" DROP COLUMN "id";',
+            [],
+            id="renamed-new-table-stays-new",
+        ),
+        pytest.param(
+            'CREATE TABLE "users" ("id" int);\nDROP TABLE "users";\nCREATE TABLE other (id int);\n'
+            "DROP TABLE other;\nALTER TABLE users2 DROP COLUMN x;",
+            ["drop-column"],
+            id="only-existing-tables",
+        ),
+        pytest.param(
+            'CREATE TABLE "s"."users" ("id" int);\nDROP TABLE "users";',
+            ["drop-table"],
+            id="other-schema-is-not-new",
+        ),
+    ],
+)
+def test_breaking_rules(sql: str, expected: list[str]) -> None:
+    assert rule_ids(sql) == expected
+
+
+def test_breaking_findings_use_the_statements_own_names() -> None:
+    (finding,) = lint_sql('ALTER TABLE "orders" ALTER COLUMN "total" TYPE numeric(12, 2);')
+    assert finding.severity.value == "breaking"
+    assert "ACCESS EXCLUSIVE" in finding.message and "rewrites" in finding.message
+    assert 'ALTER TABLE "orders" ADD COLUMN "total_new" numeric(12, 2);' in finding.help
+    assert 'ALTER TABLE "orders" DROP COLUMN "total";' in finding.help
+
+
+def test_add_required_column_help_shows_the_not_null_phases() -> None:
+    (finding,) = lint_sql('ALTER TABLE "users" ADD COLUMN "locale" text NOT NULL;', pg_version=16)
+    assert 'ALTER TABLE "users" ADD COLUMN "locale" text;' in finding.help
+    assert (
+        'ADD CONSTRAINT "users_locale_not_null" CHECK ("locale" IS NOT NULL) NOT VALID'
+        in finding.help
+    )
+    assert 'ALTER TABLE "users" ALTER COLUMN "locale" SET NOT NULL;' in finding.help
+
+
+def test_rename_column_help_without_history_leaves_the_type_to_fill_in() -> None:
+    (finding,) = lint_sql("ALTER TABLE users RENAME COLUMN name TO full_name;")
+    assert 'ALTER TABLE "users" ADD COLUMN "full_name" <type of "name">;' in finding.help
+
+
+def test_finding_points_at_the_statement() -> None:
+    sql = "-- first\nALTER TABLE users ADD COLUMN a int;\n\nALTER TABLE users\n  DROP COLUMN b;\n"
+    (finding,) = lint_sql(sql)
+    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (4, 1, 5, 16)

@@ -1,0 +1,124 @@
+"""Reading SQL as drizzle-kit writes it and as people hand-write it."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import lint_sql, rule_ids
+from migration_lint.parse import parse
+from migration_lint.splitting import split_statements
+
+
+def statement_texts(sql: str) -> list[str]:
+    statements, problems = parse(sql)
+    assert problems == []
+    return [sql[s.start : s.end] for s in statements]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param(
+            'CREATE TABLE "a" ("id" int);\n--> statement-breakpoint\nCREATE TABLE "b" ("id" int);',
+            ['CREATE TABLE "a" ("id" int)', 'CREATE TABLE "b" ("id" int)'],
+            id="breakpoint-line",
+        ),
+        pytest.param(
+            'ALTER TABLE "a" ADD COLUMN "x" int;--> statement-breakpoint\nDROP INDEX "i";',
+            ['ALTER TABLE "a" ADD COLUMN "x" int', 'DROP INDEX "i"'],
+            id="breakpoint-after-semicolon",
+        ),
+        pytest.param(
+            'CREATE TABLE "a" ("id" int)\n--> statement-breakpoint\nCREATE TABLE "b" ("id" int)',
+            ['CREATE TABLE "a" ("id" int)', 'CREATE TABLE "b" ("id" int)'],
+            id="breakpoint-without-semicolon",
+        ),
+        pytest.param(
+            "SELECT 'a;b'; /* c; /* nested; */ d; */ SELECT $$;$$; -- e;\nSELECT E'\\';';",
+            ["SELECT 'a;b'", "SELECT $$;$$", "SELECT E'\\';'"],
+            id="semicolons-in-literals-and-comments",
+        ),
+        pytest.param(
+            "DO $body$ BEGIN\n  ALTER TABLE a ADD COLUMN x int;\nEXCEPTION WHEN duplicate_column THEN null;\n"
+            "END $body$;\nSELECT 1;",
+            [
+                "DO $body$ BEGIN\n  ALTER TABLE a ADD COLUMN x int;\nEXCEPTION WHEN duplicate_column "
+                "THEN null;\nEND $body$",
+                "SELECT 1",
+            ],
+            id="do-block",
+        ),
+    ],
+)
+def test_statements_are_split_like_the_runner_does(sql: str, expected: list[str]) -> None:
+    assert statement_texts(sql) == expected
+
+
+@pytest.mark.parametrize(
+    ("sql", "spans"),
+    [
+        pytest.param("a;b", [(0, 2), (2, 3)], id="plain"),
+        pytest.param("x $tag$ ; $tag$ ;", [(0, 17)], id="dollar-tag"),
+        pytest.param("a$b$ ; c", [(0, 6), (6, 8)], id="dollar-inside-identifier"),
+        pytest.param("'open ; ", [(0, 8)], id="unterminated-string-runs-to-end"),
+        pytest.param("x;\n--> statement-breakpoint\n", [(0, 2)], id="trailing-breakpoint"),
+        pytest.param('"a;""b"; c', [(0, 8), (8, 10)], id="quoted-identifier"),
+    ],
+)
+def test_fallback_splitter(sql: str, spans: list[tuple[int, int]]) -> None:
+    assert split_statements(sql) == spans
+
+
+def test_syntax_error_is_reported_at_its_line_and_column_in_the_file() -> None:
+    sql = 'CREATE TABLE "a" ("id" int);\n--> statement-breakpoint\nALTER TABLE "a"\n  ADDD COLUMN "x" int;'
+    (finding,) = lint_sql(sql)
+    assert finding.rule == "syntax-error"
+    assert finding.severity.value == "error"
+    assert (finding.line, finding.column) == (4, 3)
+    assert 'syntax error at or near "ADDD"' in finding.message
+
+
+def test_syntax_error_does_not_hide_other_statements_findings() -> None:
+    sql = "DROP TABLE users;\nSELEC 1;\nALTER TABLE orders DROP COLUMN coupon;\n"
+    assert [(d.rule, d.line) for d in lint_sql(sql)] == [
+        ("drop-table", 1),
+        ("syntax-error", 2),
+        ("drop-column", 3),
+    ]
+
+
+def test_positions_count_characters_not_bytes() -> None:
+    sql = "COMMENT ON TABLE t IS 'café ☕';\nSELEC 1;\nSELECT 'é' é é;"
+    findings = lint_sql(sql)
+    assert [(d.rule, d.line, d.column) for d in findings] == [
+        ("syntax-error", 2, 1),
+        ("syntax-error", 3, 14),
+    ]
+
+
+def test_non_ascii_before_a_finding_keeps_its_column() -> None:
+    sql = "COMMENT ON TABLE t IS 'é';  DROP TABLE t;"
+    (finding,) = lint_sql(sql)
+    assert (finding.line, finding.column, finding.end_column) == (1, 29, 41)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        pytest.param("DROP TABLE a;\nSELECT 'open;\n", "unterminated quoted string", id="string"),
+        pytest.param(
+            "DROP TABLE a;\nDO $$ BEGIN\n", "unterminated dollar-quoted string", id="dollar"
+        ),
+        pytest.param("DROP TABLE a;\n/* never closed", "unterminated /* comment", id="comment"),
+    ],
+)
+def test_unterminated_literals_are_syntax_errors_and_earlier_statements_are_checked(
+    sql: str, message: str
+) -> None:
+    findings = lint_sql(sql)
+    assert [d.rule for d in findings] == ["drop-table", "syntax-error"]
+    assert message in findings[1].message and findings[1].line == 2
+
+
+def test_comment_only_migration_is_an_input_error() -> None:
+    assert rule_ids("-- Custom SQL migration file, put your code below! --\n") == ["input-error"]
