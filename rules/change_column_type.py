@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.coercion import rewrites_table
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.locks import lock
@@ -28,11 +29,15 @@ from migration_lint.registry import rule
 def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.is_new_table(op.table):
         return
+    old_type = ctx.column_type(op.table, op.column)
+    if not op.converts and not rewrites_table(old_type, op.new_type):
+        return
     table, column = op.table.sql, quote(op.column)
     new_type = op.new_type.sql
     replacement = quote(f"{op.column}_new")
+    change = f"from {old_type.sql} to {new_type}" if old_type else f"to {new_type}"
     yield (
-        f"Changing the type of {table}.{column} to {new_type} can break running code that reads "
+        f"Changing the type of {table}.{column} {change} can break running code that reads "
         f"or writes it. " + lock("ACCESS EXCLUSIVE", table, rewrite=True),
         f"Change a type in phases, without a long lock:\n"
         f"1. ALTER TABLE {table} ADD COLUMN {replacement} {new_type};\n"

@@ -28,13 +28,19 @@ def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.is_new_table(op.table):
         return
     table, column = op.table.sql, quote(op.column)
-    yield (
-        f"Dropping column {column} of {table} breaks running code that still selects, inserts "
-        f"or updates it. " + lock("ACCESS EXCLUSIVE", table, rewrite=False),
-        f"Drop a column in two releases:\n"
-        f"1. Make it optional so new code can stop writing it:\n"
+    known = ctx.column(op.table, op.column)
+    first = (
+        f"1. Deploy code that no longer reads or writes {column} (remove it from the ORM schema).\n"
+        if known is not None and not known.not_null
+        else f"1. Make it optional so new code can stop writing it:\n"
         f"   ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL;\n"
         f"   and deploy code that no longer reads or writes {column} (remove it from the ORM "
         f"schema).\n"
-        f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};",
+    )
+    yield (
+        f"Dropping column {column} of {table} breaks running code that still selects, inserts "
+        f"or updates it. " + lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        "Drop a column in two releases:\n"
+        + first
+        + f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};",
     )

@@ -1,17 +1,31 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from migration_lint.context import Context
 from migration_lint.diagnostic import Diagnostic
-from migration_lint.linter import RuleSet, Settings, lint_source
+from migration_lint.linter import RuleSet, Settings, lint_paths, lint_source
 from migration_lint.source import Source
 
 
 def lint_sql(sql: str, path: str = "0001_test.sql", **settings: object) -> list[Diagnostic]:
-    """Diagnostics for one migration's SQL, with every rule selected unless told otherwise."""
+    """Diagnostics for one migration's SQL, with the default rules unless told otherwise."""
     options = Settings(**settings)  # type: ignore[arg-type]
-    diagnostics, _ = lint_source(Source(path, sql), RuleSet.from_settings(options), options)
+    context = Context(options.pg_version, options.assume_in_transaction)
+    diagnostics, _ = lint_source(Source(path, sql), RuleSet.from_settings(options), context)
     return diagnostics
+
+
+def lint_folder(tmp_path: Path, migrations: list[str], **settings: object) -> list[Diagnostic]:
+    """Write migrations 0001_m.sql, 0002_m.sql, ... and lint the last one, as pre-commit does."""
+    folder = tmp_path / "migrations"
+    folder.mkdir(exist_ok=True)
+    for number, sql in enumerate(migrations, start=1):
+        (folder / f"{number:04d}_m.sql").write_text(sql)
+    last = folder / f"{len(migrations):04d}_m.sql"
+    return lint_paths([str(last)], Settings(**settings)).diagnostics  # type: ignore[arg-type]
 
 
 def rule_ids(sql: str, **settings: object) -> list[str]:

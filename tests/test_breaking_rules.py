@@ -87,7 +87,11 @@ DRIZZLE_CREATE_USERS = (
             id="add-column-with-default",
         ),
         pytest.param("ALTER TABLE users ADD COLUMN locale text;", [], id="add-nullable-column"),
-        pytest.param("ALTER TABLE users ADD COLUMN n bigserial NOT NULL;", [], id="add-serial"),
+        pytest.param(
+            "ALTER TABLE users ADD COLUMN n bigserial NOT NULL;",
+            ["volatile-default"],
+            id="add-serial",
+        ),
         pytest.param(
             "ALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;",
             [],

@@ -16,7 +16,9 @@ BIN = Path(sys.executable).parent
     "command",
     [
         pytest.param([str(BIN / "mypy")], id="mypy"),
-        pytest.param([str(BIN / "ruff"), "check", "src", "rules", "tests", "benchmarks"], id="ruff"),
+        pytest.param(
+            [str(BIN / "ruff"), "check", "src", "rules", "tests", "benchmarks"], id="ruff"
+        ),
         pytest.param(
             [str(BIN / "ruff"), "format", "--check", "src", "rules", "tests", "benchmarks"],
             id="ruff-format",

@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .config import FORMATS, Config, find_config, load_config
-from .diagnostic import exit_code
+from .diagnostic import Severity, exit_code
 from .linter import ConfigError, Settings, lint_paths
 from .registry import PluginError, load_rules
 
@@ -96,7 +96,9 @@ def rules(rule_id: str | None) -> int:
     available = load_rules()
     if rule_id is None:
         width = max(len(r) for r in available)
-        for found in sorted(available.values(), key=lambda r: (r.severity.exit_code * -1, r.id)):
+        for found in sorted(
+            available.values(), key=lambda r: (list(Severity).index(r.severity), r.id)
+        ):
             off = "" if found.default else "  (opt-in)"
             click.echo(f"{found.id:<{width}}  {found.severity.value:<8}  {found.summary}{off}")
         return 0

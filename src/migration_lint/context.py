@@ -24,18 +24,46 @@ class TableModel:
 
 
 class Context:
-    def __init__(self, pg_version: int) -> None:
+    def __init__(self, pg_version: int, assume_in_transaction: bool = False) -> None:
         self.pg_version = pg_version
+        self.assume_in_transaction = assume_in_transaction
         self.tables: dict[TableKey, TableModel] = {}
-        # Tables created earlier in this migration: changing them breaks no running code.
-        self._new_tables: set[TableKey] = set()
+        self.index_tables: dict[TableKey, TableKey] = {}  # index -> its table
+        self.start_migration()
 
     def start_migration(self) -> None:
         """Begin the next migration file: what earlier ones created is no longer new."""
-        self._new_tables.clear()
+        # Tables and indexes created earlier in this migration: no running code uses them yet.
+        self._new_tables: set[TableKey] = set()
+        self._new_indexes: set[TableKey] = set()
+        self.in_transaction = self.assume_in_transaction
+        # Constraints added NOT VALID in the open transaction: validating them there too keeps
+        # the add's lock for the whole scan.
+        self.not_valid_in_transaction: set[tuple[TableKey, str]] = set()
+        self.lock_timeout_set = False
+        self._reported: set[str] = set()
+
+    def first_in_migration(self, key: str) -> bool:
+        """True the first time a key is asked in this migration, for once-a-file findings."""
+        first = key not in self._reported
+        self._reported.add(key)
+        return first
 
     def is_new_table(self, table: ops.Name) -> bool:
         return table.key in self._new_tables
+
+    def is_new_index(self, index: ops.Name) -> bool:
+        return (
+            index.key in self._new_indexes or self.index_tables.get(index.key) in self._new_tables
+        )
+
+    def table_of_index(self, index: ops.Name) -> ops.Name | None:
+        key = self.index_tables.get(index.key)
+        return ops.Name(key[1], key[0]) if key else None
+
+    def constraints(self, table: ops.Name) -> list[ops.Constraint]:
+        model = self.tables.get(table.key)
+        return list(model.constraints.values()) if model else []
 
     def column(self, table: ops.Name, column: str) -> ops.Column | None:
         model = self.tables.get(table.key)
@@ -55,6 +83,28 @@ class Context:
         model = self.tables.get(table.key)
         if model and name in model.columns:
             model.columns[name] = dataclasses.replace(model.columns[name], **changes)  # type: ignore[arg-type]
+
+
+def _transaction(ctx: Context, op: ops.Transaction) -> None:
+    ctx.in_transaction = op.action == "begin"
+    ctx.not_valid_in_transaction.clear()
+
+
+def _set_setting(ctx: Context, op: ops.SetSetting) -> None:
+    if op.name == "lock_timeout":
+        ctx.lock_timeout_set = op.value not in (None, "0")
+
+
+def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
+    if op.name:
+        index = op.table.sibling(op.name).key
+        ctx.index_tables[index] = op.table.key
+        ctx._new_indexes.add(index)
+
+
+def _drop_index(ctx: Context, op: ops.DropIndex) -> None:
+    ctx.index_tables.pop(op.index.key, None)
+    ctx._new_indexes.discard(op.index.key)
 
 
 def _create_table(ctx: Context, op: ops.CreateTable) -> None:
@@ -99,9 +149,12 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
 
 
 def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
-    model = ctx.tables.get(op.table.key)
-    if model and op.constraint.name:
-        model.constraints[op.constraint.name] = op.constraint
+    name = op.constraint.name
+    if name:
+        # Also for tables without history: a later SET NOT NULL may rely on the constraint.
+        ctx.tables.setdefault(op.table.key, TableModel()).constraints[name] = op.constraint
+    if name and op.constraint.not_valid and ctx.in_transaction:
+        ctx.not_valid_in_transaction.add((op.table.key, name))
 
 
 def _validate_constraint(ctx: Context, op: ops.ValidateConstraint) -> None:
@@ -119,6 +172,10 @@ def _drop_constraint(ctx: Context, op: ops.DropConstraint) -> None:
 
 
 _APPLY: dict[type, Callable[[Context, Any], None]] = {
+    ops.Transaction: _transaction,
+    ops.SetSetting: _set_setting,
+    ops.CreateIndex: _create_index,
+    ops.DropIndex: _drop_index,
     ops.CreateTable: _create_table,
     ops.DropTable: _drop_table,
     ops.RenameTable: _rename_table,

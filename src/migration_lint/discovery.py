@@ -34,3 +34,11 @@ def migration_files(path: str) -> list[str]:
     if not found:
         raise InputError(path, "no SQL migration files in this directory")
     return sorted(found, key=migration_order)
+
+
+def migrations_folder(file: str) -> str:
+    """The folder whose migrations a file belongs to (one up for `<name>/migration.sql`)."""
+    folder = os.path.dirname(file) or "."
+    if os.path.basename(file) == "migration.sql":
+        return os.path.dirname(folder) or "."
+    return folder

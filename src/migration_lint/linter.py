@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .context import Context
 from .diagnostic import Diagnostic, Severity
-from .discovery import migration_files
+from .discovery import migration_files, migrations_folder
 from .operations import Operation
 from .parse import parse
 from .pg_frontend import operations_of
 from .registry import Rule, load_rules
 from .source import InputError, Source, read_source
+from .suppressions import apply_suppressions
 
 SYNTAX_ERROR = "syntax-error"
 INPUT_ERROR = "input-error"
@@ -74,25 +76,56 @@ class RuleSet:
 
 
 def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
+    """Lint the files the paths name; earlier migrations of their folders are read as history."""
     rules = RuleSet.from_settings(settings)
     report = Report()
+    for folder_files, requested in _plan(paths, report):
+        context = Context(settings.pg_version, settings.assume_in_transaction)
+        last = max(folder_files.index(f) for f in requested)
+        for file in folder_files[: last + 1]:
+            if file in requested:
+                report.files += 1
+            try:
+                source = read_source(file)
+            except InputError as exc:
+                if file in requested:
+                    report.diagnostics.append(input_error(exc))
+                continue
+            context.start_migration()
+            diagnostics, statements = lint_source(
+                source, rules if file in requested else None, context
+            )
+            if file in requested:
+                report.diagnostics.extend(diagnostics)
+                report.statements += statements
+    return report
+
+
+def _plan(paths: Iterable[str], report: Report) -> list[tuple[list[str], set[str]]]:
+    """Group the requested files by migrations folder: (the folder's files in order, requested).
+
+    A file given alone is linted after the migrations before it in its folder, as pre-commit
+    passes only the new file.
+    """
+    plan: dict[str, tuple[list[str], set[str]]] = {}
     for path in paths:
         try:
             files = migration_files(path)
         except InputError as exc:
             report.diagnostics.append(input_error(exc))
             continue
-        for file in files:
-            report.files += 1
-            try:
-                source = read_source(file)
-            except InputError as exc:
-                report.diagnostics.append(input_error(exc))
-                continue
-            diagnostics, statements = lint_source(source, rules, settings)
-            report.diagnostics.extend(diagnostics)
-            report.statements += statements
-    return report
+        if os.path.isdir(path):
+            plan.setdefault(os.path.normpath(path), (files, set()))[1].update(files)
+            continue
+        folder = migrations_folder(path)
+        try:
+            siblings = migration_files(folder)
+        except InputError:
+            siblings = []
+        if path not in siblings:
+            siblings = [path]
+        plan.setdefault(folder if len(siblings) > 1 else path, (siblings, set()))[1].add(path)
+    return list(plan.values())
 
 
 def input_error(exc: InputError) -> Diagnostic:
@@ -100,8 +133,13 @@ def input_error(exc: InputError) -> Diagnostic:
     return Diagnostic(INPUT_ERROR, Severity.ERROR, exc.path, line, 1, line, 1, exc.message)
 
 
-def lint_source(source: Source, rules: RuleSet, settings: Settings) -> tuple[list[Diagnostic], int]:
-    """Diagnostics for one file, in file order, and how many statements it has."""
+def lint_source(
+    source: Source, rules: RuleSet | None, context: Context
+) -> tuple[list[Diagnostic], int]:
+    """Diagnostics for one migration, in file order, and how many statements it has.
+
+    With no rules, the migration is only replayed into the context, as history.
+    """
     statements, problems = parse(source.text)
     diagnostics = [
         _diagnostic(
@@ -111,10 +149,9 @@ def lint_source(source: Source, rules: RuleSet, settings: Settings) -> tuple[lis
     ]
     if not statements and not problems:
         diagnostics.append(input_error(InputError(source.path, "no SQL statements, only comments")))
-    context = Context(settings.pg_version)
     for statement in statements:
         for operation in operations_of(statement):
-            for rule in rules.by_operation.get(type(operation), ()):
+            for rule in rules.by_operation.get(type(operation), ()) if rules else ():
                 for message, help_text in _run(rule, operation, context, source):
                     diagnostics.append(
                         _diagnostic(
@@ -128,6 +165,8 @@ def lint_source(source: Source, rules: RuleSet, settings: Settings) -> tuple[lis
                         )
                     )
             context.apply(operation)
+    if rules:
+        diagnostics = apply_suppressions(source, diagnostics, statements, load_rules())
     diagnostics.sort(key=lambda d: (d.line, d.column))
     return diagnostics, len(statements)
 

@@ -13,6 +13,10 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 @dataclass(frozen=True, slots=True)
 class Name:
     """A schema-qualified object name as written; `schema` is None when it was not qualified."""
@@ -138,7 +142,7 @@ class AlterColumnType(Operation):
     table: Name
     column: str
     new_type: ColumnType
-    using: bool = False
+    converts: bool = False  # USING computes values from more than a cast of the column
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,3 +249,14 @@ class Transaction(Operation):
 class SetSetting(Operation):
     name: str
     value: str | None
+
+
+def declared_types(op: Operation) -> list[tuple[Name, str, ColumnType]]:
+    """(table, column, type) for every column type a statement declares."""
+    if isinstance(op, CreateTable):
+        return [(op.table, c.name, c.type) for c in op.columns if c.type]
+    if isinstance(op, AddColumn) and op.column.type:
+        return [(op.table, op.column.name, op.column.type)]
+    if isinstance(op, AlterColumnType):
+        return [(op.table, op.column, op.new_type)]
+    return []

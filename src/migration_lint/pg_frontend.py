@@ -155,7 +155,7 @@ def _alter_table(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
         elif subtype == "AT_AlterColumnType":
             col = definition["ColumnDef"]
             yield ops.AlterColumnType(
-                at, table, name, column_type(col["typeName"]), "raw_default" in col
+                at, table, name, column_type(col["typeName"]), _converts(col, name)
             )
         elif subtype == "AT_SetNotNull":
             yield ops.SetNotNull(at, table, name)
@@ -176,6 +176,19 @@ def _alter_table(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
             yield ops.DetachPartition(
                 at, table, _name(partition["name"]), bool(partition.get("concurrent"))
             )
+
+
+def _converts(definition: Node, column_name: str) -> bool:
+    """Whether ALTER COLUMN ... TYPE has a USING that does more than cast the column itself.
+
+    drizzle-kit writes `USING "col"::type`, which PostgreSQL treats like no USING at all.
+    """
+    using = definition.get("raw_default")
+    if using is None:
+        return False
+    cast = using.get("TypeCast", {})
+    fields = _strings(cast.get("arg", {}).get("ColumnRef", {}).get("fields"))
+    return fields[-1:] != (column_name,)
 
 
 def _rename(node: Node, stmt: Statement) -> Iterator[ops.Operation]:

@@ -41,6 +41,7 @@ class Rule:
     check: Check | None  # None: the linter itself reports it (syntax and input errors)
     default: bool = True  # opt-in style rules are off until selected
     origin: str = "migration-lint"  # the plugin that provides it
+    example_pg_version: int = 16  # the PostgreSQL version the bad and good examples assume
 
 
 class PluginError(Exception):
@@ -74,6 +75,7 @@ def rule(
     good: str,
     inspects: tuple[type[Operation], ...],
     default: bool = True,
+    example_pg_version: int = 16,
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         REGISTRY.add(
@@ -88,6 +90,7 @@ def rule(
                 check,
                 default,
                 _loading_origin,
+                example_pg_version,
             )
         )
         return check

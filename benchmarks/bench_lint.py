@@ -1,0 +1,255 @@
+"""Time `migration-lint lint` against squawk on a large generated drizzle-kit migration folder.
+
+Generates --files drizzle-style migrations (about 15 statements each) in a temporary folder, then
+runs both linters on it, alternating, --rounds times, and prints the median and fastest wall-clock
+times. Output of both tools is discarded; only the time to lint everything is measured.
+
+    python benchmarks/bench_lint.py [--files 2000] [--rounds 5] [--squawk PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WORDS = ("user", "order", "invoice", "team", "project", "comment", "tag", "event", "account")
+ADJECTIVES = ("brave", "lonely", "quiet", "swift", "giant", "silly", "tidy", "odd", "famous")
+HEROES = ("wolverine", "storm", "hulk", "thor", "loki", "vision", "gambit", "rogue", "nova")
+TYPES = (
+    "text",
+    "integer",
+    "bigint",
+    "boolean",
+    "jsonb",
+    "uuid",
+    "varchar(255)",
+    "numeric(12, 2)",
+    "timestamp with time zone",
+)
+ON_DELETE = ("cascade", "no action", "set null", "restrict")
+SEED = 20240601
+
+
+@dataclass
+class Schema:
+    """What the migrations so far have created, so later statements name things that exist."""
+
+    rng: random.Random
+    tables: dict[str, list[str]] = field(default_factory=dict)
+    enums: list[str] = field(default_factory=list)
+    serial: int = 0
+
+    def fresh(self, stem: str) -> str:
+        self.serial += 1
+        return f"{stem}_{self.serial}"
+
+    def table(self) -> str:
+        return self.rng.choice(list(self.tables))
+
+    def column_def(self) -> str:
+        rng = self.rng
+        if self.enums and rng.random() < 0.15:
+            return f"\"{rng.choice(self.enums)}\" DEFAULT 'a' NOT NULL"
+        typ = rng.choice(TYPES)
+        if typ == "boolean" and rng.random() < 0.5:
+            typ += " DEFAULT false"
+        return typ + (" NOT NULL" if rng.random() < 0.4 else "")
+
+
+def do_block(statement: str) -> str:
+    """Older drizzle-kit wraps constraints and enums so re-running them is harmless."""
+    return f"DO $$ BEGIN\n {statement}\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\n"
+
+
+def create_table(s: Schema) -> list[str]:
+    name = s.fresh(s.rng.choice(WORDS) + "s")
+    s.tables[name] = [s.fresh(s.rng.choice(WORDS)) for _ in range(s.rng.randint(2, 7))]
+    lines = ['"id" serial PRIMARY KEY NOT NULL']
+    lines += [f'"{c}" {s.column_def()}' for c in s.tables[name]]
+    lines.append('"created_at" timestamp with time zone DEFAULT now() NOT NULL')
+    if s.rng.random() < 0.3:
+        first = s.tables[name][0]
+        lines.append(f'CONSTRAINT "{name}_{first}_unique" UNIQUE("{first}")')
+    body = ",\n".join("\t" + line for line in lines)
+    return [f'CREATE TABLE "{name}" (\n{body}\n);\n']
+
+
+def create_enum(s: Schema) -> list[str]:
+    name = s.fresh("status")
+    s.enums.append(name)
+    sql = f"CREATE TYPE \"public\".\"{name}\" AS ENUM('a', 'b', 'c');"
+    return [do_block(sql) if s.rng.random() < 0.5 else sql]
+
+
+def add_column(s: Schema) -> list[str]:
+    table = s.table()
+    column = s.fresh(s.rng.choice(WORDS))
+    s.tables[table].append(column)
+    return [f'ALTER TABLE "{table}" ADD COLUMN "{column}" {s.column_def()};']
+
+
+def drop_column(s: Schema) -> list[str]:
+    table = s.table()
+    if len(s.tables[table]) < 2:
+        return add_column(s)
+    column = s.tables[table].pop(s.rng.randrange(len(s.tables[table])))
+    return [f'ALTER TABLE "{table}" DROP COLUMN "{column}";']
+
+
+def alter_column(s: Schema) -> list[str]:
+    table = s.table()
+    column = s.rng.choice(s.tables[table])
+    change = s.rng.choice(
+        [f"SET DATA TYPE {s.rng.choice(TYPES)}", "SET NOT NULL", "DROP NOT NULL", "SET DEFAULT 0"]
+    )
+    return [f'ALTER TABLE "{table}" ALTER COLUMN "{column}" {change};']
+
+
+def add_foreign_key(s: Schema) -> list[str]:
+    table, target = s.table(), s.table()
+    column = s.fresh(target.rsplit("_", 1)[0][:-1] + "_id")
+    s.tables[table].append(column)
+    fk = (
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_{column}_{target}_id_fk" '
+        f'FOREIGN KEY ("{column}") REFERENCES "public"."{target}"("id") '
+        f"ON DELETE {s.rng.choice(ON_DELETE)} ON UPDATE no action;"
+    )
+    return [
+        f'ALTER TABLE "{table}" ADD COLUMN "{column}" integer;',
+        do_block(fk) if s.rng.random() < 0.3 else fk,
+    ]
+
+
+def create_index(s: Schema) -> list[str]:
+    table = s.table()
+    column = s.rng.choice(s.tables[table])
+    unique = "UNIQUE " if s.rng.random() < 0.2 else ""
+    name = s.fresh(f"{table}_{column}_idx")
+    return [f'CREATE {unique}INDEX "{name}" ON "{table}" USING btree ("{column}");']
+
+
+KINDS: dict[Callable[[Schema], list[str]], int] = {
+    create_table: 10,
+    create_enum: 3,
+    add_column: 25,
+    drop_column: 10,
+    alter_column: 20,
+    add_foreign_key: 12,
+    create_index: 20,
+}
+
+
+def generate(folder: Path, files: int) -> int:
+    """Write `files` migrations, about 15 statements each; return the statement count."""
+    rng = random.Random(SEED)
+    schema = Schema(rng)
+    total = 0
+    for number in range(files):
+        statements: list[str] = []
+        for _ in range(rng.randint(1, 26)):
+            kind = rng.choices(list(KINDS), weights=list(KINDS.values()))[0]
+            statements += create_table(schema) if not schema.tables else kind(schema)
+        total += len(statements)
+        name = f"{number:04d}_{rng.choice(ADJECTIVES)}_{rng.choice(HEROES)}.sql"
+        text = "--> statement-breakpoint\n".join(statements).rstrip("\n") + "\n"
+        (folder / name).write_text(text)
+    return total
+
+
+def lint_command(tool: str, binary: str, folder: Path) -> list[str]:
+    if tool == "migration-lint":
+        return [binary, "lint", "--format", "json", str(folder)]
+    # Run with cwd=folder: bare file names keep the argument list short; --reporter json matches
+    # migration-lint's output format (squawk has no quiet mode, its output is discarded anyway).
+    return [binary, "--reporter", "json", *sorted(p.name for p in folder.glob("*.sql"))]
+
+
+def check(tool: str, command: list[str], folder: Path) -> str:
+    """Run a tool once, untimed, and confirm it linted the folder rather than failing early."""
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True)
+    try:
+        output = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        sys.exit(f"{tool} failed (exit {result.returncode}):\n{result.stderr[-2000:]}")
+    if tool == "migration-lint":
+        summary = output["summary"]
+        return (
+            f"{summary['files']} files, {summary['statements']} statements, "
+            f"{summary['diagnostics']} diagnostics, {summary['error']} errors"
+        )
+    syntax = sum(1 for d in output if d["rule_name"] == "syntax-error")
+    return f"{len(output)} violations, {syntax} syntax errors"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=2000, help="migrations to generate [2000]")
+    parser.add_argument("--rounds", type=int, default=5, help="timed runs of each tool [5]")
+    parser.add_argument(
+        "--migration-lint",
+        default=str(Path(sys.executable).parent / "migration-lint"),
+        help="migration-lint executable [the one next to this Python]",
+    )
+    parser.add_argument("--squawk", default="squawk", help="squawk executable [squawk on PATH]")
+    args = parser.parse_args()
+    if args.files < 1 or args.rounds < 1:
+        parser.error("--files and --rounds must be at least 1")
+    migration_lint = shutil.which(args.migration_lint)
+    if migration_lint is None:
+        parser.error(f"migration-lint not found: {args.migration_lint} (pip install -e .)")
+    squawk = shutil.which(args.squawk)
+    if squawk is None:
+        print(
+            f"squawk not found ({args.squawk!r}). Install it in a separate virtualenv, e.g.\n"
+            "  python3 -m venv /tmp/squawkenv && /tmp/squawkenv/bin/pip install squawk-cli\n"
+            "then pass --squawk /tmp/squawkenv/bin/squawk",
+            file=sys.stderr,
+        )
+        return 2
+    binaries = {"migration-lint": migration_lint, "squawk": squawk}
+    version = subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout.strip()
+
+    with tempfile.TemporaryDirectory(prefix="bench-lint-") as tmp:
+        folder = Path(tmp)
+        statements = generate(folder, args.files)
+        print(f"generated {args.files} files, {statements} statements in {folder}")
+        commands = {tool: lint_command(tool, binary, folder) for tool, binary in binaries.items()}
+        for tool, command in commands.items():
+            print(f"check {tool}: {check(tool, command, folder)}")
+        times: dict[str, list[float]] = {tool: [] for tool in commands}
+        for _ in range(args.rounds):
+            for tool, command in commands.items():
+                start = time.perf_counter()
+                subprocess.run(command, cwd=folder, stdout=subprocess.DEVNULL)
+                times[tool].append(time.perf_counter() - start)
+
+    print(f"\n{args.rounds} rounds, alternating ({version})")
+    for tool, runs in times.items():
+        print(f"  {tool:<15} median {statistics.median(runs):7.3f} s   min {min(runs):7.3f} s")
+    ratio = statistics.median(times["migration-lint"]) / statistics.median(times["squawk"])
+    print(f"  ratio migration-lint/squawk (median): {ratio:.2f}")
+    reproduce = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        f"--files={args.files}",
+        f"--rounds={args.rounds}",
+        f"--migration-lint={migration_lint}",
+        f"--squawk={squawk}",
+    ]
+    print(f"\nreproduce: {shlex.join(reproduce)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""constraint-not-valid: a FOREIGN KEY or CHECK validated while holding a blocking lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_lint.context import Context
+from migration_lint.diagnostic import Severity
+from migration_lint.locks import lock
+from migration_lint.operations import AddConstraint, Operation, ValidateConstraint, quote
+from migration_lint.registry import rule
+
+
+@rule(
+    id="constraint-not-valid",
+    severity=Severity.WARNING,
+    inspects=(AddConstraint, ValidateConstraint),
+    summary="Adding a FOREIGN KEY or CHECK without NOT VALID scans the table under a blocking "
+    "lock.",
+    rationale=(
+        "Adding a foreign key or check constraint checks every existing row while holding a lock "
+        "that blocks writes (SHARE ROW EXCLUSIVE on both tables for a foreign key, ACCESS "
+        "EXCLUSIVE for a check). Adding it NOT VALID is instant, and a later VALIDATE CONSTRAINT "
+        "scans under a lock that lets reads and writes continue, but only in a transaction of its "
+        "own: validating in the transaction that added it keeps the add's lock for the scan."
+    ),
+    bad='ALTER TABLE "orders" ADD CONSTRAINT "orders_user_id_fk" FOREIGN KEY ("user_id") '
+    'REFERENCES "public"."users"("id");',
+    good='ALTER TABLE "orders" ADD CONSTRAINT "orders_user_id_fk" FOREIGN KEY ("user_id") '
+    'REFERENCES "public"."users"("id") NOT VALID;',
+)
+def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
+    if isinstance(op, ValidateConstraint):
+        if (op.table.key, op.name) in ctx.not_valid_in_transaction:
+            yield (
+                f"VALIDATE CONSTRAINT {quote(op.name)} runs in the same transaction that added it "
+                f"NOT VALID, so the add's lock on {op.table.sql} is held for the whole scan.",
+                f"Commit between the two: add the constraint NOT VALID in one migration (or "
+                f"transaction) and run ALTER TABLE {op.table.sql} VALIDATE CONSTRAINT "
+                f"{quote(op.name)}; in the next.",
+            )
+        return
+    assert isinstance(op, AddConstraint)
+    constraint = op.constraint
+    if constraint.kind not in ("foreign_key", "check") or constraint.not_valid:
+        return
+    if ctx.is_new_table(op.table):
+        return
+    table = op.table.sql
+    name = quote(constraint.name) if constraint.name else '"<constraint name>"'
+    if constraint.kind == "foreign_key" and constraint.references:
+        what = f"Adding foreign key {name} checks every row of {table} against "
+        what += f"{constraint.references.sql}. " + lock("SHARE ROW EXCLUSIVE", "both tables")
+    else:
+        what = f"Adding check constraint {name} checks every row of {table}. "
+        what += lock("ACCESS EXCLUSIVE", table)
+    yield (
+        what,
+        f"Add it without the scan, then validate without blocking:\n"
+        f"1. ALTER TABLE {table} ADD CONSTRAINT {name} ... NOT VALID;  "
+        f"-- instant; new rows are checked\n"
+        f"2. In a separate transaction or migration:\n"
+        f"   ALTER TABLE {table} VALIDATE CONSTRAINT {name};  "
+        f"-- SHARE UPDATE EXCLUSIVE: reads and writes continue",
+    )

@@ -1,0 +1,53 @@
+"""create-index-not-concurrently: CREATE INDEX that blocks writes while it builds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_lint.context import Context
+from migration_lint.diagnostic import Severity
+from migration_lint.locks import lock
+from migration_lint.operations import CreateIndex, quote
+from migration_lint.registry import rule
+
+
+@rule(
+    id="create-index-not-concurrently",
+    severity=Severity.WARNING,
+    inspects=(CreateIndex,),
+    summary="CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds.",
+    rationale=(
+        "A plain CREATE INDEX holds a SHARE lock for the whole build, so every INSERT, UPDATE and "
+        "DELETE on the table waits, for minutes on a big table. CREATE INDEX CONCURRENTLY builds "
+        "it while writes continue. An index on a table created in the same migration is fine."
+    ),
+    bad='CREATE INDEX "orders_user_id_idx" ON "orders" USING btree ("user_id");',
+    good='CREATE INDEX CONCURRENTLY "orders_user_id_idx" ON "orders" USING btree ("user_id");',
+)
+def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tuple[str, str]]:
+    if op.concurrently or ctx.is_new_table(op.table):
+        return
+    table = op.table.sql
+    unique = "UNIQUE " if op.unique else ""
+    name = f"{quote(op.name)} " if op.name else ""
+    columns = ", ".join(quote(c) for c in op.columns) or "..."
+    statement = (
+        f"CREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS {name}ON {table} USING {op.method} "
+        f"({columns});"
+    )
+    steps = f"Build it without blocking writes:\n   {statement}\n"
+    if ctx.in_transaction:
+        steps += (
+            "CONCURRENTLY cannot run inside a transaction, and this migration runs in one: put "
+            "it in a migration of its own that runs without a transaction, or run it by hand "
+            "before the deploy (IF NOT EXISTS keeps the migration a no-op then).\n"
+        )
+    steps += (
+        "If a concurrent build fails it leaves an INVALID index: drop it with DROP INDEX "
+        "CONCURRENTLY and build it again."
+    )
+    yield (
+        f"Building index {name}on {table} without CONCURRENTLY blocks writes for the whole build. "
+        + lock("SHARE", table),
+        steps,
+    )

@@ -1,0 +1,37 @@
+"""drop-index-not-concurrently: DROP INDEX that blocks every query of its table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_lint.context import Context
+from migration_lint.diagnostic import Severity
+from migration_lint.locks import lock
+from migration_lint.operations import DropIndex
+from migration_lint.registry import rule
+
+
+@rule(
+    id="drop-index-not-concurrently",
+    severity=Severity.WARNING,
+    inspects=(DropIndex,),
+    summary="DROP INDEX without CONCURRENTLY blocks every read and write of its table.",
+    rationale=(
+        "A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table. The drop itself "
+        "is quick, but it waits behind long-running queries, and everything queued behind it "
+        "waits too. DROP INDEX CONCURRENTLY waits without blocking others."
+    ),
+    bad='DROP INDEX "orders_user_id_idx";',
+    good='DROP INDEX CONCURRENTLY IF EXISTS "orders_user_id_idx";',
+)
+def drop_index_not_concurrently(op: DropIndex, ctx: Context) -> Iterator[tuple[str, str]]:
+    if op.concurrently or ctx.is_new_index(op.index):
+        return
+    table = ctx.table_of_index(op.index)
+    target = f"the table of {op.index.sql}" if table is None else table.sql
+    yield (
+        f"Dropping index {op.index.sql} without CONCURRENTLY queues every query of {target} "
+        f"behind it. " + lock("ACCESS EXCLUSIVE", target),
+        f"Drop it without blocking queries, in a migration that runs outside a transaction:\n"
+        f"   DROP INDEX CONCURRENTLY IF EXISTS {op.index.sql};",
+    )

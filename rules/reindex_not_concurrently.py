@@ -1,0 +1,42 @@
+"""reindex-not-concurrently: REINDEX that blocks the table while it rebuilds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_lint.context import Context
+from migration_lint.diagnostic import Severity
+from migration_lint.operations import Reindex
+from migration_lint.registry import rule
+
+
+@rule(
+    id="reindex-not-concurrently",
+    severity=Severity.WARNING,
+    inspects=(Reindex,),
+    summary="REINDEX without CONCURRENTLY blocks writes, and reads that use the index, while it "
+    "rebuilds.",
+    rationale=(
+        "REINDEX takes a SHARE lock on the table (blocking writes) and an ACCESS EXCLUSIVE lock "
+        "on each index it rebuilds (blocking the reads that use it). REINDEX CONCURRENTLY, from "
+        "PostgreSQL 12, rebuilds while both continue."
+    ),
+    bad='REINDEX INDEX "orders_user_id_idx";',
+    good='REINDEX INDEX CONCURRENTLY "orders_user_id_idx";',
+)
+def reindex_not_concurrently(op: Reindex, ctx: Context) -> Iterator[tuple[str, str]]:
+    if op.concurrently:
+        return
+    target = f"{op.target.upper()} {op.name}".strip()
+    if ctx.pg_version >= 12:
+        safe = f"REINDEX {op.target.upper()} CONCURRENTLY {op.name};  -- outside a transaction"
+    else:
+        safe = (
+            "before PostgreSQL 12: CREATE INDEX CONCURRENTLY a copy of the index, then DROP INDEX "
+            "CONCURRENTLY the old one and rename the copy."
+        )
+    yield (
+        f"REINDEX {target} takes a SHARE lock on the table (blocks writes; reads continue) and "
+        f"an ACCESS EXCLUSIVE lock on each index it rebuilds (blocks the reads that use it).",
+        f"Rebuild without blocking: {safe}",
+    )

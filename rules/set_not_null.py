@@ -1,0 +1,43 @@
+"""set-not-null: SET NOT NULL, which scans the table under an ACCESS EXCLUSIVE lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_lint.advice import set_not_null_steps
+from migration_lint.context import Context
+from migration_lint.diagnostic import Severity
+from migration_lint.locks import lock
+from migration_lint.operations import SetNotNull, quote
+from migration_lint.registry import rule
+
+
+@rule(
+    id="set-not-null",
+    severity=Severity.WARNING,
+    inspects=(SetNotNull,),
+    summary="SET NOT NULL on an existing column scans the whole table while blocking all access.",
+    rationale=(
+        "PostgreSQL checks every row for NULLs while holding an ACCESS EXCLUSIVE lock. From "
+        "PostgreSQL 12 on, a validated CHECK (column IS NOT NULL) constraint lets it skip the "
+        "scan, and that constraint can be validated without blocking reads or writes."
+    ),
+    bad='ALTER TABLE "users" ALTER COLUMN "locale" SET NOT NULL;',
+    good='ALTER TABLE "users" ADD CONSTRAINT "users_locale_not_null" CHECK ("locale" IS NOT NULL) '
+    'NOT VALID;\nALTER TABLE "users" VALIDATE CONSTRAINT "users_locale_not_null";\n'
+    'ALTER TABLE "users" ALTER COLUMN "locale" SET NOT NULL;',
+)
+def set_not_null(op: SetNotNull, ctx: Context) -> Iterator[tuple[str, str]]:
+    if ctx.is_new_table(op.table):
+        return
+    if ctx.pg_version >= 12 and any(
+        c.not_null_column == op.column and not c.not_valid for c in ctx.constraints(op.table)
+    ):
+        return  # PostgreSQL uses the validated CHECK and skips the scan
+    table = op.table.sql
+    yield (
+        f"SET NOT NULL on {table}.{quote(op.column)} scans every row. "
+        + lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        "Prove it with a CHECK constraint first, validated without blocking:\n"
+        + set_not_null_steps(op.table, op.column, ctx.pg_version),
+    )
