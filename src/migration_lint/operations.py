@@ -2,6 +2,9 @@
 
 Each parsed statement becomes zero or more operations; rules inspect operations, not parse trees,
 so they stay short and any front end (pglast for PostgreSQL, sqlglot for others) can feed them.
+
+These are treated as immutable but not declared frozen: a frozen dataclass is several times
+slower to create, and a large folder creates one per statement, column and type.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Name:
     """A schema-qualified object name as written; `schema` is None when it was not qualified."""
 
@@ -37,7 +40,7 @@ class Name:
         return Name(name, self.schema)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ColumnType:
     name: str  # canonical lower-case name, e.g. "varchar", "integer", "numeric"
     modifiers: tuple[int | str, ...] = ()
@@ -49,7 +52,7 @@ class ColumnType:
         return f"{self.name}{mods}" + "[]" * self.array_dimensions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Column:
     name: str
     type: ColumnType | None
@@ -60,7 +63,7 @@ class Column:
     primary_key: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Constraint:
     kind: str  # "foreign_key", "check", "unique", "primary_key", "exclusion", "not_null"
     name: str | None = None
@@ -72,72 +75,72 @@ class Constraint:
     not_null_column: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Operation:
     location: int  # character offset in the file the finding points at
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CreateTable(Operation):
     table: Name
     columns: tuple[Column, ...] = ()
     constraints: tuple[Constraint, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DropTable(Operation):
     table: Name
     cascade: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DropSchema(Operation):
     schema: str
     cascade: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DropDatabase(Operation):
     database: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Truncate(Operation):
     table: Name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Delete(Operation):
     table: Name
     filtered: bool  # has a WHERE clause
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RenameTable(Operation):
     table: Name
     new_name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RenameColumn(Operation):
     table: Name
     column: str
     new_name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AddColumn(Operation):
     table: Name
     column: Column
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DropColumn(Operation):
     table: Name
     column: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AlterColumnType(Operation):
     table: Name
     column: str
@@ -145,44 +148,44 @@ class AlterColumnType(Operation):
     converts: bool = False  # USING computes values from more than a cast of the column
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SetNotNull(Operation):
     table: Name
     column: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DropNotNull(Operation):
     table: Name
     column: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SetDefault(Operation):
     table: Name
     column: str
     dropped: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AddConstraint(Operation):
     table: Name
     constraint: Constraint
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ValidateConstraint(Operation):
     table: Name
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DropConstraint(Operation):
     table: Name
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CreateIndex(Operation):
     table: Name
     name: str | None
@@ -192,60 +195,60 @@ class CreateIndex(Operation):
     method: str = "btree"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DropIndex(Operation):
     index: Name
     concurrently: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reindex(Operation):
     target: str  # "index", "table", "schema", "database", "system"
     name: str
     concurrently: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class VacuumFull(Operation):
     table: Name | None  # None: every table
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cluster(Operation):
     table: Name | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RefreshMaterializedView(Operation):
     view: Name
     concurrently: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DetachPartition(Operation):
     table: Name
     partition: Name
     concurrently: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CreateEnum(Operation):
     enum: Name
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AddEnumValue(Operation):
     enum: Name
     value: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Transaction(Operation):
     action: str  # "begin", "commit" or "rollback"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SetSetting(Operation):
     name: str
     value: str | None

@@ -18,7 +18,7 @@ from .splitting import split_statements
 Node = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Statement:
     kind: str  # the parse node's type, e.g. "AlterTableStmt"
     node: Node
@@ -36,7 +36,7 @@ class Statement:
         return self.piece_start + _char_offset(self.piece, byte_location)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SyntaxProblem:
     offset: int  # character offset in the file
     message: str

@@ -99,15 +99,17 @@ def apply_suppressions(
             )
         )
 
+    has_rollback = down_migration
     rollback = None if down_migration else rollback_plan(source.text)
     if rollback is not None:
+        sql, offset = rollback
         try:
-            pg_parser.parse_sql_json(rollback[0])
+            pg_parser.parse_sql_json(sql)
+            has_rollback = bool(sql)
+            if not sql:
+                problem(offset, "the rollback plan is empty")
         except pg_parser.ParseError as exc:
-            problem(rollback[1], f"the rollback plan is not valid SQL: {exc.args[0]}")
-        if not rollback[0]:
-            problem(rollback[1], "the rollback plan is empty")
-    has_rollback = down_migration or bool(rollback and rollback[0])
+            problem(offset, f"the rollback plan is not valid SQL: {exc.args[0]}")
 
     for directive in found:
         error = _directive_error(directive, rules, has_rollback)

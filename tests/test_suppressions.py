@@ -1,0 +1,122 @@
+"""Ignoring warnings and declaring breaking changes in the migration file itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import lint_sql
+from migration_lint.cli import main
+
+INDEX = 'CREATE INDEX "i" ON "t" ("c");'
+DROP = 'ALTER TABLE "orders" DROP COLUMN "coupon";'
+ROLLBACK = '-- rollback:\n-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
+
+
+def findings(sql: str) -> list[tuple[str, bool, int]]:
+    return [(d.rule, d.allowed, d.line) for d in lint_sql(sql)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param(
+            f"-- migration-lint: ignore create-index-not-concurrently -- 40 rows\n{INDEX}\n{INDEX}",
+            [("create-index-not-concurrently", False, 3)],
+            id="ignore-covers-the-next-statement-only",
+        ),
+        pytest.param(
+            f"-- migration-lint: ignore-file create-index-not-concurrently -- tiny table\n{INDEX}\n{INDEX}",
+            [],
+            id="ignore-file",
+        ),
+        pytest.param(
+            f"{INDEX} -- migration-lint: ignore create-index-not-concurrently -- x\n{INDEX}",
+            [
+                ("create-index-not-concurrently", False, 1),
+                ("create-index-not-concurrently", False, 2),
+            ],
+            id="directive-must-start-the-line",
+        ),
+        pytest.param(
+            "-- migration-lint: ignore create-index-not-concurrently, drop-index-not-concurrently -- small\n"
+            'CREATE INDEX "i" ON "t" ("c");',
+            [],
+            id="several-rules",
+        ),
+        pytest.param(
+            f"-- migration-lint: ignore create-index-not-concurrently\n{INDEX}",
+            [("invalid-suppression", False, 1), ("create-index-not-concurrently", False, 2)],
+            id="ignore-without-reason",
+        ),
+        pytest.param(
+            f"-- migration-lint: ignore create-index-concurrently -- typo\n{INDEX}",
+            [("invalid-suppression", False, 1), ("create-index-not-concurrently", False, 2)],
+            id="ignore-unknown-rule",
+        ),
+        pytest.param(
+            f"-- migration-lint: ignore drop-column -- not used\n{DROP}",
+            [("invalid-suppression", False, 1), ("drop-column", False, 2)],
+            id="breaking-cannot-be-ignored",
+        ),
+        pytest.param(
+            "-- migration-lint: ignore syntax-error -- trust me\nSELEC 1;",
+            [("invalid-suppression", False, 1), ("syntax-error", False, 2)],
+            id="errors-cannot-be-silenced",
+        ),
+        pytest.param(
+            f"-- migration-lint: allow drop-column -- coupons moved to the promotions service\n{ROLLBACK}{DROP}",
+            [("drop-column", True, 4)],
+            id="allow-with-rollback-plan",
+        ),
+        pytest.param(
+            f"-- migration-lint: allow drop-column -- coupons moved\n{DROP}\n{ROLLBACK}",
+            [("drop-column", True, 2)],
+            id="rollback-plan-anywhere-in-the-file",
+        ),
+        pytest.param(
+            f"-- migration-lint: allow drop-column -- coupons moved\n{DROP}",
+            [("invalid-suppression", False, 1), ("drop-column", False, 2)],
+            id="allow-without-rollback-plan",
+        ),
+        pytest.param(
+            f"-- migration-lint: allow drop-column\n{ROLLBACK}{DROP}",
+            [("invalid-suppression", False, 1), ("drop-column", False, 4)],
+            id="allow-without-reason",
+        ),
+        pytest.param(
+            f"-- migration-lint: allow drop-column -- moved\n-- rollback:\n-- ALTER TABLE orders ADDD COLUMN coupon text;\n{DROP}",
+            [("invalid-suppression", False, 2), ("drop-column", False, 4)],
+            id="rollback-plan-must-be-valid-sql",
+        ),
+        pytest.param(
+            f"-- migration-lint: allow create-index-not-concurrently -- small\n{ROLLBACK}{INDEX}",
+            [("invalid-suppression", False, 1), ("create-index-not-concurrently", False, 4)],
+            id="allow-is-for-breaking-changes",
+        ),
+        pytest.param(
+            f"-- migration-lint: silence drop-column -- x\n{DROP}",
+            [("invalid-suppression", False, 1), ("drop-column", False, 2)],
+            id="unknown-directive",
+        ),
+    ],
+)
+def test_suppressions(sql: str, expected: list[tuple[str, bool, int]]) -> None:
+    assert findings(sql) == expected
+
+
+def test_allowed_breaking_change_is_visible_in_json_and_does_not_fail(
+    tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    migration = tmp_path / "0001_drop_coupon.sql"
+    migration.write_text(
+        f"-- migration-lint: allow drop-column -- coupons moved to promotions\n{ROLLBACK}{DROP}"
+    )
+    assert main(["lint", "--format", "json", str(migration)]) == 0
+    (diagnostic,) = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert diagnostic["rule"] == "drop-column" and diagnostic["severity"] == "breaking"
+    assert diagnostic["allowed"] is True and diagnostic["reason"] == "coupons moved to promotions"
+    assert main(["lint", str(migration)]) == 0
+    assert "[breaking, allowed: coupons moved to promotions]" in capsys.readouterr().out
