@@ -88,7 +88,11 @@ def findings(sql: str) -> list[tuple[str, bool, int]]:
         ),
         pytest.param(
             f"-- migration-lint: allow drop-column -- moved\n-- rollback:\n-- ALTER TABLE orders ADDD COLUMN coupon text;\n{DROP}",
-            [("invalid-suppression", False, 2), ("drop-column", False, 4)],
+            [
+                ("invalid-suppression", False, 1),
+                ("invalid-suppression", False, 2),
+                ("drop-column", False, 4),
+            ],
             id="rollback-plan-must-be-valid-sql",
         ),
         pytest.param(
