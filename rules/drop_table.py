@@ -23,9 +23,11 @@ from migration_lint.registry import rule
         "migration."
     ),
     bad='DROP TABLE "sessions";',
-    good='CREATE TABLE "import_batch" ("id" bigint);\n'
-    "-- created in this same migration, so no running code uses it yet\n"
-    'DROP TABLE "import_batch";',
+    good="-- Release 41 stopped using sessions; this migration ships with release 42.\n"
+    "-- migration-lint: allow drop-table -- sessions moved to Redis in release 41\n"
+    "-- rollback:\n"
+    '-- CREATE TABLE "sessions" ("id" text PRIMARY KEY, "user_id" bigint NOT NULL);\n'
+    'DROP TABLE "sessions";',
 )
 def drop_table(op: DropTable, ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.is_new_table(op.table):

@@ -257,3 +257,12 @@ def test_installed_console_script_runs(write) -> None:  # type: ignore[no-untype
     script = Path(sys.executable).parent / "migration-lint"
     result = subprocess.run([str(script), "lint", str(root / "m")], capture_output=True, text=True)
     assert result.returncode == 1 and "drop-column" in result.stdout
+
+
+def test_docs_rules_md_is_generated_from_the_rules(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["rules", "--markdown"]) == 0
+    generated = capsys.readouterr().out
+    committed = (Path(__file__).parent.parent / "docs" / "rules.md").read_text()
+    assert generated == committed, (
+        "docs/rules.md is stale: migration-lint rules --markdown > docs/rules.md"
+    )

@@ -122,3 +122,38 @@ def test_unterminated_literals_are_syntax_errors_and_earlier_statements_are_chec
 
 def test_comment_only_migration_is_an_input_error() -> None:
     assert rule_ids("-- Custom SQL migration file, put your code below! --\n") == ["input-error"]
+
+
+DRIZZLE_DO_BLOCK = """CREATE TABLE "account" ("id" text, "user_id" text);
+--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "session" ADD CONSTRAINT "session_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."user"("id");
+EXCEPTION
+ WHEN duplicate_object THEN null;
+END $$;
+--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "account" ADD CONSTRAINT "account_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."user"("id");
+EXCEPTION
+ WHEN duplicate_object THEN null;
+END $$;
+"""
+
+
+def test_statements_inside_drizzle_do_blocks_are_checked_where_they_stand() -> None:
+    findings = lint_sql(DRIZZLE_DO_BLOCK)
+    # "session" exists already; "account" was created in this migration.
+    assert [(d.rule, d.line, d.column) for d in findings] == [("constraint-not-valid", 4, 2)]
+    assert '"session_user_id_fk"' in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        pytest.param("DO $$ BEGIN PERFORM nonsense( ; END $$;", id="invalid-plpgsql"),
+        pytest.param("DO LANGUAGE plperl $$ my $x = 1; $$;", id="other-language"),
+        pytest.param("DO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$;", id="dynamic-sql"),
+    ],
+)
+def test_do_blocks_that_cannot_be_inspected_are_left_alone(sql: str) -> None:
+    assert rule_ids(sql) == []

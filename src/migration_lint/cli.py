@@ -92,9 +92,15 @@ def lint(
 
 @cli.command()
 @click.argument("rule_id", required=False)
-def rules(rule_id: str | None) -> int:
+@click.option("--markdown", is_flag=True, help="Print every rule's documentation as Markdown.")
+def rules(rule_id: str | None, markdown: bool) -> int:
     """List the rules, or explain one."""
     available = load_rules()
+    if markdown:
+        from .docs import rules_markdown
+
+        click.echo(rules_markdown(available.values()), nl=False)
+        return 0
     if rule_id is None:
         width = max(len(r) for r in available)
         for found in sorted(

@@ -44,7 +44,7 @@ class SyntaxProblem:
 
 def parse(text: str) -> tuple[list[Statement], list[SyntaxProblem]]:
     try:
-        return _parse_piece(text, 0), []
+        return parse_piece(text, 0), []
     except pg_parser.ParseError:
         pass
     statements: list[Statement] = []
@@ -52,14 +52,14 @@ def parse(text: str) -> tuple[list[Statement], list[SyntaxProblem]]:
     for start, end in split_statements(text):
         piece = text[start:end]
         try:
-            statements.extend(_parse_piece(piece, start))
+            statements.extend(parse_piece(piece, start))
         except pg_parser.ParseError as exc:
             message, location = exc.args[0], exc.args[1]  # location: character offset
             problems.append(SyntaxProblem(start + min(max(location, 0), len(piece)), message))
     return statements, problems
 
 
-def _parse_piece(piece: str, piece_start: int) -> list[Statement]:
+def parse_piece(piece: str, piece_start: int) -> list[Statement]:
     parsed = json.loads(pg_parser.parse_sql_json(piece))
     ascii_only = piece.isascii()
     piece_end = len(piece.encode("utf-8")) if not ascii_only else len(piece)

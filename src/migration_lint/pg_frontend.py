@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from pglast import parser as pg_parser
+
 from . import operations as ops
-from .parse import Node, Statement
+from .parse import Node, Statement, parse_piece
 
 # pglast spells built-in types by their internal names; users and messages use the SQL names.
 _TYPE_NAMES = {
@@ -26,6 +29,53 @@ _SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial", "serial2", "ser
 def operations_of(statement: Statement) -> list[ops.Operation]:
     convert = _CONVERTERS.get(statement.kind)
     return list(convert(statement.node, statement)) if convert else []
+
+
+def _do_block(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+    """The statements inside a PL/pgSQL DO block.
+
+    Older drizzle-kit versions wrap every foreign key and enum in
+    `DO $$ BEGIN ... EXCEPTION WHEN duplicate_object THEN null; END $$;`, so what they do must
+    be seen through the block.
+    """
+    options = {
+        item["DefElem"]["defname"]: item["DefElem"].get("arg", {}).get("String", {}).get("sval")
+        for item in node.get("args", ())
+    }
+    body = options.get("as")
+    if not body or options.get("language", "plpgsql") != "plpgsql":
+        return
+    wrapped = (
+        f"CREATE FUNCTION do_block() RETURNS void LANGUAGE plpgsql AS $do_block${body}$do_block$"
+    )
+    try:
+        function = json.loads(pg_parser.parse_plpgsql_json(wrapped))
+    except pg_parser.ParseError:
+        return  # PostgreSQL would report it when the block runs; nothing to inspect
+    search_from = stmt.start - stmt.piece_start
+    for query in _sql_queries(function):
+        found = stmt.piece.find(query, search_from)
+        start = stmt.piece_start + found if found != -1 else stmt.start
+        search_from = found + len(query) if found != -1 else search_from
+        try:
+            inner = parse_piece(query, start)
+        except pg_parser.ParseError:
+            continue
+        for statement in inner:
+            yield from operations_of(statement)
+
+
+def _sql_queries(node: Any) -> Iterator[str]:
+    """The plain SQL statements of a PL/pgSQL parse tree, in order."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "PLpgSQL_stmt_execsql":
+                yield value["sqlstmt"]["PLpgSQL_expr"]["query"]
+            else:
+                yield from _sql_queries(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _sql_queries(item)
 
 
 def _name(range_var: Node) -> ops.Name:
@@ -307,5 +357,6 @@ _CONVERTERS: dict[str, Callable[[Node, Statement], Iterator[ops.Operation]]] = {
     ),
     "AlterEnumStmt": _enum_values,
     "TransactionStmt": _transaction,
+    "DoStmt": _do_block,
     "VariableSetStmt": _set,
 }

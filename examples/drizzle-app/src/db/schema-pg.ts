@@ -16,7 +16,7 @@ export const orders = pgTable(
     total: varchar("total", { length: 32 }).notNull(),
     paid: boolean("paid").default(false).notNull(),
   },
-  (t) => [index("orders_user_id_idx").on(t.userId)],
+  (t) => [index("orders_user_id_idx").on(t.userId), index("orders_paid_idx").on(t.paid)],
 );
 
 export const userPrefs = pgTable("user_prefs", {
