@@ -14,7 +14,8 @@ _BLOCKS = {
 
 def lock(mode: str, target: str, rewrite: bool | None = None) -> str:
     """A sentence naming the lock a statement takes, what it blocks, and any table rewrite."""
-    text = f"Takes an {mode} lock on {target} ({_BLOCKS[mode]})"
+    article = "an" if mode[0] in "AEIOU" else "a"
+    text = f"Takes {article} {mode} lock on {target} ({_BLOCKS[mode]})"
     if rewrite is True:
         text += " and rewrites the whole table and its indexes while holding it"
     elif rewrite is False:
