@@ -24,7 +24,8 @@ from migration_lint.registry import rule
         "PostgreSQL makes without a rewrite (such as widening a varchar) are not reported."
     ),
     bad='ALTER TABLE "users" ALTER COLUMN "name" TYPE varchar(64);',
-    good='ALTER TABLE "users" ADD COLUMN "name_short" varchar(64);',
+    good="-- Phase 1 of 4: add the new column; code writes both, a job backfills it.\n"
+    'ALTER TABLE "users" ADD COLUMN "name_short" varchar(64);',
 )
 def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.is_new_table(op.table):

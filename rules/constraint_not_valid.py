@@ -54,11 +54,15 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
     else:
         what = f"Adding check constraint {name} checks every row of {table}. "
         what += lock("ACCESS EXCLUSIVE", table)
+    add_not_valid = (
+        f"{op.sql} NOT VALID;"
+        if op.sql
+        else f"ALTER TABLE {table} ADD CONSTRAINT {name} ... NOT VALID;"
+    )
     yield (
         what,
         f"Add it without the scan, then validate without blocking:\n"
-        f"1. ALTER TABLE {table} ADD CONSTRAINT {name} ... NOT VALID;  "
-        f"-- instant; new rows are checked\n"
+        f"1. {add_not_valid}  -- instant; new rows are checked\n"
         f"2. In a separate transaction or migration:\n"
         f"   ALTER TABLE {table} VALIDATE CONSTRAINT {name};  "
         f"-- SHARE UPDATE EXCLUSIVE: reads and writes continue",

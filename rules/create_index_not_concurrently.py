@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from migration_lint.context import Context
@@ -28,13 +29,8 @@ def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tup
     if op.concurrently or ctx.is_new_table(op.table):
         return
     table = op.table.sql
-    unique = "UNIQUE " if op.unique else ""
     name = f"{quote(op.name)} " if op.name else ""
-    columns = ", ".join(quote(c) for c in op.columns) or "..."
-    statement = (
-        f"CREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS {name}ON {table} USING {op.method} "
-        f"({columns});"
-    )
+    statement = _concurrently(op)
     steps = f"Build it without blocking writes:\n   {statement}\n"
     if ctx.in_transaction:
         steps += (
@@ -51,3 +47,16 @@ def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tup
         + lock("SHARE", table),
         steps,
     )
+
+
+_CREATE_INDEX = re.compile(r"^(CREATE\s+(?:UNIQUE\s+)?INDEX)\s+", re.IGNORECASE)
+_IF_NOT_EXISTS = re.compile(r"\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE)
+
+
+def _concurrently(op: CreateIndex) -> str:
+    """The user's own statement with CONCURRENTLY (and IF NOT EXISTS, so a rerun is harmless)."""
+    if not op.sql:
+        columns = ", ".join(quote(c) for c in op.columns) or "..."
+        return f"CREATE INDEX CONCURRENTLY ON {op.table.sql} ({columns});"
+    guard = "IF NOT EXISTS " if op.name and not _IF_NOT_EXISTS.search(op.sql) else ""
+    return _CREATE_INDEX.sub(lambda m: f"{m[1]} CONCURRENTLY {guard}", op.sql, count=1) + ";"

@@ -22,7 +22,11 @@ from migration_lint.registry import rule
         "Remove the column from the code first, deploy, then drop it in a later migration."
     ),
     bad='ALTER TABLE "users" DROP COLUMN "nickname";',
-    good='ALTER TABLE "users" ALTER COLUMN "nickname" DROP NOT NULL;',
+    good="-- Release 41 stopped reading and writing users.nickname.\n"
+    "-- migration-lint: allow drop-column -- nickname unused since release 41\n"
+    "-- rollback:\n"
+    '-- ALTER TABLE "users" ADD COLUMN "nickname" text;\n'
+    'ALTER TABLE "users" DROP COLUMN "nickname";',
 )
 def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.is_new_table(op.table):

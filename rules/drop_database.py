@@ -20,7 +20,10 @@ from migration_lint.registry import rule
         "fails while anything is connected. It has no place in an application's migrations."
     ),
     bad='DROP DATABASE "analytics";',
-    good='CREATE SCHEMA "analytics";',
+    good="-- migration-lint: allow drop-database -- analytics replaced; dump kept in backups\n"
+    "-- rollback:\n"
+    '-- CREATE DATABASE "analytics";\n'
+    'DROP DATABASE "analytics";',
 )
 def drop_database(op: DropDatabase, ctx: Context) -> Iterator[tuple[str, str]]:
     database = quote(op.database)

@@ -21,7 +21,10 @@ from migration_lint.registry import rule
         "uses those objects breaks."
     ),
     bad='DROP SCHEMA "reporting" CASCADE;',
-    good='CREATE SCHEMA "reporting";',
+    good="-- migration-lint: allow drop-schema -- reporting moved to the warehouse; it is empty\n"
+    "-- rollback:\n"
+    '-- CREATE SCHEMA "reporting";\n'
+    'DROP SCHEMA "reporting";',
 )
 def drop_schema(op: DropSchema, ctx: Context) -> Iterator[tuple[str, str]]:
     schema = quote(op.schema)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import (
+    SERIAL_TYPES,
     AddColumn,
     AlterColumnType,
     CreateTable,
@@ -16,14 +17,8 @@ from migration_lint.operations import (
 )
 from migration_lint.registry import rule
 
-_SMALL = {
-    "integer": "bigint",
-    "smallint": "bigint",
-    "serial": "bigserial",
-    "smallserial": "bigserial",
-    "serial4": "bigserial",
-    "serial2": "bigserial",
-}
+# The largest value of each too-small integer type.
+_MAXIMUM = {"smallint": "32,767", "integer": "2,147,483,647"}
 
 
 @rule(
@@ -42,10 +37,12 @@ _SMALL = {
 )
 def prefer_bigint(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
     for table, column, column_type in declared_types(op):
-        if column_type.name in _SMALL:
+        serial = column_type.name in SERIAL_TYPES
+        integer_type = SERIAL_TYPES.get(column_type.name, column_type.name)
+        if integer_type in _MAXIMUM:
             yield (
                 f"{table.sql}.{quote(column)} is {column_type.name}, which overflows at "
-                f"{'32,767' if 'small' in column_type.name else '2,147,483,647'}; changing it "
-                f"later rewrites the table under an ACCESS EXCLUSIVE lock.",
-                f"Declare it {_SMALL[column_type.name]} now.",
+                f"{_MAXIMUM[integer_type]}; changing it later rewrites the table under an "
+                f"ACCESS EXCLUSIVE lock.",
+                f"Declare it {'bigserial' if serial else 'bigint'} now.",
             )

@@ -6,17 +6,15 @@ from collections.abc import Iterator
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.operations import AddColumn, CreateTable, Operation, declared_types, quote
+from migration_lint.operations import (
+    SERIAL_TYPES,
+    AddColumn,
+    CreateTable,
+    Operation,
+    declared_types,
+    quote,
+)
 from migration_lint.registry import rule
-
-_SERIAL = {
-    "serial": "integer",
-    "serial4": "integer",
-    "bigserial": "bigint",
-    "serial8": "bigint",
-    "smallserial": "smallint",
-    "serial2": "smallint",
-}
 
 
 @rule(
@@ -34,10 +32,11 @@ _SERIAL = {
 )
 def prefer_identity(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
     for table, column, column_type in declared_types(op):
-        if column_type.name in _SERIAL:
+        integer_type = SERIAL_TYPES.get(column_type.name)
+        if integer_type:
             yield (
                 f"{table.sql}.{quote(column)} is {column_type.name}, a column with a loosely "
                 f"attached sequence; no lock or rewrite is involved.",
-                f"Declare it {_SERIAL[column_type.name]} GENERATED ALWAYS AS IDENTITY (with "
-                f'drizzle: {_SERIAL[column_type.name]}("{column}").generatedAlwaysAsIdentity()).',
+                f"Declare it {integer_type} GENERATED ALWAYS AS IDENTITY (with drizzle: "
+                f'{integer_type}("{column}").generatedAlwaysAsIdentity()).',
             )

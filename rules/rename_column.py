@@ -23,7 +23,8 @@ from migration_lint.registry import rule
         "reads, then drop the old one."
     ),
     bad='ALTER TABLE "users" RENAME COLUMN "name" TO "full_name";',
-    good='ALTER TABLE "users" ADD COLUMN "full_name" text;',
+    good='-- Phase 1 of 4: add the new column; code writes both, then reads "full_name".\n'
+    'ALTER TABLE "users" ADD COLUMN "full_name" text;',
 )
 def rename_column(op: RenameColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.is_new_table(op.table):

@@ -21,8 +21,11 @@ from migration_lint.registry import rule
         "table that no longer exists. A view with the old name keeps it working during the switch."
     ),
     bad='ALTER TABLE "users" RENAME TO "accounts";',
-    good='CREATE TABLE "accounts" ("id" bigint);\n'
-    'ALTER TABLE "accounts" RENAME TO "customer_accounts";  -- new in this migration',
+    good="-- migration-lint: allow rename-table -- the view keeps the old name working\n"
+    "-- rollback:\n"
+    '-- DROP VIEW "users"; ALTER TABLE "accounts" RENAME TO "users";\n'
+    'ALTER TABLE "users" RENAME TO "accounts";\n'
+    'CREATE VIEW "users" AS SELECT * FROM "accounts";',
 )
 def rename_table(op: RenameTable, ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.is_new_table(op.table):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.locks import lock
-from migration_lint.operations import AddColumn, quote
+from migration_lint.operations import SERIAL_TYPES, AddColumn, quote
 from migration_lint.registry import rule
 
 # Functions PostgreSQL evaluates once per row (volatile): a default calling one is stored in
@@ -28,7 +28,6 @@ VOLATILE_FUNCTIONS = frozenset(
         "txid_current",
     }
 )
-_SERIAL = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
 
 
 @rule(
@@ -49,13 +48,13 @@ _SERIAL = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4",
 def volatile_default(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     column = op.column
     volatile = sorted(column.default_functions & VOLATILE_FUNCTIONS)
-    serial = column.type is not None and column.type.name in _SERIAL
+    serial = SERIAL_TYPES.get(column.type.name) if column.type else None  # its integer type
     if not (volatile or serial) or ctx.pg_version < 11 or ctx.is_new_table(op.table):
         return
     table, name = op.table.sql, quote(column.name)
     if serial:
         sequence = quote(f"{op.table.name}_{column.name}_seq")
-        value, column_type = f"nextval('{sequence}')", "bigint"
+        value, column_type = f"nextval('{sequence}')", serial
         create = f"   CREATE SEQUENCE {sequence} OWNED BY {table}.{name};\n"
     else:
         value, column_type = f"{volatile[0]}()", column.type.sql if column.type else ""

@@ -33,7 +33,7 @@ def rule_ids(sql: str, **settings: object) -> list[str]:
 
 
 @pytest.fixture
-def write(tmp_path):  # type: ignore[no-untyped-def]
+def write(tmp_path):
     """Write files under tmp_path: write({"a/0001_x.sql": "SQL"}) -> tmp_path."""
 
     def write_files(files: dict[str, str | bytes]) -> object:

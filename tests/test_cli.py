@@ -21,7 +21,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, captured.out, captured.err
 
 
-def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:  # type: ignore[type-arg]
+def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
     code, out, _ = run(["lint", "--format", "json", *argv], capsys)
     return code, json.loads(out)
 
@@ -34,19 +34,19 @@ def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
         pytest.param(BREAKING + "SELEC 1;\n", 2, id="invalid-sql"),
     ],
 )
-def test_exit_code_follows_the_worst_finding(write, capsys, sql: str, exit_code: int) -> None:  # type: ignore[no-untyped-def]
+def test_exit_code_follows_the_worst_finding(write, capsys, sql: str, exit_code: int) -> None:
     root = write({"m/0001_x.sql": sql})
     assert run(["lint", str(root / "m")], capsys)[0] == exit_code
 
 
-def test_usage_errors_exit_3(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_usage_errors_exit_3(capsys) -> None:
     code, _, err = run(["lint", "--no-such-option"], capsys)
     assert code == 3 and "No such option" in err
     assert run(["lint", "--format", "xml", "."], capsys)[0] == 3
     assert run(["frobnicate"], capsys)[0] == 3
 
 
-def test_json_output_has_the_documented_shape(write, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_json_output_has_the_documented_shape(write, capsys) -> None:
     root = write({"m/0001_init.sql": CLEAN, "m/0002_drop.sql": "SELECT 1;\n" + BREAKING})
     code, report = run_json([str(root / "m")], capsys)
     assert code == 1
@@ -68,17 +68,17 @@ def test_json_output_has_the_documented_shape(write, capsys) -> None:  # type: i
     assert report["summary"]["breaking"] == 1
 
 
-def test_text_output_is_path_line_column_rule_message_then_help(write, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_text_output_is_path_line_column_rule_message_then_help(write, capsys) -> None:
     root = write({"0001_drop.sql": BREAKING})
     _code, out, _ = run(["lint", str(root / "0001_drop.sql")], capsys)
     lines = out.splitlines()
     assert lines[0].startswith(f"{root / '0001_drop.sql'}:1:1: drop-column Dropping column")
     assert lines[1].startswith("    Drop a column in two releases")
     assert "\x1b[" not in out  # colour only on a terminal
-    assert lines[-1] == "Found 1 breaking in 1 file (1 statements)."
+    assert lines[-1] == "Found 1 breaking in 1 file (1 statement)."
 
 
-def test_folder_is_linted_in_migration_order(write, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_folder_is_linted_in_migration_order(write, capsys) -> None:
     root = write(
         {
             "m/10_ten.sql": "DROP TABLE ten;",
@@ -125,7 +125,7 @@ def test_folder_is_linted_in_migration_order(write, capsys) -> None:  # type: ig
         ),
     ],
 )
-def test_bad_file_is_one_error_line_and_the_others_are_still_linted(  # type: ignore[no-untyped-def]
+def test_bad_file_is_one_error_line_and_the_others_are_still_linted(
     write, capsys, name: str, content: bytes, message: str
 ) -> None:
     root = write(
@@ -145,7 +145,7 @@ def test_bad_file_is_one_error_line_and_the_others_are_still_linted(  # type: ig
         pytest.param("empty_dir", "no SQL migration files in this directory", id="dir-without-sql"),
     ],
 )
-def test_bad_path_is_one_error_line_and_other_paths_are_still_linted(  # type: ignore[no-untyped-def]
+def test_bad_path_is_one_error_line_and_other_paths_are_still_linted(
     write, capsys, target: str, message: str
 ) -> None:
     root = write({"ok/0001_drop.sql": BREAKING, "empty_dir/README.md": "no SQL here"})
@@ -156,7 +156,7 @@ def test_bad_path_is_one_error_line_and_other_paths_are_still_linted(  # type: i
 
 
 @pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
-def test_unreadable_file_is_one_error_line(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_file_is_one_error_line(capsys) -> None:
     # /proc/self/mem is a file that even root cannot read from offset 0.
     code, out, _ = run(["lint", "/proc/self/mem"], capsys)
     assert code == 2
@@ -168,7 +168,7 @@ def test_unreadable_file_is_one_error_line(capsys) -> None:  # type: ignore[no-u
 
 def test_config_in_pyproject_names_the_folders_and_cli_flags_win(
     write, capsys, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     root = write(
         {
             "pyproject.toml": '[project]\nname = "app"\n\n[tool.migration-lint]\npaths = ["drizzle"]\n'
@@ -185,7 +185,7 @@ def test_config_in_pyproject_names_the_folders_and_cli_flags_win(
     assert [d["rule"] for d in report["diagnostics"]] == ["drop-column"]
 
 
-def test_dot_config_file_and_explicit_config(write, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_dot_config_file_and_explicit_config(write, capsys, monkeypatch) -> None:
     root = write(
         {
             ".migration-lint.toml": 'select = ["drop-table"]\n',
@@ -207,7 +207,7 @@ def test_dot_config_file_and_explicit_config(write, capsys, monkeypatch) -> None
         pytest.param(
             'select = ["drop-tabel"]\n',
             [],
-            "unknown rule 'drop-tabel' (did you mean 'drop-table'?)",
+            ".migration-lint.toml: 'select': unknown rule 'drop-tabel' (did you mean 'drop-table'?)",
             id="unknown-rule-in-config",
         ),
         pytest.param("", ["--ignore", "nope"], "unknown rule 'nope'", id="unknown-rule-on-cli"),
@@ -218,6 +218,12 @@ def test_dot_config_file_and_explicit_config(write, capsys, monkeypatch) -> None
             id="wrong-type",
         ),
         pytest.param("select = [\n", [], "invalid TOML", id="bad-toml"),
+        pytest.param(
+            "pg-version = 99\n", [], "'pg-version' must be between 9 and 18", id="pg-version-range"
+        ),
+        pytest.param(
+            "", ["--select", ""], "--select needs at least one rule id", id="empty-select"
+        ),
         pytest.param("", ["--ignore", "syntax-error"], "cannot be ignored", id="ignore-error-rule"),
         pytest.param(
             "",
@@ -229,7 +235,7 @@ def test_dot_config_file_and_explicit_config(write, capsys, monkeypatch) -> None
 )
 def test_bad_config_is_a_clear_usage_error(
     write, capsys, monkeypatch, config: str, argv: list[str], message: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     root = write({".migration-lint.toml": config, "m/0001_x.sql": CLEAN})
     monkeypatch.chdir(root)
     code, out, err = run(["lint", *argv, "m"], capsys)
@@ -237,13 +243,13 @@ def test_bad_config_is_a_clear_usage_error(
     assert message in err and len(err.strip().splitlines()) == 1
 
 
-def test_no_paths_anywhere_is_a_usage_error(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_no_paths_anywhere_is_a_usage_error(tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     code, _, err = run(["lint"], capsys)
     assert code == 3 and "no PATH given" in err
 
 
-def test_rules_lists_and_explains(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_rules_lists_and_explains(capsys) -> None:
     code, out, _ = run(["rules"], capsys)
     assert code == 0
     assert any(line.split()[:2] == ["drop-column", "breaking"] for line in out.splitlines())
@@ -252,17 +258,35 @@ def test_rules_lists_and_explains(capsys) -> None:  # type: ignore[no-untyped-de
     assert run(["rules", "no-such-rule"], capsys)[0] == 3
 
 
-def test_installed_console_script_runs(write) -> None:  # type: ignore[no-untyped-def]
+def test_installed_console_script_runs(write) -> None:
     root = write({"m/0001_x.sql": BREAKING})
     script = Path(sys.executable).parent / "migration-lint"
     result = subprocess.run([str(script), "lint", str(root / "m")], capture_output=True, text=True)
     assert result.returncode == 1 and "drop-column" in result.stdout
 
 
-def test_docs_rules_md_is_generated_from_the_rules(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_docs_rules_md_is_generated_from_the_rules(capsys) -> None:
     assert main(["rules", "--markdown"]) == 0
     generated = capsys.readouterr().out
     committed = (Path(__file__).parent.parent / "docs" / "rules.md").read_text()
     assert generated == committed, (
         "docs/rules.md is stale: migration-lint rules --markdown > docs/rules.md"
     )
+
+
+def test_unterminated_string_error_is_one_line(write, capsys) -> None:
+    body = "SELECT 1;\nSELECT 'never closed\n" + "SELECT 2;\n" * 50
+    root = write({"0001_x.sql": body})
+    code, out, _ = run(["lint", str(root / "0001_x.sql")], capsys)
+    assert code == 2
+    (error,) = [line for line in out.splitlines() if "syntax-error" in line]
+    assert error.endswith(
+        'invalid SQL: unterminated quoted string at or near "\'never closed..." [error]'
+    )
+    assert len(out.splitlines()) == 2  # the error and the summary
+
+
+def test_byte_order_mark_does_not_shift_columns(write, capsys) -> None:
+    root = write({"0001_x.sql": "\ufeffSELEC 1;".encode()})
+    _, out, _ = run(["lint", str(root / "0001_x.sql")], capsys)
+    assert ":1:1: syntax-error" in out

@@ -16,7 +16,7 @@ TAGS = 'CREATE TABLE "tags" ("id" bigint PRIMARY KEY, "name" text NOT NULL);'
 TAGS_INDEX = 'CREATE INDEX "tags_name_idx" ON "tags" USING btree ("name");'
 
 
-def lint_last_file_json(tmp_path: Path, migrations: list[str], capsys) -> list[str]:  # type: ignore[no-untyped-def]
+def lint_last_file_json(tmp_path: Path, migrations: list[str], capsys) -> list[str]:
     folder = tmp_path / "drizzle"
     folder.mkdir()
     for number, sql in enumerate(migrations):
@@ -49,11 +49,11 @@ def lint_last_file_json(tmp_path: Path, migrations: list[str], capsys) -> list[s
 )
 def test_issue_acceptance_cases(
     tmp_path: Path, capsys, migrations: list[str], expected: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert lint_last_file_json(tmp_path, migrations, capsys) == expected
 
 
-def test_history_is_read_when_the_whole_folder_is_linted(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_history_is_read_when_the_whole_folder_is_linted(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "m"
     folder.mkdir()
     (folder / "0000_a.sql").write_text(USERS)
@@ -104,3 +104,40 @@ def test_unreadable_history_does_not_stop_the_lint(tmp_path: Path) -> None:
     (folder / "0002_m.sql").write_text("DROP TABLE t;")
     report = lint_paths([str(folder / "0002_m.sql")], Settings())
     assert [d.rule for d in report.diagnostics] == ["drop-table"]
+
+
+@pytest.mark.parametrize(
+    ("workdir", "argv"),
+    [
+        pytest.param("", ["hist/0001_b.sql"], id="relative-path"),
+        pytest.param("", ["./hist//0001_b.sql"], id="unnormalised-path"),
+        pytest.param("hist", ["0001_b.sql"], id="file-in-the-working-directory"),
+        pytest.param(
+            "", ["./hist", "hist/0001_b.sql", "hist/./0001_b.sql"], id="same-file-three-ways"
+        ),
+    ],
+)
+def test_history_is_found_however_the_path_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workdir: str, argv: list[str]
+) -> None:
+    folder = tmp_path / "hist"
+    folder.mkdir()
+    (folder / "0000_a.sql").write_text("CREATE TABLE t (id bigint, code varchar(10));")
+    (folder / "0001_b.sql").write_text(
+        "ALTER TABLE t ALTER COLUMN code TYPE varchar(20);\nALTER TABLE t DROP COLUMN id;"
+    )
+    monkeypatch.chdir(tmp_path / workdir)
+    report = lint_paths(argv, Settings())
+    # The widening is safe because the history is read; the drop is reported once.
+    assert [(d.rule, d.line) for d in report.diagnostics] == [("drop-column", 2)]
+
+
+def test_drizzle_1_0_folder_per_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, sql in [
+        ("20250101000000_init", "CREATE TABLE t (code varchar(10));"),
+        ("20250102000000_widen", "ALTER TABLE t ALTER COLUMN code TYPE varchar(20);"),
+    ]:
+        (tmp_path / "drizzle" / name).mkdir(parents=True)
+        (tmp_path / "drizzle" / name / "migration.sql").write_text(sql)
+    monkeypatch.chdir(tmp_path / "drizzle")
+    assert lint_paths(["20250102000000_widen/migration.sql"], Settings()).diagnostics == []

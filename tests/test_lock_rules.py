@@ -454,8 +454,29 @@ def test_warnings_name_the_lock_what_it_blocks_and_the_rewrite() -> None:
 
 def test_index_help_under_a_transaction_says_what_to_do_instead() -> None:
     (finding,) = lint_sql('CREATE INDEX "i" ON "t" ("c");', assume_in_transaction=True)
-    assert 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "i" ON "t" USING btree ("c");' in finding.help
+    assert 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "i" ON "t" ("c");' in finding.help
     assert "cannot run inside a transaction" in finding.help
+
+
+@pytest.mark.parametrize(
+    ("sql", "suggested"),
+    [
+        pytest.param(
+            'CREATE UNIQUE INDEX "one_live" ON "runs" USING btree ("job_id") WHERE "status" = \'live\'',
+            'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "one_live" ON "runs" USING btree ("job_id") WHERE "status" = \'live\';',
+            id="partial-unique",
+        ),
+        pytest.param(
+            'create index if not exists "doc_search" on "docs" using gin (to_tsvector(\'english\', "body"))',
+            'create index CONCURRENTLY if not exists "doc_search" on "docs" using gin (to_tsvector(\'english\', "body"));',
+            id="expression-gin",
+        ),
+        pytest.param("CREATE INDEX ON t (c)", "CREATE INDEX CONCURRENTLY ON t (c);", id="unnamed"),
+    ],
+)
+def test_index_help_is_the_users_own_statement_made_concurrent(sql: str, suggested: str) -> None:
+    (finding,) = lint_sql(sql + ";")
+    assert suggested in finding.help.splitlines()[1]
 
 
 def test_set_not_null_help_has_the_multi_step_sql() -> None:
@@ -472,3 +493,26 @@ def test_every_rule_in_this_table_exists() -> None:
     from migration_lint.registry import load_rules
 
     assert set(load_rules()) >= ALL_RULES
+
+
+def test_drop_index_names_the_table_as_the_user_wrote_it(tmp_path) -> None:
+    from conftest import lint_folder
+
+    (finding,) = lint_folder(
+        tmp_path, ['CREATE INDEX "pay_idx" ON "payments" ("at");', 'DROP INDEX "pay_idx";']
+    )
+    assert 'queues every query of "payments" behind it' in finding.message
+
+
+@pytest.mark.parametrize(
+    ("column_type", "integer_type"),
+    [
+        pytest.param("serial", "integer", id="serial"),
+        pytest.param("smallserial", "smallint", id="smallserial"),
+        pytest.param("bigserial", "bigint", id="bigserial"),
+    ],
+)
+def test_volatile_default_help_keeps_the_serial_width(column_type: str, integer_type: str) -> None:
+    (finding,) = lint_sql(f'ALTER TABLE "t" ADD COLUMN "n" {column_type};')
+    assert f'ALTER TABLE "t" ADD COLUMN "n" {integer_type};' in finding.help
+    assert 'CREATE SEQUENCE "t_n_seq" OWNED BY "t"."n";' in finding.help

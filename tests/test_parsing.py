@@ -157,3 +157,18 @@ def test_statements_inside_drizzle_do_blocks_are_checked_where_they_stand() -> N
 )
 def test_do_blocks_that_cannot_be_inspected_are_left_alone(sql: str) -> None:
     assert rule_ids(sql) == []
+
+
+def test_many_statements_after_non_ascii_text_keep_their_positions() -> None:
+    sql = (
+        "COMMENT ON TABLE t IS 'café';\n"
+        + "ALTER TABLE t ADD COLUMN c int;\n" * 300
+        + "DROP TABLE é;"
+    )
+    (finding,) = lint_sql(sql)
+    assert (finding.rule, finding.line, finding.column, finding.end_column) == (
+        "drop-table",
+        302,
+        1,
+        13,
+    )

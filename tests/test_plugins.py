@@ -30,7 +30,7 @@ BAD_METADATA_PLUGIN = GOOD_PLUGIN.replace('id="table-needs-comment"', 'id="Table
 
 
 @pytest.fixture
-def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Install a plugin distribution on sys.path, with a fresh registry for the test."""
     # monkeypatch puts the registry and the imported rule modules back after the test.
     monkeypatch.setattr(registry, "_loaded", False)
@@ -50,7 +50,7 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ig
     return install
 
 
-def test_plugin_rule_runs_beside_the_built_in_ones(install_plugin) -> None:  # type: ignore[no-untyped-def]
+def test_plugin_rule_runs_beside_the_built_in_ones(install_plugin) -> None:
     install_plugin(GOOD_PLUGIN)
     findings = lint_sql("CREATE TABLE t (id int);\nDROP TABLE u;", select=None)
     assert [d.rule for d in findings] == ["table-needs-comment", "drop-table"]
@@ -87,7 +87,7 @@ def test_plugin_rule_runs_beside_the_built_in_ones(install_plugin) -> None:  # t
         ),
     ],
 )
-def test_broken_plugin_is_named_and_the_run_stops(  # type: ignore[no-untyped-def]
+def test_broken_plugin_is_named_and_the_run_stops(
     install_plugin, capsys, tmp_path: Path, source: str, entry_point: str, message: str
 ) -> None:
     install_plugin(source, entry_point)

@@ -113,7 +113,7 @@ def test_suppressions(sql: str, expected: list[tuple[str, bool, int]]) -> None:
 
 def test_allowed_breaking_change_is_visible_in_json_and_does_not_fail(
     tmp_path: Path, capsys
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     migration = tmp_path / "0001_drop_coupon.sql"
     migration.write_text(
         f"-- migration-lint: allow drop-column -- coupons moved to promotions\n{ROLLBACK}{DROP}"
@@ -124,3 +124,55 @@ def test_allowed_breaking_change_is_visible_in_json_and_does_not_fail(
     assert diagnostic["allowed"] is True and diagnostic["reason"] == "coupons moved to promotions"
     assert main(["lint", str(migration)]) == 0
     assert "[breaking, allowed: coupons moved to promotions]" in capsys.readouterr().out
+
+
+RENAME = 'ALTER TABLE "users" RENAME COLUMN "name" TO "full_name";'
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param(
+            f"-- migration-lint: allow drop-column -- moved\n{ROLLBACK}{DROP}\n"
+            f"-- migration-lint: allow rename-column -- clearer\n{RENAME}",
+            [
+                ("drop-column", True, 4),
+                ("invalid-suppression", False, 5),
+                ("rename-column", False, 6),
+            ],
+            id="each-allow-needs-its-own-plan",
+        ),
+        pytest.param(
+            '-- migration-lint: allow drop-column -- moved\n-- rollback:\n-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
+            "-- migration-lint: allow rename-column -- clearer\n"
+            '-- rollback:\n-- ALTER TABLE "users" RENAME COLUMN "full_name" TO "name";\n'
+            f"{DROP}\n{RENAME}",
+            # The second allow covers the next statement, the DROP, so it covers no rename.
+            [
+                ("invalid-suppression", False, 4),
+                ("drop-column", True, 7),
+                ("rename-column", False, 8),
+            ],
+            id="a-plan-ends-at-the-next-directive",
+        ),
+        pytest.param(
+            f"-- migration-lint: ignore create-index-not-concurrently -- small\n{DROP}",
+            [("invalid-suppression", False, 1), ("drop-column", False, 2)],
+            id="directive-that-covers-nothing",
+        ),
+        pytest.param(
+            f"{INDEX}\n-- migration-lint: ignore create-index-not-concurrently -- small",
+            [("create-index-not-concurrently", False, 1), ("invalid-suppression", False, 2)],
+            id="directive-after-the-last-statement",
+        ),
+    ],
+)
+def test_rollback_plans_and_unused_directives(
+    sql: str, expected: list[tuple[str, bool, int]]
+) -> None:
+    assert findings(sql) == expected
+
+
+def test_directive_for_a_rule_this_run_does_not_use_is_not_unused() -> None:
+    sql = f"-- migration-lint: ignore create-index-not-concurrently -- small\n{DROP}"
+    assert [d.rule for d in lint_sql(sql, select=frozenset({"drop-column"}))] == ["drop-column"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 import traceback
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import FORMATS, Config, find_config, load_config
+from .config import FORMATS, MAX_PG_VERSION, MIN_PG_VERSION, Config, find_config, load_config
 from .diagnostic import Severity, exit_code
 from .linter import ConfigError, Settings, lint_paths
 from .registry import PluginError, load_rules
@@ -18,10 +17,11 @@ from .registry import PluginError, load_rules
 USAGE_ERROR = 3
 
 
-def _rule_list(value: str | None) -> frozenset[str] | None:
-    if value is None:
-        return None
-    return frozenset(part.strip() for part in value.split(",") if part.strip())
+def _rule_list(option: str, value: str) -> frozenset[str]:
+    rules = frozenset(part.strip() for part in value.split(",") if part.strip())
+    if not rules:
+        raise ConfigError(f"{option} needs at least one rule id")
+    return rules
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,7 +38,9 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", type=click.Choice(FORMATS), help="Output format [text].")
 @click.option(
-    "--pg-version", type=click.IntRange(9, 18), help="Target PostgreSQL major version [16]."
+    "--pg-version",
+    type=click.IntRange(MIN_PG_VERSION, MAX_PG_VERSION),
+    help="Target PostgreSQL major version [16].",
 )
 @click.option(
     "--assume-in-transaction/--no-assume-in-transaction",
@@ -77,8 +79,8 @@ def lint(
             if assume_in_transaction is not None
             else bool(config.assume_in_transaction)
         ),
-        select=_rule_list(select) if select is not None else config.select,
-        ignore=_rule_list(ignore) or frozenset() if ignore is not None else config.ignore,
+        select=_rule_list("--select", select) if select is not None else config.select,
+        ignore=_rule_list("--ignore", ignore) if ignore is not None else config.ignore,
     )
     report = lint_paths(paths, settings)
     from .output import as_json, as_text
@@ -123,17 +125,16 @@ def _indent(sql: str) -> str:
 
 
 def _config(config_file: str | None) -> Config:
-    path = Path(config_file) if config_file else find_config(Path.cwd())
-    if config_file and not path.is_file():  # type: ignore[union-attr]
+    if config_file is None:
+        found = find_config(Path.cwd())
+        return load_config(found, load_rules()) if found else Config()
+    if not Path(config_file).is_file():
         raise ConfigError(f"{config_file}: config file not found")
-    return load_config(path) if path else Config()
+    return load_config(Path(config_file), load_rules())
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (click's own usage errors become 3)."""
-    # Parse trees are many small dicts that live for one file: with the default thresholds the
-    # collector scans them over and over (a quarter of the run time on a large folder).
-    gc.set_threshold(100_000, 50, 100)
     try:
         result = cli.main(args=argv, prog_name="migration-lint", standalone_mode=False)
     except click.exceptions.Exit as exc:

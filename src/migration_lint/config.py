@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,12 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from .linter import ConfigError
+from .registry import unknown_rule
 
 CONFIG_FILE = ".migration-lint.toml"
 PYPROJECT = "pyproject.toml"
 FORMATS = ("text", "json")
+MIN_PG_VERSION, MAX_PG_VERSION = 9, 18
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, known_rules: Collection[str]) -> Config:
     data = _read_toml(path)
     if path.name == PYPROJECT:
         data = data.get("tool", {}).get("migration-lint", {})
@@ -62,6 +65,14 @@ def load_config(path: Path) -> Config:
         values[field_name] = value
     if "format" in values and values["format"] not in FORMATS:
         raise ConfigError(f"{where}: 'format' must be one of {', '.join(FORMATS)}")
+    if "pg-version" in data and not MIN_PG_VERSION <= data["pg-version"] <= MAX_PG_VERSION:
+        raise ConfigError(
+            f"{where}: 'pg-version' must be between {MIN_PG_VERSION} and {MAX_PG_VERSION}"
+        )
+    for key in ("select", "ignore"):
+        unknown = sorted(set(data.get(key, ())) - set(known_rules))
+        if unknown:
+            raise ConfigError(f"{where}: {key!r}: {unknown_rule(unknown[0], known_rules)}")
     if "paths" in values:
         values["paths"] = tuple(str(path.parent / p) for p in values["paths"])
     for key in ("select", "ignore"):

@@ -28,7 +28,7 @@ class Context:
         self.pg_version = pg_version
         self.assume_in_transaction = assume_in_transaction
         self.tables: dict[TableKey, TableModel] = {}
-        self.index_tables: dict[TableKey, TableKey] = {}  # index -> its table
+        self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
         self.start_migration()
 
     def start_migration(self) -> None:
@@ -53,13 +53,11 @@ class Context:
         return table.key in self._new_tables
 
     def is_new_index(self, index: ops.Name) -> bool:
-        return (
-            index.key in self._new_indexes or self.index_tables.get(index.key) in self._new_tables
-        )
+        table = self.index_tables.get(index.key)
+        return index.key in self._new_indexes or (table is not None and self.is_new_table(table))
 
     def table_of_index(self, index: ops.Name) -> ops.Name | None:
-        key = self.index_tables.get(index.key)
-        return ops.Name(key[1], key[0]) if key else None
+        return self.index_tables.get(index.key)
 
     def constraints(self, table: ops.Name) -> list[ops.Constraint]:
         model = self.tables.get(table.key)
@@ -98,7 +96,7 @@ def _set_setting(ctx: Context, op: ops.SetSetting) -> None:
 def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
     if op.name:
         index = op.table.sibling(op.name).key
-        ctx.index_tables[index] = op.table.key
+        ctx.index_tables[index] = op.table
         ctx._new_indexes.add(index)
 
 
@@ -185,9 +183,6 @@ _APPLY: dict[type, Callable[[Context, Any], None]] = {
     ops.AlterColumnType: lambda ctx, op: ctx._replace_column(op.table, op.column, type=op.new_type),
     ops.SetNotNull: lambda ctx, op: ctx._replace_column(op.table, op.column, not_null=True),
     ops.DropNotNull: lambda ctx, op: ctx._replace_column(op.table, op.column, not_null=False),
-    ops.SetDefault: lambda ctx, op: ctx._replace_column(
-        op.table, op.column, has_default=not op.dropped
-    ),
     ops.AddConstraint: _add_constraint,
     ops.ValidateConstraint: _validate_constraint,
     ops.DropConstraint: _drop_constraint,

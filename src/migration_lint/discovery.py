@@ -21,6 +21,7 @@ def migration_files(path: str) -> list[str]:
     A folder holds `<name>.sql` files, or one folder per migration with a `migration.sql`
     (drizzle-kit 1.0, Prisma).
     """
+    path = os.path.normpath(path)  # so that ./m/x.sql and m/x.sql are one file
     if os.path.isfile(path):
         return [path]
     if not os.path.isdir(path):
@@ -28,9 +29,9 @@ def migration_files(path: str) -> list[str]:
     found = []
     for entry in os.scandir(path):
         if entry.is_file() and entry.name.endswith(".sql"):
-            found.append(entry.path)
+            found.append(os.path.normpath(entry.path))
         elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "migration.sql")):
-            found.append(os.path.join(entry.path, "migration.sql"))
+            found.append(os.path.normpath(os.path.join(entry.path, "migration.sql")))
     if not found:
         raise InputError(path, "no SQL migration files in this directory")
     return sorted(found, key=migration_order)

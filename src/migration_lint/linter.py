@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
+import gc
 import os
 from collections import defaultdict
 from collections.abc import Iterable
@@ -14,7 +14,7 @@ from .discovery import migration_files, migrations_folder
 from .operations import Operation
 from .parse import parse
 from .pg_frontend import operations_of
-from .registry import Rule, load_rules
+from .registry import Rule, load_rules, unknown_rule
 from .source import InputError, Source, read_source
 from .suppressions import apply_suppressions
 
@@ -56,11 +56,7 @@ class RuleSet:
         available = load_rules()
         for rule_id in (settings.select or frozenset()) | settings.ignore:
             if rule_id not in available:
-                close = difflib.get_close_matches(rule_id, available, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ConfigError(
-                    f"unknown rule {rule_id!r}{hint}; `migration-lint rules` lists them"
-                )
+                raise ConfigError(unknown_rule(rule_id, available))
         for rule_id in settings.ignore:
             if available[rule_id].severity is Severity.ERROR:
                 raise ConfigError(
@@ -79,7 +75,21 @@ def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
     """Lint the files the paths name; earlier migrations of their folders are read as history."""
     rules = RuleSet.from_settings(settings)
     report = Report()
-    for folder_files, requested in _plan(paths, report):
+    # Parse trees are many small dicts that live for one file: with the default thresholds the
+    # collector scans them over and over (a quarter of the run time on a large folder).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        _lint_plan(_plan(paths, report), rules, settings, report)
+    finally:
+        gc.set_threshold(*thresholds)
+    return report
+
+
+def _lint_plan(
+    plan: list[tuple[list[str], set[str]]], rules: RuleSet, settings: Settings, report: Report
+) -> None:
+    for folder_files, requested in plan:
         context = Context(settings.pg_version, settings.assume_in_transaction)
         last = max(folder_files.index(f) for f in requested)
         for file in folder_files[: last + 1]:
@@ -98,7 +108,6 @@ def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
             if file in requested:
                 report.diagnostics.extend(diagnostics)
                 report.statements += statements
-    return report
 
 
 def _plan(paths: Iterable[str], report: Report) -> list[tuple[list[str], set[str]]]:
@@ -108,14 +117,15 @@ def _plan(paths: Iterable[str], report: Report) -> list[tuple[list[str], set[str
     passes only the new file.
     """
     plan: dict[str, tuple[list[str], set[str]]] = {}
-    for path in paths:
+    for given in paths:
         try:
-            files = migration_files(path)
+            files = migration_files(given)
         except InputError as exc:
             report.diagnostics.append(input_error(exc))
             continue
+        path = os.path.normpath(given)
         if os.path.isdir(path):
-            plan.setdefault(os.path.normpath(path), (files, set()))[1].update(files)
+            plan.setdefault(path, (files, set()))[1].update(files)
             continue
         folder = migrations_folder(path)
         try:
@@ -159,14 +169,16 @@ def lint_source(
                             rule.id,
                             rule.severity,
                             operation.location,
-                            statement.end,
+                            operation.end,
                             message,
                             help_text,
                         )
                     )
             context.apply(operation)
     if rules:
-        diagnostics = apply_suppressions(source, diagnostics, statements, load_rules())
+        diagnostics = apply_suppressions(
+            source, diagnostics, statements, load_rules(), {r.id for r in rules.rules}
+        )
     diagnostics.sort(key=lambda d: (d.line, d.column))
     return diagnostics, len(statements)
 

@@ -1,7 +1,7 @@
 """A dialect-neutral model of what a migration does, between the parsers and the rules.
 
 Each parsed statement becomes zero or more operations; rules inspect operations, not parse trees,
-so they stay short and any front end (pglast for PostgreSQL, sqlglot for others) can feed them.
+so they stay short, and a front end for another dialect could feed the same rules.
 
 These are treated as immutable but not declared frozen: a frozen dataclass is several times
 slower to create, and a large folder creates one per statement, column and type.
@@ -9,11 +9,22 @@ slower to create, and a large folder creates one per statement, column and type.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
+
+
+# serial types and the integer type each stands for (they add a sequence default).
+SERIAL_TYPES = {
+    "smallserial": "smallint",
+    "serial2": "smallint",
+    "serial": "integer",
+    "serial4": "integer",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+}
 
 
 def literal(value: str) -> str:
@@ -60,7 +71,6 @@ class Column:
     has_default: bool = False
     default_functions: frozenset[str] = frozenset()  # functions the default expression calls
     generated: bool = False  # GENERATED ... AS IDENTITY or AS (expr) STORED: fills its own values
-    primary_key: bool = False
 
 
 @dataclass(slots=True)
@@ -78,6 +88,10 @@ class Constraint:
 @dataclass(slots=True)
 class Operation:
     location: int  # character offset in the file the finding points at
+    # Set by the front end: where the statement ends, and its text when the statement is this
+    # one operation alone (rules use it to show the user's own statement rewritten).
+    end: int = field(default=-1, kw_only=True)
+    sql: str = field(default="", kw_only=True)
 
 
 @dataclass(slots=True)
@@ -161,13 +175,6 @@ class DropNotNull(Operation):
 
 
 @dataclass(slots=True)
-class SetDefault(Operation):
-    table: Name
-    column: str
-    dropped: bool = False
-
-
-@dataclass(slots=True)
 class AddConstraint(Operation):
     table: Name
     constraint: Constraint
@@ -192,7 +199,6 @@ class CreateIndex(Operation):
     columns: tuple[str, ...] = ()
     unique: bool = False
     concurrently: bool = False
-    method: str = "btree"
 
 
 @dataclass(slots=True)
@@ -229,12 +235,6 @@ class DetachPartition(Operation):
     table: Name
     partition: Name
     concurrently: bool = False
-
-
-@dataclass(slots=True)
-class CreateEnum(Operation):
-    enum: Name
-    values: tuple[str, ...]
 
 
 @dataclass(slots=True)

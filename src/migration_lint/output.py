@@ -68,7 +68,11 @@ def as_text(report: Report) -> str:
     )
     allowed = f" ({counts['allowed']} allowed)" if counts["allowed"] else ""
     lines.append(
-        f"Found {found}{allowed} in {report.files} file{'s' if report.files != 1 else ''} "
-        f"({report.statements} statements)."
+        f"Found {found}{allowed} in {_count(report.files, 'file')} "
+        f"({_count(report.statements, 'statement')})."
     )
     return "\n".join(lines)
+
+
+def _count(number: object, noun: str, plural: str = "s") -> str:
+    return f"{number} {noun}{plural if number != 1 else ''}"

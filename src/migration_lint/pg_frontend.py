@@ -23,12 +23,19 @@ _TYPE_NAMES = {
     "bpchar": "char",
     "decimal": "numeric",
 }
-_SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
 
 
 def operations_of(statement: Statement) -> list[ops.Operation]:
     convert = _CONVERTERS.get(statement.kind)
-    return list(convert(statement.node, statement)) if convert else []
+    if convert is None:
+        return []
+    found = list(convert(statement.node, statement))
+    for operation in found:
+        if operation.end < 0:  # not already set by a statement inside a DO block
+            operation.end = statement.end
+    if len(found) == 1 and not found[0].sql:
+        found[0].sql = statement.text
+    return found
 
 
 def _do_block(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
@@ -119,8 +126,8 @@ def _function_names(node: Any) -> Iterator[str]:
 
 def column(definition: Node) -> ops.Column:
     type_ = column_type(definition["typeName"]) if "typeName" in definition else None
-    not_null = primary_key = generated = False
-    has_default = type_ is not None and type_.name in _SERIAL_TYPES
+    not_null = generated = False
+    has_default = type_ is not None and type_.name in ops.SERIAL_TYPES
     default_functions: frozenset[str] = frozenset()
     for item in definition.get("constraints", ()):
         constraint = item["Constraint"]
@@ -130,7 +137,7 @@ def column(definition: Node) -> ops.Column:
         elif contype == "CONSTR_NULL":
             not_null = False
         elif contype == "CONSTR_PRIMARY":
-            primary_key = not_null = True
+            not_null = True
         elif contype == "CONSTR_DEFAULT":
             has_default = True
             default_functions = frozenset(_function_names(constraint.get("raw_expr")))
@@ -143,7 +150,6 @@ def column(definition: Node) -> ops.Column:
         has_default,
         default_functions,
         generated,
-        primary_key,
     )
 
 
@@ -211,8 +217,6 @@ def _alter_table(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
             yield ops.SetNotNull(at, table, name)
         elif subtype == "AT_DropNotNull":
             yield ops.DropNotNull(at, table, name)
-        elif subtype == "AT_ColumnDefault":
-            yield ops.SetDefault(at, table, name, dropped=not definition)
         elif subtype == "AT_AddConstraint":
             found = constraint(definition["Constraint"])
             if found:
@@ -276,7 +280,6 @@ def _create_index(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
         columns,
         bool(node.get("unique")),
         bool(node.get("concurrent")),
-        node.get("accessMethod", "btree"),
     )
 
 
@@ -351,9 +354,6 @@ _CONVERTERS: dict[str, Callable[[Node, Statement], Iterator[ops.Operation]]] = {
                 stmt.start, _name(node["relation"]), bool(node.get("concurrent"))
             )
         ]
-    ),
-    "CreateEnumStmt": lambda node, stmt: iter(
-        [ops.CreateEnum(stmt.start, _name_from_list(node["typeName"]), _strings(node["vals"]))]
     ),
     "AlterEnumStmt": _enum_values,
     "TransactionStmt": _transaction,

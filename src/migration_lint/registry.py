@@ -7,6 +7,7 @@ modules named in the `migration_lint.rules` entry-point group; they are loaded i
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 import re
@@ -103,6 +104,12 @@ def describe(
 ) -> None:
     """Register a finding that the linter reports itself, so it is listed and documented."""
     REGISTRY.add(Rule(id, severity, summary, rationale, bad, good, (), None))
+
+
+def unknown_rule(rule_id: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(rule_id, list(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown rule {rule_id!r}{hint}; `migration-lint rules` lists them"
 
 
 def find_plugins() -> list[EntryPoint]:

@@ -74,8 +74,9 @@ def decode_source(path: str, data: bytes) -> Source:
             path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line})", line
         ) from None
     if text.startswith("\ufeff"):
-        # Editors on Windows add a byte-order mark; PostgreSQL would choke on it, psql strips it.
-        text = " " + text[1:]
+        # Editors on Windows add a byte-order mark; psql strips it, and editors do not count it
+        # as a column.
+        text = text[1:]
     if not text.strip():
         raise InputError(path, "empty file: no SQL statements")
     return Source(path, text)

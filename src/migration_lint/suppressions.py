@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from pglast import parser as pg_parser
@@ -29,8 +29,10 @@ _DIRECTIVE = re.compile(
     r"(?:[ \t]--[ \t]*(?P<reason>.*?))?[ \t]*$",
     re.MULTILINE,
 )
+# A `-- rollback:` line and the `--` lines after it, up to drizzle's breakpoint or a directive.
 _ROLLBACK = re.compile(
-    r"^[ \t]*--[ \t]*rollback:[ \t]*(?P<first>.*)\n?(?P<rest>(?:[ \t]*--(?!>).*(?:\n|$))*)",
+    r"^[ \t]*--[ \t]*rollback:[ \t]*(?P<first>.*)\n?"
+    r"(?P<rest>(?:[ \t]*--(?!>)(?![ \t]*migration-lint:).*(?:\n|$))*)",
     re.MULTILINE,
 )
 _COMMENT_PREFIX = re.compile(r"^[ \t]*--[ \t]?", re.MULTILINE)
@@ -58,13 +60,14 @@ def directives(text: str) -> list[Directive]:
     ]
 
 
-def rollback_plan(text: str) -> tuple[str, int] | None:
-    """The SQL of the file's `-- rollback:` comment block, and where it starts."""
-    match = _ROLLBACK.search(text) if "rollback:" in text else None
-    if match is None:
-        return None
-    sql = (match["first"] + "\n" + _COMMENT_PREFIX.sub("", match["rest"])).strip()
-    return sql, match.start()
+def rollback_plans(text: str) -> list[tuple[str, int]]:
+    """The SQL of each `-- rollback:` comment block, and where the block starts."""
+    if "rollback:" not in text:
+        return []
+    return [
+        ((match["first"] + "\n" + _COMMENT_PREFIX.sub("", match["rest"])).strip(), match.start())
+        for match in _ROLLBACK.finditer(text)
+    ]
 
 
 def apply_suppressions(
@@ -72,10 +75,10 @@ def apply_suppressions(
     diagnostics: list[Diagnostic],
     statements: Sequence[Statement],
     rules: Mapping[str, Rule],
-    down_migration: bool = False,
+    active: Set[str],
 ) -> list[Diagnostic]:
-    """The diagnostics with ignored ones removed and allowed ones marked, plus any finding about
-    the directives themselves."""
+    """The diagnostics with ignored ones removed and allowed ones marked, plus findings about
+    the directives themselves (`active`: the rules this run uses)."""
     found = directives(source.text)
     if not found:
         return diagnostics
@@ -99,36 +102,57 @@ def apply_suppressions(
             )
         )
 
-    has_rollback = down_migration
-    rollback = None if down_migration else rollback_plan(source.text)
-    if rollback is not None:
-        sql, offset = rollback
+    plans = rollback_plans(source.text)
+    valid_plans = set()
+    for sql, offset in plans:
         try:
             pg_parser.parse_sql_json(sql)
-            has_rollback = bool(sql)
-            if not sql:
-                problem(offset, "the rollback plan is empty")
         except pg_parser.ParseError as exc:
             problem(offset, f"the rollback plan is not valid SQL: {exc.args[0]}")
+            continue
+        if sql:
+            valid_plans.add(offset)
+        else:
+            problem(offset, "the rollback plan is empty")
+    allows = [d.offset for d in found if d.kind == "allow"]
 
     for directive in found:
-        error = _directive_error(directive, rules, has_rollback)
+        error = _directive_error(directive, rules)
+        if not error and directive.kind == "allow":
+            # An allow's plan is the first rollback block after it, before the next allow.
+            following = [a for a in allows if a > directive.offset]
+            limit = following[0] if following else len(source.text)
+            plan = next((o for _, o in plans if directive.offset < o < limit), None)
+            if plan is None:
+                error = (
+                    f"`allow {', '.join(directive.rules)}` needs a rollback plan: a "
+                    "`-- rollback:` comment block after it with the SQL that undoes the change"
+                )
+            elif plan not in valid_plans:
+                error = f"`allow {', '.join(directive.rules)}` has no valid rollback plan"
         if error:
             problem(directive.offset, error)
             continue
         span = _scope(directive, statements, source)
         chosen = set(directive.rules)
-        kept = []
+        kept, covered = [], False
         for d in diagnostics:
             if d.rule not in chosen or (span and not span[0] <= (d.line, d.column) <= span[1]):
                 kept.append(d)
-            elif directive.kind == "allow":
+                continue
+            covered = True
+            if directive.kind == "allow":
                 kept.append(dataclasses.replace(d, allowed=True, reason=directive.reason))
         diagnostics = kept
+        if not covered and chosen <= active:
+            problem(
+                directive.offset,
+                f"`{directive.kind} {', '.join(directive.rules)}` covers no finding: remove it",
+            )
     return sorted(diagnostics + problems, key=lambda d: (d.line, d.column))
 
 
-def _directive_error(directive: Directive, rules: Mapping[str, Rule], has_rollback: bool) -> str:
+def _directive_error(directive: Directive, rules: Mapping[str, Rule]) -> str:
     kind = directive.kind
     if kind not in ("ignore", "ignore-file", "allow"):
         return f"unknown directive {kind!r}: use ignore, ignore-file or allow"
@@ -154,11 +178,6 @@ def _directive_error(directive: Directive, rules: Mapping[str, Rule], has_rollba
             )
     if not directive.reason:
         return f"`{kind} {', '.join(directive.rules)}` needs a reason after ` -- `"
-    if kind == "allow" and not has_rollback:
-        return (
-            f"`allow {', '.join(directive.rules)}` needs a rollback plan: a `-- rollback:` comment "
-            "block with the SQL that undoes the change, or a down migration"
-        )
     return ""
 
 
