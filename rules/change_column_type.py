@@ -31,15 +31,24 @@ def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str,
     if ctx.is_new_table(op.table):
         return
     old_type = ctx.column_type(op.table, op.column)
-    if not op.converts and not rewrites_table(old_type, op.new_type):
+    rewrite = op.converts or rewrites_table(old_type, op.new_type)
+    if not rewrite and op.collation is None:
         return
     table, column = op.table.sql, quote(op.column)
     new_type = op.new_type.sql
     replacement = quote(f"{op.column}_new")
     change = f"from {old_type.sql} to {new_type}" if old_type else f"to {new_type}"
+    if rewrite:
+        what = f"Changing the type of {table}.{column} {change} can break running code that "
+        what += "reads or writes it. " + lock("ACCESS EXCLUSIVE", table, rewrite=True)
+    else:
+        what = (
+            f"Changing the collation of {table}.{column} to {quote(op.collation or '')} changes "
+            f"how running code's queries sort and compare it, and rebuilds every index on it. "
+            + lock("ACCESS EXCLUSIVE", table, rewrite=False)
+        )
     yield (
-        f"Changing the type of {table}.{column} {change} can break running code that reads "
-        f"or writes it. " + lock("ACCESS EXCLUSIVE", table, rewrite=True),
+        what,
         f"Change a type in phases, without a long lock:\n"
         f"1. ALTER TABLE {table} ADD COLUMN {replacement} {new_type};\n"
         f"2. Deploy code that writes both columns, then backfill in batches:\n"

@@ -141,3 +141,27 @@ def test_drizzle_1_0_folder_per_migration(tmp_path: Path, monkeypatch: pytest.Mo
         (tmp_path / "drizzle" / name / "migration.sql").write_text(sql)
     monkeypatch.chdir(tmp_path / "drizzle")
     assert lint_paths(["20250102000000_widen/migration.sql"], Settings()).diagnostics == []
+
+
+def test_serial_columns_are_integers_in_the_model(tmp_path: Path) -> None:
+    (finding,) = lint_folder(
+        tmp_path,
+        [
+            'CREATE TABLE "t" ("id" serial PRIMARY KEY);',
+            'ALTER TABLE "t" ALTER COLUMN "id" TYPE text;',
+        ],
+    )
+    assert "from integer to text" in finding.message
+
+
+def test_collation_change_rebuilds_indexes_without_a_rewrite(tmp_path: Path) -> None:
+    (finding,) = lint_folder(
+        tmp_path,
+        [
+            'CREATE TABLE "rows" ("order_key" text);',
+            'ALTER TABLE "rows" ALTER COLUMN "order_key" SET DATA TYPE text COLLATE "C";',
+        ],
+    )
+    assert finding.rule == "change-column-type"
+    assert 'collation of "rows"."order_key" to "C"' in finding.message
+    assert "rebuilds every index on it" in finding.message and "no table rewrite" in finding.message

@@ -105,9 +105,17 @@ def _drop_index(ctx: Context, op: ops.DropIndex) -> None:
     ctx._new_indexes.discard(op.index.key)
 
 
+def _stored(column: ops.Column) -> ops.Column:
+    """A column as the catalog keeps it: a serial column is an integer with a default."""
+    integer_type = ops.SERIAL_TYPES.get(column.type.name) if column.type else None
+    if integer_type is None:
+        return column
+    return dataclasses.replace(column, type=ops.ColumnType(integer_type))
+
+
 def _create_table(ctx: Context, op: ops.CreateTable) -> None:
     ctx.tables[op.table.key] = TableModel(
-        {c.name: c for c in op.columns}, {c.name: c for c in op.constraints if c.name}
+        {c.name: _stored(c) for c in op.columns}, {c.name: c for c in op.constraints if c.name}
     )
     ctx._new_tables.add(op.table.key)
 
@@ -129,7 +137,7 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
 def _add_column(ctx: Context, op: ops.AddColumn) -> None:
     model = ctx.tables.get(op.table.key)
     if model:
-        model.columns[op.column.name] = op.column
+        model.columns[op.column.name] = _stored(op.column)
 
 
 def _drop_column(ctx: Context, op: ops.DropColumn) -> None:

@@ -160,6 +160,7 @@ class AlterColumnType(Operation):
     column: str
     new_type: ColumnType
     converts: bool = False  # USING computes values from more than a cast of the column
+    collation: str | None = None  # COLLATE given with the new type
 
 
 @dataclass(slots=True)

@@ -210,8 +210,14 @@ def _alter_table(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
             yield ops.DropColumn(at, table, name)
         elif subtype == "AT_AlterColumnType":
             col = definition["ColumnDef"]
+            collation = _strings(col.get("collClause", {}).get("collname"))
             yield ops.AlterColumnType(
-                at, table, name, column_type(col["typeName"]), _converts(col, name)
+                at,
+                table,
+                name,
+                column_type(col["typeName"]),
+                _converts(col, name),
+                ".".join(collation) or None,
             )
         elif subtype == "AT_SetNotNull":
             yield ops.SetNotNull(at, table, name)
