@@ -165,3 +165,27 @@ def test_collation_change_rebuilds_indexes_without_a_rewrite(tmp_path: Path) -> 
     assert finding.rule == "change-column-type"
     assert 'collation of "rows"."order_key" to "C"' in finding.message
     assert "rebuilds every index on it" in finding.message and "no table rewrite" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("sql", "flags"),
+    [
+        pytest.param(
+            'BEGIN;\nCREATE INDEX CONCURRENTLY "i" ON "t" ("c");\nCOMMIT;', [], id="begin-commit"
+        ),
+        pytest.param(
+            'CREATE INDEX CONCURRENTLY "i" ON "t" ("c");',
+            ["--assume-in-transaction"],
+            id="runner-transaction",
+        ),
+    ],
+)
+def test_concurrently_in_transaction_through_the_cli(
+    tmp_path: Path, capsys, sql: str, flags: list[str]
+) -> None:
+    migration = tmp_path / "0001_index.sql"
+    migration.write_text(sql)
+    assert main(["lint", "--format", "json", *flags, str(migration)]) == 2
+    assert [d["rule"] for d in json.loads(capsys.readouterr().out)["diagnostics"]] == [
+        "concurrently-in-transaction"
+    ]
