@@ -13,7 +13,8 @@ from migration_lint.source import Source
 def lint_sql(sql: str, path: str = "0001_test.sql", **settings: object) -> list[Diagnostic]:
     """Diagnostics for one migration's SQL, with the default rules unless told otherwise."""
     options = Settings(**settings)  # type: ignore[arg-type]
-    context = Context(options.pg_version, options.assume_in_transaction)
+    context = Context(options.pg_version)
+    context.start_migration(bool(options.assume_in_transaction))
     diagnostics, _ = lint_source(Source(path, sql), RuleSet.from_settings(options), context)
     return diagnostics
 

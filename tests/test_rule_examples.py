@@ -10,7 +10,7 @@ from conftest import lint_sql
 from migration_lint.diagnostic import Diagnostic, Severity
 from migration_lint.registry import load_rules
 
-RULES = sorted(load_rules().values(), key=lambda r: r.id)
+RULES = sorted((r for r in load_rules().values() if r.scope == "sql"), key=lambda r: r.id)
 
 
 DEFAULT_RULES = frozenset(r.id for r in RULES if r.default)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, git
+from .checks import change_problems, folder_problems
 from .config import FORMATS, MAX_PG_VERSION, MIN_PG_VERSION, Config, find_config, load_config
 from .diagnostic import Severity, exit_code
-from .linter import ConfigError, Settings, lint_paths
+from .discovery import migrations_folder
+from .errors import ConfigError
+from .linter import Report, Settings, input_error, lint_paths
+from .project import Project, resolve_project
 from .registry import PluginError, load_rules
+from .source import InputError
 
 USAGE_ERROR = 3
 
@@ -34,9 +40,20 @@ def cli() -> None:
     """
 
 
+_format_option = click.option(
+    "--format", "output_format", type=click.Choice(FORMATS), help="Output format [text]."
+)
+_config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Config file [nearest .migration-lint.toml or pyproject.toml].",
+)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(FORMATS), help="Output format [text].")
+@_format_option
 @click.option(
     "--pg-version",
     type=click.IntRange(MIN_PG_VERSION, MAX_PG_VERSION),
@@ -49,12 +66,7 @@ def cli() -> None:
 )
 @click.option("--select", help="Only these rules (comma-separated ids), opt-in rules included.")
 @click.option("--ignore", help="Skip these rules (comma-separated ids).")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    help="Config file [nearest .migration-lint.toml or pyproject.toml].",
-)
+@_config_option
 def lint(
     paths: tuple[str, ...],
     output_format: str | None,
@@ -69,27 +81,119 @@ def lint(
     With no PATH, lints the `paths` named in the config.
     """
     config = _config(config_file)
-    paths = paths or config.paths
+    project = resolve_project(config, Path.cwd())
+    paths = paths or project.folders
     if not paths:
-        raise click.UsageError("no PATH given and no `paths` in the config")
+        raise click.UsageError(
+            "no PATH given, no `paths` in the config and no drizzle.config with `out`"
+        )
     settings = Settings(
         pg_version=pg_version or config.pg_version or Settings.pg_version,
         assume_in_transaction=(
             assume_in_transaction
             if assume_in_transaction is not None
-            else bool(config.assume_in_transaction)
+            else config.assume_in_transaction
         ),
         select=_rule_list("--select", select) if select is not None else config.select,
         ignore=_rule_list("--ignore", ignore) if ignore is not None else config.ignore,
+        project=project,
     )
-    report = lint_paths(paths, settings)
+    return _emit(lint_paths(paths, settings), output_format or config.format)
+
+
+def _emit(report: Report, output_format: str | None) -> int:
     from .output import as_json, as_text
 
-    if (output_format or config.format or "text") == "json":
-        click.echo(as_json(report))
-    else:
-        click.echo(as_text(report))
+    click.echo(as_json(report) if output_format == "json" else as_text(report))
     return exit_code(report.diagnostics)
+
+
+@cli.command("check-naming")
+@click.argument("paths", nargs=-1, type=click.Path())
+@_format_option
+@_config_option
+def check_naming(paths: tuple[str, ...], output_format: str | None, config_file: str | None) -> int:
+    """Check migration names, their sequence and drizzle's journal.
+
+    PATHS are migration folders, or files in them (as pre-commit passes the staged files; only
+    those files' names are checked). With none, checks the configured migration folders.
+    """
+    config = _config(config_file)
+    project = resolve_project(config, Path.cwd())
+    folders = _naming_targets(paths, project)
+    if not folders:
+        if paths:
+            return 0  # no migration among the files pre-commit passed
+        raise click.UsageError(
+            "no PATH given, no `paths` in the config and no drizzle.config with `out`"
+        )
+    try:
+        committed: set[str] | None = git.committed_files()
+    except git.GitError:
+        committed = None  # not a repository: nothing is committed to compare with
+    report = Report()
+    for folder, named in folders.items():
+        layout = project.layout_for(folder)
+        try:
+            report.diagnostics += folder_problems(folder, layout, project, named, committed)
+        except InputError as exc:
+            report.diagnostics.append(input_error(exc))
+        report.files += len(named) if named is not None else 0
+    return _emit(report, output_format or config.format)
+
+
+def _naming_targets(paths: tuple[str, ...], project: Project) -> dict[str, list[str] | None]:
+    """Folder -> the files in it to check the names of (None: all of them)."""
+    if not paths:
+        return {folder: None for folder in project.folders}
+    targets: dict[str, list[str] | None] = {}
+    for given in paths:
+        path = os.path.normpath(given)
+        if os.path.isdir(path):
+            targets[path] = None
+            continue
+        journal = os.path.basename(path) == "_journal.json"
+        if not (path.endswith(".sql") or journal):
+            continue
+        folder = os.path.dirname(os.path.dirname(path)) if journal else migrations_folder(path)
+        if project.folders and not any(
+            folder == f or folder.startswith(f + os.sep) for f in project.folders
+        ):
+            continue  # SQL outside the migration folders
+        named = targets.setdefault(folder, [])
+        if named is not None and not journal and not path.endswith(".down.sql"):
+            named.append(path)
+    return targets
+
+
+@cli.command("require-migration")
+@click.argument("paths", nargs=-1, type=click.Path())
+@_format_option
+@_config_option
+def require_migration(
+    paths: tuple[str, ...], output_format: str | None, config_file: str | None
+) -> int:
+    """Fail when a schema file is staged without a migration, or a committed migration is
+    edited or deleted.
+
+    Reads the staged changes from git; PATHS (as pre-commit passes them) narrow them down.
+    """
+    config = _config(config_file)
+    project = resolve_project(config, Path.cwd())
+    if not project.schema:
+        raise ConfigError(
+            "no schema files to watch: set `schema` in the config, or `schema` in drizzle.config"
+        )
+    try:
+        changes = git.staged_changes()
+    except git.GitError as exc:
+        raise ConfigError(str(exc)) from None
+    if paths:
+        # pre-commit passes only files that exist: deletions always count.
+        wanted = {os.path.normpath(p) for p in paths}
+        changes = [c for c in changes if c.path in wanted or c.status == "D"]
+    report = Report(change_problems(changes, project), files=len(changes))
+    return _emit(report, output_format or config.format)
 
 
 @cli.command()
@@ -156,6 +260,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         return USAGE_ERROR
     return result if isinstance(result, int) else 0
+
+
+def naming_hook() -> int:
+    """The migration-lint-naming console script, for pre-commit."""
+    return main(["check-naming", *sys.argv[1:]])
+
+
+def require_migration_hook() -> int:
+    """The migration-lint-require-migration console script, for pre-commit."""
+    return main(["require-migration", *sys.argv[1:]])
 
 
 if __name__ == "__main__":

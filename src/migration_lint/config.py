@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -13,7 +14,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from .linter import ConfigError
+from .discovery import relative_path
+from .errors import ConfigError
+from .layouts import LAYOUTS
 from .registry import unknown_rule
 
 CONFIG_FILE = ".migration-lint.toml"
@@ -31,6 +34,9 @@ class Config:
     pg_version: int | None = None
     assume_in_transaction: bool | None = None
     format: str | None = None
+    layout: str | None = None
+    schema: tuple[str, ...] = ()  # schema files or globs, relative to the config file
+    naming: str | None = None  # a regex every migration's file name must match
 
 
 def find_config(start: Path) -> Path | None:
@@ -73,8 +79,16 @@ def load_config(path: Path, known_rules: Collection[str]) -> Config:
         unknown = sorted(set(data.get(key, ())) - set(known_rules))
         if unknown:
             raise ConfigError(f"{where}: {key!r}: {unknown_rule(unknown[0], known_rules)}")
-    if "paths" in values:
-        values["paths"] = tuple(str(path.parent / p) for p in values["paths"])
+    if "layout" in values and values["layout"] not in LAYOUTS:
+        raise ConfigError(f"{where}: 'layout' must be one of {', '.join(LAYOUTS)}")
+    if "naming" in values:
+        try:
+            re.compile(values["naming"])
+        except re.error as exc:
+            raise ConfigError(f"{where}: 'naming' is not a valid regular expression: {exc}")
+    for key in ("paths", "schema"):
+        if key in values:
+            values[key] = tuple(relative_path(path.parent, p) for p in values[key])
     for key in ("select", "ignore"):
         if key in values:
             values[key] = frozenset(values[key])
@@ -88,6 +102,9 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "pg-version": ("pg_version", int, "a PostgreSQL major version such as 16"),
     "assume-in-transaction": ("assume_in_transaction", bool, "true or false"),
     "format": ("format", str, "a string"),
+    "layout": ("layout", str, "a layout name"),
+    "schema": ("schema", list[str], "a list of schema files or globs"),
+    "naming": ("naming", str, "a regular expression"),
 }
 
 

@@ -24,19 +24,22 @@ class TableModel:
 
 
 class Context:
-    def __init__(self, pg_version: int, assume_in_transaction: bool = False) -> None:
+    def __init__(self, pg_version: int, runner: str = "the migration runner") -> None:
         self.pg_version = pg_version
-        self.assume_in_transaction = assume_in_transaction
+        self.runner = runner  # what applies the migrations, for advice
         self.tables: dict[TableKey, TableModel] = {}
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
         self.start_migration()
 
-    def start_migration(self) -> None:
-        """Begin the next migration file: what earlier ones created is no longer new."""
+    def start_migration(self, in_transaction: bool = False) -> None:
+        """Begin the next migration file: what earlier ones created is no longer new.
+
+        `in_transaction`: whether the runner wraps this migration in a transaction.
+        """
         # Tables and indexes created earlier in this migration: no running code uses them yet.
         self._new_tables: set[TableKey] = set()
         self._new_indexes: set[TableKey] = set()
-        self.in_transaction = self.assume_in_transaction
+        self.in_transaction = in_transaction
         # Constraints added NOT VALID in the open transaction: validating them there too keeps
         # the add's lock for the whole scan.
         self.not_valid_in_transaction: set[tuple[TableKey, str]] = set()

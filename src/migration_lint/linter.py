@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 
 from .context import Context
 from .diagnostic import Diagnostic, Severity
-from .discovery import migration_files, migrations_folder
+from .discovery import migrations_folder
+from .errors import ConfigError
+from .layouts import Layout
 from .operations import Operation
 from .parse import parse
 from .pg_frontend import operations_of
+from .project import Project
 from .registry import Rule, load_rules, unknown_rule
 from .source import InputError, Source, read_source
 from .suppressions import apply_suppressions
@@ -22,16 +25,14 @@ SYNTAX_ERROR = "syntax-error"
 INPUT_ERROR = "input-error"
 
 
-class ConfigError(Exception):
-    """Bad configuration or options: a usage error."""
-
-
 @dataclass(frozen=True)
 class Settings:
     pg_version: int = 16
-    assume_in_transaction: bool = False
+    # None: what the layout's runner does (drizzle, Flyway, ... wrap migrations in one).
+    assume_in_transaction: bool | None = None
     select: frozenset[str] | None = None  # None: the rules that are on by default
     ignore: frozenset[str] = frozenset()
+    project: Project = field(default_factory=Project)
 
 
 @dataclass
@@ -80,61 +81,76 @@ def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:
-        _lint_plan(_plan(paths, report), rules, settings, report)
+        _lint_plan(_plan(paths, settings.project, report), rules, settings, report)
     finally:
         gc.set_threshold(*thresholds)
     return report
 
 
-def _lint_plan(
-    plan: list[tuple[list[str], set[str]]], rules: RuleSet, settings: Settings, report: Report
-) -> None:
-    for folder_files, requested in plan:
-        context = Context(settings.pg_version, settings.assume_in_transaction)
-        last = max(folder_files.index(f) for f in requested)
-        for file in folder_files[: last + 1]:
-            if file in requested:
-                report.files += 1
+def _lint_plan(plan: list[_Folder], rules: RuleSet, settings: Settings, report: Report) -> None:
+    for folder in plan:
+        context = Context(settings.pg_version, folder.layout.runner)
+        last = max(folder.files.index(f) for f in folder.requested)
+        for file in folder.files[: last + 1]:
+            requested = file in folder.requested
+            report.files += requested
             try:
                 source = read_source(file)
             except InputError as exc:
-                if file in requested:
+                if requested:
                     report.diagnostics.append(input_error(exc))
                 continue
-            context.start_migration()
-            diagnostics, statements = lint_source(
-                source, rules if file in requested else None, context
-            )
-            if file in requested:
-                report.diagnostics.extend(diagnostics)
-                report.statements += statements
+            in_transaction = settings.assume_in_transaction
+            if in_transaction is None:
+                in_transaction = folder.layout.runs_in_transaction(source.text)
+            context.start_migration(in_transaction)
+            up = Source(source.path, folder.layout.up_text(source.text))
+            if not requested:
+                lint_source(up, None, context)
+                continue
+            has_down = folder.layout.down_sql(file, source.text) is not None
+            diagnostics, statements = lint_source(up, rules, context, has_down)
+            report.diagnostics.extend(diagnostics)
+            report.statements += statements
 
 
-def _plan(paths: Iterable[str], report: Report) -> list[tuple[list[str], set[str]]]:
-    """Group the requested files by migrations folder: (the folder's files in order, requested).
+@dataclass
+class _Folder:
+    layout: Layout
+    files: list[str]  # its migrations in order
+    requested: set[str] = field(default_factory=set)  # the ones to report on
+
+
+def _plan(paths: Iterable[str], project: Project, report: Report) -> list[_Folder]:
+    """Group the requested files by migrations folder.
 
     A file given alone is linted after the migrations before it in its folder, as pre-commit
     passes only the new file.
     """
-    plan: dict[str, tuple[list[str], set[str]]] = {}
+    plan: dict[str, _Folder] = {}
     for given in paths:
-        try:
-            files = migration_files(given)
-        except InputError as exc:
-            report.diagnostics.append(input_error(exc))
-            continue
         path = os.path.normpath(given)
         if os.path.isdir(path):
-            plan.setdefault(path, (files, set()))[1].update(files)
+            layout = project.layout_for(path)
+            try:
+                files = layout.files(path)
+            except InputError as exc:
+                report.diagnostics.append(input_error(exc))
+                continue
+            plan.setdefault(path, _Folder(layout, files)).requested.update(files)
+            continue
+        if not os.path.isfile(path):
+            report.diagnostics.append(input_error(InputError(path, "no such file or directory")))
             continue
         folder = migrations_folder(path)
+        layout = project.layout_for(folder)
         try:
-            siblings = migration_files(folder)
+            siblings = layout.files(folder)
         except InputError:
             siblings = []
-        if path not in siblings:
-            siblings = [path]
-        plan.setdefault(folder if len(siblings) > 1 else path, (siblings, set()))[1].add(path)
+        key = folder if path in siblings else path  # e.g. a down migration: linted alone
+        plan.setdefault(key, _Folder(layout, siblings if path in siblings else [path]))
+        plan[key].requested.add(path)
     return list(plan.values())
 
 
@@ -144,7 +160,7 @@ def input_error(exc: InputError) -> Diagnostic:
 
 
 def lint_source(
-    source: Source, rules: RuleSet | None, context: Context
+    source: Source, rules: RuleSet | None, context: Context, has_down: bool = False
 ) -> tuple[list[Diagnostic], int]:
     """Diagnostics for one migration, in file order, and how many statements it has.
 
@@ -177,7 +193,7 @@ def lint_source(
             context.apply(operation)
     if rules:
         diagnostics = apply_suppressions(
-            source, diagnostics, statements, load_rules(), {r.id for r in rules.rules}
+            source, diagnostics, statements, load_rules(), {r.id for r in rules.rules}, has_down
         )
     diagnostics.sort(key=lambda d: (d.line, d.column))
     return diagnostics, len(statements)

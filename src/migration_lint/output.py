@@ -63,14 +63,16 @@ def as_text(report: Report) -> str:
         lines.extend("    " + line for line in d.help.splitlines())
     counts = summary(report)
     found = (
-        ", ".join(f"{counts[s.value]} {s.value}" for s in Severity if counts[s.value])
+        ", ".join(
+            _count(counts[s.value], s.value, "s" if s in (Severity.ERROR, Severity.WARNING) else "")
+            for s in Severity
+            if counts[s.value]
+        )
         or "no problems"
     )
     allowed = f" ({counts['allowed']} allowed)" if counts["allowed"] else ""
-    lines.append(
-        f"Found {found}{allowed} in {_count(report.files, 'file')} "
-        f"({_count(report.statements, 'statement')})."
-    )
+    statements = f" ({_count(report.statements, 'statement')})" if report.statements else ""
+    lines.append(f"Found {found}{allowed} in {_count(report.files, 'file')}{statements}.")
     return "\n".join(lines)
 
 

@@ -43,6 +43,9 @@ class Rule:
     default: bool = True  # opt-in style rules are off until selected
     origin: str = "migration-lint"  # the plugin that provides it
     example_pg_version: int = 16  # the PostgreSQL version the bad and good examples assume
+    # What it looks at: "sql" (its examples are SQL) or "repository" (files and git changes;
+    # its examples describe them).
+    scope: str = "sql"
 
 
 class PluginError(Exception):
@@ -100,10 +103,17 @@ def rule(
 
 
 def describe(
-    *, id: str, severity: Severity, summary: str, rationale: str, bad: str, good: str
+    *,
+    id: str,
+    severity: Severity,
+    summary: str,
+    rationale: str,
+    bad: str,
+    good: str,
+    scope: str = "sql",
 ) -> None:
     """Register a finding that the linter reports itself, so it is listed and documented."""
-    REGISTRY.add(Rule(id, severity, summary, rationale, bad, good, (), None))
+    REGISTRY.add(Rule(id, severity, summary, rationale, bad, good, (), None, scope=scope))
 
 
 def unknown_rule(rule_id: str, known: Iterable[str]) -> str:

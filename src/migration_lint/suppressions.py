@@ -76,9 +76,11 @@ def apply_suppressions(
     statements: Sequence[Statement],
     rules: Mapping[str, Rule],
     active: Set[str],
+    has_down: bool = False,
 ) -> list[Diagnostic]:
     """The diagnostics with ignored ones removed and allowed ones marked, plus findings about
-    the directives themselves (`active`: the rules this run uses)."""
+    the directives themselves (`active`: the rules this run uses; `has_down`: the layout keeps a
+    down migration for this file, which is its rollback plan)."""
     found = directives(source.text)
     if not found:
         return diagnostics
@@ -118,7 +120,7 @@ def apply_suppressions(
 
     for directive in found:
         error = _directive_error(directive, rules)
-        if not error and directive.kind == "allow":
+        if not error and directive.kind == "allow" and not has_down:
             # An allow's plan is the first rollback block after it, before the next allow.
             following = [a for a in allows if a > directive.offset]
             limit = following[0] if following else len(source.text)

@@ -1,0 +1,21 @@
+"""missing-migration: a schema file changed and no migration was added or changed with it."""
+
+from __future__ import annotations
+
+from migration_lint.diagnostic import Severity
+from migration_lint.registry import describe
+
+describe(
+    id="missing-migration",
+    severity=Severity.ERROR,
+    scope="repository",
+    summary=("A schema file changed and no migration was added or changed with it."),
+    rationale=(
+        "The application code that uses the new schema would deploy against a database without "
+        "the change. The schema files come from `schema` in the config or from "
+        "drizzle.config.ts."
+    ),
+    bad="-- staged: src/db/schema-pg.ts alone",
+    good="-- staged: src/db/schema-pg.ts, drizzle/postgres/0007_add_user_prefs.sql and "
+    "meta/_journal.json",
+)

@@ -1,0 +1,161 @@
+"""drizzle-kit specifics: its config file, and its journal, which decides what the migrator runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .diagnostic import Diagnostic, Severity
+from .discovery import relative_path
+from .layouts import DRIZZLE_PREFIXES, Layout, drizzle
+
+CONFIG_NAMES = tuple(f"drizzle.config.{ext}" for ext in ("ts", "js", "mjs", "cjs", "json"))
+JOURNAL = os.path.join("meta", "_journal.json")
+JOURNAL_MISMATCH = "journal-mismatch"
+
+
+@dataclass(frozen=True)
+class DrizzleConfig:
+    path: Path
+    out: str | None = None  # the migrations folder, relative to the working directory
+    schema: tuple[str, ...] = ()  # schema files or globs, likewise
+    dialect: str | None = None
+    prefix: str | None = None
+
+
+def find_drizzle_config(start: Path) -> DrizzleConfig | None:
+    for folder in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return read_drizzle_config(folder / name)
+        if (folder / ".git").exists():
+            return None  # the top of the repository
+    return None
+
+
+def _string(key: str, text: str) -> str | None:
+    match = re.search(rf"\b{key}\s*:\s*([\"'`])(.+?)\1", text)
+    return match[2] if match else None
+
+
+def read_drizzle_config(path: Path) -> DrizzleConfig:
+    """The settings migration-lint needs, read without running the config's JavaScript."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".json":
+        data: dict[str, Any] = json.loads(text)
+        out, dialect = data.get("out"), data.get("dialect")
+        schema = data.get("schema", [])
+        prefix = (data.get("migrations") or {}).get("prefix")
+        schemas = [schema] if isinstance(schema, str) else list(schema)
+    else:
+        out, dialect = _string("out", text), _string("dialect", text)
+        listed = re.search(r"\bschema\s*:\s*\[(.*?)\]", text, re.DOTALL)
+        schemas = (
+            re.findall(r"[\"'`](.+?)[\"'`]", listed[1]) if listed else [_string("schema", text)]
+        )
+        migrations = re.search(r"\bmigrations\s*:\s*\{(.*?)\}", text, re.DOTALL)
+        prefix = _string("prefix", migrations[1]) if migrations else None
+    base = path.parent
+    return DrizzleConfig(
+        path,
+        relative_path(base, out) if out else None,
+        tuple(relative_path(base, s) for s in schemas if s),
+        dialect,
+        prefix if prefix in DRIZZLE_PREFIXES else None,
+    )
+
+
+def drizzle_layout(files: list[str], prefix: str | None = None) -> Layout:
+    """The drizzle layout for a folder, its prefix mode from the config or from the names."""
+    if prefix is None:
+        digits = re.match(r"(\d+)_", os.path.basename(files[0])) if files else None
+        width = len(digits[1]) if digits else 0
+        prefix = {4: "index", 14: "timestamp", 10: "unix"}.get(width, "index" if digits else "none")
+    return drizzle(prefix)
+
+
+def journal_problems(folder: str, files: list[str]) -> list[Diagnostic]:
+    """Disagreements between the SQL files and meta/_journal.json.
+
+    drizzle's migrator runs journal entries, not files: a file missing from the journal never
+    runs, an entry without a file fails, and an entry whose `when` is not after every earlier
+    one is silently skipped on databases that already ran a later one.
+    """
+    path = os.path.join(folder, JOURNAL)
+    try:
+        with open(path, encoding="utf-8") as journal_file:
+            text = journal_file.read()
+        entries = json.loads(text)["entries"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [_problem(path, 1, f"cannot read the drizzle journal: {exc}")]
+
+    def line_of(tag: str) -> int:
+        found = text.find(f'"{tag}"')
+        return text.count("\n", 0, found) + 1 if found != -1 else 1
+
+    problems = []
+    tags = {entry.get("tag") for entry in entries}
+    for file in files:
+        tag = os.path.basename(file)[: -len(".sql")]
+        if tag not in tags:
+            problems.append(
+                _problem(
+                    file,
+                    1,
+                    f"{tag}.sql is not in {JOURNAL}, so drizzle's migrator never runs it",
+                    "Regenerate it with drizzle-kit generate, or add its journal "
+                    "entry (idx, version, when, tag, breakpoints) after the last one.",
+                )
+            )
+    on_disk = {os.path.basename(f)[: -len(".sql")] for f in files}
+    latest, previous_idx = None, -1
+    for entry in entries:
+        tag = str(entry.get("tag"))
+        if tag not in on_disk:
+            problems.append(
+                _problem(
+                    path,
+                    line_of(tag),
+                    f"journal entry {tag!r} has no {tag}.sql; drizzle's migrator fails on it",
+                )
+            )
+        idx = entry.get("idx")
+        if isinstance(idx, int) and idx != previous_idx + 1:
+            missing = f"idx {previous_idx + 1}" + (
+                f" to {idx - 1}" if idx - 1 > previous_idx + 1 else ""
+            )
+            problems.append(
+                _problem(
+                    path,
+                    line_of(tag),
+                    f"journal idx jumps from {previous_idx} to {idx} at {tag!r}: {missing} missing"
+                    if idx > previous_idx
+                    else f"journal entry {tag!r} has idx {idx} after {previous_idx}: out of order",
+                )
+            )
+        if isinstance(idx, int):
+            previous_idx = idx
+        when = entry.get("when")
+        if isinstance(when, int) and latest is not None and when <= latest:
+            problems.append(
+                _problem(
+                    path,
+                    line_of(tag),
+                    f"journal entry {tag!r} has `when` {when}, not after "
+                    f"an earlier entry's {latest}: drizzle's migrator silently skips it on "
+                    "databases that ran the later one",
+                    "Give it a `when` greater than every earlier entry's (regenerate the "
+                    "migration after merging).",
+                )
+            )
+        if isinstance(when, int):
+            latest = when if latest is None else max(latest, when)
+    return problems
+
+
+def _problem(path: str, line: int, message: str, help_text: str = "") -> Diagnostic:
+    return Diagnostic(JOURNAL_MISMATCH, Severity.ERROR, path, line, 1, line, 1, message, help_text)

@@ -1,0 +1,180 @@
+"""The hooks end to end: a real git repository, the real pre-commit framework, and hooks/pre-commit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+DRIZZLE_CONFIG = """import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./src/db/schema-pg.ts",
+  out: "./drizzle/postgres",
+});
+"""
+SCHEMA = 'export const users = pgTable("users", { id: serial("id").primaryKey() });\n'
+MIGRATIONS = {
+    "0000_init": 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL);\n',
+    "0001_orders": 'CREATE TABLE "orders" ("id" serial PRIMARY KEY NOT NULL, "coupon" text);\n',
+    "0002_user_name": 'ALTER TABLE "users" ADD COLUMN "name" text;\n',
+}
+ROLLBACK = '-- rollback:\n-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def journal(tags: list[str]) -> str:
+    entries = [
+        {"idx": i, "version": "7", "when": 1767225600000 + i, "tag": t, "breakpoints": True}
+        for i, t in enumerate(tags)
+    ]
+    return json.dumps({"version": "7", "dialect": "postgresql", "entries": entries}, indent=2)
+
+
+class Repo:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, name: str, text: str) -> None:
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+    def add_migration(self, tag: str, sql: str) -> None:
+        self.write(f"drizzle/postgres/{tag}.sql", sql)
+        self.write("drizzle/postgres/meta/_journal.json", journal([*MIGRATIONS, tag]))
+
+    def stage(self) -> None:
+        git(self.path, "add", "-A")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    project = Repo(tmp_path / "app")
+    project.path.mkdir()
+    git(project.path, "init", "-q", "-b", "main")
+    git(project.path, "config", "user.email", "dev@example.com")
+    git(project.path, "config", "user.name", "Dev")
+    project.write("drizzle.config.ts", DRIZZLE_CONFIG)
+    project.write("src/db/schema-pg.ts", SCHEMA)
+    for tag, sql in MIGRATIONS.items():
+        project.write(f"drizzle/postgres/{tag}.sql", sql)
+    project.write("drizzle/postgres/meta/_journal.json", journal(list(MIGRATIONS)))
+    project.stage()
+    git(project.path, "commit", "-q", "-m", "initial schema")
+    return project
+
+
+def schema_alone(repo: Repo) -> None:
+    repo.write("src/db/schema-pg.ts", SCHEMA + "export const prefs = 1;\n")
+
+
+def schema_with_migration(repo: Repo) -> None:
+    schema_alone(repo)
+    repo.add_migration("0003_add_prefs", 'ALTER TABLE "users" ADD COLUMN "prefs" jsonb;\n')
+
+
+def badly_named_migration(repo: Repo) -> None:
+    schema_alone(repo)
+    repo.write("drizzle/postgres/3_AddPrefs.sql", 'ALTER TABLE "users" ADD COLUMN "prefs" jsonb;\n')
+
+
+def edited_migration(repo: Repo) -> None:
+    repo.write(
+        "drizzle/postgres/0002_user_name.sql",
+        'ALTER TABLE "users" ADD COLUMN "name" varchar(80);\n',
+    )
+
+
+def breaking_migration(repo: Repo) -> None:
+    repo.add_migration("0003_drop_coupon", 'ALTER TABLE "orders" DROP COLUMN "coupon";\n')
+
+
+def declared_breaking_migration(repo: Repo) -> None:
+    repo.add_migration(
+        "0003_drop_coupon",
+        "-- migration-lint: allow drop-column -- coupons moved to the promotions service\n"
+        + ROLLBACK
+        + 'ALTER TABLE "orders" DROP COLUMN "coupon";\n',
+    )
+
+
+SCENARIOS = [
+    pytest.param(schema_alone, False, "missing-migration", id="schema-without-migration"),
+    pytest.param(schema_with_migration, True, "", id="schema-with-migration"),
+    pytest.param(badly_named_migration, False, "migration-naming", id="bad-name"),
+    pytest.param(edited_migration, False, "edited-migration", id="edited-committed-migration"),
+    pytest.param(breaking_migration, False, "drop-column", id="breaking-change"),
+    pytest.param(declared_breaking_migration, True, "", id="declared-breaking-change"),
+]
+
+
+def run_hook(
+    command: list[str], repo: Repo, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=repo.path, capture_output=True, text=True, env=env)
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # One hook environment for the whole session: pre-commit installs the hook repo once.
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS)
+def test_pre_commit_framework(
+    repo: Repo, pre_commit_home: Path, change: Callable[[Repo], None], passes: bool, rule: str
+) -> None:
+    change(repo)
+    repo.stage()
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home)}
+    result = run_hook([str(BIN / "pre-commit"), "try-repo", str(CHECKOUT)], repo, env)
+    output = result.stdout + result.stderr
+    assert (result.returncode == 0) is passes, output
+    assert rule in output
+
+
+@pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS)
+def test_plain_git_hook(
+    repo: Repo, change: Callable[[Repo], None], passes: bool, rule: str
+) -> None:
+    shutil.copy(CHECKOUT / "hooks" / "pre-commit", repo.path / "pre-commit-hook")
+    change(repo)
+    repo.stage()
+    git(repo.path, "reset", "-q", "pre-commit-hook")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    result = run_hook(["sh", "pre-commit-hook"], repo, env)
+    output = result.stdout + result.stderr
+    assert (result.returncode == 0) is passes, output
+    assert rule in output
+
+
+def test_hooks_path_setup_runs_the_hook_on_commit(repo: Repo) -> None:
+    shutil.copytree(CHECKOUT / "hooks", repo.path / "hooks")
+    git(repo.path, "add", "hooks")
+    git(repo.path, "commit", "-q", "-m", "hooks", "--no-verify")
+    git(repo.path, "config", "core.hooksPath", "hooks")
+    schema_alone(repo)
+    repo.stage()
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["git", "commit", "-m", "schema only"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode != 0 and "missing-migration" in result.stdout + result.stderr
