@@ -7,6 +7,7 @@ migration-sequence, journal-mismatch (drizzle), missing-migration and edited-mig
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -101,7 +102,7 @@ def sequence_problems(
                 "Number migrations one after another; a gap usually means a migration was "
                 "deleted or never committed.",
             )
-            for low, high in zip(numbers, numbers[1:])
+            for low, high in itertools.pairwise(numbers)
             if high > low + 1
         )
     return problems

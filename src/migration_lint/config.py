@@ -85,7 +85,9 @@ def load_config(path: Path, known_rules: Collection[str]) -> Config:
         try:
             re.compile(values["naming"])
         except re.error as exc:
-            raise ConfigError(f"{where}: 'naming' is not a valid regular expression: {exc}")
+            raise ConfigError(
+                f"{where}: 'naming' is not a valid regular expression: {exc}"
+            ) from None
     for key in ("paths", "schema"):
         if key in values:
             values[key] = tuple(relative_path(path.parent, p) for p in values[key])

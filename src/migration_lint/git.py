@@ -41,7 +41,7 @@ def staged_changes() -> list[Change]:
     fields = _git("diff", "--cached", "--name-status", "--no-renames", "-z").split("\0")
     return [
         Change(status[0], _from_root(root, path))
-        for status, path in zip(fields[::2], fields[1::2])
+        for status, path in zip(fields[::2], fields[1::2], strict=False)
         if status
     ]
 

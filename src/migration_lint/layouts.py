@@ -124,12 +124,14 @@ DRIZZLE_PREFIXES = {
     "none": r"(?P<version>)[a-z0-9][a-z0-9_-]*",
 }
 _DRIZZLE_CONVENTIONS = {
-    "index": "a 4-digit sequence number, `_`, and a lower-case description: 0007_add_user_prefs.sql",
+    "index": "a 4-digit sequence number, `_`, and a lower-case description: "
+    "0007_add_user_prefs.sql",
     "timestamp": "a 14-digit timestamp, `_`, and a lower-case description: "
     "20250107093000_add_user_prefs.sql",
     "supabase": "a 14-digit timestamp, `_`, and a lower-case description: "
     "20250107093000_add_user_prefs.sql",
-    "unix": "a 10-digit Unix time, `_`, and a lower-case description: 1736242200_add_user_prefs.sql",
+    "unix": "a 10-digit Unix time, `_`, and a lower-case description: "
+    "1736242200_add_user_prefs.sql",
     "none": "a lower-case description: add_user_prefs.sql",
 }
 _DRIZZLE_RUNNER = "drizzle-kit migrate (every pending migration in one transaction)"
