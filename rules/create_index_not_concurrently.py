@@ -34,9 +34,9 @@ def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tup
     steps = f"Build it without blocking writes:\n   {statement}\n"
     if ctx.in_transaction:
         steps += (
-            "CONCURRENTLY cannot run inside a transaction, and this migration runs in one: put "
-            "it in a migration of its own that runs without a transaction, or run it by hand "
-            "before the deploy (IF NOT EXISTS keeps the migration a no-op then).\n"
+            f"CONCURRENTLY cannot run inside a transaction, and {ctx.runner}: run the "
+            f"statement above by hand (psql) before the deploy, and add IF NOT EXISTS to the "
+            f"migration's CREATE INDEX so that it is a no-op where the index exists.\n"
         )
     steps += (
         "If a concurrent build fails it leaves an INVALID index: drop it with DROP INDEX "

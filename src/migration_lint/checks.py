@@ -90,8 +90,10 @@ def sequence_problems(
         if len(clashes) > 1
         for clash in clashes[1:]
     ]
-    # A drizzle journal's idx already reports gaps; do not report them twice.
-    if layout.sequential and not journal:
+    # Counters (not timestamps) should have no gaps; a drizzle journal's idx already reports
+    # them, so not twice.
+    counters = by_version and all(v.isdigit() and len(v) <= 6 for v in by_version)
+    if (layout.sequential or counters) and not journal:
         by_number = {int(version): clashes[0] for version, clashes in by_version.items()}
         numbers = sorted(by_number)
         problems.extend(

@@ -24,9 +24,13 @@ class TableModel:
 
 
 class Context:
-    def __init__(self, pg_version: int, runner: str = "the migration runner") -> None:
+    def __init__(
+        self,
+        pg_version: int,
+        runner: str = "the migration runner wraps each migration in a transaction",
+    ) -> None:
         self.pg_version = pg_version
-        self.runner = runner  # what applies the migrations, for advice
+        self.runner = runner  # how migrations are applied, a clause for advice
         self.tables: dict[TableKey, TableModel] = {}
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
         self.start_migration()

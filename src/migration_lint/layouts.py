@@ -33,7 +33,7 @@ class Section:
 @dataclass(frozen=True)
 class Layout:
     name: str
-    runner: str  # what applies the migrations, for advice
+    runner: str  # how its runner applies migrations, a clause for advice
     in_transaction: bool  # whether the runner wraps each migration in a transaction
     # A migration's file name, or its folder's name when each migration is a folder; the
     # `version` group is its place in the sequence.
@@ -134,7 +134,7 @@ _DRIZZLE_CONVENTIONS = {
     "1736242200_add_user_prefs.sql",
     "none": "a lower-case description: add_user_prefs.sql",
 }
-_DRIZZLE_RUNNER = "drizzle-kit migrate (every pending migration in one transaction)"
+_DRIZZLE_RUNNER = "drizzle-kit migrate runs every pending migration in one transaction"
 
 
 def drizzle(prefix: str = "index") -> Layout:
@@ -175,7 +175,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "prisma",
-            "prisma migrate deploy (each migration.sql as one implicit transaction)",
+            "prisma migrate deploy runs each migration.sql as one implicit transaction",
             True,
             _TIMESTAMP_FOLDER,
             "a folder per migration named by a 14-digit timestamp, `_`, and a lower-case "
@@ -184,7 +184,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "flyway",
-            "Flyway (each migration in its own transaction)",
+            "Flyway runs each migration in its own transaction",
             True,
             _pattern(r"(?:[VU](?P<version>\d+(?:[._]\d+)*)|R)__[A-Za-z0-9_ -]+\.sql$"),
             "V<version>__<description>.sql, R__<description>.sql for repeatable migrations, "
@@ -192,7 +192,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "golang-migrate",
-            "golang-migrate (each file as one implicit transaction)",
+            "golang-migrate runs each file as one implicit transaction",
             True,
             _pattern(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.(?:up|down)\.sql$"),
             "<version>_<title>.up.sql with a matching .down.sql: 000007_add_user_prefs.up.sql",
@@ -200,7 +200,8 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "dbmate",
-            "dbmate (each migration in a transaction unless `-- migrate:up transaction:false`)",
+            "dbmate runs each migration in a transaction unless it says "
+            "`-- migrate:up transaction:false`",
             True,
             _pattern(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.sql$"),
             "<version>_<name>.sql with `-- migrate:up` and `-- migrate:down` sections: "
@@ -209,7 +210,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "goose",
-            "goose (each migration in a transaction unless `-- +goose NO TRANSACTION`)",
+            "goose runs each migration in a transaction unless it says `-- +goose NO TRANSACTION`",
             True,
             _pattern(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.sql$"),
             "<version>_<name>.sql with `-- +goose Up` and `-- +goose Down` sections: "
@@ -218,14 +219,14 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "supabase",
-            "supabase db push (each migration in a transaction)",
+            "supabase db push runs each migration in a transaction",
             True,
             _pattern(r"(?P<version>\d{14})_[A-Za-z0-9_-]+\.sql$"),
             "a 14-digit timestamp, `_`, and a description: 20250107093000_add_user_prefs.sql",
         ),
         Layout(
             "plain",
-            "the migration runner",
+            "the migration runner wraps each migration in a transaction",
             False,
             _pattern(r"(?P<version>\d+)[_-][A-Za-z0-9_-]+\.sql$"),
             "a number, `_` or `-`, and a description: 0007_add_user_prefs.sql",

@@ -1,0 +1,198 @@
+"""Each layout with a small realistic folder: order, splitting, down migrations, transactions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migration_lint.layouts import LAYOUTS, detect_layout
+from migration_lint.linter import Settings, lint_paths
+from migration_lint.project import Project
+
+INDEX = 'CREATE INDEX CONCURRENTLY "users_email_idx" ON "users" ("email");\n'
+
+
+def make(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def names(root: Path, paths: list[str]) -> list[str]:
+    return [str(Path(p).relative_to(root)) for p in paths]
+
+
+FOLDERS = {
+    "drizzle": {
+        "0000_init.sql": 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL, "email" text);',
+        "0001_brave_hulk.sql": 'ALTER TABLE "users" ADD COLUMN "name" text;--> statement-breakpoint\n'
+        + INDEX,
+        "0010_swift_storm.sql": 'ALTER TABLE "users" DROP COLUMN "name";',
+        "meta/_journal.json": '{"version": "7", "dialect": "postgresql", "entries": []}',
+    },
+    "drizzle-folders": {
+        "20250101000000_init/migration.sql": 'CREATE TABLE "users" ("id" serial, "email" text);',
+        "20250101000000_init/snapshot.json": "{}",
+        "20250102000000_index/migration.sql": INDEX,
+        "20250103000000_drop/migration.sql": 'ALTER TABLE "users" DROP COLUMN "email";',
+    },
+    "prisma": {
+        "migration_lock.toml": 'provider = "postgresql"\n',
+        "20250101000000_init/migration.sql": 'CREATE TABLE "users" ("id" SERIAL, "email" TEXT);',
+        "20250102000000_index/migration.sql": INDEX,
+        "20250103000000_drop/migration.sql": 'ALTER TABLE "users" DROP COLUMN "email";',
+    },
+    "flyway": {
+        "V1__init.sql": 'CREATE TABLE "users" ("id" serial, "email" text);',
+        "V2__index.sql": INDEX,
+        "V10__drop.sql": 'ALTER TABLE "users" DROP COLUMN "email";',
+        "U10__drop.sql": 'ALTER TABLE "users" ADD COLUMN "email" text;',
+        "R__views.sql": 'CREATE OR REPLACE VIEW "emails" AS SELECT 1;',
+    },
+    "golang-migrate": {
+        "000001_init.up.sql": 'CREATE TABLE "users" ("id" serial, "email" text);',
+        "000001_init.down.sql": 'DROP TABLE "users";',
+        "000002_index.up.sql": INDEX,
+        "000002_index.down.sql": 'DROP INDEX "users_email_idx";',
+        "000010_drop.up.sql": 'ALTER TABLE "users" DROP COLUMN "email";',
+        "000010_drop.down.sql": 'ALTER TABLE "users" ADD COLUMN "email" text;',
+    },
+    "dbmate": {
+        "20250101000000_init.sql": '-- migrate:up\nCREATE TABLE "users" ("id" serial, "email" text);\n'
+        '\n-- migrate:down\nDROP TABLE "users";\n',
+        "20250102000000_index.sql": f"-- migrate:up\n{INDEX}\n-- migrate:down\nDROP INDEX users_email_idx;\n",
+        "20250103000000_drop.sql": '-- migrate:up\nALTER TABLE "users" DROP COLUMN "email";\n'
+        '\n-- migrate:down\nALTER TABLE "users" ADD COLUMN "email" text;\n',
+    },
+    "goose": {
+        "20250101000000_init.sql": '-- +goose Up\nCREATE TABLE "users" ("id" serial, "email" text);\n'
+        "-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  RETURN NEW;\n"
+        'END;\n$$ LANGUAGE plpgsql;\n-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE "users";\n',
+        "20250102000000_index.sql": f"-- +goose Up\n{INDEX}\n-- +goose Down\nDROP INDEX users_email_idx;\n",
+        "20250103000000_drop.sql": '-- +goose Up\nALTER TABLE "users" DROP COLUMN "email";\n'
+        '\n-- +goose Down\nALTER TABLE "users" ADD COLUMN "email" text;\n',
+    },
+    "supabase": {
+        "supabase/migrations/20250101000000_init.sql": 'CREATE TABLE "users" ("id" serial, "email" text);',
+        "supabase/migrations/20250102000000_index.sql": INDEX,
+        "supabase/migrations/20250103000000_drop.sql": 'ALTER TABLE "users" DROP COLUMN "email";',
+    },
+    "plain": {
+        "1_init.sql": 'CREATE TABLE "users" ("id" serial, "email" text);',
+        "2_index.sql": INDEX,
+        "10_drop.sql": 'ALTER TABLE "users" DROP COLUMN "email";',
+    },
+}
+ORDER = {
+    "drizzle": ["0000_init.sql", "0001_brave_hulk.sql", "0010_swift_storm.sql"],
+    "drizzle-folders": [
+        f"2025010{n}000000_{s}/migration.sql" for n, s in ((1, "init"), (2, "index"), (3, "drop"))
+    ],
+    "prisma": [
+        f"2025010{n}000000_{s}/migration.sql" for n, s in ((1, "init"), (2, "index"), (3, "drop"))
+    ],
+    "flyway": ["V1__init.sql", "V2__index.sql", "V10__drop.sql", "R__views.sql"],
+    "golang-migrate": ["000001_init.up.sql", "000002_index.up.sql", "000010_drop.up.sql"],
+    "dbmate": ["20250101000000_init.sql", "20250102000000_index.sql", "20250103000000_drop.sql"],
+    "goose": ["20250101000000_init.sql", "20250102000000_index.sql", "20250103000000_drop.sql"],
+    "supabase": [
+        f"supabase/migrations/2025010{n}000000_{s}.sql"
+        for n, s in ((1, "init"), (2, "index"), (3, "drop"))
+    ],
+    "plain": ["1_init.sql", "2_index.sql", "10_drop.sql"],
+}
+IN_TRANSACTION = {"plain": False}  # every other runner wraps a migration in a transaction
+
+
+def folder_of(root: Path, layout: str) -> Path:
+    return root / "supabase" / "migrations" if layout == "supabase" else root
+
+
+@pytest.mark.parametrize("layout", list(FOLDERS))
+def test_layout_is_detected_and_orders_its_migrations(tmp_path: Path, layout: str) -> None:
+    folder = folder_of(make(tmp_path, FOLDERS[layout]), layout)
+    detected = detect_layout(str(folder))
+    assert detected.name == layout
+    assert names(tmp_path, detected.files(str(folder))) == ORDER[layout]
+
+
+@pytest.mark.parametrize("layout", list(FOLDERS))
+def test_layout_sets_the_transaction_default_and_keeps_down_migrations_out(
+    tmp_path: Path, layout: str
+) -> None:
+    folder = folder_of(make(tmp_path, FOLDERS[layout]), layout)
+    findings = lint_paths([str(folder)], Settings()).diagnostics
+    rules = sorted({d.rule for d in findings})
+    expected = ["drop-column"]
+    if IN_TRANSACTION.get(layout, True):
+        expected.append("concurrently-in-transaction")  # the runner's transaction
+    assert rules == sorted(expected), [(d.rule, d.path, d.line) for d in findings]
+    # Down migrations and down sections are rollbacks, not linted: no drop-table, no drop-index.
+    assert all(d.rule != "drop-table" for d in findings)
+
+
+@pytest.mark.parametrize(
+    ("layout", "annotation"),
+    [
+        pytest.param("goose", "-- +goose NO TRANSACTION\n-- +goose Up\n", id="goose"),
+        pytest.param("dbmate", "-- migrate:up transaction:false\n", id="dbmate"),
+    ],
+)
+def test_migration_can_opt_out_of_the_transaction(
+    tmp_path: Path, layout: str, annotation: str
+) -> None:
+    files = {"20250101000000_index.sql": f"{annotation}{INDEX}"}
+    make(tmp_path, files)
+    assert lint_paths([str(tmp_path)], Settings(project=Project(layout=layout))).diagnostics == []
+
+
+@pytest.mark.parametrize("layout", ["golang-migrate", "dbmate", "goose"])
+def test_down_migration_is_the_rollback_plan_of_an_allow(tmp_path: Path, layout: str) -> None:
+    folder = folder_of(make(tmp_path, FOLDERS[layout]), layout)
+    last = folder / ORDER[layout][-1]
+    last.write_text(
+        "-- migration-lint: allow drop-column -- email moved to contacts\n" + last.read_text()
+    )
+    findings = lint_paths([str(last)], Settings()).diagnostics
+    assert [(d.rule, d.allowed) for d in findings] == [("drop-column", True)]
+
+
+def test_goose_statement_blocks_and_sections_keep_positions(tmp_path: Path) -> None:
+    text = (
+        "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n"
+        "  RETURN 1;\nEND;\n$$ LANGUAGE plpgsql;\n-- +goose StatementEnd\n"
+        'ALTER TABLE "users" DROP COLUMN "email";\n-- +goose Down\nDROP FUNCTION f();\n'
+    )
+    make(tmp_path, {"20250101000000_f.sql": text})
+    (finding,) = lint_paths([str(tmp_path)], Settings(project=Project(layout="goose"))).diagnostics
+    assert (finding.rule, finding.line) == ("drop-column", 9)
+
+
+def test_every_layout_is_covered() -> None:
+    assert set(FOLDERS) == set(LAYOUTS)
+
+
+@pytest.mark.parametrize(
+    ("files", "prefix", "name"),
+    [
+        pytest.param(["0000_a.sql"], "index", "0007_add_user_prefs.sql", id="index"),
+        pytest.param(
+            ["20250101000000_a.sql"],
+            "timestamp",
+            "20250107093000_add_user_prefs.sql",
+            id="timestamp",
+        ),
+        pytest.param(["1736242200_a.sql"], "unix", "1736242200_add_user_prefs.sql", id="unix"),
+        pytest.param(["add_users.sql"], "none", "add_user_prefs.sql", id="none"),
+    ],
+)
+def test_drizzle_prefix_modes_are_read_from_the_names(
+    files: list[str], prefix: str, name: str
+) -> None:
+    from migration_lint.drizzle import drizzle_layout
+
+    layout = drizzle_layout(files)
+    assert layout.pattern.match(name)
+    assert layout.sequential is (prefix == "index")
