@@ -262,6 +262,63 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+@cli.command()
+@click.option(
+    "--base", help="The commit or branch to compare with [merge-base with the PR's base]."
+)
+@click.option(
+    "--approved",
+    is_flag=True,
+    envvar="MIGRATION_LINT_APPROVED",
+    help="A reviewer approved the declared breaking changes [$MIGRATION_LINT_APPROVED].",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT[:FILE]",
+    help="text, json, sarif, github, gitlab or markdown, to a file or stdout; repeatable.",
+)
+@click.option("--pg-version", type=click.IntRange(MIN_PG_VERSION, MAX_PG_VERSION))
+@_config_option
+def ci(
+    base: str | None,
+    approved: bool,
+    outputs: tuple[str, ...],
+    pg_version: int | None,
+    config_file: str | None,
+) -> int:
+    """The CI gate: lint what this branch changes since its base and decide pass (0),
+    needs-approval (1) or blocked (2)."""
+    from .ci import run_ci
+    from .ci_formats import CI_FORMATS, render
+
+    targets = []
+    for output in outputs or ("text",):
+        output_format, _, file = output.partition(":")
+        if output_format not in CI_FORMATS:
+            raise click.UsageError(
+                f"--output {output!r}: the format must be one of {', '.join(CI_FORMATS)}"
+            )
+        targets.append((output_format, file))
+    config = _config(config_file)
+    settings = Settings(
+        pg_version=pg_version or config.pg_version or Settings.pg_version,
+        assume_in_transaction=config.assume_in_transaction,
+        select=config.select,
+        ignore=config.ignore,
+        project=resolve_project(config, Path.cwd()),
+    )
+    result = run_ci(base, approved, settings)
+    for output_format, file in targets:
+        text = render(output_format, result)
+        if file:
+            Path(file).write_text(text + "\n", encoding="utf-8")
+        else:
+            click.echo(text)
+    return result.gate.exit_code
+
+
 def naming_hook() -> int:
     """The migration-lint-naming console script, for pre-commit."""
     return main(["check-naming", *sys.argv[1:]])

@@ -37,13 +37,34 @@ def _from_root(root: str, path: str) -> str:
 
 def staged_changes() -> list[Change]:
     """The changes `git commit` would record, renames as a delete and an add."""
+    return _changes("--cached")
+
+
+def changes_since(base: str) -> list[Change]:
+    """What HEAD changes compared with `base`, renames as a delete and an add."""
+    return _changes(base, "HEAD")
+
+
+def _changes(*revisions: str) -> list[Change]:
     root = repo_root()
-    fields = _git("diff", "--cached", "--name-status", "--no-renames", "-z").split("\0")
+    fields = _git("diff", *revisions, "--name-status", "--no-renames", "-z").split("\0")
     return [
         Change(status[0], _from_root(root, path))
         for status, path in zip(fields[::2], fields[1::2], strict=False)
         if status
     ]
+
+
+def merge_base(ref: str) -> str:
+    return _git("merge-base", "HEAD", ref).strip()
+
+
+def ref_exists(ref: str) -> bool:
+    try:
+        _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except GitError:
+        return False
+    return True
 
 
 def committed_files(ref: str = "HEAD") -> set[str]:

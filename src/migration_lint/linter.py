@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .changes import describe_change
 from .context import Context
 from .diagnostic import Diagnostic, Severity
 from .discovery import migrations_folder
@@ -40,6 +41,8 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     statements: int = 0
+    # The schema changes each linted migration makes, in order (see changes.describe_change).
+    changes: dict[str, list[str]] = field(default_factory=dict)
 
 
 class RuleSet:
@@ -109,7 +112,8 @@ def _lint_plan(plan: list[_Folder], rules: RuleSet, settings: Settings, report: 
                 lint_source(up, None, context)
                 continue
             has_down = folder.layout.down_sql(file, source.text) is not None
-            diagnostics, statements = lint_source(up, rules, context, has_down)
+            changes = report.changes.setdefault(file, [])
+            diagnostics, statements = lint_source(up, rules, context, has_down, changes)
             report.diagnostics.extend(diagnostics)
             report.statements += statements
 
@@ -160,11 +164,16 @@ def input_error(exc: InputError) -> Diagnostic:
 
 
 def lint_source(
-    source: Source, rules: RuleSet | None, context: Context, has_down: bool = False
+    source: Source,
+    rules: RuleSet | None,
+    context: Context,
+    has_down: bool = False,
+    changes: list[str] | None = None,
 ) -> tuple[list[Diagnostic], int]:
     """Diagnostics for one migration, in file order, and how many statements it has.
 
-    With no rules, the migration is only replayed into the context, as history.
+    With no rules, the migration is only replayed into the context, as history. `changes`
+    collects a line for each table or column it adds, drops, renames or retypes.
     """
     statements, problems = parse(source.text)
     diagnostics = [
@@ -191,6 +200,10 @@ def lint_source(
                         )
                     )
             context.apply(operation)
+            if changes is not None:
+                change = describe_change(operation)
+                if change:
+                    changes.append(change)
     if rules:
         diagnostics = apply_suppressions(
             source, diagnostics, statements, load_rules(), {r.id for r in rules.rules}, has_down

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 
 import click
 
@@ -30,10 +31,11 @@ def summary(report: Report) -> dict[str, object]:
     }
 
 
-def as_json(report: Report) -> str:
+def as_json(report: Report, extra: Mapping[str, object] | None = None) -> str:
+    """`extra` joins the summary (the CI gate adds "gate", "base" and "approved")."""
     diagnostics = [_diagnostic_json(d) for d in report.diagnostics]
     # Compact: indent would switch json to its pure-Python encoder, several times slower.
-    return json.dumps({"diagnostics": diagnostics, "summary": summary(report)})
+    return json.dumps({"diagnostics": diagnostics, "summary": {**summary(report), **(extra or {})}})
 
 
 def _diagnostic_json(d: Diagnostic) -> dict[str, object]:

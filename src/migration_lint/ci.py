@@ -1,0 +1,95 @@
+"""The CI gate: lint what a pull request changes and decide pass, needs-approval or blocked.
+
+- pass: nothing fails;
+- needs-approval: breaking changes, each declared with `allow`, a reason and a rollback plan,
+  that no reviewer has approved yet (`--approved` or MIGRATION_LINT_APPROVED=true approves);
+- blocked: any error, or a breaking change that is not declared. Approval never unblocks.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass, field
+
+from . import git
+from .checks import change_problems, folder_problems, is_migration
+from .diagnostic import Diagnostic, Severity
+from .discovery import migrations_folder
+from .errors import ConfigError
+from .linter import Report, Settings, input_error, lint_paths
+from .source import InputError
+
+BASE_BRANCH_VARIABLES = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+
+
+class Gate(str, enum.Enum):
+    PASS = "pass"
+    NEEDS_APPROVAL = "needs-approval"
+    BLOCKED = "blocked"
+
+    @property
+    def exit_code(self) -> int:
+        return {Gate.PASS: 0, Gate.NEEDS_APPROVAL: 1, Gate.BLOCKED: 2}[self]
+
+
+def gate_of(diagnostics: list[Diagnostic], approved: bool) -> Gate:
+    if any(
+        d.severity is Severity.ERROR or (d.fails and d.severity is Severity.BREAKING)
+        for d in diagnostics
+    ):
+        return Gate.BLOCKED
+    if not approved and any(d.allowed and d.severity is Severity.BREAKING for d in diagnostics):
+        return Gate.NEEDS_APPROVAL
+    return Gate.PASS
+
+
+@dataclass
+class CiResult:
+    report: Report
+    gate: Gate
+    base: str
+    approved: bool
+    migrations: list[str] = field(default_factory=list)  # the migrations the change lints
+
+
+def default_base() -> str:
+    """The branch a pull request targets: GitHub's, GitLab's, or origin/main."""
+    for variable in BASE_BRANCH_VARIABLES:
+        branch = os.environ.get(variable)
+        if branch:
+            for ref in (f"origin/{branch}", branch):
+                if git.ref_exists(ref):
+                    return ref
+            raise ConfigError(f"${variable} names {branch!r}, which is not fetched (fetch it)")
+    for ref in ("origin/main", "main"):
+        if git.ref_exists(ref):
+            return ref
+    raise ConfigError("no base: pass --base, or set GITHUB_BASE_REF")
+
+
+def run_ci(base_ref: str | None, approved: bool, settings: Settings) -> CiResult:
+    try:
+        base = git.merge_base(base_ref or default_base())
+        changes = git.changes_since(base)
+        in_base = git.committed_files(base)
+    except git.GitError as exc:
+        raise ConfigError(str(exc)) from None
+    project = settings.project
+    migrations = [
+        c.path
+        for c in changes
+        if c.status in "AM" and c.path.endswith(".sql") and is_migration(c.path, project.folders)
+    ]
+    report = lint_paths(migrations, settings) if migrations else Report()
+    report.diagnostics.extend(change_problems(changes, project))
+    changed = {c.path for c in changes}
+    for folder in sorted({migrations_folder(m) for m in migrations}):
+        added = [m for m in migrations if m not in in_base and migrations_folder(m) == folder]
+        try:
+            problems = folder_problems(folder, project.layout_for(folder), project, added, in_base)
+        except InputError as exc:
+            problems = [input_error(exc)]
+        # Only what this change touches: a folder's old problems do not block every PR.
+        report.diagnostics.extend(p for p in problems if p.path in changed)
+    return CiResult(report, gate_of(report.diagnostics, approved), base, approved, migrations)
