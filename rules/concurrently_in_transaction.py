@@ -43,8 +43,8 @@ def concurrently_in_transaction(op: Operation, ctx: Context) -> Iterator[tuple[s
         return
     statement = _STATEMENTS[type(op)]
     yield (
-        f"{statement} cannot run inside a transaction block, which BEGIN opened or in which "
-        f"{ctx.runner}; this migration fails at run time.",
+        f"{statement} cannot run inside a transaction block (opened by BEGIN, or because "
+        f"{ctx.runner}); this migration fails at run time.",
         f"Run {statement} outside any transaction: remove the BEGIN/COMMIT around it, and put it "
         f"in a migration of its own that the runner executes without a transaction (or run it by "
         f"hand before deploying, with IF NOT EXISTS in the migration so it is a no-op there).",

@@ -34,6 +34,12 @@ GOOD = {
 }
 
 
+@pytest.fixture(autouse=True)
+def outside_any_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No project config around: only the folders and files given count.
+    monkeypatch.chdir(tmp_path)
+
+
 def check(
     tmp_path: Path, files: dict[str, str], capsys, *args: str
 ) -> tuple[int, list[tuple[str, str, str]]]:
@@ -194,3 +200,44 @@ def test_lint_with_no_path_lints_drizzles_out_folder(tmp_path: Path, capsys, mon
     (tmp_path / "drizzle" / "0000_x.sql").write_text("DROP TABLE t;")
     assert main(["lint"]) == 1
     assert "drizzle/0000_x.sql:1:1: drop-table" in capsys.readouterr().out
+
+
+def test_drizzle_config_comments_and_migrations_block_are_not_settings(tmp_path: Path) -> None:
+    (tmp_path / "drizzle.config.ts").write_text(
+        "export default defineConfig({\n"
+        '  // out: "./old",\n'
+        '  /* schema: "./old/schema.ts", */\n'
+        '  migrations: { schema: "drizzle", table: "__drizzle_migrations", prefix: "unix" },\n'
+        '  out: "./drizzle",\n'
+        '  schema: "./src/schema.ts",\n'
+        '  dialect: "postgresql",\n'
+        "});\n"
+    )
+    found = read_drizzle_config(tmp_path / "drizzle.config.ts")
+    assert (found.out, found.schema, found.prefix) == ("drizzle", ("src/schema.ts",), "unix")
+
+
+def test_monorepo_drizzle_configs_are_found_through_git(tmp_path: Path) -> None:
+    import subprocess
+
+    for app, dialect in (("api", "postgresql"), ("mobile", "sqlite")):
+        folder = tmp_path / "apps" / app
+        folder.mkdir(parents=True)
+        (folder / "drizzle.config.ts").write_text(
+            f'export default {{ dialect: "{dialect}", schema: "./src/schema.ts", out: "./drizzle" }};\n'
+        )
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    project = resolve_project(Config(), tmp_path)
+    # The SQLite app's migrations are not PostgreSQL: left alone.
+    assert project.folders == ("apps/api/drizzle",)
+    assert project.schema == ("apps/api/src/schema.ts",)
+
+
+def test_a_duplicate_number_is_blamed_on_the_newcomer(tmp_path: Path) -> None:
+    from migration_lint.checks import sequence_problems
+    from migration_lint.layouts import LAYOUTS
+
+    files = ["m/0001_late.sql", "m/0001_orders.sql"]
+    (problem,) = sequence_problems(files, LAYOUTS["plain"], committed={"m/0001_orders.sql"})
+    assert problem.path == "m/0001_late.sql"

@@ -30,6 +30,11 @@ MIGRATIONS = {
     "0002_user_name": 'ALTER TABLE "users" ADD COLUMN "name" text;\n',
 }
 ROLLBACK = '-- rollback:\n-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
+ALLOW_DROP = (
+    "-- migration-lint: allow drop-column -- coupons moved to the promotions service\n"
+    + ROLLBACK
+    + 'ALTER TABLE "orders" DROP COLUMN "coupon";\n'
+)
 
 
 def git(repo: Path, *args: str) -> None:
@@ -104,12 +109,7 @@ def breaking_migration(repo: Repo) -> None:
 
 
 def declared_breaking_migration(repo: Repo) -> None:
-    repo.add_migration(
-        "0003_drop_coupon",
-        "-- migration-lint: allow drop-column -- coupons moved to the promotions service\n"
-        + ROLLBACK
-        + 'ALTER TABLE "orders" DROP COLUMN "coupon";\n',
-    )
+    repo.add_migration("0003_drop_coupon", ALLOW_DROP)
 
 
 SCENARIOS = [
@@ -178,3 +178,51 @@ def test_hooks_path_setup_runs_the_hook_on_commit(repo: Repo) -> None:
         env=env,
     )
     assert result.returncode != 0 and "missing-migration" in result.stdout + result.stderr
+
+
+def test_plain_git_hook_refuses_unstaged_edits_of_staged_files(repo: Repo) -> None:
+    shutil.copy(CHECKOUT / "hooks" / "pre-commit", repo.path / "pre-commit-hook")
+    repo.add_migration("0003_drop_coupon", ALLOW_DROP)
+    repo.stage()
+    git(repo.path, "reset", "-q", "pre-commit-hook")
+    repo.write(
+        "drizzle/postgres/0003_drop_coupon.sql", 'ALTER TABLE "orders" DROP COLUMN "coupon";\n'
+    )
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    result = run_hook(["sh", "pre-commit-hook"], repo, env)
+    assert result.returncode == 1
+    assert "have unstaged changes" in result.stderr and "0003_drop_coupon.sql" in result.stderr
+
+
+def test_sql_outside_the_migration_folders_is_left_alone(repo: Repo) -> None:
+    repo.write("src/queries/report.sql", "DELETE FROM orders;\n")
+    repo.stage()
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    for command in (
+        ["migration-lint", "lint", "--migrations-only", "src/queries/report.sql"],
+        ["migration-lint-naming", "src/queries/report.sql"],
+        ["migration-lint-require-migration", "src/queries/report.sql"],
+    ):
+        assert run_hook(command, repo, env).returncode == 0, command
+
+
+def test_pre_push_range_is_checked(repo: Repo) -> None:
+    schema_alone(repo)
+    repo.stage()
+    git(repo.path, "commit", "-q", "-m", "schema only", "--no-verify")
+    edited_migration(repo)
+    repo.stage()
+    git(repo.path, "commit", "-q", "-m", "an edit", "--no-verify")
+    path = f"{BIN}{os.pathsep}{os.environ['PATH']}"
+    for from_ref, to_ref, rule in (
+        ("HEAD~2", "HEAD~1", "missing-migration"),
+        ("HEAD~1", "HEAD", "edited-migration"),
+    ):
+        env = {
+            **os.environ,
+            "PATH": path,
+            "PRE_COMMIT_FROM_REF": from_ref,
+            "PRE_COMMIT_TO_REF": to_ref,
+        }
+        result = run_hook(["migration-lint-require-migration"], repo, env)
+        assert result.returncode == 2 and rule in result.stdout, result.stdout

@@ -195,4 +195,8 @@ def test_drizzle_prefix_modes_are_read_from_the_names(
 
     layout = drizzle_layout(files)
     assert layout.pattern.match(name)
-    assert layout.sequential is (prefix == "index")
+    assert layout.convention.startswith(
+        {"index": "a 4-digit", "timestamp": "a 14-digit", "unix": "a 10-digit", "none": "a lower"}[
+            prefix
+        ]
+    )

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from .diagnostic import Diagnostic, Severity
+from .discovery import migrations_folder
 from .drizzle import JOURNAL, journal_problems
 from .git import Change
 from .layouts import Layout
@@ -44,8 +45,10 @@ def folder_problems(
         # Files the journal leaves out never run: that is their problem, not their number.
         missing = {d.path for d in journal if d.path != os.path.join(folder, JOURNAL)}
         in_journal = [f for f in files if f not in missing]
-    problems.extend(sequence_problems(in_journal, layout, journal=layout.name == "drizzle"))
-    if committed is not None:
+    drizzle = layout.name == "drizzle"
+    problems.extend(sequence_problems(in_journal, layout, drizzle, committed))
+    # drizzle's migrator goes by the journal's `when`, which journal-mismatch checks, not names.
+    if committed is not None and not drizzle:
         problems.extend(out_of_order(files, layout, committed))
     return [p for p in problems if p is not None]
 
@@ -70,11 +73,15 @@ def naming_problem(path: str, layout: Layout, project: Project) -> Diagnostic | 
 
 
 def sequence_problems(
-    files: Sequence[str], layout: Layout, journal: bool = False
+    files: Sequence[str],
+    layout: Layout,
+    journal: bool = False,
+    committed: set[str] | None = None,
 ) -> list[Diagnostic]:
     """Duplicate versions, and skipped numbers where versions count up one by one."""
     by_version: dict[str, list[str]] = defaultdict(list)
-    for file in files:
+    # Committed files first, so a clash is reported on the newcomer.
+    for file in sorted(files, key=lambda f: f not in (committed or ())):
         version = layout.version(file)
         if version:
             by_version[version].append(file)
@@ -93,7 +100,7 @@ def sequence_problems(
     # Counters (not timestamps) should have no gaps; a drizzle journal's idx already reports
     # them, so not twice.
     counters = by_version and all(v.isdigit() and len(v) <= 6 for v in by_version)
-    if (layout.sequential or counters) and not journal:
+    if counters and not journal:
         by_number = {int(version): clashes[0] for version, clashes in by_version.items()}
         numbers = sorted(by_number)
         problems.extend(
@@ -136,18 +143,30 @@ def is_schema_file(path: str, schema: Iterable[str]) -> bool:
     )
 
 
-def is_migration(path: str, folders: Iterable[str]) -> bool:
-    if not path.endswith((".sql", "_journal.json")):
+def is_migration(path: str, project: Project) -> bool:
+    """A migration file: in a configured migrations folder, or, with none configured, named as
+    its folder's layout names migrations (so src/queries/report.sql is not one)."""
+    if not path.endswith(".sql"):
         return False
-    return any(path.startswith(folder.rstrip("/") + "/") for folder in folders) or not folders
+    folder = migrations_folder(path)
+    if project.folders:
+        return folder in project.folders
+    return (
+        os.path.isdir(folder)
+        and project.layout_for(folder).pattern.match(
+            project.layout_for(folder).migration_name(path)
+        )
+        is not None
+    )
 
 
 def change_problems(changes: Sequence[Change], project: Project) -> list[Diagnostic]:
     """A schema change without a migration, and edits to committed migrations."""
     problems = []
-    migrations = [c for c in changes if is_migration(c.path, project.folders)]
+    migrations = [c for c in changes if is_migration(c.path, project)]
+    # With no schema files configured, only edits to migrations are checked.
     schema_changes = [c for c in changes if is_schema_file(c.path, project.schema)]
-    if schema_changes and not any(c.status in "AM" and c.path.endswith(".sql") for c in migrations):
+    if schema_changes and not any(c.status in "AM" for c in migrations):
         for change in schema_changes:
             problems.append(
                 _error(
@@ -161,16 +180,25 @@ def change_problems(changes: Sequence[Change], project: Project) -> list[Diagnos
                 )
             )
     for change in migrations:
-        if change.status in "MD" and change.path.endswith(".sql"):
-            verb = "edited" if change.status == "M" else "deleted"
+        if change.status == "M":
             problems.append(
                 _error(
                     "edited-migration",
                     change.path,
-                    f"committed migration {change.path} was {verb}; databases that already ran it "
+                    f"committed migration {change.path} was edited; databases that already ran it "
                     "will not run it again",
-                    "Put the change in a new migration, and restore this one "
-                    f"(git checkout HEAD -- {change.path}).",
+                    "Restore it (git checkout HEAD -- FILE) and put the change in a new migration.",
+                )
+            )
+        elif change.status == "D":
+            problems.append(
+                _error(
+                    "edited-migration",
+                    change.path,
+                    f"committed migration {change.path} was deleted or renamed; databases that ran "
+                    "it keep its changes, and runners that track it by name lose it",
+                    "Restore it under its name (git checkout HEAD -- FILE); undo its effect, if "
+                    "needed, in a new migration.",
                 )
             )
     return problems

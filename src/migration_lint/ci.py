@@ -71,16 +71,12 @@ def default_base() -> str:
 def run_ci(base_ref: str | None, approved: bool, settings: Settings) -> CiResult:
     try:
         base = git.merge_base(base_ref or default_base())
-        changes = git.changes_since(base)
+        changes = git.changes_between(base)
         in_base = git.committed_files(base)
     except git.GitError as exc:
         raise ConfigError(str(exc)) from None
     project = settings.project
-    migrations = [
-        c.path
-        for c in changes
-        if c.status in "AM" and c.path.endswith(".sql") and is_migration(c.path, project.folders)
-    ]
+    migrations = [c.path for c in changes if c.status in "AM" and is_migration(c.path, project)]
     report = lint_paths(migrations, settings) if migrations else Report()
     report.diagnostics.extend(change_problems(changes, project))
     changed = {c.path for c in changes}

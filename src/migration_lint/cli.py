@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__, git
-from .checks import change_problems, folder_problems
+from .checks import change_problems, folder_problems, is_migration
 from .config import FORMATS, MAX_PG_VERSION, MIN_PG_VERSION, Config, find_config, load_config
 from .diagnostic import Severity, exit_code
 from .discovery import migrations_folder
@@ -66,6 +66,11 @@ _config_option = click.option(
 )
 @click.option("--select", help="Only these rules (comma-separated ids), opt-in rules included.")
 @click.option("--ignore", help="Skip these rules (comma-separated ids).")
+@click.option(
+    "--migrations-only",
+    is_flag=True,
+    help="Skip files outside the migration folders (for hooks, which pass every staged file).",
+)
 @_config_option
 def lint(
     paths: tuple[str, ...],
@@ -74,6 +79,7 @@ def lint(
     assume_in_transaction: bool | None,
     select: str | None,
     ignore: str | None,
+    migrations_only: bool,
     config_file: str | None,
 ) -> int:
     """Lint migration files and folders (a folder: its migrations in order).
@@ -82,6 +88,10 @@ def lint(
     """
     config = _config(config_file)
     project = resolve_project(config, Path.cwd())
+    if migrations_only:
+        paths = tuple(p for p in paths if os.path.isdir(p) or is_migration(p, project))
+        if not paths:
+            return 0  # no migration among the files a hook passed
     paths = paths or project.folders
     if not paths:
         raise click.UsageError(
@@ -121,14 +131,12 @@ def check_naming(paths: tuple[str, ...], output_format: str | None, config_file:
     config = _config(config_file)
     project = resolve_project(config, Path.cwd())
     folders = _naming_targets(paths, project)
-    if not folders:
-        if paths:
-            return 0  # no migration among the files pre-commit passed
+    if not folders and not paths:  # (with paths: no migration among the files pre-commit passed)
         raise click.UsageError(
             "no PATH given, no `paths` in the config and no drizzle.config with `out`"
         )
     try:
-        committed: set[str] | None = git.committed_files()
+        committed: set[str] | None = git.committed_files(_pre_commit_refs()[0])
     except git.GitError:
         committed = None  # not a repository: nothing is committed to compare with
     report = Report()
@@ -136,9 +144,9 @@ def check_naming(paths: tuple[str, ...], output_format: str | None, config_file:
         layout = project.layout_for(folder)
         try:
             report.diagnostics += folder_problems(folder, layout, project, named, committed)
+            report.files += len(layout.files(folder))
         except InputError as exc:
             report.diagnostics.append(input_error(exc))
-        report.files += len(named) if named is not None else 0
     return _emit(report, output_format or config.format)
 
 
@@ -156,9 +164,7 @@ def _naming_targets(paths: tuple[str, ...], project: Project) -> dict[str, list[
         if not (path.endswith(".sql") or journal):
             continue
         folder = os.path.dirname(os.path.dirname(path)) if journal else migrations_folder(path)
-        if project.folders and not any(
-            folder == f or folder.startswith(f + os.sep) for f in project.folders
-        ):
+        if project.folders and folder not in project.folders:
             continue  # SQL outside the migration folders
         named = targets.setdefault(folder, [])
         if named is not None and not journal and not path.endswith(".down.sql"):
@@ -180,12 +186,15 @@ def require_migration(
     """
     config = _config(config_file)
     project = resolve_project(config, Path.cwd())
-    if not project.schema:
+    if not project.schema and not project.folders:
         raise ConfigError(
-            "no schema files to watch: set `schema` in the config, or `schema` in drizzle.config"
+            "no schema files or migration folders to watch: set `schema` and `paths` in "
+            ".migration-lint.toml (or [tool.migration-lint]) at the repository root, or keep a "
+            "drizzle.config with `schema` and `out` in the repository"
         )
+    base, head = _pre_commit_refs()
     try:
-        changes = git.staged_changes()
+        changes = git.changes_between(base, head) if head else git.staged_changes()
     except git.GitError as exc:
         raise ConfigError(str(exc)) from None
     if paths:
@@ -317,6 +326,13 @@ def ci(
         else:
             click.echo(text)
     return result.gate.exit_code
+
+
+def _pre_commit_refs() -> tuple[str, str | None]:
+    """pre-commit's `--from-ref`/`--to-ref` (a pre-push hook, or a run over a branch's
+    commits); otherwise HEAD and the staged changes."""
+    head = os.environ.get("PRE_COMMIT_TO_REF")
+    return (os.environ.get("PRE_COMMIT_FROM_REF") or "HEAD", head or None)
 
 
 def naming_hook() -> int:

@@ -27,14 +27,33 @@ class DrizzleConfig:
     prefix: str | None = None
 
 
-def find_drizzle_config(start: Path) -> DrizzleConfig | None:
+POSTGRES_DIALECTS = ("postgresql", "postgres", "pg")
+
+
+def find_drizzle_configs(start: Path) -> list[DrizzleConfig]:
+    """The PostgreSQL drizzle configs of the project: in `start` or a parent, or, in a monorepo,
+    the ones git tracks anywhere below."""
     for folder in (start, *start.parents):
         for name in CONFIG_NAMES:
             if (folder / name).is_file():
-                return read_drizzle_config(folder / name)
+                return _postgres([read_drizzle_config(folder / name)])
         if (folder / ".git").exists():
-            return None  # the top of the repository
-    return None
+            break  # the top of the repository
+    try:
+        from .git import GitError, tracked_files
+
+        tracked = tracked_files([f"*{name}" for name in CONFIG_NAMES])
+    except GitError:
+        return []
+    return _postgres([read_drizzle_config(Path(path)) for path in tracked])
+
+
+def _postgres(configs: list[DrizzleConfig]) -> list[DrizzleConfig]:
+    # Other dialects' migrations are not PostgreSQL: leave them alone.
+    return [c for c in configs if c.dialect is None or c.dialect in POSTGRES_DIALECTS]
+
+
+_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 def _string(key: str, text: str) -> str | None:
@@ -52,13 +71,18 @@ def read_drizzle_config(path: Path) -> DrizzleConfig:
         prefix = (data.get("migrations") or {}).get("prefix")
         schemas = [schema] if isinstance(schema, str) else list(schema)
     else:
-        out, dialect = _string("out", text), _string("dialect", text)
-        listed = re.search(r"\bschema\s*:\s*\[(.*?)\]", text, re.DOTALL)
-        schemas = (
-            re.findall(r"[\"'`](.+?)[\"'`]", listed[1]) if listed else [_string("schema", text)]
-        )
-        migrations = re.search(r"\bmigrations\s*:\s*\{(.*?)\}", text, re.DOTALL)
+        # Not JavaScript's grammar, only enough of it for drizzle's config object: comments
+        # out, and the `migrations: {...}` block read apart (its `schema` is a database schema).
+        code = _COMMENTS.sub("", text)
+        migrations = re.search(r"\bmigrations\s*:\s*\{(.*?)\}", code, re.DOTALL)
         prefix = _string("prefix", migrations[1]) if migrations else None
+        if migrations:
+            code = code[: migrations.start()] + code[migrations.end() :]
+        out, dialect = _string("out", code), _string("dialect", code)
+        listed = re.search(r"\bschema\s*:\s*\[(.*?)\]", code, re.DOTALL)
+        schemas = (
+            re.findall(r"[\"'`](.+?)[\"'`]", listed[1]) if listed else [_string("schema", code)]
+        )
     base = path.parent
     return DrizzleConfig(
         path,

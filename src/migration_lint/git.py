@@ -40,9 +40,9 @@ def staged_changes() -> list[Change]:
     return _changes("--cached")
 
 
-def changes_since(base: str) -> list[Change]:
-    """What HEAD changes compared with `base`, renames as a delete and an add."""
-    return _changes(base, "HEAD")
+def changes_between(base: str, head: str = "HEAD") -> list[Change]:
+    """What `head` changes compared with `base`, renames as a delete and an add."""
+    return _changes(base, head)
 
 
 def _changes(*revisions: str) -> list[Change]:
@@ -75,3 +75,10 @@ def committed_files(ref: str = "HEAD") -> set[str]:
     except GitError:
         return set()  # no commit yet
     return {_from_root(root, path) for path in listing.split("\0") if path}
+
+
+def tracked_files(patterns: list[str]) -> list[str]:
+    """Files git tracks that match the pathspec patterns, relative to the working directory."""
+    root = repo_root()
+    listing = _git("-C", root, "ls-files", "-z", "--", *patterns)
+    return [_from_root(root, path) for path in listing.split("\0") if path]

@@ -40,9 +40,12 @@ class Layout:
     pattern: re.Pattern[str]
     convention: str  # the naming convention, in words
     folder_per_migration: bool = False
-    down_suffix: str | None = None  # a sibling file: <name><down_suffix>
+    # A sibling down file: <name><up_suffix> is undone by <name><down_suffix>.
+    up_suffix: str = ".sql"
+    down_suffix: str | None = None
+    down_prefix: str | None = None  # Flyway's undo migrations: U<version>__<description>.sql
+    repeatable_prefix: str | None = None  # Flyway's R__ migrations run after versioned ones
     section: Section | None = None
-    sequential: bool = False  # versions are 0, 1, 2, ... with no gaps
 
     def files(self, folder: str) -> list[str]:
         """The folder's up migrations, in the order the runner applies them."""
@@ -66,8 +69,8 @@ class Layout:
 
     def order_key(self, path: str) -> tuple[int, list[str | int]]:
         name = self.migration_name(path)
-        # Flyway runs repeatable migrations after every versioned one.
-        return (1 if self.name == "flyway" and name.startswith("R__") else 0, natural_key(name))
+        repeatable = bool(self.repeatable_prefix) and name.startswith(self.repeatable_prefix or "")
+        return (1 if repeatable else 0, natural_key(name))
 
     def version(self, path: str) -> str | None:
         match = self.pattern.match(self.migration_name(path))
@@ -76,30 +79,33 @@ class Layout:
     def is_down(self, file_name: str) -> bool:
         if self.down_suffix and file_name.endswith(self.down_suffix):
             return True
-        return self.name == "flyway" and file_name.startswith("U")
+        return bool(self.down_prefix) and re.match(f"{self.down_prefix}\\d", file_name) is not None
+
+    def _down_section(self, text: str) -> tuple[int, int, int] | None:
+        """Where the down section starts, where its SQL starts, and where it ends."""
+        if self.section is None:
+            return None
+        down = self.section.down.search(text)
+        if down is None:
+            return None
+        up = self.section.up.search(text, down.end())
+        return down.start(), down.end(), up.start() if up else len(text)
 
     def up_text(self, text: str) -> str:
         """The text with any down section blanked out (lines and columns are kept)."""
-        if self.section is None:
+        section = self._down_section(text)
+        if section is None:
             return text
-        down = self.section.down.search(text)
-        if down is None:
-            return text
-        up = self.section.up.search(text, down.end())
-        end = up.start() if up else len(text)
-        blank = re.sub(r"[^\n]", " ", text[down.start() : end])
-        return text[: down.start()] + blank + text[end:]
+        start, _, end = section
+        return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
 
     def down_sql(self, path: str, text: str) -> str | None:
         """The down migration's SQL: a sibling file's or the file's own down section."""
-        if self.section is not None:
-            down = self.section.down.search(text)
-            if down is None:
-                return None
-            up = self.section.up.search(text, down.end())
-            return text[down.end() : up.start() if up else len(text)].strip() or None
-        if self.down_suffix and path.endswith(".up.sql"):
-            sibling = path[: -len(".up.sql")] + self.down_suffix
+        section = self._down_section(text)
+        if section is not None:
+            return text[section[1] : section[2]].strip() or None
+        if self.down_suffix and path.endswith(self.up_suffix):
+            sibling = path[: -len(self.up_suffix)] + self.down_suffix
             if os.path.isfile(sibling):
                 with open(sibling, encoding="utf-8", errors="replace") as file:
                     return file.read().strip() or None
@@ -109,10 +115,6 @@ class Layout:
         if self.section and self.section.no_transaction.search(text):
             return False
         return self.in_transaction
-
-
-def _pattern(regex: str) -> re.Pattern[str]:
-    return re.compile(regex)
 
 
 # drizzle-kit's prefix modes: <prefix>_<name>.sql; generated names are <adjective>_<hero>.
@@ -142,13 +144,12 @@ def drizzle(prefix: str = "index") -> Layout:
         "drizzle",
         _DRIZZLE_RUNNER,
         True,
-        _pattern(DRIZZLE_PREFIXES[prefix] + r"\.sql$"),
+        re.compile(DRIZZLE_PREFIXES[prefix] + r"\.sql$"),
         _DRIZZLE_CONVENTIONS[prefix],
-        sequential=prefix == "index",
     )
 
 
-_TIMESTAMP_FOLDER = _pattern(r"(?P<version>\d{14})_[a-z0-9][a-z0-9_-]*$")
+_TIMESTAMP_FOLDER = re.compile(r"(?P<version>\d{14})_[a-z0-9][a-z0-9_-]*$")
 _GOOSE = Section(
     re.compile(r"^--\s*\+goose\s+Up\b.*$", re.MULTILINE | re.IGNORECASE),
     re.compile(r"^--\s*\+goose\s+Down\b.*$", re.MULTILINE | re.IGNORECASE),
@@ -186,16 +187,19 @@ LAYOUTS: dict[str, Layout] = {
             "flyway",
             "Flyway runs each migration in its own transaction",
             True,
-            _pattern(r"(?:[VU](?P<version>\d+(?:[._]\d+)*)|R)__[A-Za-z0-9_ -]+\.sql$"),
+            re.compile(r"(?:[VU](?P<version>\d+(?:[._]\d+)*)|R)__[A-Za-z0-9_ -]+\.sql$"),
             "V<version>__<description>.sql, R__<description>.sql for repeatable migrations, "
             "U<version>__<description>.sql for undo: V7__add_user_prefs.sql",
+            down_prefix="U",
+            repeatable_prefix="R__",
         ),
         Layout(
             "golang-migrate",
             "golang-migrate runs each file as one implicit transaction",
             True,
-            _pattern(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.(?:up|down)\.sql$"),
+            re.compile(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.(?:up|down)\.sql$"),
             "<version>_<title>.up.sql with a matching .down.sql: 000007_add_user_prefs.up.sql",
+            up_suffix=".up.sql",
             down_suffix=".down.sql",
         ),
         Layout(
@@ -203,7 +207,7 @@ LAYOUTS: dict[str, Layout] = {
             "dbmate runs each migration in a transaction unless it says "
             "`-- migrate:up transaction:false`",
             True,
-            _pattern(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.sql$"),
+            re.compile(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.sql$"),
             "<version>_<name>.sql with `-- migrate:up` and `-- migrate:down` sections: "
             "20250107093000_add_user_prefs.sql",
             section=_DBMATE,
@@ -212,7 +216,7 @@ LAYOUTS: dict[str, Layout] = {
             "goose",
             "goose runs each migration in a transaction unless it says `-- +goose NO TRANSACTION`",
             True,
-            _pattern(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.sql$"),
+            re.compile(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.sql$"),
             "<version>_<name>.sql with `-- +goose Up` and `-- +goose Down` sections: "
             "20250107093000_add_user_prefs.sql",
             section=_GOOSE,
@@ -221,14 +225,14 @@ LAYOUTS: dict[str, Layout] = {
             "supabase",
             "supabase db push runs each migration in a transaction",
             True,
-            _pattern(r"(?P<version>\d{14})_[A-Za-z0-9_-]+\.sql$"),
+            re.compile(r"(?P<version>\d{14})_[A-Za-z0-9_-]+\.sql$"),
             "a 14-digit timestamp, `_`, and a description: 20250107093000_add_user_prefs.sql",
         ),
         Layout(
             "plain",
             "the migration runner wraps each migration in a transaction",
             False,
-            _pattern(r"(?P<version>\d+)[_-][A-Za-z0-9_-]+\.sql$"),
+            re.compile(r"(?P<version>\d+)[_-][A-Za-z0-9_-]+\.sql$"),
             "a number, `_` or `-`, and a description: 0007_add_user_prefs.sql",
         ),
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
-from .drizzle import DrizzleConfig, drizzle_layout, find_drizzle_config
+from .drizzle import DrizzleConfig, drizzle_layout, find_drizzle_configs
 from .layouts import LAYOUTS, Layout, detect_layout
 
 
@@ -21,7 +21,9 @@ class Project:
     naming: re.Pattern[str] | None = None  # overrides the layout's naming convention
 
     def layout_for(self, folder: str) -> Layout:
-        name = self.layout or detect_layout(folder).name
+        # The configured layout is the migration folders'; any other folder is detected.
+        forced = self.layout if folder in self.folders or not self.folders else None
+        name = forced or detect_layout(folder).name
         if name == "drizzle":
             files = [e for e in sorted(os.listdir(folder)) if e.endswith(".sql")]
             return drizzle_layout(files, self.drizzle_prefix)
@@ -29,13 +31,15 @@ class Project:
 
 
 def resolve_project(config: Config, cwd: Path) -> Project:
-    """Explicit config wins; drizzle's config fills in what it does not say."""
-    found: DrizzleConfig | None = find_drizzle_config(cwd)
-    folders = config.paths or ((found.out,) if found and found.out else ())
+    """Explicit config wins; drizzle's configs fill in what it does not say."""
+    found: list[DrizzleConfig] = find_drizzle_configs(cwd)
+    outs = tuple(c.out for c in found if c.out)
+    folders = config.paths or outs
+    prefixes = {c.prefix for c in found if c.prefix}
     return Project(
         folders=tuple(folders),
-        schema=config.schema or (found.schema if found else ()),
-        layout=config.layout or ("drizzle" if found and found.out in folders else None),
-        drizzle_prefix=found.prefix if found else None,
+        schema=config.schema or tuple(s for c in found for s in c.schema),
+        layout=config.layout or ("drizzle" if outs and set(folders) <= set(outs) else None),
+        drizzle_prefix=prefixes.pop() if len(prefixes) == 1 else None,
         naming=re.compile(config.naming) if config.naming else None,
     )
