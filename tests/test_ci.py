@@ -11,62 +11,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from drizzle_repo import ALLOW_DROP, DROP_COUPON, ROLLBACK, DrizzleRepo, git
 from migration_lint.cli import main
-
-DRIZZLE_CONFIG = (
-    'export default { dialect: "postgresql", schema: "./src/db/schema-pg.ts", out: "./drizzle" };\n'
-)
-BASE = {
-    "0000_init": 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL);',
-    "0001_orders": 'CREATE TABLE "orders" ("id" serial PRIMARY KEY NOT NULL, "coupon" text);',
-}
-DROP = 'ALTER TABLE "orders" DROP COLUMN "coupon";\n'
-ALLOW = "-- migration-lint: allow drop-column -- coupons moved to the promotions service\n"
-ROLLBACK = '-- rollback:\n-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
-def journal(tags: list[str]) -> str:
-    entries = [
-        {"idx": i, "version": "7", "when": 1000 + i, "tag": t, "breakpoints": True}
-        for i, t in enumerate(tags)
-    ]
-    return json.dumps({"version": "7", "dialect": "postgresql", "entries": entries}, indent=2)
-
-
-class Repo:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def write(self, name: str, text: str) -> None:
-        (self.path / name).parent.mkdir(parents=True, exist_ok=True)
-        (self.path / name).write_text(text)
-
-    def migration(self, tag: str, sql: str, tags: list[str] | None = None) -> None:
-        self.write(f"drizzle/{tag}.sql", sql)
-        self.write("drizzle/meta/_journal.json", journal(tags or [*BASE, tag]))
-
-    def commit(self, message: str) -> None:
-        git(self.path, "add", "-A")
-        git(self.path, "commit", "-q", "-m", message)
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
-    project = Repo(tmp_path / "app")
-    project.path.mkdir()
-    git(project.path, "init", "-q", "-b", "main")
-    git(project.path, "config", "user.email", "dev@example.com")
-    git(project.path, "config", "user.name", "Dev")
-    project.write("drizzle.config.ts", DRIZZLE_CONFIG)
-    project.write("src/db/schema-pg.ts", "export const users = 1;\n")
-    for tag, sql in BASE.items():
-        project.write(f"drizzle/{tag}.sql", sql)
-    project.write("drizzle/meta/_journal.json", journal(list(BASE)))
-    project.commit("base")
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DrizzleRepo:
+    project = DrizzleRepo(tmp_path / "app", "drizzle")
     git(project.path, "checkout", "-q", "-b", "feature")
     monkeypatch.chdir(project.path)
     for variable in (
@@ -78,24 +29,24 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     return project
 
 
-def additive(repo: Repo) -> None:
-    repo.write("src/db/schema-pg.ts", "export const users = 2;\n")
-    repo.migration("0002_user_name", 'ALTER TABLE "users" ADD COLUMN "name" text;')
+def additive(repo: DrizzleRepo) -> None:
+    repo.change_schema()
+    repo.add_migration("0002_user_name", 'ALTER TABLE "users" ADD COLUMN "name" text;')
 
 
-def declared_drop(repo: Repo) -> None:
-    repo.migration("0002_drop_coupon", ALLOW + ROLLBACK + DROP)
+def declared_drop(repo: DrizzleRepo) -> None:
+    repo.add_migration("0002_drop_coupon", ALLOW_DROP + ROLLBACK + DROP_COUPON)
 
 
-def drop_without_rollback(repo: Repo) -> None:
-    repo.migration("0002_drop_coupon", ALLOW + DROP)
+def drop_without_rollback(repo: DrizzleRepo) -> None:
+    repo.add_migration("0002_drop_coupon", ALLOW_DROP + DROP_COUPON)
 
 
-def schema_without_migration(repo: Repo) -> None:
-    repo.write("src/db/schema-pg.ts", "export const users = 3;\n")
+def schema_without_migration(repo: DrizzleRepo) -> None:
+    repo.change_schema()
 
 
-def edited_merged_migration(repo: Repo) -> None:
+def edited_merged_migration(repo: DrizzleRepo) -> None:
     repo.write(
         "drizzle/0001_orders.sql", 'CREATE TABLE "orders" ("id" bigserial PRIMARY KEY NOT NULL);'
     )
@@ -138,9 +89,9 @@ def edited_merged_migration(repo: Repo) -> None:
     ],
 )
 def test_gate(
-    repo: Repo,
+    repo: DrizzleRepo,
     capsys: pytest.CaptureFixture[str],
-    change: Callable[[Repo], None],
+    change: Callable[[DrizzleRepo], None],
     flags: list[str],
     gate: str,
     code: int,
@@ -156,7 +107,7 @@ def test_gate(
 
 
 def test_approval_from_the_environment_and_base_from_github(
-    repo: Repo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    repo: DrizzleRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     declared_drop(repo)
     repo.commit("feature")
@@ -168,7 +119,7 @@ def test_approval_from_the_environment_and_base_from_github(
 
 
 def test_old_problems_of_the_folder_do_not_block_a_new_change(
-    repo: Repo, capsys: pytest.CaptureFixture[str]
+    repo: DrizzleRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     git(repo.path, "checkout", "-q", "main")
     repo.write("drizzle/0001_stray.sql", "SELECT 1;")  # never in the journal
@@ -179,7 +130,7 @@ def test_old_problems_of_the_folder_do_not_block_a_new_change(
     assert main(["ci", "--base", "main", "--output", "json"]) == 0
 
 
-def test_several_outputs_at_once(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_several_outputs_at_once(repo: DrizzleRepo, capsys: pytest.CaptureFixture[str]) -> None:
     declared_drop(repo)
     repo.commit("feature")
     code = main(
@@ -247,17 +198,13 @@ def sarif_schema(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ign
 
 
 def test_sarif_validates_against_the_official_schema(
-    repo: Repo,
+    repo: DrizzleRepo,
     capsys: pytest.CaptureFixture[str],
     sarif_schema: dict,  # type: ignore[type-arg]
 ) -> None:
     declared_drop(repo)
     schema_without_migration(repo)
-    repo.migration(
-        "0003_index",
-        'CREATE INDEX "orders_id_idx" ON "orders" ("id");\nSELEC 1;',
-        [*BASE, "0002_drop_coupon", "0003_index"],
-    )
+    repo.add_migration("0003_index", 'CREATE INDEX "orders_id_idx" ON "orders" ("id");\nSELEC 1;')
     repo.commit("feature")
     main(["ci", "--base", "main", "--output", "sarif"])
     log = json.loads(capsys.readouterr().out)
@@ -289,23 +236,21 @@ def check_sarif(log: dict) -> None:  # type: ignore[type-arg]
         assert not location["physicalLocation"]["artifactLocation"]["uri"].startswith("/")
 
 
-def test_comment_for_300_migrations_fits_and_names_every_breaking_finding(repo: Repo) -> None:
+def test_comment_for_300_migrations_fits_and_names_every_breaking_finding(
+    repo: DrizzleRepo,
+) -> None:
     from migration_lint.ci import run_ci
     from migration_lint.ci_formats import COMMENT_LIMIT, as_markdown
     from migration_lint.config import Config
     from migration_lint.linter import Settings
     from migration_lint.project import resolve_project
 
-    tags = list(BASE)
     for number in range(2, 302):
-        tag = f"{number:04d}_change_{number}"
-        tags.append(tag)
         body = f'ALTER TABLE "users" ADD COLUMN "c{number}" text;\n' + "-- padding\n" * 20
         if number % 3 == 0:
             body += f'ALTER TABLE "users" RENAME COLUMN "c{number}" TO "r{number}";\n'
-        repo.write(f"drizzle/{tag}.sql", body)
-    repo.write("drizzle/meta/_journal.json", journal(tags))
-    repo.write("src/db/schema-pg.ts", "export const users = 300;\n")
+        repo.add_migration(f"{number:04d}_change_{number}", body)
+    repo.change_schema()
     repo.commit("300 migrations")
     result = run_ci("main", False, Settings(project=resolve_project(Config(), repo.path)))
     assert len(result.migrations) == 300

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -12,104 +11,48 @@ from pathlib import Path
 
 import pytest
 
+from drizzle_repo import ALLOW_DROP, DROP_COUPON, ROLLBACK, DrizzleRepo, git
+from drizzle_repo import MIGRATIONS as BASE_MIGRATIONS
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-DRIZZLE_CONFIG = """import { defineConfig } from "drizzle-kit";
-
-export default defineConfig({
-  dialect: "postgresql",
-  schema: "./src/db/schema-pg.ts",
-  out: "./drizzle/postgres",
-});
-"""
-SCHEMA = 'export const users = pgTable("users", { id: serial("id").primaryKey() });\n'
-MIGRATIONS = {
-    "0000_init": 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL);\n',
-    "0001_orders": 'CREATE TABLE "orders" ("id" serial PRIMARY KEY NOT NULL, "coupon" text);\n',
-    "0002_user_name": 'ALTER TABLE "users" ADD COLUMN "name" text;\n',
-}
-ROLLBACK = '-- rollback:\n-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
-ALLOW_DROP = (
-    "-- migration-lint: allow drop-column -- coupons moved to the promotions service\n"
-    + ROLLBACK
-    + 'ALTER TABLE "orders" DROP COLUMN "coupon";\n'
-)
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
-def journal(tags: list[str]) -> str:
-    entries = [
-        {"idx": i, "version": "7", "when": 1767225600000 + i, "tag": t, "breakpoints": True}
-        for i, t in enumerate(tags)
-    ]
-    return json.dumps({"version": "7", "dialect": "postgresql", "entries": entries}, indent=2)
-
-
-class Repo:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def write(self, name: str, text: str) -> None:
-        target = self.path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-
-    def add_migration(self, tag: str, sql: str) -> None:
-        self.write(f"drizzle/postgres/{tag}.sql", sql)
-        self.write("drizzle/postgres/meta/_journal.json", journal([*MIGRATIONS, tag]))
-
-    def stage(self) -> None:
-        git(self.path, "add", "-A")
+MIGRATIONS = {**BASE_MIGRATIONS, "0002_user_name": 'ALTER TABLE "users" ADD COLUMN "name" text;\n'}
+DECLARED_DROP = ALLOW_DROP + ROLLBACK + DROP_COUPON
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    project = Repo(tmp_path / "app")
-    project.path.mkdir()
-    git(project.path, "init", "-q", "-b", "main")
-    git(project.path, "config", "user.email", "dev@example.com")
-    git(project.path, "config", "user.name", "Dev")
-    project.write("drizzle.config.ts", DRIZZLE_CONFIG)
-    project.write("src/db/schema-pg.ts", SCHEMA)
-    for tag, sql in MIGRATIONS.items():
-        project.write(f"drizzle/postgres/{tag}.sql", sql)
-    project.write("drizzle/postgres/meta/_journal.json", journal(list(MIGRATIONS)))
-    project.stage()
-    git(project.path, "commit", "-q", "-m", "initial schema")
-    return project
+def repo(tmp_path: Path) -> DrizzleRepo:
+    return DrizzleRepo(tmp_path / "app", "drizzle/postgres", MIGRATIONS)
 
 
-def schema_alone(repo: Repo) -> None:
-    repo.write("src/db/schema-pg.ts", SCHEMA + "export const prefs = 1;\n")
+def schema_alone(repo: DrizzleRepo) -> None:
+    repo.change_schema()
 
 
-def schema_with_migration(repo: Repo) -> None:
+def schema_with_migration(repo: DrizzleRepo) -> None:
     schema_alone(repo)
     repo.add_migration("0003_add_prefs", 'ALTER TABLE "users" ADD COLUMN "prefs" jsonb;\n')
 
 
-def badly_named_migration(repo: Repo) -> None:
+def badly_named_migration(repo: DrizzleRepo) -> None:
     schema_alone(repo)
     repo.write("drizzle/postgres/3_AddPrefs.sql", 'ALTER TABLE "users" ADD COLUMN "prefs" jsonb;\n')
 
 
-def edited_migration(repo: Repo) -> None:
+def edited_migration(repo: DrizzleRepo) -> None:
     repo.write(
         "drizzle/postgres/0002_user_name.sql",
         'ALTER TABLE "users" ADD COLUMN "name" varchar(80);\n',
     )
 
 
-def breaking_migration(repo: Repo) -> None:
-    repo.add_migration("0003_drop_coupon", 'ALTER TABLE "orders" DROP COLUMN "coupon";\n')
+def breaking_migration(repo: DrizzleRepo) -> None:
+    repo.add_migration("0003_drop_coupon", DROP_COUPON)
 
 
-def declared_breaking_migration(repo: Repo) -> None:
-    repo.add_migration("0003_drop_coupon", ALLOW_DROP)
+def declared_breaking_migration(repo: DrizzleRepo) -> None:
+    repo.add_migration("0003_drop_coupon", DECLARED_DROP)
 
 
 SCENARIOS = [
@@ -123,7 +66,7 @@ SCENARIOS = [
 
 
 def run_hook(
-    command: list[str], repo: Repo, env: dict[str, str]
+    command: list[str], repo: DrizzleRepo, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=repo.path, capture_output=True, text=True, env=env)
 
@@ -136,7 +79,11 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS)
 def test_pre_commit_framework(
-    repo: Repo, pre_commit_home: Path, change: Callable[[Repo], None], passes: bool, rule: str
+    repo: DrizzleRepo,
+    pre_commit_home: Path,
+    change: Callable[[DrizzleRepo], None],
+    passes: bool,
+    rule: str,
 ) -> None:
     change(repo)
     repo.stage()
@@ -149,7 +96,7 @@ def test_pre_commit_framework(
 
 @pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS)
 def test_plain_git_hook(
-    repo: Repo, change: Callable[[Repo], None], passes: bool, rule: str
+    repo: DrizzleRepo, change: Callable[[DrizzleRepo], None], passes: bool, rule: str
 ) -> None:
     shutil.copy(CHECKOUT / "hooks" / "pre-commit", repo.path / "pre-commit-hook")
     change(repo)
@@ -162,7 +109,7 @@ def test_plain_git_hook(
     assert rule in output
 
 
-def test_hooks_path_setup_runs_the_hook_on_commit(repo: Repo) -> None:
+def test_hooks_path_setup_runs_the_hook_on_commit(repo: DrizzleRepo) -> None:
     shutil.copytree(CHECKOUT / "hooks", repo.path / "hooks")
     git(repo.path, "add", "hooks")
     git(repo.path, "commit", "-q", "-m", "hooks", "--no-verify")
@@ -180,9 +127,9 @@ def test_hooks_path_setup_runs_the_hook_on_commit(repo: Repo) -> None:
     assert result.returncode != 0 and "missing-migration" in result.stdout + result.stderr
 
 
-def test_plain_git_hook_refuses_unstaged_edits_of_staged_files(repo: Repo) -> None:
+def test_plain_git_hook_refuses_unstaged_edits_of_staged_files(repo: DrizzleRepo) -> None:
     shutil.copy(CHECKOUT / "hooks" / "pre-commit", repo.path / "pre-commit-hook")
-    repo.add_migration("0003_drop_coupon", ALLOW_DROP)
+    repo.add_migration("0003_drop_coupon", DECLARED_DROP)
     repo.stage()
     git(repo.path, "reset", "-q", "pre-commit-hook")
     repo.write(
@@ -194,7 +141,7 @@ def test_plain_git_hook_refuses_unstaged_edits_of_staged_files(repo: Repo) -> No
     assert "have unstaged changes" in result.stderr and "0003_drop_coupon.sql" in result.stderr
 
 
-def test_sql_outside_the_migration_folders_is_left_alone(repo: Repo) -> None:
+def test_sql_outside_the_migration_folders_is_left_alone(repo: DrizzleRepo) -> None:
     repo.write("src/queries/report.sql", "DELETE FROM orders;\n")
     repo.stage()
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
@@ -206,7 +153,7 @@ def test_sql_outside_the_migration_folders_is_left_alone(repo: Repo) -> None:
         assert run_hook(command, repo, env).returncode == 0, command
 
 
-def test_pre_push_range_is_checked(repo: Repo) -> None:
+def test_pre_push_range_is_checked(repo: DrizzleRepo) -> None:
     schema_alone(repo)
     repo.stage()
     git(repo.path, "commit", "-q", "-m", "schema only", "--no-verify")
