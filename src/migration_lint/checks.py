@@ -144,20 +144,19 @@ def is_schema_file(path: str, schema: Iterable[str]) -> bool:
 
 
 def is_migration(path: str, project: Project) -> bool:
-    """A migration file: in a configured migrations folder, or, with none configured, named as
+    """An up migration: in a configured migrations folder, or, with none configured, named as
     its folder's layout names migrations (so src/queries/report.sql is not one)."""
     if not path.endswith(".sql"):
         return False
     folder = migrations_folder(path)
-    if project.folders:
-        return folder in project.folders
-    return (
-        os.path.isdir(folder)
-        and project.layout_for(folder).pattern.match(
-            project.layout_for(folder).migration_name(path)
-        )
-        is not None
-    )
+    if project.folders and folder not in project.folders:
+        return False
+    if not os.path.isdir(folder):
+        return bool(project.folders)
+    layout = project.layout_for(folder)
+    if layout.is_down(os.path.basename(path)):
+        return False  # a rollback, not a migration of its own
+    return bool(project.folders) or layout.pattern.match(layout.migration_name(path)) is not None
 
 
 def change_problems(changes: Sequence[Change], project: Project) -> list[Diagnostic]:
@@ -187,7 +186,8 @@ def change_problems(changes: Sequence[Change], project: Project) -> list[Diagnos
                     change.path,
                     f"committed migration {change.path} was edited; databases that already ran it "
                     "will not run it again",
-                    "Restore it (git checkout HEAD -- FILE) and put the change in a new migration.",
+                    "Restore it as committed (git checkout <base> -- FILE; HEAD before a commit) "
+                    "and put the change in a new migration.",
                 )
             )
         elif change.status == "D":
@@ -197,8 +197,8 @@ def change_problems(changes: Sequence[Change], project: Project) -> list[Diagnos
                     change.path,
                     f"committed migration {change.path} was deleted or renamed; databases that ran "
                     "it keep its changes, and runners that track it by name lose it",
-                    "Restore it under its name (git checkout HEAD -- FILE); undo its effect, if "
-                    "needed, in a new migration.",
+                    "Restore it under its name (git checkout <base> -- FILE; HEAD before a "
+                    "commit); undo its effect, if needed, in a new migration.",
                 )
             )
     return problems

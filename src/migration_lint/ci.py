@@ -16,8 +16,10 @@ from . import git
 from .checks import change_problems, folder_problems, is_migration
 from .diagnostic import Diagnostic, Severity
 from .discovery import migrations_folder
+from .drizzle import JOURNAL
 from .errors import ConfigError
 from .linter import Report, Settings, input_error, lint_paths
+from .project import Project
 from .source import InputError
 
 BASE_BRANCH_VARIABLES = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
@@ -51,6 +53,7 @@ class CiResult:
     base: str
     approved: bool
     migrations: list[str] = field(default_factory=list)  # the migrations the change lints
+    project: Project = field(default_factory=Project)
 
 
 def default_base() -> str:
@@ -68,19 +71,34 @@ def default_base() -> str:
     raise ConfigError("no base: pass --base, or set GITHUB_BASE_REF")
 
 
+def _touched_folders(changes: list[git.Change], project: Project) -> set[str]:
+    """Every migrations folder the change touches: a new, edited or deleted migration, or
+    drizzle's journal."""
+    folders = set()
+    for change in changes:
+        if change.path.endswith(JOURNAL):
+            folders.add(os.path.dirname(os.path.dirname(change.path)))
+        elif is_migration(change.path, project) or (
+            change.status == "D" and migrations_folder(change.path) in project.folders
+        ):
+            folders.add(migrations_folder(change.path))
+    return folders
+
+
 def run_ci(base_ref: str | None, approved: bool, settings: Settings) -> CiResult:
     try:
         base = git.merge_base(base_ref or default_base())
         changes = git.changes_between(base)
         in_base = git.committed_files(base)
     except git.GitError as exc:
-        raise ConfigError(str(exc)) from None
+        shallow = " (this clone is shallow: fetch with full history, e.g. fetch-depth: 0)"
+        raise ConfigError(f"{exc}{shallow if git.is_shallow() else ''}") from None
     project = settings.project
     migrations = [c.path for c in changes if c.status in "AM" and is_migration(c.path, project)]
     report = lint_paths(migrations, settings) if migrations else Report()
     report.diagnostics.extend(change_problems(changes, project))
     changed = {c.path for c in changes}
-    for folder in sorted({migrations_folder(m) for m in migrations}):
+    for folder in sorted(f for f in _touched_folders(changes, project) if os.path.isdir(f)):
         added = [m for m in migrations if m not in in_base and migrations_folder(m) == folder]
         try:
             problems = folder_problems(folder, project.layout_for(folder), project, added, in_base)
@@ -88,4 +106,5 @@ def run_ci(base_ref: str | None, approved: bool, settings: Settings) -> CiResult
             problems = [input_error(exc)]
         # Only what this change touches: a folder's old problems do not block every PR.
         report.diagnostics.extend(p for p in problems if p.path in changed)
-    return CiResult(report, gate_of(report.diagnostics, approved), base, approved, migrations)
+    gate = gate_of(report.diagnostics, approved)
+    return CiResult(report, gate, base, approved, migrations, project)

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from . import __version__
 from .ci import CiResult, Gate
 from .diagnostic import Diagnostic, Severity
+from .discovery import migrations_folder
+from .layouts import Layout
 from .output import as_json, as_text
 from .registry import Rule, load_rules
 from .source import InputError, read_source
@@ -174,7 +176,7 @@ def _headline(result: CiResult) -> str:
     if result.gate is Gate.NEEDS_APPROVAL:
         return (
             f"needs approval: {declared} declared breaking change"
-            f"{'s' if declared != 1 else ''} wait for a reviewer's approval"
+            f"{'s wait' if declared != 1 else ' waits'} for a reviewer's approval"
         )
     approved = f", {declared} declared breaking change(s) approved" if declared else ""
     return f"pass: {len(result.migrations)} migration(s) checked{approved}"
@@ -183,7 +185,8 @@ def _headline(result: CiResult) -> str:
 def as_markdown(result: CiResult, limit: int = COMMENT_LIMIT) -> str:
     """The pull request comment, shortened step by step until it fits the limit.
 
-    Every breaking and error finding is named at every step.
+    The shortest step is one line per breaking or error finding; only if even those do not fit
+    (over a thousand of them) is the list cut, with a note.
     """
     for detail in ("full", "no-sql", "findings"):
         comment = _markdown(result, detail)
@@ -222,11 +225,11 @@ def _markdown(result: CiResult, detail: str, limit: int | None = None) -> str:
         if changes and detail != "findings":
             lines += ["Schema changes:", ""] + [f"- {change}" for change in changes] + [""]
         if findings:
-            lines += [_finding_line(d) for d in findings] + [""]
+            lines += ["Findings:", ""] + [_finding_line(d) for d in findings] + [""]
             if detail == "full":
                 lines += _help_blocks(findings)
         if detail in ("full", "no-sql") and any(d.allowed for d in findings):
-            lines += _rollback_block(path)
+            lines += _rollback_block(path, result.project.layout_for(migrations_folder(path)))
         if detail == "full":
             lines += _sql_block(path)
     others = [d for d in diagnostics if d.path not in shown]
@@ -278,12 +281,18 @@ def _read(path: str) -> str | None:
         return None
 
 
-def _rollback_block(path: str) -> list[str]:
+def _rollback_block(path: str, layout: Layout) -> list[str]:
+    """The migration's `-- rollback:` plans, or else its down migration."""
     text = _read(path)
-    plans = rollback_plans(text) if text else []
+    if text is None:
+        return []
+    plans = [sql for sql, _ in rollback_plans(text)]
+    down = layout.down_sql(path, text)
+    if not plans and down:
+        plans = [down]
     if not plans:
         return []
-    return ["Rollback plan:", "", "```sql", *(sql for sql, _ in plans), "```", ""]
+    return ["Rollback plan:", "", "```sql", *plans, "```", ""]
 
 
 def _sql_block(path: str) -> list[str]:
@@ -303,7 +312,12 @@ def _sql_block(path: str) -> list[str]:
 
 
 def render(output_format: str, result: CiResult) -> str:
-    extra = {"gate": result.gate.value, "base": result.base, "approved": result.approved}
+    extra = {
+        "gate": result.gate.value,
+        "base": result.base,
+        "approved": result.approved,
+        "exit_code": result.gate.exit_code,  # the gate's, not lint's
+    }
     renderers: dict[str, Callable[[], str]] = {
         "text": lambda: as_text(result.report) + f"\nGate: {_headline(result)}",
         "json": lambda: as_json(result.report, extra),
@@ -315,4 +329,4 @@ def render(output_format: str, result: CiResult) -> str:
     return renderers[output_format]()
 
 
-CI_FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
+CI_FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")  # what render() takes

@@ -321,10 +321,13 @@ def ci(
     result = run_ci(base, approved, settings)
     for output_format, file in targets:
         text = render(output_format, result)
-        if file:
-            Path(file).write_text(text + "\n", encoding="utf-8")
-        else:
+        if not file:
             click.echo(text)
+            continue
+        try:
+            Path(file).write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--output {output_format}:{file}: {exc.strerror or exc}") from None
     return result.gate.exit_code
 
 

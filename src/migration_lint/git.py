@@ -82,3 +82,10 @@ def tracked_files(patterns: list[str]) -> list[str]:
     root = repo_root()
     listing = _git("-C", root, "ls-files", "-z", "--", *patterns)
     return [_from_root(root, path) for path in listing.split("\0") if path]
+
+
+def is_shallow() -> bool:
+    try:
+        return _git("rev-parse", "--is-shallow-repository").strip() == "true"
+    except GitError:
+        return False
