@@ -13,7 +13,6 @@ import argparse
 import json
 import random
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tools import add_tool_arguments, find_tools
 
 WORDS = ("user", "order", "invoice", "team", "project", "comment", "tag", "event", "account")
 ADJECTIVES = ("brave", "lonely", "quiet", "swift", "giant", "silly", "tidy", "odd", "famous")
@@ -196,27 +197,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000, help="migrations to generate [2000]")
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of each tool [5]")
-    parser.add_argument(
-        "--migration-lint",
-        default=str(Path(sys.executable).parent / "migration-lint"),
-        help="migration-lint executable [the one next to this Python]",
-    )
-    parser.add_argument("--squawk", default="squawk", help="squawk executable [squawk on PATH]")
+    add_tool_arguments(parser)
     args = parser.parse_args()
     if args.files < 1 or args.rounds < 1:
         parser.error("--files and --rounds must be at least 1")
-    migration_lint = shutil.which(args.migration_lint)
-    if migration_lint is None:
-        parser.error(f"migration-lint not found: {args.migration_lint} (pip install -e .)")
-    squawk = shutil.which(args.squawk)
-    if squawk is None:
-        print(
-            f"squawk not found ({args.squawk!r}). Install it in a separate virtualenv, e.g.\n"
-            "  python3 -m venv /tmp/squawkenv && /tmp/squawkenv/bin/pip install squawk-cli\n"
-            "then pass --squawk /tmp/squawkenv/bin/squawk",
-            file=sys.stderr,
-        )
+    tools = find_tools(parser, args)
+    if tools is None:
         return 2
+    migration_lint, squawk = tools
     binaries = {"migration-lint": migration_lint, "squawk": squawk}
     version = subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout.strip()
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -30,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tools import add_tool_arguments, find_tools
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "drizzle"
@@ -642,12 +643,7 @@ def main() -> int:
         default=DEFAULT_CORPUS,
         help="a folder of migration folders, or one migration folder [../shared/corpus/drizzle]",
     )
-    parser.add_argument(
-        "--migration-lint",
-        default=str(Path(sys.executable).parent / "migration-lint"),
-        help="migration-lint executable [the one next to this Python]",
-    )
-    parser.add_argument("--squawk", default="squawk", help="squawk executable [squawk on PATH]")
+    add_tool_arguments(parser)
     parser.add_argument(
         "--examples",
         type=int,
@@ -668,18 +664,10 @@ def main() -> int:
     if not folders:
         print(f"no folder with .sql files in {corpus}", file=sys.stderr)
         return 2
-    migration_lint = shutil.which(args.migration_lint)
-    if migration_lint is None:
-        parser.error(f"migration-lint not found: {args.migration_lint} (pip install -e .)")
-    squawk = shutil.which(args.squawk)
-    if squawk is None:
-        print(
-            f"squawk not found ({args.squawk!r}). Install it in a separate virtualenv, e.g.\n"
-            "  python3 -m venv /tmp/squawkenv && /tmp/squawkenv/bin/pip install squawk-cli\n"
-            "then pass --squawk /tmp/squawkenv/bin/squawk",
-            file=sys.stderr,
-        )
+    tools = find_tools(parser, args)
+    if tools is None:
         return 2
+    migration_lint, squawk = tools
 
     versions = {
         name: subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
