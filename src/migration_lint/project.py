@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
@@ -19,8 +19,15 @@ class Project:
     layout: str | None = None  # None: detected per folder
     drizzle_prefix: str | None = None
     naming: re.Pattern[str] | None = None  # overrides the layout's naming convention
+    # Detecting a layout lists the folder (and may read a file): once per folder and run.
+    _layouts: dict[str, Layout] = field(default_factory=dict, compare=False, repr=False)
 
     def layout_for(self, folder: str) -> Layout:
+        if folder not in self._layouts:
+            self._layouts[folder] = self._layout(folder)
+        return self._layouts[folder]
+
+    def _layout(self, folder: str) -> Layout:
         # The configured layout is the migration folders'; any other folder is detected.
         forced = self.layout if folder in self.folders or not self.folders else None
         name = forced or detect_layout(folder).name
