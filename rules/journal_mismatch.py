@@ -12,8 +12,10 @@ describe(
     summary=("drizzle's meta/_journal.json disagrees with the SQL files."),
     rationale=(
         "drizzle's migrator runs journal entries, not files: a file missing from the journal "
-        "never runs, an entry without a file fails, an idx gap means a lost migration, and an "
-        "entry whose `when` is not after every earlier one is silently skipped."
+        "never runs, an entry without a file fails, and an entry whose `when` is not after every "
+        "earlier one is silently skipped. An idx gap is only a warning: the migrator never reads "
+        "`idx`. A file left out on purpose (it ran by hand) says so in its first line: "
+        "`-- migration-lint: not-in-journal -- <why>`."
     ),
     bad="-- drizzle/postgres/0007_prefs.sql with no journal entry",
     good="-- drizzle/postgres/0007_prefs.sql with its entry in meta/_journal.json",

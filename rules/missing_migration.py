@@ -13,7 +13,10 @@ describe(
     rationale=(
         "The application code that uses the new schema would deploy against a database without "
         "the change. The schema files come from `schema` in the config or from "
-        "drizzle.config.ts."
+        "drizzle.config.ts. A schema edit that needs no SQL (drizzle `relations()`, comments, "
+        "exported types) skips the hook with SKIP=migration-lint-require-migration, and passes "
+        "`ci` with a `Migration-Not-Needed: <reason>` trailer in the message of the commit that "
+        "changes the schema file."
     ),
     bad="-- staged: src/db/schema-pg.ts alone",
     good="-- staged: src/db/schema-pg.ts, drizzle/postgres/0007_add_user_prefs.sql and "

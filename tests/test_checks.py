@@ -85,7 +85,8 @@ def check(
                     (0, "0000_init", 1), (1, "0001_brave_hulk", 2), (3, "0002_c", 3)
                 ),
             },
-            [("journal-mismatch", "meta/_journal.json")],
+            # A warning only: drizzle's migrator never reads idx.
+            [("journal-mismatch", "meta/_journal.json", "warning")],
             id="idx-gap",
         ),
         pytest.param(
@@ -109,8 +110,8 @@ def test_drizzle_folder_checks(
     tmp_path: Path, capsys, change: dict[str, str], expected: list[tuple[str, str]]
 ) -> None:
     code, found = check(tmp_path, {**GOOD, **change}, capsys)
-    assert [(rule, path) for rule, path, _ in found] == expected
-    assert code == (2 if expected else 0)
+    assert [(rule, path) for rule, path, _ in found] == [e[:2] for e in expected]
+    assert code == (2 if any(len(e) == 2 for e in expected) else 0)
 
 
 def test_journal_messages_say_what_the_migrator_does(tmp_path: Path, capsys) -> None:
@@ -144,6 +145,7 @@ def test_configured_naming_pattern_wins(tmp_path: Path, capsys, monkeypatch) -> 
 def test_only_the_files_passed_are_name_checked(tmp_path: Path, capsys) -> None:
     files = {**GOOD, "old_Name.sql": "SELECT 1;", "meta/_journal.json": GOOD["meta/_journal.json"]}
     folder = tmp_path / "drizzle"
+    (tmp_path / "README.md").write_text("not a migration")
     _, found = check(tmp_path, files, capsys, str(folder / "0001_brave_hulk.sql"), "README.md")
     # The old file is still missing from the journal (a folder problem), but its name is not checked.
     assert [(r, p) for r, p, _ in found] == [("journal-mismatch", "old_Name.sql")]

@@ -218,8 +218,8 @@ def test_comment_for_300_migrations_fits_and_names_every_breaking_finding(
     repo: DrizzleRepo,
 ) -> None:
     from migration_lint.ci import run_ci
-    from migration_lint.ci_formats import COMMENT_LIMIT, as_markdown
     from migration_lint.config import Config
+    from migration_lint.formats.markdown import COMMENT_LIMIT, as_markdown
     from migration_lint.linter import Settings
     from migration_lint.project import resolve_project
 

@@ -1,33 +1,88 @@
 """Checks on a migrations folder and on what a commit changes, rather than on SQL.
 
 Each returns diagnostics for rules the linter reports itself: migration-naming,
-migration-sequence, journal-mismatch (drizzle), missing-migration and edited-migration.
+migration-sequence, journal-mismatch (drizzle), missing-migration, edited-migration, and
+older-problems (what a folder already had before the change: never fails).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import itertools
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
+from . import git
 from .diagnostic import Diagnostic, Severity
 from .discovery import migrations_folder
-from .drizzle import JOURNAL, journal_problems
+from .drizzle import JOURNAL, journal_problems, journal_tags
 from .git import Change
 from .layouts import Layout
 from .project import Project
+
+OLDER_PROBLEMS = "older-problems"
 
 
 def _error(rule: str, path: str, message: str, help_text: str = "") -> Diagnostic:
     return Diagnostic(rule, Severity.ERROR, path, 1, 1, 1, 1, message, help_text)
 
 
+@dataclass(frozen=True)
+class FolderState:
+    """A migrations folder as it is on disk or in a commit."""
+
+    files: list[str]  # its up migrations, in order
+    journal: str | None = None  # drizzle: the journal's text (None: none)
+    # drizzle: the first line of each file the journal does not list
+    first_lines: dict[str, str] = field(default_factory=dict)
+
+
+def state_on_disk(folder: str, project: Project) -> FolderState:
+    files = project.files(folder)
+    if project.layout_for(folder).name != "drizzle":
+        return FolderState(files)
+    journal = _read_text(os.path.join(folder, JOURNAL))
+    tags = journal_tags(journal) or set()
+    unlisted = [f for f in files if _tag(f) not in tags]
+    return FolderState(files, journal, {f: _first_line(_read_text(f)) for f in unlisted})
+
+
+def state_at(ref: str, folder: str, project: Project) -> FolderState:
+    """The folder as commit `ref` has it (empty when it has none of it)."""
+    layout = project.layout_for(folder)
+    files = layout.select(folder, git.files_at(ref, folder))
+    if layout.name != "drizzle":
+        return FolderState(files)
+    journal = git.show(ref, os.path.join(folder, JOURNAL))
+    tags = journal_tags(journal) or set()
+    unlisted = [f for f in files if _tag(f) not in tags]
+    return FolderState(files, journal, {f: _first_line(git.show(ref, f)) for f in unlisted})
+
+
+def _tag(path: str) -> str:
+    return os.path.basename(path).removesuffix(".sql")
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            return file.read()
+    except OSError:
+        return None
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").lstrip().split("\n", 1)[0]
+
+
 def folder_problems(
     folder: str,
     layout: Layout,
     project: Project,
+    state: FolderState,
     named: Iterable[str] | None = None,
     committed: set[str] | None = None,
 ) -> list[Diagnostic]:
@@ -36,21 +91,68 @@ def folder_problems(
     `named`: the files whose names to check (default: all); `committed`: the files already
     committed, to catch a new migration that sorts before one of them.
     """
-    files = layout.files(folder)
+    files = state.files
     problems = [naming_problem(f, layout, project) for f in (files if named is None else named)]
     in_journal = files
-    if layout.name == "drizzle":
-        journal = journal_problems(folder, files)
+    drizzle = layout.name == "drizzle"
+    if drizzle:
+        journal = journal_problems(folder, files, state.journal, state.first_lines)
         problems.extend(journal)
         # Files the journal leaves out never run: that is their problem, not their number.
         missing = {d.path for d in journal if d.path != os.path.join(folder, JOURNAL)}
         in_journal = [f for f in files if f not in missing]
-    drizzle = layout.name == "drizzle"
     problems.extend(sequence_problems(in_journal, layout, drizzle, committed))
     # drizzle's migrator goes by the journal's `when`, which journal-mismatch checks, not names.
     if committed is not None and not drizzle:
         problems.extend(out_of_order(files, layout, committed))
     return [p for p in problems if p is not None]
+
+
+def problems_since(
+    base: str | None,
+    base_label: str,
+    folder: str,
+    project: Project,
+    named: Iterable[str] | None = None,
+    list_old: bool = True,
+) -> list[Diagnostic]:
+    """The folder's problems, failing only for those the change since `base` made.
+
+    Problems the folder already had at `base` are `info`: each one when `list_old`, else one
+    finding that counts them (the hooks and `ci`, where they would repeat on every change).
+    """
+    layout = project.layout_for(folder)
+    committed = set(git.files_at(base, folder)) if base else None
+    current = folder_problems(
+        folder, layout, project, state_on_disk(folder, project), named, committed
+    )
+    if base is None:
+        return current
+    before = folder_problems(folder, layout, project, state_at(base, folder, project))
+    known = {(p.rule, p.path, p.message) for p in before}
+    new = [p for p in current if (p.rule, p.path, p.message) not in known]
+    old = [p for p in current if (p.rule, p.path, p.message) in known]
+    if not old:
+        return new
+    if list_old:
+        note = f" (already in {base_label}: not made by this change)"
+        return new + [
+            dataclasses.replace(p, severity=Severity.INFO, message=p.message + note) for p in old
+        ]
+    rules = ", ".join(sorted({p.rule for p in old}))
+    count = f"{len(old)} older problem{'s' if len(old) != 1 else ''}"
+    summary = Diagnostic(
+        OLDER_PROBLEMS,
+        Severity.INFO,
+        folder,
+        1,
+        1,
+        1,
+        1,
+        f"{count} in {folder} ({rules}) that {base_label} already had: they do not fail",
+        f"`migration-lint check-naming {folder}` lists them.",
+    )
+    return [*new, summary]
 
 
 def naming_problem(path: str, layout: Layout, project: Project) -> Diagnostic | None:
@@ -159,8 +261,17 @@ def is_migration(path: str, project: Project) -> bool:
     return bool(project.folders) or layout.pattern.match(layout.migration_name(path)) is not None
 
 
-def change_problems(changes: Sequence[Change], project: Project) -> list[Diagnostic]:
-    """A schema change without a migration, and edits to committed migrations."""
+MIGRATION_NOT_NEEDED = "Migration-Not-Needed"
+
+
+def change_problems(
+    changes: Sequence[Change], project: Project, base: str | None = None
+) -> list[Diagnostic]:
+    """A schema change without a migration, and edits to committed migrations.
+
+    `base`: the commit the changes are made on, to tell a drizzle migration that ran (its
+    journal listed it there) from a stray file that never did.
+    """
     problems = []
     migrations = [c for c in changes if is_migration(c.path, project)]
     # With no schema files configured, only edits to migrations are checked.
@@ -174,11 +285,16 @@ def change_problems(changes: Sequence[Change], project: Project) -> list[Diagnos
                     f"the schema file {change.path} changed but no migration was added or "
                     "changed with it",
                     "Generate the migration (drizzle-kit generate) and commit it with the schema "
-                    "change; if the change needs no SQL (comments, formatting), commit the schema "
-                    "file with `--no-verify`, or set SKIP=migration-lint-require-migration.",
+                    "change. If the change needs no SQL (relations(), comments, types): skip "
+                    "this hook for the commit with SKIP=migration-lint-require-migration, and "
+                    f"for CI add the trailer `{MIGRATION_NOT_NEEDED}: <reason>` to the message "
+                    "of the commit that changes the schema file.",
                 )
             )
+    never_ran = _unlisted_at(base, {migrations_folder(c.path) for c in migrations}, project)
     for change in migrations:
+        if change.path in never_ran:
+            continue  # drizzle's migrator never ran it: editing or moving it out is safe
         if change.status == "M":
             problems.append(
                 _error(
@@ -202,3 +318,32 @@ def change_problems(changes: Sequence[Change], project: Project) -> list[Diagnos
                 )
             )
     return problems
+
+
+def _unlisted_at(base: str | None, folders: set[str], project: Project) -> set[str]:
+    """The drizzle migrations in `folders` that the journal at `base` does not list."""
+    unlisted: set[str] = set()
+    if base is None:
+        return unlisted
+    for folder in folders:
+        if os.path.isdir(folder) and project.layout_for(folder).name == "drizzle":
+            unlisted.update(state_at(base, folder, project).first_lines)
+    return unlisted
+
+
+def allow_by_trailer(problems: list[Diagnostic], base: str, project: Project) -> list[Diagnostic]:
+    """`missing-migration` findings allowed by a `Migration-Not-Needed: <reason>` trailer on a
+    commit since `base` that changes the schema file."""
+    if not any(p.rule == "missing-migration" for p in problems):
+        return problems
+    reasons: dict[str, str] = {}
+    for commit, reason in git.trailer_commits(base, MIGRATION_NOT_NEEDED):
+        for path in git.commit_changes(commit):
+            if is_schema_file(path, project.schema):
+                reasons.setdefault(path, reason)
+    return [
+        dataclasses.replace(p, allowed=True, reason=reasons[p.path])
+        if p.rule == "missing-migration" and p.path in reasons
+        else p
+        for p in problems
+    ]

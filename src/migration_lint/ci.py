@@ -1,74 +1,43 @@
-"""The CI gate: lint what a pull request changes and decide pass, needs-approval or blocked.
-
-- pass: nothing fails;
-- needs-approval: breaking changes, each declared with `allow`, a reason and a rollback plan,
-  that no reviewer has approved yet (`--approved` or MIGRATION_LINT_APPROVED=true approves);
-- blocked: any error, or a breaking change that is not declared. Approval never unblocks.
-"""
+"""The CI gate: lint what a pull request changes and decide pass, needs-approval or blocked
+(see result.py for the gate)."""
 
 from __future__ import annotations
 
-import enum
 import os
-from dataclasses import dataclass, field
 
 from . import git
-from .checks import change_problems, folder_problems, is_migration
-from .diagnostic import Diagnostic, Severity
+from .checks import allow_by_trailer, change_problems, is_migration, problems_since
 from .discovery import migrations_folder
 from .drizzle import JOURNAL
-from .errors import ConfigError
+from .errors import InputProblem
 from .linter import Report, Settings, input_error, lint_paths
 from .project import Project
+from .result import RunResult
 from .source import InputError
 
 BASE_BRANCH_VARIABLES = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
 
 
-class Gate(str, enum.Enum):
-    PASS = "pass"
-    NEEDS_APPROVAL = "needs-approval"
-    BLOCKED = "blocked"
-
-    @property
-    def exit_code(self) -> int:
-        return {Gate.PASS: 0, Gate.NEEDS_APPROVAL: 1, Gate.BLOCKED: 2}[self]
-
-
-def gate_of(diagnostics: list[Diagnostic], approved: bool) -> Gate:
-    if any(
-        d.severity is Severity.ERROR or (d.fails and d.severity is Severity.BREAKING)
-        for d in diagnostics
-    ):
-        return Gate.BLOCKED
-    if not approved and any(d.allowed and d.severity is Severity.BREAKING for d in diagnostics):
-        return Gate.NEEDS_APPROVAL
-    return Gate.PASS
-
-
-@dataclass
-class CiResult:
-    report: Report
-    gate: Gate
-    base: str
-    approved: bool
-    migrations: list[str] = field(default_factory=list)  # the migrations the change lints
-    project: Project = field(default_factory=Project)
-
-
 def default_base() -> str:
-    """The branch a pull request targets: GitHub's, GitLab's, or origin/main."""
+    """The branch a pull request targets: GitHub's, GitLab's, or the remote's default branch."""
     for variable in BASE_BRANCH_VARIABLES:
         branch = os.environ.get(variable)
         if branch:
             for ref in (f"origin/{branch}", branch):
                 if git.ref_exists(ref):
                     return ref
-            raise ConfigError(f"${variable} names {branch!r}, which is not fetched (fetch it)")
-    for ref in ("origin/main", "main"):
-        if git.ref_exists(ref):
-            return ref
-    raise ConfigError("no base: pass --base, or set GITHUB_BASE_REF")
+            raise InputProblem(
+                f"${variable} names {branch!r}, which is not fetched: fetch it "
+                f"(git fetch origin {branch}) or check out with full history (fetch-depth: 0)"
+            )
+    candidates = (git.origin_head(), "origin/main", "main", "origin/master", "master")
+    for candidate in candidates:
+        if candidate and git.ref_exists(candidate):
+            return candidate
+    raise InputProblem(
+        "no base branch: found no origin/HEAD, main or master; pass --base BRANCH (the branch "
+        "the pull request targets), or set GITHUB_BASE_REF"
+    )
 
 
 def _touched_folders(changes: list[git.Change], project: Project) -> set[str]:
@@ -85,26 +54,43 @@ def _touched_folders(changes: list[git.Change], project: Project) -> set[str]:
     return folders
 
 
-def run_ci(base_ref: str | None, approved: bool, settings: Settings) -> CiResult:
+def run_ci(base_ref: str | None, approved: bool, settings: Settings) -> RunResult:
+    if not git.is_repository():
+        raise InputProblem(
+            f"{os.getcwd()}: not a git repository: `ci` compares a branch with its base; run it "
+            "in the repository's checkout (or use `migration-lint lint` on files)"
+        )
     try:
         base = git.merge_base(base_ref or default_base())
         changes = git.changes_between(base)
-        in_base = git.committed_files(base)
     except git.GitError as exc:
-        shallow = " (this clone is shallow: fetch with full history, e.g. fetch-depth: 0)"
-        raise ConfigError(f"{exc}{shallow if git.is_shallow() else ''}") from None
+        shallow = (
+            ": this clone is shallow, fetch the base with history (fetch-depth: 0, or "
+            "git fetch --unshallow origin)"
+            if git.is_shallow()
+            else ""
+        )
+        raise InputProblem(f"{exc}{shallow}") from None
     project = settings.project
     migrations = [c.path for c in changes if c.status in "AM" and is_migration(c.path, project)]
     report = lint_paths(migrations, settings) if migrations else Report()
-    report.diagnostics.extend(change_problems(changes, project))
-    changed = {c.path for c in changes}
+    report.diagnostics.extend(
+        allow_by_trailer(change_problems(changes, project, base), base, project)
+    )
+    in_base = set(git.committed_files(base))
     for folder in sorted(f for f in _touched_folders(changes, project) if os.path.isdir(f)):
         added = [m for m in migrations if m not in in_base and migrations_folder(m) == folder]
         try:
-            problems = folder_problems(folder, project.layout_for(folder), project, added, in_base)
+            problems = problems_since(base, "the base", folder, project, added, list_old=False)
         except InputError as exc:
             problems = [input_error(exc)]
-        # Only what this change touches: a folder's old problems do not block every PR.
-        report.diagnostics.extend(p for p in problems if p.path in changed)
-    gate = gate_of(report.diagnostics, approved)
-    return CiResult(report, gate, base, approved, migrations, project)
+        report.diagnostics.extend(problems)
+    return RunResult(
+        report,
+        "ci",
+        settings.fail_on,
+        migrations,
+        project,
+        base=base,
+        approved=approved,
+    )

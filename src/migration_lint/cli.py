@@ -1,26 +1,47 @@
-"""The command line: a thin click layer over the linter's pure functions."""
+"""The command line: a thin click layer over the linter's pure functions.
+
+Every command that reports findings builds a RunResult and hands it to the output registry
+(`formats`); the options they share are declared once below, and merged with the config in
+`_settings`.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from . import __version__, git
-from .checks import change_problems, folder_problems, is_migration
-from .config import FORMATS, MAX_PG_VERSION, MIN_PG_VERSION, Config, find_config, load_config
-from .diagnostic import Severity, exit_code
+from .baseline import BASELINE_FILE
+from .checks import change_problems, is_migration, problems_since
+from .config import MAX_PG_VERSION, MIN_PG_VERSION, Config, find_config, load_config
+from .diagnostic import FAIL_ON, Severity
 from .discovery import migrations_folder
-from .errors import ConfigError
+from .errors import ConfigError, InputProblem
 from .linter import Report, Settings, input_error, lint_paths
 from .project import Project, resolve_project
 from .registry import PluginError, load_rules
+from .result import RunResult
 from .source import InputError
 
 USAGE_ERROR = 3
+INPUT_PROBLEM = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
 
 
 def _rule_list(option: str, value: str) -> frozenset[str]:
@@ -35,125 +56,230 @@ def _rule_list(option: str, value: str) -> frozenset[str]:
 def cli() -> None:
     """Keeps PostgreSQL schema migrations safe.
 
-    Exit codes: 0 nothing fails, 1 breaking changes, 2 errors (invalid SQL, unreadable or
-    inconsistent migrations), 3 usage or internal error.
+    Exit codes: 0 nothing fails, 1 breaking changes (or warnings with --fail-on warning),
+    2 errors (invalid SQL, unreadable or inconsistent migrations, a path or config that cannot
+    be used), 3 usage or internal error.
     """
 
 
-_format_option = click.option(
-    "--format", "output_format", type=click.Choice(FORMATS), help="Output format [text]."
-)
 _config_option = click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False),
     help="Config file [nearest .migration-lint.toml or pyproject.toml].",
 )
+_fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    help="The least serious finding that fails the run [breaking].",
+)
+# What the commands that report findings share: where and how to write them.
+_output_options = _options(
+    click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(("text", "json")),
+        help="Format of standard output [text].",
+    ),
+    click.option(
+        "--output",
+        "outputs",
+        multiple=True,
+        metavar="FORMAT[:FILE]",
+        help="text, json, sarif, github, gitlab or markdown, to a file or stdout; repeatable.",
+    ),
+    click.option("--quiet", "-q", is_flag=True, help="Text: print only the summary."),
+    click.option("--statistics", is_flag=True, help="Text: print the number of findings per rule."),
+    _fail_on_option,
+    _config_option,
+)
+# What the commands that lint SQL share.
+_lint_options = _options(
+    click.option(
+        "--pg-version",
+        type=click.IntRange(MIN_PG_VERSION, MAX_PG_VERSION),
+        help="Target PostgreSQL major version [16].",
+    ),
+    click.option(
+        "--assume-in-transaction/--no-assume-in-transaction",
+        default=None,
+        help="Whether the migration runner wraps each migration in a transaction [the layout's "
+        "runner decides; a file's own directive wins].",
+    ),
+    click.option("--select", help="Only these rules (comma-separated ids), opt-in rules included."),
+    click.option("--ignore", help="Skip these rules (comma-separated ids)."),
+    click.option(
+        "--baseline",
+        "baseline_file",
+        type=click.Path(dir_okay=False),
+        help=f"Baseline file [{BASELINE_FILE} beside the config, when it exists].",
+    ),
+)
+
+
+def _config(config_file: str | None) -> Config:
+    if config_file is None:
+        found = find_config(Path.cwd())
+        return load_config(found, load_rules()) if found else Config()
+    if not Path(config_file).is_file():
+        raise ConfigError(f"{config_file}: config file not found")
+    return load_config(Path(config_file), load_rules())
+
+
+def _settings(options: dict[str, Any]) -> tuple[Config, Settings]:
+    """The config, and the settings of this run: flags on the command line win over it."""
+    config = _config(options.get("config_file"))
+    select, ignore = options.get("select"), options.get("ignore")
+    fail_on = options.get("fail_on") or config.fail_on or "breaking"
+    in_transaction = options.get("assume_in_transaction")
+    settings = Settings(
+        pg_version=options.get("pg_version") or config.pg_version or Settings.pg_version,
+        assume_in_transaction=(
+            in_transaction if in_transaction is not None else config.assume_in_transaction
+        ),
+        select=_rule_list("--select", select) if select is not None else config.select,
+        ignore=_rule_list("--ignore", ignore) if ignore is not None else config.ignore,
+        project=resolve_project(config, Path.cwd()),
+        fail_on=Severity(fail_on),
+        baseline=options.get("baseline_file") or config.baseline or _default_baseline(config),
+    )
+    return config, settings
+
+
+def _default_baseline(config: Config) -> str:
+    folder = config.path.parent if config.path else Path.cwd()
+    return os.path.relpath(folder / BASELINE_FILE)
+
+
+def _emit(result: RunResult, options: dict[str, Any], config: Config) -> int:
+    """Write the result in every format asked for; the exit code."""
+    from .formats import Display, Output, parse_output, render
+
+    outputs = [parse_output(o) for o in options.get("outputs") or ()]
+    if not outputs:
+        outputs = [Output(options.get("output_format") or config.format or "text")]
+    display = Display(bool(options.get("quiet")), bool(options.get("statistics")))
+    for output in outputs:
+        text = render(output.format, result, display)
+        if not output.file:
+            click.echo(text)
+            continue
+        try:
+            Path(output.file).write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputProblem(
+                f"--output {output.format}:{output.file}: cannot write: {exc.strerror or exc}"
+            ) from None
+    return result.exit_code
+
+
+def _check_outputs(options: dict[str, Any]) -> None:
+    """Refuse a bad --output before any work is done."""
+    if options.get("outputs"):
+        from .formats import parse_output
+
+        for value in options["outputs"]:
+            parse_output(value)
+
+
+def _with_baseline(report: Report, settings: Settings, checked: list[str]) -> Report:
+    if settings.baseline and os.path.isfile(settings.baseline):
+        from .baseline import apply_baseline
+
+        apply_baseline(report, settings.baseline, checked)
+    return report
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@_format_option
-@click.option(
-    "--pg-version",
-    type=click.IntRange(MIN_PG_VERSION, MAX_PG_VERSION),
-    help="Target PostgreSQL major version [16].",
-)
-@click.option(
-    "--assume-in-transaction/--no-assume-in-transaction",
-    default=None,
-    help="Whether the migration runner wraps each migration in a transaction.",
-)
-@click.option("--select", help="Only these rules (comma-separated ids), opt-in rules included.")
-@click.option("--ignore", help="Skip these rules (comma-separated ids).")
+@_lint_options
+@_output_options
 @click.option(
     "--migrations-only",
     is_flag=True,
     help="Skip files outside the migration folders (for hooks, which pass every staged file).",
 )
-@_config_option
-def lint(
-    paths: tuple[str, ...],
-    output_format: str | None,
-    pg_version: int | None,
-    assume_in_transaction: bool | None,
-    select: str | None,
-    ignore: str | None,
-    migrations_only: bool,
-    config_file: str | None,
-) -> int:
+def lint(paths: tuple[str, ...], migrations_only: bool, **options: Any) -> int:
     """Lint migration files and folders (a folder: its migrations in order).
 
     With no PATH, lints the `paths` named in the config.
     """
-    config = _config(config_file)
-    project = resolve_project(config, Path.cwd())
+    _check_outputs(options)
+    config, settings = _settings(options)
+    project = settings.project
     if migrations_only:
         paths = tuple(p for p in paths if os.path.isdir(p) or is_migration(p, project))
         if not paths:
             return 0  # no migration among the files a hook passed
-    paths = paths or project.folders
-    if not paths:
-        raise click.UsageError(
-            "no PATH given, no `paths` in the config and no drizzle.config with `out`"
-        )
-    settings = Settings(
-        pg_version=pg_version or config.pg_version or Settings.pg_version,
-        assume_in_transaction=(
-            assume_in_transaction
-            if assume_in_transaction is not None
-            else config.assume_in_transaction
-        ),
-        select=_rule_list("--select", select) if select is not None else config.select,
-        ignore=_rule_list("--ignore", ignore) if ignore is not None else config.ignore,
-        project=project,
+    report = lint_paths(paths or project.default_folders(), settings)
+    _with_baseline(report, settings, report.linted)
+    result = RunResult(report, "lint", settings.fail_on, report.linted, project)
+    return _emit(result, options, config)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@_lint_options
+@_config_option
+def baseline(paths: tuple[str, ...], **options: Any) -> int:
+    """Record today's findings so that later runs report only new ones.
+
+    Writes the fingerprints of every finding but errors (rule, file, and a hash of the
+    statement, so they hold when lines move) to the baseline file; `lint`, the hooks and `ci`
+    then leave those findings out. Errors cannot be baselined: they are printed, and exit 2.
+    """
+    from .baseline import entries_of, write_baseline
+    from .formats import Display, render
+
+    _, settings = _settings(options)
+    report = lint_paths(paths or settings.project.default_folders(), settings)
+    assert settings.baseline is not None  # _settings always names one
+    entries = entries_of(report.diagnostics, settings.baseline)
+    write_baseline(settings.baseline, entries)
+    errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        shown = RunResult(Report(errors, report.files, report.statements), "baseline")
+        click.echo(render("text", shown, Display()))
+    click.echo(
+        f"Wrote {len(entries)} finding{'s' if len(entries) != 1 else ''} to {settings.baseline}"
+        + (f"; {len(errors)} error(s) cannot be baselined: fix them" if errors else "")
+        + "."
     )
-    return _emit(lint_paths(paths, settings), output_format or config.format)
-
-
-def _emit(report: Report, output_format: str | None) -> int:
-    from .output import as_json, as_text
-
-    click.echo(as_json(report) if output_format == "json" else as_text(report))
-    return exit_code(report.diagnostics)
+    return INPUT_PROBLEM if errors else 0
 
 
 @cli.command("check-naming")
 @click.argument("paths", nargs=-1, type=click.Path())
-@_format_option
-@_config_option
-def check_naming(paths: tuple[str, ...], output_format: str | None, config_file: str | None) -> int:
+@_output_options
+def check_naming(paths: tuple[str, ...], **options: Any) -> int:
     """Check migration names, their sequence and drizzle's journal.
 
     PATHS are migration folders, or files in them (as pre-commit passes the staged files; only
     those files' names are checked). With none, checks the configured migration folders.
+    Problems the folder already had in the last commit are info: they never fail.
     """
-    config = _config(config_file)
-    project = resolve_project(config, Path.cwd())
-    folders = _naming_targets(paths, project)
-    if not folders and not paths:  # (with paths: no migration among the files pre-commit passed)
-        raise click.UsageError(
-            "no PATH given, no `paths` in the config and no drizzle.config with `out`"
-        )
-    try:
-        committed: set[str] | None = git.committed_files(_pre_commit_refs()[0])
-    except git.GitError:
-        committed = None  # not a repository: nothing is committed to compare with
+    _check_outputs(options)
+    config, settings = _settings(options)
+    project = settings.project
     report = Report()
+    missing = [p for p in paths if not os.path.exists(p)]
+    report.diagnostics += [input_error(InputError(p, "no such file or directory")) for p in missing]
+    given = tuple(p for p in paths if p not in missing)
+    folders = _naming_targets(given, project) if paths else dict.fromkeys(project.default_folders())
+    base = _pre_commit_refs()[0] if git.is_repository() else None
+    # Files given: a hook on a commit, where the folder's old problems are only counted.
+    hook = any(not os.path.isdir(p) for p in given)
     for folder, named in folders.items():
-        layout = project.layout_for(folder)
         try:
-            report.diagnostics += folder_problems(folder, layout, project, named, committed)
-            report.files += len(layout.files(folder))
+            report.diagnostics += problems_since(base, base or "", folder, project, named, not hook)
+            report.files += len(project.files(folder))
         except InputError as exc:
             report.diagnostics.append(input_error(exc))
-    return _emit(report, output_format or config.format)
+    return _emit(RunResult(report, "check-naming", settings.fail_on), options, config)
 
 
 def _naming_targets(paths: tuple[str, ...], project: Project) -> dict[str, list[str] | None]:
     """Folder -> the files in it to check the names of (None: all of them)."""
-    if not paths:
-        return {folder: None for folder in project.folders}
     targets: dict[str, list[str] | None] = {}
     for given in paths:
         path = os.path.normpath(given)
@@ -174,35 +300,70 @@ def _naming_targets(paths: tuple[str, ...], project: Project) -> dict[str, list[
 
 @cli.command("require-migration")
 @click.argument("paths", nargs=-1, type=click.Path())
-@_format_option
-@_config_option
-def require_migration(
-    paths: tuple[str, ...], output_format: str | None, config_file: str | None
-) -> int:
+@_output_options
+def require_migration(paths: tuple[str, ...], **options: Any) -> int:
     """Fail when a schema file is staged without a migration, or a committed migration is
     edited or deleted.
 
     Reads the staged changes from git; PATHS (as pre-commit passes them) narrow them down.
     """
-    config = _config(config_file)
-    project = resolve_project(config, Path.cwd())
+    _check_outputs(options)
+    config, settings = _settings(options)
+    project = settings.project
     if not project.schema and not project.folders:
-        raise ConfigError(
+        raise InputProblem(
             "no schema files or migration folders to watch: set `schema` and `paths` in "
             ".migration-lint.toml (or [tool.migration-lint]) at the repository root, or keep a "
             "drizzle.config with `schema` and `out` in the repository"
+        )
+    if not git.is_repository():
+        raise InputProblem(
+            f"{os.getcwd()}: not a git repository: require-migration checks what is staged"
         )
     base, head = _pre_commit_refs()
     try:
         changes = git.changes_between(base, head) if head else git.staged_changes()
     except git.GitError as exc:
-        raise ConfigError(str(exc)) from None
+        raise InputProblem(str(exc)) from None
+    report = Report()
     if paths:
         # pre-commit passes only files that exist: deletions always count.
         wanted = {os.path.normpath(p) for p in paths}
+        deleted = {c.path for c in changes if c.status == "D"}
+        report.diagnostics += [
+            input_error(InputError(p, "no such file or directory"))
+            for p in paths
+            if not os.path.exists(p) and os.path.normpath(p) not in deleted
+        ]
         changes = [c for c in changes if c.path in wanted or c.status == "D"]
-    report = Report(change_problems(changes, project), files=len(changes))
-    return _emit(report, output_format or config.format)
+    report.diagnostics += change_problems(changes, project, base)
+    report.files = len(changes)
+    return _emit(RunResult(report, "require-migration", settings.fail_on), options, config)
+
+
+@cli.command()
+@click.option(
+    "--base", help="The commit or branch to compare with [merge-base with the PR's base]."
+)
+@click.option(
+    "--approved",
+    is_flag=True,
+    envvar="MIGRATION_LINT_APPROVED",
+    help="A reviewer approved the declared breaking changes [$MIGRATION_LINT_APPROVED].",
+)
+@_lint_options
+@_output_options
+def ci(base: str | None, approved: bool, **options: Any) -> int:
+    """The CI gate: lint what this branch changes since its base and decide pass (0),
+    needs-approval (1) or blocked (2)."""
+    from .ci import run_ci
+
+    _check_outputs(options)
+    config, settings = _settings(options)
+    result = run_ci(base, approved, settings)
+    checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
+    _with_baseline(result.report, settings, checked)
+    return _emit(result, options, config)
 
 
 @cli.command()
@@ -237,15 +398,6 @@ def _indent(sql: str) -> str:
     return "\n".join("    " + line for line in sql.splitlines())
 
 
-def _config(config_file: str | None) -> Config:
-    if config_file is None:
-        found = find_config(Path.cwd())
-        return load_config(found, load_rules()) if found else Config()
-    if not Path(config_file).is_file():
-        raise ConfigError(f"{config_file}: config file not found")
-    return load_config(Path(config_file), load_rules())
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (click's own usage errors become 3)."""
     try:
@@ -258,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         click.echo("Aborted.", err=True)
         return USAGE_ERROR
+    except InputProblem as exc:
+        click.echo(f"migration-lint: error: {exc}", err=True)
+        return INPUT_PROBLEM
     except (ConfigError, PluginError) as exc:
         click.echo(f"migration-lint: error: {exc}", err=True)
         return USAGE_ERROR
@@ -269,66 +424,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return USAGE_ERROR
     return result if isinstance(result, int) else 0
-
-
-@cli.command()
-@click.option(
-    "--base", help="The commit or branch to compare with [merge-base with the PR's base]."
-)
-@click.option(
-    "--approved",
-    is_flag=True,
-    envvar="MIGRATION_LINT_APPROVED",
-    help="A reviewer approved the declared breaking changes [$MIGRATION_LINT_APPROVED].",
-)
-@click.option(
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="FORMAT[:FILE]",
-    help="text, json, sarif, github, gitlab or markdown, to a file or stdout; repeatable.",
-)
-@click.option("--pg-version", type=click.IntRange(MIN_PG_VERSION, MAX_PG_VERSION))
-@_config_option
-def ci(
-    base: str | None,
-    approved: bool,
-    outputs: tuple[str, ...],
-    pg_version: int | None,
-    config_file: str | None,
-) -> int:
-    """The CI gate: lint what this branch changes since its base and decide pass (0),
-    needs-approval (1) or blocked (2)."""
-    from .ci import run_ci
-    from .ci_formats import CI_FORMATS, render
-
-    targets = []
-    for output in outputs or ("text",):
-        output_format, _, file = output.partition(":")
-        if output_format not in CI_FORMATS:
-            raise click.UsageError(
-                f"--output {output!r}: the format must be one of {', '.join(CI_FORMATS)}"
-            )
-        targets.append((output_format, file))
-    config = _config(config_file)
-    settings = Settings(
-        pg_version=pg_version or config.pg_version or Settings.pg_version,
-        assume_in_transaction=config.assume_in_transaction,
-        select=config.select,
-        ignore=config.ignore,
-        project=resolve_project(config, Path.cwd()),
-    )
-    result = run_ci(base, approved, settings)
-    for output_format, file in targets:
-        text = render(output_format, result)
-        if not file:
-            click.echo(text)
-            continue
-        try:
-            Path(file).write_text(text + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"--output {output_format}:{file}: {exc.strerror or exc}") from None
-    return result.gate.exit_code
 
 
 def _pre_commit_refs() -> tuple[str, str | None]:

@@ -14,6 +14,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from .diagnostic import FAIL_ON
 from .discovery import relative_path
 from .errors import ConfigError
 from .layouts import LAYOUTS
@@ -37,6 +38,8 @@ class Config:
     layout: str | None = None
     schema: tuple[str, ...] = ()  # schema files or globs, relative to the config file
     naming: str | None = None  # a regex every migration's file name must match
+    fail_on: str | None = None  # the least serious severity that fails a run
+    baseline: str | None = None  # the baseline file, relative to the working directory
 
 
 def find_config(start: Path) -> Path | None:
@@ -61,6 +64,7 @@ def load_config(path: Path, known_rules: Collection[str]) -> Config:
         data = data.get("tool", {}).get("migration-lint", {})
     where = f"{path}: [tool.migration-lint]" if path.name == PYPROJECT else str(path)
     values: dict[str, Any] = {}
+    data = {key.replace("_", "-"): value for key, value in data.items()}  # fail_on = fail-on
     for key, value in data.items():
         spec = _KEYS.get(key)
         if spec is None:
@@ -79,6 +83,8 @@ def load_config(path: Path, known_rules: Collection[str]) -> Config:
         unknown = sorted(set(data.get(key, ())) - set(known_rules))
         if unknown:
             raise ConfigError(f"{where}: {key!r}: {unknown_rule(unknown[0], known_rules)}")
+    if "fail_on" in values and values["fail_on"] not in FAIL_ON:
+        raise ConfigError(f"{where}: 'fail-on' must be one of {', '.join(FAIL_ON)}")
     if "layout" in values and values["layout"] not in LAYOUTS:
         raise ConfigError(f"{where}: 'layout' must be one of {', '.join(LAYOUTS)}")
     if "naming" in values:
@@ -91,6 +97,8 @@ def load_config(path: Path, known_rules: Collection[str]) -> Config:
     for key in ("paths", "schema"):
         if key in values:
             values[key] = tuple(relative_path(path.parent, p) for p in values[key])
+    if "baseline" in values:
+        values["baseline"] = relative_path(path.parent, values["baseline"])
     for key in ("select", "ignore"):
         if key in values:
             values[key] = frozenset(values[key])
@@ -107,6 +115,8 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "layout": ("layout", str, "a layout name"),
     "schema": ("schema", list[str], "a list of schema files or globs"),
     "naming": ("naming", str, "a regular expression"),
+    "fail-on": ("fail_on", str, "error, breaking or warning"),
+    "baseline": ("baseline", str, "a file name"),
 }
 
 

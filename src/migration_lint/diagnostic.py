@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -15,7 +16,17 @@ class Severity(str, enum.Enum):
 
     @property
     def exit_code(self) -> int:
-        return {Severity.ERROR: 2, Severity.BREAKING: 1}.get(self, 0)
+        """What a failing finding of this severity makes the exit code."""
+        return 2 if self is Severity.ERROR else 1
+
+    def at_least(self, other: Severity) -> bool:
+        """As serious as `other`, or more."""
+        return _ORDER.index(self) <= _ORDER.index(other)
+
+
+_ORDER = list(Severity)
+# What `--fail-on` accepts: the least serious severity that fails a run.
+FAIL_ON = ("error", "breaking", "warning")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +44,11 @@ class Diagnostic:
     allowed: bool = False
     reason: str = ""
 
-    @property
-    def fails(self) -> bool:
-        return not self.allowed and self.severity.exit_code > 0
+    def fails(self, fail_on: Severity = Severity.BREAKING) -> bool:
+        """Whether this finding fails a run that fails on `fail_on` and worse."""
+        return not self.allowed and self.severity.at_least(fail_on)
 
 
-def exit_code(diagnostics: list[Diagnostic]) -> int:
-    return max((d.severity.exit_code for d in diagnostics if d.fails), default=0)
+def exit_code(diagnostics: Iterable[Diagnostic], fail_on: Severity = Severity.BREAKING) -> int:
+    """2 for a failing error, 1 for any other failing finding, else 0."""
+    return max((d.severity.exit_code for d in diagnostics if d.fails(fail_on)), default=0)

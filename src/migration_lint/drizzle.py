@@ -25,18 +25,24 @@ class DrizzleConfig:
     schema: tuple[str, ...] = ()  # schema files or globs, likewise
     dialect: str | None = None
     prefix: str | None = None
+    # `out` written as code, not a string literal (e.g. path.join(...)): it cannot be read.
+    out_code: str | None = None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect is None or self.dialect in POSTGRES_DIALECTS
 
 
 POSTGRES_DIALECTS = ("postgresql", "postgres", "pg")
 
 
 def find_drizzle_configs(start: Path) -> list[DrizzleConfig]:
-    """The PostgreSQL drizzle configs of the project: in `start` or a parent, or, in a monorepo,
-    the ones git tracks anywhere below."""
+    """The drizzle configs of the project, of every dialect: in `start` or a parent, or, in a
+    monorepo, the ones git tracks anywhere below."""
     for folder in (start, *start.parents):
         for name in CONFIG_NAMES:
             if (folder / name).is_file():
-                return _postgres([read_drizzle_config(folder / name)])
+                return [read_drizzle_config(folder / name)]
         if (folder / ".git").exists():
             break  # the top of the repository
     try:
@@ -45,12 +51,7 @@ def find_drizzle_configs(start: Path) -> list[DrizzleConfig]:
         tracked = tracked_files([f"*{name}" for name in CONFIG_NAMES])
     except GitError:
         return []
-    return _postgres([read_drizzle_config(Path(path)) for path in tracked])
-
-
-def _postgres(configs: list[DrizzleConfig]) -> list[DrizzleConfig]:
-    # Other dialects' migrations are not PostgreSQL: leave them alone.
-    return [c for c in configs if c.dialect is None or c.dialect in POSTGRES_DIALECTS]
+    return [read_drizzle_config(Path(path)) for path in tracked]
 
 
 _COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
@@ -70,6 +71,7 @@ def read_drizzle_config(path: Path) -> DrizzleConfig:
         schema = data.get("schema", [])
         prefix = (data.get("migrations") or {}).get("prefix")
         schemas = [schema] if isinstance(schema, str) else list(schema)
+        out_code = None
     else:
         # Not JavaScript's grammar, only enough of it for drizzle's config object: comments
         # out, and the `migrations: {...}` block read apart (its `schema` is a database schema).
@@ -79,6 +81,8 @@ def read_drizzle_config(path: Path) -> DrizzleConfig:
         if migrations:
             code = code[: migrations.start()] + code[migrations.end() :]
         out, dialect = _string("out", code), _string("dialect", code)
+        written = re.search(r"\bout\s*:\s*([^,}\n]+)", code)
+        out_code = written[1].strip() if written and out is None else None
         listed = re.search(r"\bschema\s*:\s*\[(.*?)\]", code, re.DOTALL)
         schemas = (
             re.findall(r"[\"'`](.+?)[\"'`]", listed[1]) if listed else [_string("schema", code)]
@@ -90,6 +94,7 @@ def read_drizzle_config(path: Path) -> DrizzleConfig:
         tuple(relative_path(base, s) for s in schemas if s),
         dialect,
         prefix if prefix in DRIZZLE_PREFIXES else None,
+        out_code,
     )
 
 
@@ -102,20 +107,37 @@ def drizzle_layout(files: list[str], prefix: str | None = None) -> Layout:
     return drizzle(prefix)
 
 
-def journal_problems(folder: str, files: list[str]) -> list[Diagnostic]:
-    """Disagreements between the SQL files and meta/_journal.json.
+# The first line of a SQL file that is kept out of the journal on purpose (it ran by hand).
+NOT_IN_JOURNAL = re.compile(r"\A\s*--\s*migration-lint:\s*not-in-journal\b")
+
+
+def journal_tags(text: str | None) -> set[str] | None:
+    """The tags a journal lists; None when it cannot be read."""
+    try:
+        entries = json.loads(text or "")["entries"]
+        return {str(entry.get("tag")) for entry in entries}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def journal_problems(
+    folder: str, files: list[str], text: str | None, first_lines: dict[str, str]
+) -> list[Diagnostic]:
+    """Disagreements between the SQL files and the journal's text (None: it is missing).
 
     drizzle's migrator runs journal entries, not files: a file missing from the journal never
     runs, an entry without a file fails, and an entry whose `when` is not after every earlier
-    one is silently skipped on databases that already ran a later one.
+    one is silently skipped on databases that already ran a later one. It never reads `idx`,
+    so a gap there is only a warning. `first_lines`: the first line of each file the journal
+    does not list, which may say it is left out on purpose.
     """
     path = os.path.join(folder, JOURNAL)
     try:
-        with open(path, encoding="utf-8") as journal_file:
-            text = journal_file.read()
-        entries = json.loads(text)["entries"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return [_problem(path, 1, f"cannot read the drizzle journal: {exc}")]
+        entries = json.loads(text or "")["entries"]
+    except (ValueError, KeyError, TypeError) as exc:
+        reason = "it is missing" if text is None else str(exc)
+        return [_problem(path, 1, f"cannot read the drizzle journal: {reason}")]
+    text = text or ""
 
     def line_of(tag: str) -> int:
         found = text.find(f'"{tag}"')
@@ -125,14 +147,17 @@ def journal_problems(folder: str, files: list[str]) -> list[Diagnostic]:
     tags = {entry.get("tag") for entry in entries}
     for file in files:
         tag = os.path.basename(file)[: -len(".sql")]
-        if tag not in tags:
+        if tag not in tags and not NOT_IN_JOURNAL.match(first_lines.get(file, "")):
             problems.append(
                 _problem(
                     file,
                     1,
                     f"{tag}.sql is not in {JOURNAL}, so drizzle's migrator never runs it",
-                    "Regenerate it with drizzle-kit generate, or add its journal "
-                    "entry (idx, version, when, tag, breakpoints) after the last one.",
+                    "If this migration is new, regenerate it with drizzle-kit generate so the "
+                    "journal lists it. If it is old and never ran, move it out of the migrations "
+                    "folder (adding its journal entry now would make drizzle run it on every "
+                    "database). If it ran by hand, keep it out of the journal and say so in its "
+                    "first line: `-- migration-lint: not-in-journal -- <why>`.",
                 )
             )
     on_disk = {os.path.basename(f)[: -len(".sql")] for f in files}
@@ -159,6 +184,9 @@ def journal_problems(folder: str, files: list[str]) -> list[Diagnostic]:
                     f"journal idx jumps from {previous_idx} to {idx} at {tag!r}: {missing} missing"
                     if idx > previous_idx
                     else f"journal entry {tag!r} has idx {idx} after {previous_idx}: out of order",
+                    "drizzle's migrator reads each entry's `tag` and `when`, never `idx`: this is "
+                    "harmless, and renumbering old entries is not worth a change.",
+                    Severity.WARNING,
                 )
             )
         if isinstance(idx, int):
@@ -181,5 +209,7 @@ def journal_problems(folder: str, files: list[str]) -> list[Diagnostic]:
     return problems
 
 
-def _problem(path: str, line: int, message: str, help_text: str = "") -> Diagnostic:
-    return Diagnostic(JOURNAL_MISMATCH, Severity.ERROR, path, line, 1, line, 1, message, help_text)
+def _problem(
+    path: str, line: int, message: str, help_text: str = "", severity: Severity = Severity.ERROR
+) -> Diagnostic:
+    return Diagnostic(JOURNAL_MISMATCH, severity, path, line, 1, line, 1, message, help_text)

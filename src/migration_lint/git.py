@@ -31,6 +31,19 @@ def repo_root() -> str:
     return _git("rev-parse", "--show-toplevel").strip()
 
 
+def is_repository() -> bool:
+    try:
+        repo_root()
+    except GitError:
+        return False
+    return True
+
+
+def _from_cwd(root: str, path: str) -> str:
+    """A working-directory path as git's pathspecs from the top of the repository want it."""
+    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+
+
 def _from_root(root: str, path: str) -> str:
     return os.path.normpath(os.path.relpath(os.path.join(root, path)))
 
@@ -75,6 +88,55 @@ def committed_files(ref: str = "HEAD") -> set[str]:
     except GitError:
         return set()  # no commit yet
     return {_from_root(root, path) for path in listing.split("\0") if path}
+
+
+def files_at(ref: str, folder: str) -> list[str]:
+    """The files below a folder in a commit, relative to the working directory."""
+    root = repo_root()
+    try:
+        listing = _git(
+            "-C", root, "ls-tree", "-r", "--name-only", "-z", ref, "--", _from_cwd(root, folder)
+        )
+    except GitError:
+        return []  # no commit yet
+    return [_from_root(root, path) for path in listing.split("\0") if path]
+
+
+def show(ref: str, path: str) -> str | None:
+    """A file's text in a commit; None where the commit lacks it."""
+    root = repo_root()
+    try:
+        return _git("-C", root, "show", f"{ref}:{_from_cwd(root, path)}")
+    except GitError:
+        return None
+
+
+def origin_head() -> str | None:
+    """The remote's default branch (origin/HEAD), as `origin/<branch>`."""
+    try:
+        ref = _git("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").strip()
+    except GitError:
+        return None
+    return ref.removeprefix("refs/remotes/") or None
+
+
+def trailer_commits(base: str, key: str) -> list[tuple[str, str]]:
+    """(commit, value) for each commit after `base` whose message has the trailer `key`."""
+    fields = _git(
+        "log", f"--format=%H%x00%(trailers:key={key},valueonly,separator=%x20)%x00", f"{base}..HEAD"
+    ).split("\0")
+    return [
+        (commit.strip(), value.strip())
+        for commit, value in zip(fields[::2], fields[1::2], strict=False)
+        if value.strip()
+    ]
+
+
+def commit_changes(commit: str) -> list[str]:
+    """The files a commit changes, relative to the working directory."""
+    root = repo_root()
+    listing = _git("-C", root, "diff-tree", "--no-commit-id", "--name-only", "-r", "-z", commit)
+    return [_from_root(root, path) for path in listing.split("\0") if path]
 
 
 def tracked_files(patterns: list[str]) -> list[str]:

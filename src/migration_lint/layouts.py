@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .source import InputError
@@ -59,6 +60,21 @@ class Layout:
                 found.append(os.path.normpath(entry.path))
         if not found:
             raise InputError(folder, "no SQL migration files in this directory")
+        return sorted(found, key=self.order_key)
+
+    def select(self, folder: str, paths: Iterable[str]) -> list[str]:
+        """The folder's up migrations among `paths` (e.g. a commit's files), in order."""
+        found = []
+        for path in paths:
+            parts = os.path.relpath(path, folder).split(os.sep)
+            if self.folder_per_migration:
+                wanted = len(parts) == 2 and parts[1] == "migration.sql"
+            else:
+                wanted = (
+                    len(parts) == 1 and parts[0].endswith(".sql") and not self.is_down(parts[0])
+                )
+            if wanted:
+                found.append(os.path.normpath(path))
         return sorted(found, key=self.order_key)
 
     def migration_name(self, path: str) -> str:
@@ -254,8 +270,11 @@ def detect_layout(folder: str) -> Layout:
     if any(re.match(r"[VR]\d*__", e) for e in sql):
         return LAYOUTS["flyway"]
     for name in sql[:1]:
-        with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as file:
-            head = file.read(4096)
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as file:
+                head = file.read(4096)
+        except OSError:
+            break  # the linter reports the unreadable file
         if _GOOSE.up.search(head):
             return LAYOUTS["goose"]
         if _DBMATE.up.search(head):

@@ -24,6 +24,10 @@ from .suppressions import apply_suppressions
 
 SYNTAX_ERROR = "syntax-error"
 INPUT_ERROR = "input-error"
+NOT_SQL = (
+    "not a .sql file: migration-lint lints SQL migrations (name the migrations folder or its "
+    ".sql files)"
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class Settings:
     select: frozenset[str] | None = None  # None: the rules that are on by default
     ignore: frozenset[str] = frozenset()
     project: Project = field(default_factory=Project)
+    fail_on: Severity = Severity.BREAKING  # the least serious severity that fails the run
+    baseline: str | None = None  # the baseline file to read, when there is one
 
 
 @dataclass
@@ -43,6 +49,10 @@ class Report:
     statements: int = 0
     # The schema changes each linted migration makes, in order (see changes.describe_change).
     changes: dict[str, list[str]] = field(default_factory=dict)
+    linted: list[str] = field(default_factory=list)  # the files reported on, in order
+    baselined: int = 0  # findings left out because the baseline has them
+    # Baseline entries for the linted files that no longer match a finding.
+    stale_baseline: list[dict[str, str]] = field(default_factory=list)
 
 
 class RuleSet:
@@ -96,7 +106,9 @@ def _lint_plan(plan: list[_Folder], rules: RuleSet, settings: Settings, report: 
         last = max(folder.files.index(f) for f in folder.requested)
         for file in folder.files[: last + 1]:
             requested = file in folder.requested
-            report.files += requested
+            if requested:
+                report.files += 1
+                report.linted.append(file)
             try:
                 source = read_source(file)
             except InputError as exc:
@@ -137,16 +149,23 @@ def _plan(paths: Iterable[str], project: Project, report: Report) -> list[_Folde
         if os.path.isdir(path):
             layout = project.layout_for(path)
             try:
-                files = layout.files(path)
+                files = project.files(path)
             except InputError as exc:
                 report.diagnostics.append(input_error(exc))
                 continue
             plan.setdefault(path, _Folder(layout, files)).requested.update(files)
             continue
-        if not os.path.isfile(path):
+        if not os.path.exists(path):
             report.diagnostics.append(input_error(InputError(path, "no such file or directory")))
             continue
+        if not path.endswith(".sql"):
+            report.diagnostics.append(input_error(InputError(path, NOT_SQL)))
+            continue
         folder = migrations_folder(path)
+        other_database = project.not_postgres(folder)
+        if other_database:
+            report.diagnostics.append(input_error(InputError(path, other_database)))
+            continue
         layout = project.layout_for(folder)
         try:
             siblings = layout.files(folder)

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
 from .config import Config
 from .drizzle import DrizzleConfig, drizzle_layout, find_drizzle_configs
+from .errors import ConfigError, InputProblem
 from .layouts import LAYOUTS, Layout, detect_layout
+from .source import InputError
+
+PRISMA_LOCK = "migration_lock.toml"
 
 
 @dataclass(frozen=True)
@@ -19,6 +29,10 @@ class Project:
     layout: str | None = None  # None: detected per folder
     drizzle_prefix: str | None = None
     naming: re.Pattern[str] | None = None  # overrides the layout's naming convention
+    # Folders whose migrations are for another database, and where that is said.
+    foreign: dict[str, str] = field(default_factory=dict, compare=False)
+    # Why no folder could be found, when the project's drizzle configs do not say plainly.
+    unresolved: str = ""
     # Detecting a layout lists the folder (and may read a file): once per folder and run.
     _layouts: dict[str, Layout] = field(default_factory=dict, compare=False, repr=False)
 
@@ -36,17 +50,81 @@ class Project:
             return drizzle_layout(files, self.drizzle_prefix)
         return LAYOUTS[name]
 
+    def files(self, folder: str) -> list[str]:
+        """The folder's migrations in order; an InputError when they are not PostgreSQL's."""
+        problem = self.not_postgres(folder)
+        if problem:
+            raise InputError(folder, problem)
+        return self.layout_for(folder).files(folder)
+
+    def not_postgres(self, folder: str) -> str:
+        """Why a folder's migrations are for another database, or ""."""
+        dialect = self.foreign.get(folder) or prisma_provider(folder)
+        return (
+            f"migration-lint checks PostgreSQL migrations; this folder is {dialect}"
+            if dialect
+            else ""
+        )
+
+    def default_folders(self) -> tuple[str, ...]:
+        """The configured folders, for a command given no PATH."""
+        if self.folders:
+            return self.folders
+        if self.unresolved:
+            raise InputProblem(self.unresolved)
+        raise ConfigError(
+            "no PATH given, no `paths` in the config and no drizzle.config with `out`: name the "
+            'migrations folder, or set `paths = ["..."]` in .migration-lint.toml'
+        )
+
+
+def prisma_provider(folder: str) -> str | None:
+    """The database of a Prisma migrations folder, from migration_lock.toml, when it is not
+    PostgreSQL ("mysql (migration_lock.toml)")."""
+    try:
+        with open(os.path.join(folder, PRISMA_LOCK), "rb") as lock:
+            provider = tomllib.load(lock).get("provider")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    if not isinstance(provider, str) or provider in ("postgresql", "postgres", "cockroachdb"):
+        return None
+    return f"{provider} ({PRISMA_LOCK} says provider = {provider!r})"
+
 
 def resolve_project(config: Config, cwd: Path) -> Project:
     """Explicit config wins; drizzle's configs fill in what it does not say."""
     found: list[DrizzleConfig] = find_drizzle_configs(cwd)
-    outs = tuple(c.out for c in found if c.out)
+    postgres = [c for c in found if c.is_postgres]
+    outs = tuple(c.out for c in postgres if c.out)
     folders = config.paths or outs
-    prefixes = {c.prefix for c in found if c.prefix}
+    prefixes = {c.prefix for c in postgres if c.prefix}
     return Project(
         folders=tuple(folders),
-        schema=config.schema or tuple(s for c in found for s in c.schema),
+        schema=config.schema or tuple(s for c in postgres for s in c.schema),
         layout=config.layout or ("drizzle" if outs and set(folders) <= set(outs) else None),
         drizzle_prefix=prefixes.pop() if len(prefixes) == 1 else None,
         naming=re.compile(config.naming) if config.naming else None,
+        foreign={
+            c.out: f"{c.dialect} ({c.path.name} says dialect: {c.dialect!r})"
+            for c in found
+            if c.out and not c.is_postgres
+        },
+        unresolved=_unresolved(found),
     )
+
+
+def _unresolved(found: list[DrizzleConfig]) -> str:
+    for config in found:
+        if config.out_code and config.is_postgres:
+            return (
+                f"{config.path}: `out` is not a string literal ({config.out_code}); "
+                'migration-lint reads the config without running it: set `paths = ["..."]` '
+                "in .migration-lint.toml"
+            )
+    others = [c for c in found if not c.is_postgres]
+    if others and len(others) == len(found):
+        return (
+            f"migration-lint checks PostgreSQL migrations; {others[0].path} is for "
+            f"{others[0].dialect} (dialect: {others[0].dialect!r})"
+        )
+    return ""

@@ -81,7 +81,8 @@ def apply_suppressions(
     """The diagnostics with ignored ones removed and allowed ones marked, plus findings about
     the directives themselves (`active`: the rules this run uses; `has_down`: the layout keeps a
     down migration for this file, which is its rollback plan)."""
-    found = directives(source.text)
+    # `not-in-journal` marks a drizzle file kept out of the journal: the folder checks read it.
+    found = [d for d in directives(source.text) if d.kind != "not-in-journal"]
     if not found:
         return diagnostics
     problems: list[Diagnostic] = []

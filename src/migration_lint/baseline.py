@@ -1,0 +1,149 @@
+"""A baseline: the findings a project already had when it adopted migration-lint.
+
+`migration-lint baseline` writes their fingerprints; later runs leave those findings out and
+report only new ones. A fingerprint is the rule, the file, and a hash of the statement the
+finding is in with its white space folded, so it holds when lines move. Error findings are
+never baselined: the migration fails, whatever its age.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .diagnostic import Diagnostic, Severity
+from .errors import ConfigError
+from .linter import Report
+from .source import InputError, read_source
+from .splitting import split_statements
+
+BASELINE_FILE = ".migration-lint-baseline.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    rule: str
+    path: str  # relative to the baseline file's folder, with `/`
+    fingerprint: str
+    message: str  # for people reading the file and the stale list
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.rule, self.path, self.fingerprint
+
+
+def entries_of(diagnostics: Iterable[Diagnostic], baseline_path: str) -> list[Entry]:
+    """The baseline entries for these findings (errors left out), each file read once."""
+    root = os.path.dirname(os.path.abspath(baseline_path))
+    files: dict[str, _StatementIndex] = {}
+    entries = []
+    for d in diagnostics:
+        if d.severity is Severity.ERROR:
+            continue
+        if d.path not in files:
+            files[d.path] = _StatementIndex(d.path)
+        subject = files[d.path].statement_at(d.line, d.column) or d.message
+        fingerprint = hashlib.sha256(f"{d.rule}\0{subject}".encode()).hexdigest()[:16]
+        entries.append(Entry(d.rule, _relative(d.path, root), fingerprint, d.message))
+    return entries
+
+
+def write_baseline(baseline_path: str, entries: list[Entry]) -> None:
+    data = {
+        "version": FORMAT_VERSION,
+        "tool": "migration-lint",
+        "entries": [
+            {"rule": e.rule, "path": e.path, "fingerprint": e.fingerprint, "message": e.message}
+            for e in sorted(entries, key=lambda e: (e.path, e.rule, e.fingerprint))
+        ],
+    }
+    try:
+        with open(baseline_path, "w", encoding="utf-8") as file:
+            json.dump(data, file, indent=2, ensure_ascii=False)
+            file.write("\n")
+    except OSError as exc:
+        raise ConfigError(f"{baseline_path}: cannot write the baseline: {exc.strerror}") from None
+
+
+def read_baseline(baseline_path: str) -> list[Entry]:
+    try:
+        with open(baseline_path, encoding="utf-8") as file:
+            data = json.load(file)
+        return [
+            Entry(str(e["rule"]), str(e["path"]), str(e["fingerprint"]), str(e.get("message", "")))
+            for e in data["entries"]
+        ]
+    except OSError as exc:
+        raise ConfigError(f"{baseline_path}: cannot read the baseline: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(
+            f"{baseline_path}: not a migration-lint baseline ({type(exc).__name__}: {exc}); "
+            "write it again with `migration-lint baseline`"
+        ) from None
+
+
+def apply_baseline(report: Report, baseline_path: str, checked: Iterable[str]) -> None:
+    """Leave out the findings the baseline has; list its entries for the `checked` files
+    (those this run looked at) that match nothing any more."""
+    entries = read_baseline(baseline_path)
+    if not entries:
+        return
+    remaining = Counter(e.key for e in entries)
+    kept = []
+    for d, entry in zip(
+        report.diagnostics, _entries_or_none(report.diagnostics, baseline_path), strict=True
+    ):
+        if entry is not None and remaining[entry.key] > 0:
+            remaining[entry.key] -= 1
+            report.baselined += 1
+        else:
+            kept.append(d)
+    report.diagnostics = kept
+    root = os.path.dirname(os.path.abspath(baseline_path))
+    looked_at = {_relative(path, root) for path in checked}
+    for entry in entries:
+        if entry.path in looked_at and remaining[entry.key] > 0:
+            remaining[entry.key] -= 1
+            report.stale_baseline.append(
+                {"rule": entry.rule, "path": entry.path, "message": entry.message}
+            )
+
+
+def _entries_or_none(diagnostics: list[Diagnostic], baseline_path: str) -> list[Entry | None]:
+    """An entry for each finding that a baseline may hold, None for errors."""
+    entries = iter(entries_of(diagnostics, baseline_path))
+    return [None if d.severity is Severity.ERROR else next(entries) for d in diagnostics]
+
+
+def _relative(path: str, root: str) -> str:
+    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+
+
+class _StatementIndex:
+    """A file's statements, to find the one a finding is in."""
+
+    def __init__(self, path: str) -> None:
+        try:
+            self.text = read_source(path).text
+        except InputError:
+            self.text = ""
+        self.line_starts = [0, *(i + 1 for i, c in enumerate(self.text) if c == "\n")]
+        self.spans = split_statements(self.text) if self.text else []
+        self.span_starts = [start for start, _ in self.spans]
+
+    def statement_at(self, line: int, column: int) -> str:
+        """The statement at a position, its white space folded; "" outside any."""
+        if not 1 <= line <= len(self.line_starts):
+            return ""
+        offset = self.line_starts[line - 1] + column - 1
+        index = bisect.bisect_right(self.span_starts, offset) - 1
+        if index < 0 or offset >= self.spans[index][1]:
+            return ""
+        start, end = self.spans[index]
+        return " ".join(self.text[start:end].split())

@@ -1,0 +1,89 @@
+"""Output formats behind one registry: every command renders a RunResult through `render`.
+
+Each format is a module of this package with a `render(result, display) -> str` function,
+imported only when asked for, so the lint path loads only the text renderer.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from dataclasses import dataclass
+
+from ..diagnostic import Severity
+from ..errors import ConfigError
+from ..result import Gate, RunResult
+
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
+
+
+@dataclass(frozen=True)
+class Display:
+    quiet: bool = False  # text: only the summary
+    statistics: bool = False  # text: counts per rule before the summary
+
+
+@dataclass(frozen=True)
+class Output:
+    format: str
+    file: str = ""  # "" for standard output
+
+
+def parse_output(value: str) -> Output:
+    """`FORMAT[:FILE]`, as --output takes it."""
+    name, _, file = value.partition(":")
+    if name not in FORMATS:
+        raise ConfigError(f"--output {value!r}: the format must be one of {', '.join(FORMATS)}")
+    return Output(name, file)
+
+
+def render(name: str, result: RunResult, display: Display = Display()) -> str:
+    module = importlib.import_module(f"{__name__}.{name}")
+    text: str = module.render(result, display)
+    return text
+
+
+def summary(result: RunResult) -> dict[str, object]:
+    report = result.report
+    counts = Counter(d.severity.value for d in report.diagnostics if not d.allowed)
+    return {
+        "files": report.files,
+        "statements": report.statements,
+        "diagnostics": len(report.diagnostics),
+        **{severity.value: counts[severity.value] for severity in Severity},
+        "allowed": sum(d.allowed for d in report.diagnostics),
+        "baselined": report.baselined,
+        "fail_on": result.fail_on.value,
+        "exit_code": result.exit_code,
+    }
+
+
+_GATE_HEADLINES = {
+    Gate.PASS: "✅ Migrations: pass",
+    Gate.NEEDS_APPROVAL: "⚠️ Migrations: needs approval",
+    Gate.BLOCKED: "⛔ Migrations: blocked",
+}
+
+
+def gate_title(result: RunResult) -> str:
+    return _GATE_HEADLINES[result.gate]
+
+
+def headline(result: RunResult) -> str:
+    """The gate in one sentence."""
+    diagnostics = result.report.diagnostics
+    declared = sum(d.allowed and d.severity is Severity.BREAKING for d in diagnostics)
+    failing = [d for d in diagnostics if d.fails(result.fail_on)]
+    gate = result.gate
+    if gate is Gate.BLOCKED:
+        return (
+            f"blocked: {len(failing)} finding{'s' if len(failing) != 1 else ''} must be fixed "
+            "(errors, or breaking changes without `allow`, a reason and a rollback plan)"
+        )
+    if gate is Gate.NEEDS_APPROVAL:
+        return (
+            f"needs approval: {declared} declared breaking change"
+            f"{'s wait' if declared != 1 else ' waits'} for a reviewer's approval"
+        )
+    approved = f", {declared} declared breaking change(s) approved" if declared else ""
+    return f"pass: {len(result.migrations)} migration(s) checked{approved}"

@@ -1,0 +1,93 @@
+"""Text for people: `path:line:col: rule-id message`, the help indented below, the summary.
+
+A rule's help is printed with its first finding only: on a first run over an old history the
+same advice would otherwise repeat hundreds of times. Styled for click, which strips the style
+when the output is not a terminal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import click
+
+from ..diagnostic import Severity
+from ..result import RunResult
+from . import Display, headline, summary
+
+_COLOURS = {
+    Severity.ERROR: "red",
+    Severity.BREAKING: "magenta",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "blue",
+}
+
+
+def render(result: RunResult, display: Display) -> str:
+    lines = [] if display.quiet else _findings(result)
+    if display.statistics:
+        lines += _statistics(result)
+    lines += _summary(result)
+    return "\n".join(lines)
+
+
+def _findings(result: RunResult) -> list[str]:
+    lines = []
+    helped: set[str] = set()
+    for d in result.report.diagnostics:
+        location = click.style(f"{d.path}:{d.line}:{d.column}:", bold=True)
+        rule = click.style(d.rule, fg=_COLOURS[d.severity], bold=True)
+        tag = f" [{d.severity.value}{', allowed: ' + d.reason if d.allowed else ''}]"
+        lines.append(f"{location} {rule} {d.message}{click.style(tag, dim=True)}")
+        if not d.help:
+            continue
+        if d.rule in helped:
+            lines.append(
+                click.style(f"    (how to fix it: see the first {d.rule} above)", dim=True)
+            )
+            continue
+        helped.add(d.rule)
+        lines.extend("    " + line for line in d.help.splitlines())
+    return lines
+
+
+def _statistics(result: RunResult) -> list[str]:
+    counts = Counter((d.rule, d.severity) for d in result.report.diagnostics)
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    return [f"{n:>{width}}  {severity.value:<8}  {rule}" for (rule, severity), n in ordered]
+
+
+def _summary(result: RunResult) -> list[str]:
+    report = result.report
+    counts = summary(result)
+    found = (
+        ", ".join(
+            _count(counts[s.value], s.value, "s" if s in (Severity.ERROR, Severity.WARNING) else "")
+            for s in Severity
+            if counts[s.value]
+        )
+        or "no problems"
+    )
+    notes = [
+        f"{counts['allowed']} allowed" if counts["allowed"] else "",
+        f"{report.baselined} baselined" if report.baselined else "",
+    ]
+    noted = f" ({', '.join(n for n in notes if n)})" if any(notes) else ""
+    statements = f" ({_count(report.statements, 'statement')})" if report.statements else ""
+    lines = [f"Found {found}{noted} in {_count(report.files, 'file')}{statements}."]
+    if report.stale_baseline:
+        lines.append(
+            f"{_count(len(report.stale_baseline), 'baseline entry', 'ies', 'y')} no longer "
+            "match a finding (remove them, or run `migration-lint baseline` again):"
+        )
+        lines += [f"    {e['path']}: {e['rule']}: {e['message']}" for e in report.stale_baseline]
+    if result.command == "ci":
+        lines.append(f"Gate: {headline(result)}")
+    return lines
+
+
+def _count(number: object, noun: str, plural: str = "s", singular: str = "") -> str:
+    if number == 1:
+        return f"{number} {noun}"
+    return f"{number} {noun.removesuffix(singular) if singular else noun}{plural}"

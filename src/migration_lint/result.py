@@ -1,0 +1,57 @@
+"""What a command found, and the gate it decides: the one thing every output format renders.
+
+The gate (the CI's three levels, also shown for `lint` in the formats made for pull requests):
+- pass: nothing fails;
+- needs-approval: breaking changes, each declared with `allow`, a reason and a rollback plan,
+  that no reviewer has approved yet (`--approved` or MIGRATION_LINT_APPROVED=true approves);
+- blocked: an error, or a finding at or above `--fail-on` that is not declared. Approval never
+  unblocks.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from .diagnostic import Diagnostic, Severity, exit_code
+from .linter import Report
+from .project import Project
+
+
+class Gate(str, enum.Enum):
+    PASS = "pass"
+    NEEDS_APPROVAL = "needs-approval"
+    BLOCKED = "blocked"
+
+    @property
+    def exit_code(self) -> int:
+        return {Gate.PASS: 0, Gate.NEEDS_APPROVAL: 1, Gate.BLOCKED: 2}[self]
+
+
+def gate_of(diagnostics: list[Diagnostic], approved: bool, fail_on: Severity) -> Gate:
+    if any(d.fails(fail_on) for d in diagnostics):
+        return Gate.BLOCKED
+    if not approved and any(d.allowed and d.severity is Severity.BREAKING for d in diagnostics):
+        return Gate.NEEDS_APPROVAL
+    return Gate.PASS
+
+
+@dataclass
+class RunResult:
+    report: Report
+    command: str  # "lint", "ci", "check-naming", ...: the formats show a gate only for "ci"
+    fail_on: Severity = Severity.BREAKING
+    migrations: list[str] = field(default_factory=list)  # the migrations it linted, in order
+    project: Project = field(default_factory=Project)
+    base: str = ""  # ci: the commit it compared with
+    approved: bool = False
+
+    @property
+    def gate(self) -> Gate:
+        return gate_of(self.report.diagnostics, self.approved, self.fail_on)
+
+    @property
+    def exit_code(self) -> int:
+        if self.command == "ci":
+            return self.gate.exit_code
+        return exit_code(self.report.diagnostics, self.fail_on)
