@@ -354,12 +354,15 @@ def hook_ids(checkout: Path) -> dict[str, str]:
     return {str(hook["name"]): str(hook["id"]) for hook in hooks}
 
 
-def run_hooks(repo: Path, checkout: Path, home: Path, ids: dict[str, str]) -> list[HookResult]:
-    """Every hook of the checkout on the staged files; each hook's status and output."""
+def run_hooks(repo: Path, checkout: Path, ids: dict[str, str]) -> list[HookResult]:
+    """Every hook of the checkout on the staged files; each hook's status and output.
+
+    try-repo installs the hooks in a new temporary store on every call (it ignores
+    PRE_COMMIT_HOME), so each folder pays for one install: a few seconds.
+    """
     # --verbose: a passing hook's output too, which says how many files it checked.
     command = [str(BIN / "pre-commit"), "try-repo", str(checkout), "--color", "never", "--verbose"]
-    env = clean_env(PRE_COMMIT_HOME=str(home))
-    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, env=env)
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, env=clean_env())
     output = result.stdout + result.stderr
     found: dict[str, HookResult] = {}
     current: HookResult | None = None
@@ -413,7 +416,7 @@ def adopt(folder: Folder, work: Path, checkout: Path, migration_lint: str) -> Ou
     staged = git(repo, "diff", "--cached", "--name-status", "--no-renames").splitlines()
     if set(staged) != change.expected:
         raise ScenarioError(f"{folder.name}: staged {staged}, meant {sorted(change.expected)}")
-    hooks = run_hooks(repo, checkout, work / "pre-commit-home", hook_ids(checkout))
+    hooks = run_hooks(repo, checkout, hook_ids(checkout))
     git(repo, "commit", "-q", "--no-verify", "-m", f"Add the {NAME} table")
     gate, findings, error = run_gate(repo, migration_lint)
     return Outcome(
