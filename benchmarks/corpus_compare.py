@@ -25,15 +25,14 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools import add_tool_arguments, find_tools
+from tools import CORPUS, add_tool_arguments, find_tools, markdown_table
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "drizzle"
+DEFAULT_CORPUS = CORPUS / "drizzle"
 
 # squawk rule -> the migration-lint rule that must report the same statement.
 COUNTERPART = {
@@ -438,12 +437,6 @@ def unreported_findings(result: FolderResult) -> list[Unreported]:
 
 
 # --- Output ---------------------------------------------------------------------------------------
-
-
-def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def per_file(count: int, files: int) -> str:
