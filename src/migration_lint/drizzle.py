@@ -81,8 +81,8 @@ def read_drizzle_config(path: Path) -> DrizzleConfig:
         if migrations:
             code = code[: migrations.start()] + code[migrations.end() :]
         out, dialect = _string("out", code), _string("dialect", code)
-        written = re.search(r"\bout\s*:\s*([^,}\n]+)", code)
-        out_code = written[1].strip() if written and out is None else None
+        written = re.search(r"\bout\s*:\s*([^\n]+)", code)
+        out_code = written[1].strip().rstrip(",") if written and out is None else None
         listed = re.search(r"\bschema\s*:\s*\[(.*?)\]", code, re.DOTALL)
         schemas = (
             re.findall(r"[\"'`](.+?)[\"'`]", listed[1]) if listed else [_string("schema", code)]

@@ -117,14 +117,16 @@ def _unresolved(found: list[DrizzleConfig]) -> str:
     for config in found:
         if config.out_code and config.is_postgres:
             return (
-                f"{config.path}: `out` is not a string literal ({config.out_code}); "
+                f"{os.path.relpath(config.path)}: `out` is not a string literal "
+                f"({config.out_code}); "
                 'migration-lint reads the config without running it: set `paths = ["..."]` '
                 "in .migration-lint.toml"
             )
     others = [c for c in found if not c.is_postgres]
     if others and len(others) == len(found):
+        config = others[0]
         return (
-            f"migration-lint checks PostgreSQL migrations; {others[0].path} is for "
-            f"{others[0].dialect} (dialect: {others[0].dialect!r})"
+            f"migration-lint checks PostgreSQL migrations; {os.path.relpath(config.path)} is "
+            f"for {config.dialect} (dialect: {config.dialect!r})"
         )
     return ""

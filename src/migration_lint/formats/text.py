@@ -79,7 +79,9 @@ def _summary(result: RunResult) -> list[str]:
     if report.stale_baseline:
         lines.append(
             f"{_count(len(report.stale_baseline), 'baseline entry', 'ies', 'y')} no longer "
-            "match a finding (remove them, or run `migration-lint baseline` again):"
+            f"match{'es' if len(report.stale_baseline) == 1 else ''} a finding (remove "
+            f"{'it' if len(report.stale_baseline) == 1 else 'them'}, or run `migration-lint "
+            "baseline` again):"
         )
         lines += [f"    {e['path']}: {e['rule']}: {e['message']}" for e in report.stale_baseline]
     if result.command == "ci":
