@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -55,6 +56,34 @@ def declared_breaking_migration(repo: DrizzleRepo) -> None:
     repo.add_migration("0003_drop_coupon", DECLARED_DROP)
 
 
+INDEX = 'CREATE INDEX "orders_coupon_idx" ON "orders" ("coupon");\n'
+
+
+def migration_with_a_warning(repo: DrizzleRepo) -> None:
+    repo.add_migration("0003_coupon_index", INDEX)
+
+
+def warning_with_fail_on_warning(repo: DrizzleRepo) -> None:
+    migration_with_a_warning(repo)
+    repo.write(".migration-lint.toml", 'fail-on = "warning"\n')
+
+
+def clean_change_on_an_old_broken_history(repo: DrizzleRepo) -> None:
+    """A history with an idx gap and a SQL file the journal does not list, committed long ago."""
+    repo.write("drizzle/postgres/0003_backfill.sql", 'UPDATE "orders" SET "coupon" = \'\';\n')
+    journal = json.loads((repo.path / "drizzle/postgres/meta/_journal.json").read_text())
+    journal["entries"][2]["idx"] = 5
+    repo.write("drizzle/postgres/meta/_journal.json", json.dumps(journal, indent=2))
+    repo.commit("old history")
+    repo.tags.append("0004_prefs")
+    journal["entries"].append(
+        {**journal["entries"][2], "idx": 6, "tag": "0004_prefs", "when": 1767225700000}
+    )
+    repo.write("drizzle/postgres/0004_prefs.sql", 'ALTER TABLE "users" ADD COLUMN "prefs" jsonb;\n')
+    repo.write("drizzle/postgres/meta/_journal.json", json.dumps(journal, indent=2))
+    repo.change_schema()
+
+
 SCENARIOS = [
     pytest.param(schema_alone, False, "missing-migration", id="schema-without-migration"),
     pytest.param(schema_with_migration, True, "", id="schema-with-migration"),
@@ -62,6 +91,14 @@ SCENARIOS = [
     pytest.param(edited_migration, False, "edited-migration", id="edited-committed-migration"),
     pytest.param(breaking_migration, False, "drop-column", id="breaking-change"),
     pytest.param(declared_breaking_migration, True, "", id="declared-breaking-change"),
+    # A passing hook still shows its warnings; a team can make them fail.
+    pytest.param(migration_with_a_warning, True, "create-index-not-concurrently", id="warning"),
+    pytest.param(
+        warning_with_fail_on_warning, False, "create-index-not-concurrently", id="fail-on-warning"
+    ),
+    pytest.param(
+        clean_change_on_an_old_broken_history, True, "older-problems", id="old-broken-history"
+    ),
 ]
 
 
