@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 DROP_COUPON = 'ALTER TABLE "orders" DROP COLUMN "coupon";\n'
@@ -20,9 +21,14 @@ def git(repo: Path, *args: str) -> None:
 
 
 def journal(tags: list[str]) -> str:
+    return journal_of((i, tag, 1767225600000 + i) for i, tag in enumerate(tags))
+
+
+def journal_of(rows: Iterable[tuple[int, str, int]]) -> str:
+    """A drizzle journal with these (idx, tag, when) entries, as drizzle-kit writes it."""
     entries = [
-        {"idx": i, "version": "7", "when": 1767225600000 + i, "tag": t, "breakpoints": True}
-        for i, t in enumerate(tags)
+        {"idx": idx, "version": "7", "when": when, "tag": tag, "breakpoints": True}
+        for idx, tag, when in rows
     ]
     return json.dumps({"version": "7", "dialect": "postgresql", "entries": entries}, indent=2)
 

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from drizzle_repo import DrizzleRepo, git
+from drizzle_repo import DrizzleRepo, git, journal_of
 from migration_lint.cli import main
 
 CLEAN = 'ALTER TABLE "users" ADD COLUMN "name" text;\n'
@@ -16,17 +17,7 @@ INDEX = 'CREATE INDEX "users_id_idx" ON "users" ("id");\n'
 
 
 def entries(*rows: tuple[int, str, int]) -> str:
-    return json.dumps(
-        {
-            "version": "7",
-            "dialect": "postgresql",
-            "entries": [
-                {"idx": idx, "version": "7", "when": when, "tag": tag, "breakpoints": True}
-                for idx, tag, when in rows
-            ],
-        },
-        indent=2,
-    )
+    return journal_of(rows)
 
 
 OLD_JOURNAL = entries((0, "0000_init", 1000), (2, "0001_orders", 2000))  # idx 1 missing
@@ -103,6 +94,17 @@ def test_ad_hoc_check_lists_old_defects_as_info(
     assert "-- migration-lint: not-in-journal" in unlisted
 
 
+def new_entry(idx: int, when: int) -> Callable[[DrizzleRepo], None]:
+    """A change that adds 0003_name.sql with a journal entry of this idx and when."""
+
+    def change(repo: DrizzleRepo) -> None:
+        old = ((0, "0000_init", 1000), (2, "0001_orders", 2000))
+        repo.write("drizzle/meta/_journal.json", entries(*old, (idx, "0003_name", when)))
+        repo.write("drizzle/0003_name.sql", CLEAN)
+
+    return change
+
+
 @pytest.mark.parametrize(
     ("change", "gate", "rule"),
     [
@@ -113,33 +115,12 @@ def test_ad_hoc_check_lists_old_defects_as_info(
             id="new-file-missing-from-journal",
         ),
         pytest.param(
-            lambda repo: (
-                repo.write(
-                    "drizzle/meta/_journal.json",
-                    entries(
-                        (0, "0000_init", 1000), (2, "0001_orders", 2000), (3, "0003_name", 1500)
-                    ),
-                )
-                or repo.write("drizzle/0003_name.sql", CLEAN)
-            ),
+            new_entry(3, 1500),
             "blocked",
             "journal-mismatch",
             id="new-entry-when-not-after-the-last",
         ),
-        pytest.param(
-            lambda repo: (
-                repo.write(
-                    "drizzle/meta/_journal.json",
-                    entries(
-                        (0, "0000_init", 1000), (2, "0001_orders", 2000), (5, "0003_name", 3000)
-                    ),
-                )
-                or repo.write("drizzle/0003_name.sql", CLEAN)
-            ),
-            "pass",
-            "journal-mismatch",
-            id="new-idx-gap-is-a-warning",
-        ),
+        pytest.param(new_entry(5, 3000), "pass", "journal-mismatch", id="new-idx-gap-is-a-warning"),
     ],
 )
 def test_new_defects_still_fail(
@@ -244,12 +225,17 @@ def test_fail_on_warning_fails_lint_and_ci(
     assert main(["lint", "--fail-on", "error", "drizzle/0002_backfill.sql"]) == 0
 
 
-def test_baseline_then_lint_reports_only_new_findings(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty migrations folder; the working directory is its parent."""
     monkeypatch.chdir(tmp_path)
-    folder = tmp_path / "migrations"
-    folder.mkdir()
+    (tmp_path / "migrations").mkdir()
+    return tmp_path / "migrations"
+
+
+def test_baseline_then_lint_reports_only_new_findings(
+    tmp_path: Path, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (folder / "0001_init.sql").write_text('CREATE TABLE "users" ("id" int, "nick" text);\n')
     (folder / "0002_old.sql").write_text(
         '-- an old mistake\nALTER TABLE "users" DROP COLUMN "nick";\n' + INDEX
@@ -278,11 +264,8 @@ def test_baseline_then_lint_reports_only_new_findings(
 
 
 def test_baseline_lists_entries_that_no_longer_match_and_never_holds_errors(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    folder = tmp_path / "migrations"
-    folder.mkdir()
     (folder / "0001_init.sql").write_text('CREATE TABLE "users" ("id" int);\n')
     (folder / "0002_index.sql").write_text(INDEX)
     (folder / "0003_broken.sql").write_text("SELEC 1;\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from drizzle_repo import journal_of
 from migration_lint.cli import main
 from migration_lint.config import Config
 from migration_lint.drizzle import read_drizzle_config
@@ -14,17 +15,7 @@ from migration_lint.project import resolve_project
 
 
 def journal(*entries: tuple[int, str, int]) -> str:
-    return json.dumps(
-        {
-            "version": "7",
-            "dialect": "postgresql",
-            "entries": [
-                {"idx": idx, "version": "7", "when": when, "tag": tag, "breakpoints": True}
-                for idx, tag, when in entries
-            ],
-        },
-        indent=2,
-    )
+    return journal_of(entries)
 
 
 GOOD = {

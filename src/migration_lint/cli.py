@@ -275,6 +275,7 @@ def check_naming(paths: tuple[str, ...], **options: Any) -> int:
             report.files += len(project.files(folder))
         except InputError as exc:
             report.diagnostics.append(input_error(exc))
+    _with_baseline(report, settings, [])
     return _emit(RunResult(report, "check-naming", settings.fail_on), options, config)
 
 
