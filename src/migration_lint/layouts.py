@@ -1,8 +1,5 @@
 """Migration folder layouts: which files are migrations, their order, their names, where the down
-migration lives, and whether the runner wraps a migration in a transaction.
-
-A runner that sends a multi-statement file as one query runs it in one implicit transaction, so
-CONCURRENTLY fails there too: that is why most layouts below default to a transaction.
+migration lives, and which runner applies them (see runners.py for how each sends a migration).
 """
 
 from __future__ import annotations
@@ -11,6 +8,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from . import runners
+from .runners import Runner
 from .source import InputError
 
 _DIGITS = re.compile(r"(\d+)")
@@ -27,14 +26,12 @@ class Section:
 
     up: re.Pattern[str]
     down: re.Pattern[str]
-    no_transaction: re.Pattern[str]
 
 
 @dataclass(frozen=True)
 class Layout:
     name: str
-    runner: str  # how its runner applies migrations, a clause for advice
-    in_transaction: bool  # whether the runner wraps each migration in a transaction
+    runner: Runner
     # A migration's file name, or its folder's name when each migration is a folder; the
     # `version` group is its place in the sequence.
     pattern: re.Pattern[str]
@@ -111,11 +108,6 @@ class Layout:
                     return file.read().strip() or None
         return None
 
-    def runs_in_transaction(self, text: str) -> bool:
-        if self.section and self.section.no_transaction.search(text):
-            return False
-        return self.in_transaction
-
 
 # drizzle-kit's prefix modes: <prefix>_<name>.sql; generated names are <adjective>_<hero>.
 DRIZZLE_PREFIXES = {
@@ -136,14 +128,12 @@ _DRIZZLE_CONVENTIONS = {
     "1736242200_add_user_prefs.sql",
     "none": "a lower-case description: add_user_prefs.sql",
 }
-_DRIZZLE_RUNNER = "drizzle-kit migrate runs every pending migration in one transaction"
 
 
 def drizzle(prefix: str = "index") -> Layout:
     return Layout(
         "drizzle",
-        _DRIZZLE_RUNNER,
-        True,
+        runners.DRIZZLE,
         re.compile(DRIZZLE_PREFIXES[prefix] + r"\.sql$"),
         _DRIZZLE_CONVENTIONS[prefix],
     )
@@ -153,12 +143,10 @@ _TIMESTAMP_FOLDER = re.compile(r"(?P<version>\d{14})_[a-z0-9][a-z0-9_-]*$")
 _GOOSE = Section(
     re.compile(r"^--\s*\+goose\s+Up\b.*$", re.MULTILINE | re.IGNORECASE),
     re.compile(r"^--\s*\+goose\s+Down\b.*$", re.MULTILINE | re.IGNORECASE),
-    re.compile(r"^--\s*\+goose\s+NO\s+TRANSACTION\b", re.MULTILINE | re.IGNORECASE),
 )
 _DBMATE = Section(
     re.compile(r"^--\s*migrate:up\b.*$", re.MULTILINE),
     re.compile(r"^--\s*migrate:down\b.*$", re.MULTILINE),
-    re.compile(r"^--\s*migrate:up\b.*\btransaction:false\b", re.MULTILINE),
 )
 
 LAYOUTS: dict[str, Layout] = {
@@ -167,8 +155,7 @@ LAYOUTS: dict[str, Layout] = {
         drizzle(),
         Layout(
             "drizzle-folders",
-            _DRIZZLE_RUNNER,
-            True,
+            runners.DRIZZLE,
             _TIMESTAMP_FOLDER,
             "a folder per migration named by a 14-digit timestamp, `_`, and a lower-case "
             "description, holding migration.sql: 20250107093000_add_user_prefs/migration.sql",
@@ -176,8 +163,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "prisma",
-            "prisma migrate deploy runs each migration.sql as one implicit transaction",
-            True,
+            runners.PRISMA,
             _TIMESTAMP_FOLDER,
             "a folder per migration named by a 14-digit timestamp, `_`, and a lower-case "
             "description, holding migration.sql: 20250107093000_add_user_prefs/migration.sql",
@@ -185,8 +171,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "flyway",
-            "Flyway runs each migration in its own transaction",
-            True,
+            runners.FLYWAY,
             re.compile(r"(?:[VU](?P<version>\d+(?:[._]\d+)*)|R)__[A-Za-z0-9_ -]+\.sql$"),
             "V<version>__<description>.sql, R__<description>.sql for repeatable migrations, "
             "U<version>__<description>.sql for undo: V7__add_user_prefs.sql",
@@ -195,8 +180,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "golang-migrate",
-            "golang-migrate runs each file as one implicit transaction",
-            True,
+            runners.GOLANG_MIGRATE,
             re.compile(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.(?:up|down)\.sql$"),
             "<version>_<title>.up.sql with a matching .down.sql: 000007_add_user_prefs.up.sql",
             up_suffix=".up.sql",
@@ -204,9 +188,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "dbmate",
-            "dbmate runs each migration in a transaction unless it says "
-            "`-- migrate:up transaction:false`",
-            True,
+            runners.DBMATE,
             re.compile(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.sql$"),
             "<version>_<name>.sql with `-- migrate:up` and `-- migrate:down` sections: "
             "20250107093000_add_user_prefs.sql",
@@ -214,8 +196,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "goose",
-            "goose runs each migration in a transaction unless it says `-- +goose NO TRANSACTION`",
-            True,
+            runners.GOOSE,
             re.compile(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.sql$"),
             "<version>_<name>.sql with `-- +goose Up` and `-- +goose Down` sections: "
             "20250107093000_add_user_prefs.sql",
@@ -223,15 +204,13 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "supabase",
-            "supabase db push runs each migration in a transaction",
-            True,
+            runners.SUPABASE,
             re.compile(r"(?P<version>\d{14})_[A-Za-z0-9_-]+\.sql$"),
             "a 14-digit timestamp, `_`, and a description: 20250107093000_add_user_prefs.sql",
         ),
         Layout(
             "plain",
-            "the migration runner wraps each migration in a transaction",
-            False,
+            runners.UNKNOWN,
             re.compile(r"(?P<version>\d+)[_-][A-Za-z0-9_-]+\.sql$"),
             "a number, `_` or `-`, and a description: 0007_add_user_prefs.sql",
         ),
