@@ -3,10 +3,12 @@ runner sends the migration; each finding names the one cause that applies."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from migration_lint.cli import main
 from migration_lint.diagnostic import Diagnostic
 from migration_lint.linter import Settings, lint_paths
 from migration_lint.project import Project
@@ -277,3 +279,34 @@ def test_flyway_script_configuration_can_turn_the_transaction_off(tmp_path: Path
     sql = 'REINDEX TABLE CONCURRENTLY "users";\n'
     conf = {"V1__m.sql.conf": "executeInTransaction=false\n"}
     assert lint_migration(tmp_path, "flyway", sql, conf) == []
+
+
+@pytest.mark.parametrize(
+    ("config", "exit_code", "rules"),
+    [
+        pytest.param("", 2, ["concurrently-in-transaction"], id="prisma-before-7.4"),
+        pytest.param('prisma-version = "7.4.0"\n', 0, [], id="prisma-7.4"),
+    ],
+)
+def test_prisma_version_from_the_config(
+    write, capsys, monkeypatch, config: str, exit_code: int, rules: list[str]
+) -> None:
+    root = write(
+        {
+            ".migration-lint.toml": config,
+            "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+            "prisma/migrations/20250101000000_m/migration.sql": COLUMN + INDEX,
+        }
+    )
+    monkeypatch.chdir(root)
+    argv = ["lint", "--format", "json", "--select", "concurrently-in-transaction"]
+    assert main([*argv, "prisma/migrations"]) == exit_code
+    found = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert [d["rule"] for d in found] == rules
+
+
+def test_bad_prisma_version_is_a_config_error(write, capsys, monkeypatch) -> None:
+    root = write({".migration-lint.toml": 'prisma-version = "latest"\n', "m/0001_m.sql": INDEX})
+    monkeypatch.chdir(root)
+    assert main(["lint", "m"]) == 3
+    assert "prisma-version 'latest'" in capsys.readouterr().err

@@ -104,6 +104,7 @@ def lint(
             if assume_in_transaction is not None
             else config.assume_in_transaction
         ),
+        prisma_version=config.prisma_version,
         select=_rule_list("--select", select) if select is not None else config.select,
         ignore=_rule_list("--ignore", ignore) if ignore is not None else config.ignore,
         project=project,
@@ -314,6 +315,7 @@ def ci(
     settings = Settings(
         pg_version=pg_version or config.pg_version or Settings.pg_version,
         assume_in_transaction=config.assume_in_transaction,
+        prisma_version=config.prisma_version,
         select=config.select,
         ignore=config.ignore,
         project=resolve_project(config, Path.cwd()),

@@ -37,6 +37,7 @@ class Config:
     layout: str | None = None
     schema: tuple[str, ...] = ()  # schema files or globs, relative to the config file
     naming: str | None = None  # a regex every migration's file name must match
+    prisma_version: str | None = None  # the Prisma that applies the migrations, e.g. "7.4"
 
 
 def find_config(start: Path) -> Path | None:
@@ -107,6 +108,7 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "layout": ("layout", str, "a layout name"),
     "schema": ("schema", list[str], "a list of schema files or globs"),
     "naming": ("naming", str, "a regular expression"),
+    "prisma-version": ("prisma_version", str, 'a quoted version such as "7.4"'),
 }
 
 
