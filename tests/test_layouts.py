@@ -201,3 +201,40 @@ def test_drizzle_prefix_modes_are_read_from_the_names(
             prefix
         ]
     )
+
+
+PRISMA_LOCK = {"migration_lock.toml": 'provider = "postgresql"\n'}
+
+
+ALLOW_DROP = "-- migration-lint: allow drop-column -- email moved to contacts\n-- rollback:\n"
+DROP_EMAIL = 'ALTER TABLE "users" DROP COLUMN "email";\n'
+
+
+@pytest.mark.parametrize(
+    ("sql", "found"),
+    [
+        pytest.param(
+            ALLOW_DROP
+            + '-- ALTER TABLE "users" ADD COLUMN "email" text;\n-- AlterTable\n'
+            + DROP_EMAIL,
+            [("drop-column", True)],
+            id="step-comment-ends-the-plan",
+        ),
+        pytest.param(
+            ALLOW_DROP + "-- AlterTable\n" + DROP_EMAIL,
+            # `allow` has no valid plan; the plan is empty; so the drop is not allowed
+            [
+                ("invalid-suppression", False),
+                ("invalid-suppression", False),
+                ("drop-column", False),
+            ],
+            id="step-comment-is-no-plan",
+        ),
+    ],
+)
+def test_prisma_step_comment_ends_a_rollback_plan(
+    tmp_path: Path, sql: str, found: list[tuple[str, bool]]
+) -> None:
+    make(tmp_path, {**PRISMA_LOCK, "20250101000000_drop/migration.sql": sql})
+    findings = lint_paths([str(tmp_path)], Settings()).diagnostics
+    assert [(d.rule, d.allowed) for d in findings] == found
