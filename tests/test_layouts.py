@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from migration_lint.checks import folder_problems
 from migration_lint.layouts import LAYOUTS, detect_layout
 from migration_lint.linter import Settings, lint_paths
 from migration_lint.project import Project
@@ -203,7 +204,55 @@ def test_drizzle_prefix_modes_are_read_from_the_names(
     )
 
 
+CLEAN = 'CREATE TABLE "t" ("id" bigint);\n'
 PRISMA_LOCK = {"migration_lock.toml": 'provider = "postgresql"\n'}
+
+
+@pytest.mark.parametrize(
+    ("files", "problems"),
+    [
+        pytest.param(
+            {
+                **PRISMA_LOCK,
+                "20250101000000_a/migration.sql": CLEAN,
+                "20250101000000_b/migration.sql": CLEAN,
+            },
+            [],
+            id="prisma-migrations-share-a-timestamp",
+        ),
+        pytest.param(
+            {"20250101000000_a/migration.sql": CLEAN, "20250101000000_b/migration.sql": CLEAN},
+            [("migration-sequence", "20250101000000_b")],
+            id="drizzle-folders-share-a-timestamp",
+        ),
+        pytest.param(
+            {"000001_a.up.sql": CLEAN, "000005_b.up.sql": CLEAN}, [], id="golang-migrate-gap"
+        ),
+        pytest.param(
+            {"000001_a.up.sql": CLEAN, "000001_b.up.sql": CLEAN},
+            [("migration-sequence", "000001_b.up.sql")],
+            id="golang-migrate-duplicate",
+        ),
+        pytest.param({"V1__a.sql": CLEAN, "V5__b.sql": CLEAN}, [], id="flyway-gap"),
+        pytest.param(
+            {"V1__a.sql": CLEAN, "V1__b.sql": CLEAN},
+            [("migration-sequence", "V1__b.sql")],
+            id="flyway-duplicate",
+        ),
+        pytest.param(
+            {"1_a.sql": CLEAN, "3_b.sql": CLEAN},
+            [("migration-sequence", "3_b.sql")],
+            id="plain-gap",
+        ),
+    ],
+)
+def test_versions_follow_what_the_runner_accepts(
+    tmp_path: Path, files: dict[str, str], problems: list[tuple[str, str]]
+) -> None:
+    make(tmp_path, files)
+    layout = detect_layout(str(tmp_path))
+    found = folder_problems(str(tmp_path), layout, Project())
+    assert [(d.rule, layout.migration_name(d.path)) for d in found] == problems
 
 
 ALLOW_DROP = "-- migration-lint: allow drop-column -- email moved to contacts\n-- rollback:\n"

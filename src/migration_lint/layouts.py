@@ -43,6 +43,12 @@ class Layout:
     down_prefix: str | None = None  # Flyway's undo migrations: U<version>__<description>.sql
     repeatable_prefix: str | None = None  # Flyway's R__ migrations run after versioned ones
     section: Section | None = None
+    # False: the runner tells migrations apart by their whole name, so several may share a
+    # version (Prisma orders and records them by folder name).
+    unique_versions: bool = True
+    # The runner applies numbered versions in order whatever their spacing, so a gap is no
+    # mistake (golang-migrate, Flyway).
+    gaps_allowed: bool = False
 
     def files(self, folder: str) -> list[str]:
         """The folder's up migrations, in the order the runner applies them."""
@@ -168,6 +174,7 @@ LAYOUTS: dict[str, Layout] = {
             "a folder per migration named by a 14-digit timestamp, `_`, and a lower-case "
             "description, holding migration.sql: 20250107093000_add_user_prefs/migration.sql",
             folder_per_migration=True,
+            unique_versions=False,
         ),
         Layout(
             "flyway",
@@ -177,6 +184,7 @@ LAYOUTS: dict[str, Layout] = {
             "U<version>__<description>.sql for undo: V7__add_user_prefs.sql",
             down_prefix="U",
             repeatable_prefix="R__",
+            gaps_allowed=True,
         ),
         Layout(
             "golang-migrate",
@@ -185,6 +193,7 @@ LAYOUTS: dict[str, Layout] = {
             "<version>_<title>.up.sql with a matching .down.sql: 000007_add_user_prefs.up.sql",
             up_suffix=".up.sql",
             down_suffix=".down.sql",
+            gaps_allowed=True,
         ),
         Layout(
             "dbmate",
