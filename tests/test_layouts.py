@@ -233,6 +233,16 @@ PRISMA_LOCK = {"migration_lock.toml": 'provider = "postgresql"\n'}
             [("migration-sequence", "000001_b.up.sql")],
             id="golang-migrate-duplicate",
         ),
+        pytest.param(
+            {"000012_add.user.prefs.up.sql": CLEAN, "000012_add.user.prefs.down.sql": CLEAN},
+            [],
+            id="golang-migrate-title-with-dots",
+        ),
+        pytest.param(
+            {"000012-add.up.sql": CLEAN},
+            [("migration-naming", "000012-add.up.sql")],
+            id="golang-migrate-without-underscore",
+        ),
         pytest.param({"V1__a.sql": CLEAN, "V5__b.sql": CLEAN}, [], id="flyway-gap"),
         pytest.param(
             {"V1__a.sql": CLEAN, "V1__b.sql": CLEAN},

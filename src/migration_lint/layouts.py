@@ -189,7 +189,8 @@ LAYOUTS: dict[str, Layout] = {
         Layout(
             "golang-migrate",
             runners.GOLANG_MIGRATE,
-            re.compile(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.(?:up|down)\.sql$"),
+            # Its own pattern (source/parse.go): the title may hold any character, dots too.
+            re.compile(r"(?P<version>\d+)_.*\.(?:up|down)\.sql$"),
             "<version>_<title>.up.sql with a matching .down.sql: 000007_add_user_prefs.up.sql",
             up_suffix=".up.sql",
             down_suffix=".down.sql",
