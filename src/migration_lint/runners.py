@@ -195,8 +195,8 @@ def _by_hand(runner: str, note: str = "") -> str:
     # PostgreSQL 15), so the migration cannot keep it even with IF NOT EXISTS.
     return (
         f"{runner} cannot run it: run it by hand (psql) before the deploy, and leave in the "
-        "migration only a form that is a no-op by then (for an index, CREATE INDEX IF NOT EXISTS "
-        f"without CONCURRENTLY) or nothing{note}."
+        "migration only a form that is a no-op by then (CREATE INDEX IF NOT EXISTS or DROP INDEX "
+        f"IF EXISTS, without CONCURRENTLY) or nothing{note}."
     )
 
 
@@ -289,7 +289,8 @@ UNKNOWN = Runner(
     Sending.ONE_BY_ONE,
     fix="Run it outside any transaction: in a migration the runner executes without one, or "
     "by hand (psql) before the deploy, leaving in the migration only a form that is a no-op by "
-    "then (for an index, CREATE INDEX IF NOT EXISTS without CONCURRENTLY) or nothing.",
+    "then (CREATE INDEX IF NOT EXISTS or DROP INDEX IF EXISTS, without CONCURRENTLY) or "
+    "nothing.",
 )
 
 
