@@ -11,16 +11,16 @@ from migration_lint.operations import (
     DetachPartition,
     DropIndex,
     Operation,
-    RefreshMaterializedView,
     Reindex,
 )
 from migration_lint.registry import rule
 
+# REFRESH MATERIALIZED VIEW CONCURRENTLY is not here: it runs inside a transaction block
+# (checked on PostgreSQL 15).
 _STATEMENTS = {
     CreateIndex: "CREATE INDEX CONCURRENTLY",
     DropIndex: "DROP INDEX CONCURRENTLY",
     Reindex: "REINDEX CONCURRENTLY",
-    RefreshMaterializedView: "REFRESH MATERIALIZED VIEW CONCURRENTLY",
     DetachPartition: "DETACH PARTITION CONCURRENTLY",
 }
 
@@ -31,21 +31,22 @@ _STATEMENTS = {
     inspects=tuple(_STATEMENTS),
     summary="CONCURRENTLY cannot run inside a transaction block: the migration fails.",
     rationale=(
-        "PostgreSQL refuses CREATE/DROP INDEX, REINDEX, REFRESH MATERIALIZED VIEW and DETACH "
-        "PARTITION ... CONCURRENTLY inside a transaction block, so a migration that runs them in "
-        "one (its own BEGIN, or a runner that wraps every migration) fails when deployed."
+        "PostgreSQL refuses CREATE/DROP INDEX, REINDEX and DETACH PARTITION ... CONCURRENTLY "
+        "inside a transaction block, so a migration that runs them in one fails when deployed. "
+        "The block may be the migration's own BEGIN, the runner's transaction (drizzle's "
+        "migrator runs all pending migrations in one), or a migration of several statements "
+        "sent as one query (Prisma before 7.4, golang-migrate), which PostgreSQL runs as one "
+        "transaction; the finding names the cause and the runner's way out."
     ),
     bad='BEGIN;\nCREATE INDEX CONCURRENTLY "orders_user_id_idx" ON "orders" ("user_id");\nCOMMIT;',
     good='CREATE INDEX CONCURRENTLY "orders_user_id_idx" ON "orders" ("user_id");',
 )
 def concurrently_in_transaction(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
-    if not getattr(op, "concurrently", False) or not ctx.in_transaction:
+    transaction = ctx.transaction
+    if not getattr(op, "concurrently", False) or transaction is None:
         return
-    statement = _STATEMENTS[type(op)]
     yield (
-        f"{statement} cannot run inside a transaction block (opened by BEGIN, or because "
-        f"{ctx.runner}); this migration fails at run time.",
-        f"Run {statement} outside any transaction: remove the BEGIN/COMMIT around it, and put it "
-        f"in a migration of its own that the runner executes without a transaction (or run it by "
-        f"hand before deploying, with IF NOT EXISTS in the migration so it is a no-op there).",
+        f"{_STATEMENTS[type(op)]} cannot run inside a transaction block, and "
+        f"{transaction.reason}; this migration fails at run time.",
+        ctx.transaction_fix(),
     )

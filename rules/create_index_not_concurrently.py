@@ -32,11 +32,10 @@ def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tup
     name = f"{quote(op.name)} " if op.name else ""
     statement = _concurrently(op)
     steps = f"Build it without blocking writes:\n   {statement}\n"
-    if ctx.in_transaction:
+    if ctx.transaction:
         steps += (
-            f"CONCURRENTLY cannot run inside a transaction, and {ctx.runner}: run the "
-            f"statement above by hand (psql) before the deploy, and add IF NOT EXISTS to the "
-            f"migration's CREATE INDEX so that it is a no-op where the index exists.\n"
+            f"CONCURRENTLY cannot run inside a transaction block, and {ctx.transaction.reason}. "
+            f"{ctx.transaction_fix()}\n"
         )
     steps += (
         "If a concurrent build fails it leaves an INVALID index: drop it with DROP INDEX "

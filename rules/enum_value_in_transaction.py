@@ -17,19 +17,20 @@ from migration_lint.registry import rule
     summary="Before PostgreSQL 12, ALTER TYPE ... ADD VALUE fails inside a transaction block.",
     rationale=(
         "PostgreSQL 11 and earlier refuse to add an enum value inside a transaction block, so a "
-        "migration that does it under BEGIN, or under a runner that wraps migrations in a "
-        "transaction, fails when deployed."
+        "migration that does it under its own BEGIN, under a runner's transaction, or as one of "
+        "several statements sent as one query fails when deployed."
     ),
     bad="BEGIN;\nALTER TYPE \"status\" ADD VALUE 'archived';\nCOMMIT;",
     example_pg_version=11,
     good="ALTER TYPE \"status\" ADD VALUE 'archived';",
 )
 def enum_value_in_transaction(op: AddEnumValue, ctx: Context) -> Iterator[tuple[str, str]]:
-    if ctx.pg_version >= 12 or not ctx.in_transaction:
+    transaction = ctx.transaction
+    if ctx.pg_version >= 12 or transaction is None:
         return
     yield (
-        f"ALTER TYPE {op.enum.sql} ADD VALUE cannot run inside a transaction block on "
-        f"PostgreSQL {ctx.pg_version}; this migration fails at run time.",
-        f"Put ALTER TYPE {op.enum.sql} ADD VALUE {literal(op.value)} in a "
-        f"migration of its own that runs without a transaction, or upgrade to PostgreSQL 12+.",
+        f"ALTER TYPE {op.enum.sql} ADD VALUE {literal(op.value)} cannot run inside a transaction "
+        f"block on PostgreSQL {ctx.pg_version}, and {transaction.reason}; this migration fails "
+        "at run time.",
+        f"{ctx.transaction_fix()} Or upgrade to PostgreSQL 12+, where it can.",
     )

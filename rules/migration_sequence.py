@@ -16,7 +16,8 @@ describe(
     rationale=(
         "Two migrations with one number run in an arbitrary order or not at all, and a "
         "migration merged from an older branch sorts before ones databases already ran, so "
-        "runners skip or reject it."
+        "runners skip or reject it. Only what the layout's runner rejects is reported: Prisma "
+        "migrations may share a timestamp, and golang-migrate and Flyway accept gaps."
     ),
     bad="-- drizzle/postgres/0007_a.sql and drizzle/postgres/0007_b.sql",
     good="-- drizzle/postgres/0007_a.sql and drizzle/postgres/0008_b.sql",

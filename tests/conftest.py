@@ -10,15 +10,15 @@ import pytest
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Diagnostic
-from migration_lint.linter import RuleSet, Settings, lint_paths, lint_source
+from migration_lint.layouts import LAYOUTS
+from migration_lint.linter import RuleSet, Settings, lint_paths, lint_source, runner_of
 from migration_lint.source import Source
 
 
 def lint_sql(sql: str, path: str = "0001_test.sql", **settings: object) -> list[Diagnostic]:
     """Diagnostics for one migration's SQL, with the default rules unless told otherwise."""
     options = Settings(**settings)  # type: ignore[arg-type]
-    context = Context(options.pg_version)
-    context.start_migration(bool(options.assume_in_transaction))
+    context = Context(options.pg_version, runner_of(LAYOUTS["plain"], options))
     diagnostics, _ = lint_source(Source(path, sql), RuleSet.from_settings(options), context)
     return diagnostics
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from migration_lint.checks import folder_problems, state_on_disk
 from migration_lint.layouts import LAYOUTS, detect_layout
 from migration_lint.linter import Settings, lint_paths
 from migration_lint.project import Project
@@ -103,7 +104,8 @@ ORDER = {
     ],
     "plain": ["1_init.sql", "2_index.sql", "10_drop.sql"],
 }
-IN_TRANSACTION = {"plain": False}  # every other runner wraps a migration in a transaction
+# Runners that run even a migration of one statement in a transaction.
+IN_TRANSACTION = {"drizzle", "drizzle-folders", "dbmate", "goose", "supabase"}
 
 
 def folder_of(root: Path, layout: str) -> Path:
@@ -126,7 +128,7 @@ def test_layout_sets_the_transaction_default_and_keeps_down_migrations_out(
     findings = lint_paths([str(folder)], Settings()).diagnostics
     rules = sorted({d.rule for d in findings})
     expected = ["drop-column"]
-    if IN_TRANSACTION.get(layout, True):
+    if layout in IN_TRANSACTION:
         expected.append("concurrently-in-transaction")  # the runner's transaction
     assert rules == sorted(expected), [(d.rule, d.path, d.line) for d in findings]
     # Down migrations and down sections are rollbacks, not linted: no drop-table, no drop-index.
@@ -200,3 +202,99 @@ def test_drizzle_prefix_modes_are_read_from_the_names(
             prefix
         ]
     )
+
+
+CLEAN = 'CREATE TABLE "t" ("id" bigint);\n'
+PRISMA_LOCK = {"migration_lock.toml": 'provider = "postgresql"\n'}
+
+
+@pytest.mark.parametrize(
+    ("files", "problems"),
+    [
+        pytest.param(
+            {
+                **PRISMA_LOCK,
+                "20250101000000_a/migration.sql": CLEAN,
+                "20250101000000_b/migration.sql": CLEAN,
+            },
+            [],
+            id="prisma-migrations-share-a-timestamp",
+        ),
+        pytest.param(
+            {"20250101000000_a/migration.sql": CLEAN, "20250101000000_b/migration.sql": CLEAN},
+            [("migration-sequence", "20250101000000_b")],
+            id="drizzle-folders-share-a-timestamp",
+        ),
+        pytest.param(
+            {"000001_a.up.sql": CLEAN, "000005_b.up.sql": CLEAN}, [], id="golang-migrate-gap"
+        ),
+        pytest.param(
+            {"000001_a.up.sql": CLEAN, "000001_b.up.sql": CLEAN},
+            [("migration-sequence", "000001_b.up.sql")],
+            id="golang-migrate-duplicate",
+        ),
+        pytest.param(
+            {"000012_add.user.prefs.up.sql": CLEAN, "000012_add.user.prefs.down.sql": CLEAN},
+            [],
+            id="golang-migrate-title-with-dots",
+        ),
+        pytest.param(
+            {"000012-add.up.sql": CLEAN},
+            [("migration-naming", "000012-add.up.sql")],
+            id="golang-migrate-without-underscore",
+        ),
+        pytest.param({"V1__a.sql": CLEAN, "V5__b.sql": CLEAN}, [], id="flyway-gap"),
+        pytest.param(
+            {"V1__a.sql": CLEAN, "V1__b.sql": CLEAN},
+            [("migration-sequence", "V1__b.sql")],
+            id="flyway-duplicate",
+        ),
+        pytest.param(
+            {"1_a.sql": CLEAN, "3_b.sql": CLEAN},
+            [("migration-sequence", "3_b.sql")],
+            id="plain-gap",
+        ),
+    ],
+)
+def test_versions_follow_what_the_runner_accepts(
+    tmp_path: Path, files: dict[str, str], problems: list[tuple[str, str]]
+) -> None:
+    make(tmp_path, files)
+    layout = detect_layout(str(tmp_path))
+    project = Project()
+    found = folder_problems(str(tmp_path), layout, project, state_on_disk(str(tmp_path), project))
+    assert [(d.rule, layout.migration_name(d.path)) for d in found] == problems
+
+
+ALLOW_DROP = "-- migration-lint: allow drop-column -- email moved to contacts\n-- rollback:\n"
+DROP_EMAIL = 'ALTER TABLE "users" DROP COLUMN "email";\n'
+
+
+@pytest.mark.parametrize(
+    ("sql", "found"),
+    [
+        pytest.param(
+            ALLOW_DROP
+            + '-- ALTER TABLE "users" ADD COLUMN "email" text;\n-- AlterTable\n'
+            + DROP_EMAIL,
+            [("drop-column", True)],
+            id="step-comment-ends-the-plan",
+        ),
+        pytest.param(
+            ALLOW_DROP + "-- AlterTable\n" + DROP_EMAIL,
+            # `allow` has no valid plan; the plan is empty; so the drop is not allowed
+            [
+                ("invalid-suppression", False),
+                ("invalid-suppression", False),
+                ("drop-column", False),
+            ],
+            id="step-comment-is-no-plan",
+        ),
+    ],
+)
+def test_prisma_step_comment_ends_a_rollback_plan(
+    tmp_path: Path, sql: str, found: list[tuple[str, bool]]
+) -> None:
+    make(tmp_path, {**PRISMA_LOCK, "20250101000000_drop/migration.sql": sql})
+    findings = lint_paths([str(tmp_path)], Settings()).diagnostics
+    assert [(d.rule, d.allowed) for d in findings] == found

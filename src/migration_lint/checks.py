@@ -180,7 +180,8 @@ def sequence_problems(
     journal: bool = False,
     committed: set[str] | None = None,
 ) -> list[Diagnostic]:
-    """Duplicate versions, and skipped numbers where versions count up one by one."""
+    """Duplicate versions where the runner tells migrations apart by version, and skipped
+    numbers where versions count up one by one."""
     by_version: dict[str, list[str]] = defaultdict(list)
     # Committed files first, so a clash is reported on the newcomer.
     for file in sorted(files, key=lambda f: f not in (committed or ())):
@@ -196,13 +197,13 @@ def sequence_problems(
             "Renumber the newer one after the last migration (regenerate it after merging).",
         )
         for version, clashes in by_version.items()
-        if len(clashes) > 1
+        if len(clashes) > 1 and layout.unique_versions
         for clash in clashes[1:]
     ]
-    # Counters (not timestamps) should have no gaps; a drizzle journal's idx already reports
-    # them, so not twice.
+    # Counters (not timestamps) should have no gaps, unless the runner does not mind them; a
+    # drizzle journal's idx already reports them, so not twice.
     counters = by_version and all(v.isdigit() and len(v) <= 6 for v in by_version)
-    if counters and not journal:
+    if counters and not journal and not layout.gaps_allowed:
         by_number = {int(version): clashes[0] for version, clashes in by_version.items()}
         numbers = sorted(by_number)
         problems.extend(

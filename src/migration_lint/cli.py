@@ -139,6 +139,7 @@ def _settings(options: dict[str, Any]) -> tuple[Config, Settings]:
         ),
         select=_rule_list("--select", select) if select is not None else config.select,
         ignore=_rule_list("--ignore", ignore) if ignore is not None else config.ignore,
+        prisma_version=config.prisma_version,
         project=resolve_project(config, Path.cwd()),
         fail_on=Severity(fail_on),
         baseline=options.get("baseline_file") or config.baseline or _default_baseline(config),

@@ -40,6 +40,7 @@ class Config:
     naming: str | None = None  # a regex every migration's file name must match
     fail_on: str | None = None  # the least serious severity that fails a run
     baseline: str | None = None  # the baseline file, relative to the working directory
+    prisma_version: str | None = None  # the Prisma that applies the migrations, e.g. "7.4"
 
 
 def find_config(start: Path) -> Path | None:
@@ -117,6 +118,7 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "naming": ("naming", str, "a regular expression"),
     "fail-on": ("fail_on", str, "error, breaking or warning"),
     "baseline": ("baseline", str, "a file name"),
+    "prisma-version": ("prisma_version", str, 'a quoted version such as "7.4"'),
 }
 
 

@@ -8,11 +8,14 @@ was before this statement.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import operations as ops
+from .parse import Statement
+from .runners import UNKNOWN, Cause, Runner, Transaction
+from .source import Source
 
 TableKey = tuple[str, str]
 
@@ -24,31 +27,46 @@ class TableModel:
 
 
 class Context:
-    def __init__(
-        self,
-        pg_version: int,
-        runner: str = "the migration runner wraps each migration in a transaction",
-    ) -> None:
+    def __init__(self, pg_version: int, runner: Runner = UNKNOWN) -> None:
         self.pg_version = pg_version
-        self.runner = runner  # how migrations are applied, a clause for advice
+        self.runner = runner  # how migrations are applied
         self.tables: dict[TableKey, TableModel] = {}
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
         self.start_migration()
 
-    def start_migration(self, in_transaction: bool = False) -> None:
-        """Begin the next migration file: what earlier ones created is no longer new.
-
-        `in_transaction`: whether the runner wraps this migration in a transaction.
-        """
+    def start_migration(
+        self, source: Source | None = None, statements: Sequence[Statement] = ()
+    ) -> None:
+        """Begin the next migration file (its statements parsed): what earlier ones created is
+        no longer new."""
         # Tables and indexes created earlier in this migration: no running code uses them yet.
         self._new_tables: set[TableKey] = set()
         self._new_indexes: set[TableKey] = set()
-        self.in_transaction = in_transaction
+        self._source = source
+        # The transaction the runner puts this migration in, and the one the statement being
+        # linted runs in (the migration's own BEGIN and COMMIT change it).
+        self.runner_transaction = (
+            self.runner.transaction(source.path, source.text, statements, self.pg_version)
+            if source
+            else None
+        )
+        self.transaction = self.runner_transaction
         # Constraints added NOT VALID in the open transaction: validating them there too keeps
         # the add's lock for the whole scan.
         self.not_valid_in_transaction: set[tuple[TableKey, str]] = set()
         self.lock_timeout_set = False
         self._reported: set[str] = set()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.transaction is not None
+
+    def transaction_fix(self) -> str:
+        """How to run a statement that cannot run in the current transaction, for help."""
+        if self.transaction is None or self.transaction.cause is not Cause.BEGIN:
+            return self.runner.fix
+        removal = "Remove the BEGIN/COMMIT around it."
+        return f"{removal} {self.runner.fix}" if self.runner_transaction else removal
 
     def first_in_migration(self, key: str) -> bool:
         """True the first time a key is asked in this migration, for once-a-file findings."""
@@ -91,8 +109,16 @@ class Context:
 
 
 def _transaction(ctx: Context, op: ops.Transaction) -> None:
-    ctx.in_transaction = op.action == "begin"
     ctx.not_valid_in_transaction.clear()
+    if op.action == "begin":
+        # Inside the runner's transaction a BEGIN changes nothing (PostgreSQL only warns); in
+        # a query of several statements it turns the implicit transaction into this one.
+        if ctx.transaction is None or ctx.transaction.cause is Cause.ONE_QUERY:
+            line = ctx._source.position(op.location)[0] if ctx._source else 1
+            ctx.transaction = Transaction(Cause.BEGIN, f"the migration opens one at line {line}")
+        return
+    survivor = ctx.runner_transaction
+    ctx.transaction = survivor if survivor and survivor.survives_commit else None
 
 
 def _set_setting(ctx: Context, op: ops.SetSetting) -> None:

@@ -1,8 +1,5 @@
 """Migration folder layouts: which files are migrations, their order, their names, where the down
-migration lives, and whether the runner wraps a migration in a transaction.
-
-A runner that sends a multi-statement file as one query runs it in one implicit transaction, so
-CONCURRENTLY fails there too: that is why most layouts below default to a transaction.
+migration lives, and which runner applies them (see runners.py for how each sends a migration).
 """
 
 from __future__ import annotations
@@ -12,6 +9,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from . import runners
+from .runners import Runner
 from .source import InputError
 
 _DIGITS = re.compile(r"(\d+)")
@@ -28,14 +27,12 @@ class Section:
 
     up: re.Pattern[str]
     down: re.Pattern[str]
-    no_transaction: re.Pattern[str]
 
 
 @dataclass(frozen=True)
 class Layout:
     name: str
-    runner: str  # how its runner applies migrations, a clause for advice
-    in_transaction: bool  # whether the runner wraps each migration in a transaction
+    runner: Runner
     # A migration's file name, or its folder's name when each migration is a folder; the
     # `version` group is its place in the sequence.
     pattern: re.Pattern[str]
@@ -47,6 +44,12 @@ class Layout:
     down_prefix: str | None = None  # Flyway's undo migrations: U<version>__<description>.sql
     repeatable_prefix: str | None = None  # Flyway's R__ migrations run after versioned ones
     section: Section | None = None
+    # False: the runner tells migrations apart by their whole name, so several may share a
+    # version (Prisma orders and records them by folder name).
+    unique_versions: bool = True
+    # The runner applies numbered versions in order whatever their spacing, so a gap is no
+    # mistake (golang-migrate, Flyway).
+    gaps_allowed: bool = False
 
     def files(self, folder: str) -> list[str]:
         """The folder's up migrations, in the order the runner applies them."""
@@ -127,11 +130,6 @@ class Layout:
                     return file.read().strip() or None
         return None
 
-    def runs_in_transaction(self, text: str) -> bool:
-        if self.section and self.section.no_transaction.search(text):
-            return False
-        return self.in_transaction
-
 
 # drizzle-kit's prefix modes: <prefix>_<name>.sql; generated names are <adjective>_<hero>.
 DRIZZLE_PREFIXES = {
@@ -152,14 +150,12 @@ _DRIZZLE_CONVENTIONS = {
     "1736242200_add_user_prefs.sql",
     "none": "a lower-case description: add_user_prefs.sql",
 }
-_DRIZZLE_RUNNER = "drizzle-kit migrate runs every pending migration in one transaction"
 
 
 def drizzle(prefix: str = "index") -> Layout:
     return Layout(
         "drizzle",
-        _DRIZZLE_RUNNER,
-        True,
+        runners.DRIZZLE,
         re.compile(DRIZZLE_PREFIXES[prefix] + r"\.sql$"),
         _DRIZZLE_CONVENTIONS[prefix],
     )
@@ -169,12 +165,10 @@ _TIMESTAMP_FOLDER = re.compile(r"(?P<version>\d{14})_[a-z0-9][a-z0-9_-]*$")
 _GOOSE = Section(
     re.compile(r"^--\s*\+goose\s+Up\b.*$", re.MULTILINE | re.IGNORECASE),
     re.compile(r"^--\s*\+goose\s+Down\b.*$", re.MULTILINE | re.IGNORECASE),
-    re.compile(r"^--\s*\+goose\s+NO\s+TRANSACTION\b", re.MULTILINE | re.IGNORECASE),
 )
 _DBMATE = Section(
     re.compile(r"^--\s*migrate:up\b.*$", re.MULTILINE),
     re.compile(r"^--\s*migrate:down\b.*$", re.MULTILINE),
-    re.compile(r"^--\s*migrate:up\b.*\btransaction:false\b", re.MULTILINE),
 )
 
 LAYOUTS: dict[str, Layout] = {
@@ -183,8 +177,7 @@ LAYOUTS: dict[str, Layout] = {
         drizzle(),
         Layout(
             "drizzle-folders",
-            _DRIZZLE_RUNNER,
-            True,
+            runners.DRIZZLE,
             _TIMESTAMP_FOLDER,
             "a folder per migration named by a 14-digit timestamp, `_`, and a lower-case "
             "description, holding migration.sql: 20250107093000_add_user_prefs/migration.sql",
@@ -192,37 +185,36 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "prisma",
-            "prisma migrate deploy runs each migration.sql as one implicit transaction",
-            True,
+            runners.PRISMA,
             _TIMESTAMP_FOLDER,
             "a folder per migration named by a 14-digit timestamp, `_`, and a lower-case "
             "description, holding migration.sql: 20250107093000_add_user_prefs/migration.sql",
             folder_per_migration=True,
+            unique_versions=False,
         ),
         Layout(
             "flyway",
-            "Flyway runs each migration in its own transaction",
-            True,
+            runners.FLYWAY,
             re.compile(r"(?:[VU](?P<version>\d+(?:[._]\d+)*)|R)__[A-Za-z0-9_ -]+\.sql$"),
             "V<version>__<description>.sql, R__<description>.sql for repeatable migrations, "
             "U<version>__<description>.sql for undo: V7__add_user_prefs.sql",
             down_prefix="U",
             repeatable_prefix="R__",
+            gaps_allowed=True,
         ),
         Layout(
             "golang-migrate",
-            "golang-migrate runs each file as one implicit transaction",
-            True,
-            re.compile(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.(?:up|down)\.sql$"),
+            runners.GOLANG_MIGRATE,
+            # Its own pattern (source/parse.go): the title may hold any character, dots too.
+            re.compile(r"(?P<version>\d+)_.*\.(?:up|down)\.sql$"),
             "<version>_<title>.up.sql with a matching .down.sql: 000007_add_user_prefs.up.sql",
             up_suffix=".up.sql",
             down_suffix=".down.sql",
+            gaps_allowed=True,
         ),
         Layout(
             "dbmate",
-            "dbmate runs each migration in a transaction unless it says "
-            "`-- migrate:up transaction:false`",
-            True,
+            runners.DBMATE,
             re.compile(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.sql$"),
             "<version>_<name>.sql with `-- migrate:up` and `-- migrate:down` sections: "
             "20250107093000_add_user_prefs.sql",
@@ -230,8 +222,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "goose",
-            "goose runs each migration in a transaction unless it says `-- +goose NO TRANSACTION`",
-            True,
+            runners.GOOSE,
             re.compile(r"(?P<version>\d+)_[A-Za-z0-9_-]+\.sql$"),
             "<version>_<name>.sql with `-- +goose Up` and `-- +goose Down` sections: "
             "20250107093000_add_user_prefs.sql",
@@ -239,15 +230,13 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "supabase",
-            "supabase db push runs each migration in a transaction",
-            True,
+            runners.SUPABASE,
             re.compile(r"(?P<version>\d{14})_[A-Za-z0-9_-]+\.sql$"),
             "a 14-digit timestamp, `_`, and a description: 20250107093000_add_user_prefs.sql",
         ),
         Layout(
             "plain",
-            "the migration runner wraps each migration in a transaction",
-            False,
+            runners.UNKNOWN,
             re.compile(r"(?P<version>\d+)[_-][A-Za-z0-9_-]+\.sql$"),
             "a number, `_` or `-`, and a description: 0007_add_user_prefs.sql",
         ),

@@ -19,6 +19,7 @@ from .parse import parse
 from .pg_frontend import operations_of
 from .project import Project
 from .registry import Rule, load_rules, unknown_rule
+from .runners import Runner, effective_runner
 from .source import InputError, Source, read_source
 from .suppressions import apply_suppressions
 
@@ -33,8 +34,10 @@ NOT_SQL = (
 @dataclass(frozen=True)
 class Settings:
     pg_version: int = 16
-    # None: what the layout's runner does (drizzle, Flyway, ... wrap migrations in one).
+    # Whether the runner wraps each migration in a transaction; None: what the layout's runner
+    # does (runners.py). A migration's own directive (goose, dbmate) wins either way.
     assume_in_transaction: bool | None = None
+    prisma_version: str | None = None  # Prisma 7.4 sends a migration's statements one by one
     select: frozenset[str] | None = None  # None: the rules that are on by default
     ignore: frozenset[str] = frozenset()
     project: Project = field(default_factory=Project)
@@ -102,7 +105,7 @@ def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
 
 def _lint_plan(plan: list[_Folder], rules: RuleSet, settings: Settings, report: Report) -> None:
     for folder in plan:
-        context = Context(settings.pg_version, folder.layout.runner)
+        context = Context(settings.pg_version, runner_of(folder.layout, settings))
         last = max(folder.files.index(f) for f in folder.requested)
         for file in folder.files[: last + 1]:
             requested = file in folder.requested
@@ -115,10 +118,6 @@ def _lint_plan(plan: list[_Folder], rules: RuleSet, settings: Settings, report: 
                 if requested:
                     report.diagnostics.append(input_error(exc))
                 continue
-            in_transaction = settings.assume_in_transaction
-            if in_transaction is None:
-                in_transaction = folder.layout.runs_in_transaction(source.text)
-            context.start_migration(in_transaction)
             up = Source(source.path, folder.layout.up_text(source.text))
             if not requested:
                 lint_source(up, None, context)
@@ -128,6 +127,10 @@ def _lint_plan(plan: list[_Folder], rules: RuleSet, settings: Settings, report: 
             diagnostics, statements = lint_source(up, rules, context, has_down, changes)
             report.diagnostics.extend(diagnostics)
             report.statements += statements
+
+
+def runner_of(layout: Layout, settings: Settings) -> Runner:
+    return effective_runner(layout.runner, settings.assume_in_transaction, settings.prisma_version)
 
 
 @dataclass
@@ -191,10 +194,12 @@ def lint_source(
 ) -> tuple[list[Diagnostic], int]:
     """Diagnostics for one migration, in file order, and how many statements it has.
 
-    With no rules, the migration is only replayed into the context, as history. `changes`
+    The context starts the migration: its runner's transaction depends on its statements. With
+    no rules, the migration is only replayed into the context, as history. `changes`
     collects a line for each table or column it adds, drops, renames or retypes.
     """
     statements, problems = parse(source.text)
+    context.start_migration(source, statements)
     diagnostics = [
         _diagnostic(
             source, SYNTAX_ERROR, Severity.ERROR, p.offset, p.offset, f"invalid SQL: {p.message}"

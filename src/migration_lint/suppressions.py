@@ -29,10 +29,12 @@ _DIRECTIVE = re.compile(
     r"(?:[ \t]--[ \t]*(?P<reason>.*?))?[ \t]*$",
     re.MULTILINE,
 )
-# A `-- rollback:` line and the `--` lines after it, up to drizzle's breakpoint or a directive.
+# A `-- rollback:` line and the `--` lines after it, up to drizzle's breakpoint, a directive,
+# or a Prisma step comment (`-- AlterTable`, `-- CreateIndex`: one CamelCase word).
 _ROLLBACK = re.compile(
     r"^[ \t]*--[ \t]*rollback:[ \t]*(?P<first>.*)\n?"
-    r"(?P<rest>(?:[ \t]*--(?!>)(?![ \t]*migration-lint:).*(?:\n|$))*)",
+    r"(?P<rest>(?:[ \t]*--(?!>)(?![ \t]*migration-lint:)"
+    r"(?![ \t]*(?:[A-Z][a-z]+){2,}[ \t\r]*$).*(?:\n|$))*)",
     re.MULTILINE,
 )
 _COMMENT_PREFIX = re.compile(r"^[ \t]*--[ \t]?", re.MULTILINE)
