@@ -243,7 +243,7 @@ def test_baseline_then_lint_reports_only_new_findings(
     assert main(["lint", "migrations"]) == 1
     capsys.readouterr()
     assert main(["baseline", "migrations"]) == 0
-    assert "Wrote 2 findings to .migration-lint-baseline.json" in capsys.readouterr().out
+    assert "Wrote 2 findings of 2 files to .migration-lint-baseline.json" in capsys.readouterr().out
     written = json.loads((tmp_path / ".migration-lint-baseline.json").read_text())
     assert sorted(e["rule"] for e in written["entries"]) == [
         "create-index-not-concurrently",
@@ -272,7 +272,7 @@ def test_baseline_lists_entries_that_no_longer_match_and_never_holds_errors(
     assert main(["baseline", "migrations"]) == 2
     out = capsys.readouterr().out
     assert "syntax-error" in out and "1 error(s) cannot be baselined" in out
-    assert "Wrote 1 finding to" in out
+    assert "Wrote 1 finding of 3 files to" in out
     (folder / "0002_index.sql").write_text("SELECT 1;\n")
     (folder / "0003_broken.sql").write_text("SELECT 1;\n")
     assert main(["lint", "migrations"]) == 0
@@ -296,7 +296,12 @@ def test_help_is_printed_once_per_rule(
     assert main(["lint", "m"]) == 0
     out = capsys.readouterr().out
     assert out.count("CREATE INDEX CONCURRENTLY") == 1  # the help, once
-    assert out.count("(how to fix it: see the first create-index-not-concurrently above)") == 2
+    assert (
+        out.count(
+            "(how to fix it: as for the first create-index-not-concurrently above, with these names)"
+        )
+        == 2
+    )
     assert main(["lint", "--quiet", "m"]) == 0
     assert capsys.readouterr().out == "Found 3 warnings in 2 files (7 statements).\n"
     assert main(["lint", "--quiet", "--statistics", "m"]) == 0
@@ -315,3 +320,129 @@ def test_lint_writes_any_output_format(
     sarif = json.loads((tmp_path / "out.sarif").read_text())
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["drop-table"]
     assert main(["lint", "m", "--output", "xml"]) == 3
+
+
+def test_a_new_folder_without_its_journal_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is old before the first commit: a missing journal is the change's problem."""
+    monkeypatch.chdir(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "drizzle.config.ts").write_text(
+        'export default { dialect: "postgresql", out: "./drizzle", schema: "./s.ts" };\n'
+    )
+    (tmp_path / "drizzle").mkdir()
+    (tmp_path / "drizzle" / "0000_init.sql").write_text(CLEAN)
+    git(tmp_path, "add", "-A")
+    assert main(["check-naming", "--format", "json", "drizzle/0000_init.sql"]) == 2
+    (finding,) = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert finding["message"] == "cannot read the drizzle journal: it is missing"
+
+
+def test_a_folder_named_by_its_absolute_path_has_the_same_old_problems(
+    repo: DrizzleRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for folder in ("drizzle", str(repo.path / "drizzle")):
+        assert main(["check-naming", "--quiet", folder]) == 0
+        assert capsys.readouterr().out == "Found 2 info in 3 files.\n"
+
+
+def test_a_stray_unversioned_migration_does_not_order_the_new_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / ".migration-lint.toml").write_text('paths = ["migrations"]\n')
+    for name in ("20250101000000_init", "manual_fix"):
+        (tmp_path / "migrations" / name).mkdir(parents=True)
+        (tmp_path / "migrations" / name / "migration.sql").write_text(CLEAN)
+    (tmp_path / "migrations" / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "-c", "user.email=d@e", "-c", "user.name=D", "commit", "-q", "-m", "old")
+    new = tmp_path / "migrations" / "20250201000000_next" / "migration.sql"
+    new.parent.mkdir()
+    new.write_text(CLEAN)
+    git(tmp_path, "add", "-A")
+    # Prisma orders by folder name: manual_fix sorts last, but orders nothing.
+    assert main(["check-naming", "--format", "json", str(new.relative_to(tmp_path))]) == 0
+    assert json.loads(capsys.readouterr().out)["diagnostics"] == []
+
+
+def test_fail_on_error_passes_declared_and_undeclared_breaking_changes_alike(
+    repo: DrizzleRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.change_schema()
+    repo.write(
+        "drizzle/0003_name.sql",
+        "-- migration-lint: allow drop-column -- moved\n-- rollback:\n"
+        '-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
+        'ALTER TABLE "orders" DROP COLUMN "coupon";\n',
+    )
+    repo.write("drizzle/meta/_journal.json", NEW_JOURNAL)
+    repo.commit("drop")
+    assert ci_json(capsys)[1]["summary"]["gate"] == "needs-approval"
+    assert ci_json(capsys, "--fail-on", "error")[1]["summary"]["gate"] == "pass"
+
+
+def test_different_advice_of_one_rule_is_not_folded(
+    repo: DrizzleRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("drizzle/0003_name.sql", CLEAN)
+    repo.write("drizzle/0004_other.sql", CLEAN)
+    repo.write("drizzle/meta/_journal.json", NEW_JOURNAL.replace('"idx": 3', '"idx": 7'))
+    git(repo.path, "add", "-A")
+    main(["check-naming", "drizzle"])
+    out = capsys.readouterr().out
+    assert "this is harmless" in out  # the new idx gap's help
+    assert "move it out of the migrations folder" in out  # the unlisted file's, not folded
+
+
+def test_a_trailer_on_a_merge_commit_counts(
+    repo: DrizzleRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(repo.path, "checkout", "-q", "-b", "relations")
+    repo.change_schema()
+    repo.commit("relations()")
+    git(repo.path, "checkout", "-q", "feature")
+    git(
+        repo.path,
+        "merge",
+        "-q",
+        "--no-ff",
+        "relations",
+        "-m",
+        "Merge relations\n\nMigration-Not-Needed: merged relations()",
+    )
+    code, report = ci_json(capsys)
+    assert (code, report["diagnostics"][0]["reason"]) == (0, "merged relations()")
+
+
+def test_baseline_of_one_file_keeps_the_others_and_a_typo_changes_nothing(
+    tmp_path: Path, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (folder / "0001_init.sql").write_text('CREATE TABLE "users" ("id" int);\n')
+    (folder / "0002_index.sql").write_text(INDEX)
+    (folder / "0003_index.sql").write_text(INDEX.replace("users_id_idx", "users_id2_idx"))
+    assert main(["baseline", "migrations"]) == 0
+    baseline = (tmp_path / ".migration-lint-baseline.json").read_text()
+    assert main(["baseline", "migratons"]) == 2
+    assert (tmp_path / ".migration-lint-baseline.json").read_text() == baseline
+    assert main(["baseline", "migrations/0003_index.sql"]) == 0
+    assert (tmp_path / ".migration-lint-baseline.json").read_text() == baseline
+    capsys.readouterr()
+    assert main(["lint", "--quiet", "migrations"]) == 0
+    assert capsys.readouterr().out == "Found no problems (2 baselined) in 3 files (3 statements).\n"
+
+
+def test_baseline_holds_when_a_comment_is_added_and_is_found_from_a_subfolder(
+    repo: DrizzleRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.write("drizzle/0003_name.sql", INDEX)
+    repo.write("drizzle/meta/_journal.json", NEW_JOURNAL)
+    assert main(["baseline", "drizzle/0003_name.sql"]) == 0
+    assert (repo.path / ".migration-lint-baseline.json").is_file()
+    repo.write("drizzle/0003_name.sql", "-- the users table is small\n" + INDEX)
+    monkeypatch.chdir(repo.path / "drizzle")
+    capsys.readouterr()
+    assert main(["lint", "--quiet", "0003_name.sql"]) == 0
+    assert capsys.readouterr().out == "Found no problems (1 baselined) in 1 file (1 statement).\n"

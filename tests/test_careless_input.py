@@ -23,21 +23,28 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DrizzleRepo:
     return repo
 
 
+MISSING = "drizle/0001_orders.sql:1:1: input-error no such file or directory"
+
+
 @pytest.mark.parametrize(
-    "command",
+    ("command", "message"),
     [
-        pytest.param(["lint"], id="lint"),
-        pytest.param(["check-naming"], id="check-naming"),
-        pytest.param(["require-migration"], id="require-migration"),
-        pytest.param(["baseline"], id="baseline"),
+        pytest.param(["lint"], MISSING, id="lint"),
+        pytest.param(["check-naming"], MISSING, id="check-naming"),
+        pytest.param(["require-migration"], MISSING, id="require-migration"),
+        pytest.param(
+            ["baseline"],
+            "error: drizle/0001_orders.sql: no such file or directory; the baseline is unchanged",
+            id="baseline",
+        ),
     ],
 )
 def test_a_missing_path_is_an_error_for_every_command(
-    project: DrizzleRepo, capsys: pytest.CaptureFixture[str], command: list[str]
+    project: DrizzleRepo, capsys: pytest.CaptureFixture[str], command: list[str], message: str
 ) -> None:
     code, out = run([*command, "drizle/0001_orders.sql"], capsys)
     assert code == 2
-    assert "drizle/0001_orders.sql:1:1: input-error no such file or directory" in out
+    assert message in out
 
 
 @pytest.mark.parametrize("name", ["src/db/schema-pg.ts", "drizzle/meta/_journal.json"])
@@ -65,6 +72,31 @@ def test_drizzle_config_whose_out_is_code(
         "migration-lint: error: drizzle.config.ts: `out` is not a string literal"
     )
     assert 'path.join(__dirname, "drizzle")' in line and "set `paths" in line
+
+
+@pytest.mark.parametrize("command", [["ci", "--base", "HEAD"], ["require-migration"]])
+def test_commands_without_paths_refuse_a_drizzle_out_written_as_code(
+    project: DrizzleRepo, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    project.write(
+        "drizzle.config.ts",
+        'export default { out: path.join(__dirname, "drizzle"), dialect: "postgresql" };\n',
+    )
+    code, out = run(command, capsys)
+    assert code == 2
+    assert '`out` is not a string literal (path.join(__dirname, "drizzle"));' in out
+
+
+def test_an_unknown_pre_commit_from_ref(
+    project: DrizzleRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", "deadbeef")
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", "HEAD")
+    code, out = run(["check-naming", "drizzle/0001_orders.sql"], capsys)
+    assert (code, out.strip()) == (
+        2,
+        "migration-lint: error: PRE_COMMIT_FROM_REF=deadbeef: no such commit here (fetch it)",
+    )
 
 
 def test_drizzle_config_for_another_database(

@@ -12,6 +12,7 @@ import bisect
 import hashlib
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from .source import InputError, read_source
 from .splitting import split_statements
 
 BASELINE_FILE = ".migration-lint-baseline.json"
+_LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 FORMAT_VERSION = 1
 
 
@@ -52,6 +54,21 @@ def entries_of(diagnostics: Iterable[Diagnostic], baseline_path: str) -> list[En
         fingerprint = hashlib.sha256(f"{d.rule}\0{subject}".encode()).hexdigest()[:16]
         entries.append(Entry(d.rule, _relative(d.path, root), fingerprint, d.message))
     return entries
+
+
+def update_baseline(
+    baseline_path: str, diagnostics: Iterable[Diagnostic], linted: Iterable[str]
+) -> int:
+    """Record the findings of the `linted` files, keeping the entries of every other file
+    (a baseline of one folder or file does not forget the rest); how many were recorded."""
+    root = os.path.dirname(os.path.abspath(baseline_path))
+    replaced = {_relative(path, root) for path in linted}
+    kept = []
+    if os.path.isfile(baseline_path):
+        kept = [e for e in read_baseline(baseline_path) if e.path not in replaced]
+    entries = entries_of(diagnostics, baseline_path)
+    write_baseline(baseline_path, kept + entries)
+    return len(entries)
 
 
 def write_baseline(baseline_path: str, entries: list[Entry]) -> None:
@@ -146,4 +163,6 @@ class _StatementIndex:
         if index < 0 or offset >= self.spans[index][1]:
             return ""
         start, end = self.spans[index]
-        return " ".join(self.text[start:end].split())
+        # The comments before a statement are not the statement: adding one keeps its finding.
+        statement = _LEADING_COMMENTS.sub("", self.text[start:end])
+        return " ".join(statement.split())

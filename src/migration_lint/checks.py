@@ -59,7 +59,8 @@ def state_at(ref: str, folder: str, project: Project) -> FolderState:
     journal = git.show(ref, os.path.join(folder, JOURNAL))
     tags = journal_tags(journal) or set()
     unlisted = [f for f in files if _tag(f) not in tags]
-    return FolderState(files, journal, {f: _first_line(git.show(ref, f)) for f in unlisted})
+    texts = git.show_many(ref, unlisted)
+    return FolderState(files, journal, {f: _first_line(texts[f]) for f in unlisted})
 
 
 def _tag(path: str) -> str:
@@ -122,13 +123,18 @@ def problems_since(
     finding that counts them (the hooks and `ci`, where they would repeat on every change).
     """
     layout = project.layout_for(folder)
-    committed = set(git.files_at(base, folder)) if base else None
-    current = folder_problems(
-        folder, layout, project, state_on_disk(folder, project), named, committed
-    )
     if base is None:
-        return current
-    before = folder_problems(folder, layout, project, state_at(base, folder, project))
+        return folder_problems(folder, layout, project, state_on_disk(folder, project), named)
+    # git names files from the working directory: compare the folder's files the same way.
+    folder = os.path.relpath(folder)
+    named = None if named is None else [os.path.relpath(f) for f in named]
+    previous = state_at(base, folder, project)
+    current = folder_problems(
+        folder, layout, project, state_on_disk(folder, project), named, set(previous.files)
+    )
+    if not previous.files:
+        return current  # a new folder: everything in it is the change's
+    before = folder_problems(folder, layout, project, previous)
     known = {(p.rule, p.path, p.message) for p in before}
     new = [p for p in current if (p.rule, p.path, p.message) not in known]
     old = [p for p in current if (p.rule, p.path, p.message) in known]
@@ -222,7 +228,8 @@ def sequence_problems(
 
 def out_of_order(files: Sequence[str], layout: Layout, committed: set[str]) -> list[Diagnostic]:
     """New migrations that sort before the last committed one: runners skip or reject them."""
-    old = [f for f in files if f in committed]
+    # A committed name without a version (a stray `manual_fix/`) orders nothing.
+    old = [f for f in files if f in committed and layout.version(f)]
     if not old:
         return []
     last = max(old, key=layout.order_key)
@@ -327,8 +334,14 @@ def _unlisted_at(base: str | None, folders: set[str], project: Project) -> set[s
     if base is None:
         return unlisted
     for folder in folders:
-        if os.path.isdir(folder) and project.layout_for(folder).name == "drizzle":
-            unlisted.update(state_at(base, folder, project).first_lines)
+        layout = project.layout_for(folder) if os.path.isdir(folder) else None
+        if layout is None or layout.name != "drizzle":
+            continue
+        tags = journal_tags(git.show(base, os.path.join(folder, JOURNAL)))
+        if tags is None:
+            continue  # no journal to tell: every committed migration may have run
+        files = layout.select(folder, git.files_at(base, folder))
+        unlisted.update(f for f in files if _tag(f) not in tags)
     return unlisted
 
 

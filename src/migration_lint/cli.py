@@ -148,8 +148,11 @@ def _settings(options: dict[str, Any]) -> tuple[Config, Settings]:
 
 
 def _default_baseline(config: Config) -> str:
-    folder = config.path.parent if config.path else Path.cwd()
-    return os.path.relpath(folder / BASELINE_FILE)
+    """Beside the config file; with none, at the top of the repository (where the hooks run),
+    so that every working directory finds the same one."""
+    cwd = Path.cwd()
+    top = next((f for f in (cwd, *cwd.parents) if (f / ".git").exists()), cwd)
+    return os.path.relpath((config.path.parent if config.path else top) / BASELINE_FILE)
 
 
 def _emit(result: RunResult, options: dict[str, Any], config: Config) -> int:
@@ -229,20 +232,23 @@ def baseline(paths: tuple[str, ...], **options: Any) -> int:
     statement, so they hold when lines move) to the baseline file; `lint`, the hooks and `ci`
     then leave those findings out. Errors cannot be baselined: they are printed, and exit 2.
     """
-    from .baseline import entries_of, write_baseline
+    from .baseline import update_baseline
     from .formats import Display, render
 
     _, settings = _settings(options)
-    report = lint_paths(paths or settings.project.default_folders(), settings)
     assert settings.baseline is not None  # _settings always names one
-    entries = entries_of(report.diagnostics, settings.baseline)
-    write_baseline(settings.baseline, entries)
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise InputProblem(f"{missing[0]}: no such file or directory; the baseline is unchanged")
+    report = lint_paths(paths or settings.project.default_folders(), settings)
+    recorded = update_baseline(settings.baseline, report.diagnostics, report.linted)
     errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
     if errors:
         shown = RunResult(Report(errors, report.files, report.statements), "baseline")
         click.echo(render("text", shown, Display()))
     click.echo(
-        f"Wrote {len(entries)} finding{'s' if len(entries) != 1 else ''} to {settings.baseline}"
+        f"Wrote {recorded} finding{'s' if recorded != 1 else ''} of {report.files} "
+        f"file{'s' if report.files != 1 else ''} to {settings.baseline}"
         + (f"; {len(errors)} error(s) cannot be baselined: fix them" if errors else "")
         + "."
     )
@@ -267,7 +273,7 @@ def check_naming(paths: tuple[str, ...], **options: Any) -> int:
     report.diagnostics += [input_error(InputError(p, "no such file or directory")) for p in missing]
     given = tuple(p for p in paths if p not in missing)
     folders = _naming_targets(given, project) if paths else dict.fromkeys(project.default_folders())
-    base = _pre_commit_refs()[0] if git.is_repository() else None
+    base = _commit_base()
     # Files given: a hook on a commit, where the folder's old problems are only counted.
     hook = any(not os.path.isdir(p) for p in given)
     for folder, named in folders.items():
@@ -312,6 +318,7 @@ def require_migration(paths: tuple[str, ...], **options: Any) -> int:
     _check_outputs(options)
     config, settings = _settings(options)
     project = settings.project
+    _require_folders(project)
     if not project.schema and not project.folders:
         raise InputProblem(
             "no schema files or migration folders to watch: set `schema` and `paths` in "
@@ -322,9 +329,10 @@ def require_migration(paths: tuple[str, ...], **options: Any) -> int:
         raise InputProblem(
             f"{os.getcwd()}: not a git repository: require-migration checks what is staged"
         )
-    base, head = _pre_commit_refs()
+    base = _commit_base()
+    head = _pre_commit_refs()[1]
     try:
-        changes = git.changes_between(base, head) if head else git.staged_changes()
+        changes = git.changes_between(base or "HEAD", head) if head else git.staged_changes()
     except git.GitError as exc:
         raise InputProblem(str(exc)) from None
     report = Report()
@@ -362,6 +370,7 @@ def ci(base: str | None, approved: bool, **options: Any) -> int:
 
     _check_outputs(options)
     config, settings = _settings(options)
+    _require_folders(settings.project)
     result = run_ci(base, approved, settings)
     checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
     _with_baseline(result.report, settings, checked)
@@ -426,6 +435,24 @@ def main(argv: list[str] | None = None) -> int:
         )
         return USAGE_ERROR
     return result if isinstance(result, int) else 0
+
+
+def _commit_base() -> str | None:
+    """The commit a hook's change is made on; None outside git and before the first commit."""
+    if not git.is_repository():
+        return None
+    ref = _pre_commit_refs()[0]
+    if git.ref_exists(ref):
+        return ref
+    if ref == "HEAD":
+        return None  # no commit yet: everything is the change's
+    raise InputProblem(f"PRE_COMMIT_FROM_REF={ref}: no such commit here (fetch it)")
+
+
+def _require_folders(project: Project) -> None:
+    """Stop when the project names its migrations in a way migration-lint cannot read."""
+    if project.unresolved and not project.folders:
+        raise InputProblem(project.unresolved)
 
 
 def _pre_commit_refs() -> tuple[str, str | None]:

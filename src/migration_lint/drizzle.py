@@ -62,6 +62,20 @@ def _string(key: str, text: str) -> str | None:
     return match[2] if match else None
 
 
+def _expression(code: str, start: int) -> str:
+    """The JavaScript expression at `start`, up to the `,` or `}` that ends it."""
+    depth = 0
+    for position in range(start, len(code)):
+        char = code[position]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}" and depth:
+            depth -= 1
+        elif char in ",}\n" and not depth:
+            return code[start:position].strip()
+    return code[start:].strip()
+
+
 def read_drizzle_config(path: Path) -> DrizzleConfig:
     """The settings migration-lint needs, read without running the config's JavaScript."""
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -81,8 +95,8 @@ def read_drizzle_config(path: Path) -> DrizzleConfig:
         if migrations:
             code = code[: migrations.start()] + code[migrations.end() :]
         out, dialect = _string("out", code), _string("dialect", code)
-        written = re.search(r"\bout\s*:\s*([^\n]+)", code)
-        out_code = written[1].strip().rstrip(",") if written and out is None else None
+        written = re.search(r"\bout\s*:\s*", code)
+        out_code = _expression(code, written.end()) if written and out is None else None
         listed = re.search(r"\bschema\s*:\s*\[(.*?)\]", code, re.DOTALL)
         schemas = (
             re.findall(r"[\"'`](.+?)[\"'`]", listed[1]) if listed else [_string("schema", code)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from dataclasses import dataclass
@@ -17,9 +18,11 @@ class Change:
     path: str  # relative to the working directory
 
 
-def _git(*args: str) -> str:
+def _git(*args: str, stdin: str | None = None) -> str:
     try:
-        result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            ["git", *args], capture_output=True, text=True, check=False, input=stdin
+        )
     except OSError as exc:
         raise GitError(f"cannot run git: {exc}") from None
     if result.returncode != 0:
@@ -28,7 +31,13 @@ def _git(*args: str) -> str:
 
 
 def repo_root() -> str:
-    return _git("rev-parse", "--show-toplevel").strip()
+    return _root_of(os.getcwd())
+
+
+@functools.cache
+def _root_of(cwd: str) -> str:
+    # Asked for every path a check reads from a commit: one git process per working directory.
+    return _git("-C", cwd, "rev-parse", "--show-toplevel").strip()
 
 
 def is_repository() -> bool:
@@ -104,11 +113,36 @@ def files_at(ref: str, folder: str) -> list[str]:
 
 def show(ref: str, path: str) -> str | None:
     """A file's text in a commit; None where the commit lacks it."""
+    return show_many(ref, [path])[path]
+
+
+def show_many(ref: str, paths: list[str]) -> dict[str, str | None]:
+    """Files' texts in a commit, in one git process; None for those it lacks."""
+    if not paths:
+        return {}
     root = repo_root()
-    try:
-        return _git("-C", root, "show", f"{ref}:{_from_cwd(root, path)}")
-    except GitError:
-        return None
+    names = [f"{ref}:{_from_cwd(root, path)}" for path in paths]
+    if any("\n" in name for name in names):
+        raise GitError("a path holds a line break")
+    output = subprocess.run(
+        ["git", "-C", root, "cat-file", "--batch"],
+        input="\n".join(names).encode() + b"\n",
+        capture_output=True,
+        check=False,
+    ).stdout
+    texts: dict[str, str | None] = {}
+    position = 0
+    for path in paths:
+        end = output.index(b"\n", position)
+        header = output[position:end].split()
+        position = end + 1
+        if len(header) != 3 or header[1] != b"blob":
+            texts[path] = None  # "<name> missing", or not a file
+            continue
+        size = int(header[2])
+        texts[path] = output[position : position + size].decode("utf-8", errors="replace")
+        position += size + 1
+    return texts
 
 
 def origin_head() -> str | None:
@@ -135,7 +169,20 @@ def trailer_commits(base: str, key: str) -> list[tuple[str, str]]:
 def commit_changes(commit: str) -> list[str]:
     """The files a commit changes, relative to the working directory."""
     root = repo_root()
-    listing = _git("-C", root, "diff-tree", "--no-commit-id", "--name-only", "-r", "-z", commit)
+    # A merge commit's changes are what it brings to its first parent.
+    listing = _git(
+        "-C",
+        root,
+        "diff-tree",
+        "--no-commit-id",
+        "--name-only",
+        "-r",
+        "-z",
+        "--root",
+        "-m",
+        "--first-parent",
+        commit,
+    )
     return [_from_root(root, path) for path in listing.split("\0") if path]
 
 

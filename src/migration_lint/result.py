@@ -31,7 +31,9 @@ class Gate(str, enum.Enum):
 def gate_of(diagnostics: list[Diagnostic], approved: bool, fail_on: Severity) -> Gate:
     if any(d.fails(fail_on) for d in diagnostics):
         return Gate.BLOCKED
-    if not approved and any(d.allowed and d.severity is Severity.BREAKING for d in diagnostics):
+    # With --fail-on error, breaking changes pass: declared ones need no approval either.
+    declared = any(d.allowed and d.severity is Severity.BREAKING for d in diagnostics)
+    if declared and not approved and Severity.BREAKING.at_least(fail_on):
         return Gate.NEEDS_APPROVAL
     return Gate.PASS
 

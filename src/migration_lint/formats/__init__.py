@@ -58,6 +58,13 @@ def summary(result: RunResult) -> dict[str, object]:
     }
 
 
+# What fails at each --fail-on, for the headline.
+_FAILING = {
+    Severity.ERROR: "errors",
+    Severity.BREAKING: "errors, or breaking changes without `allow`, a reason and a rollback plan",
+    Severity.WARNING: "errors, warnings, or breaking changes without `allow`, a reason and a "
+    "rollback plan",
+}
 _GATE_HEADLINES = {
     Gate.PASS: "✅ Migrations: pass",
     Gate.NEEDS_APPROVAL: "⚠️ Migrations: needs approval",
@@ -78,7 +85,7 @@ def headline(result: RunResult) -> str:
     if gate is Gate.BLOCKED:
         return (
             f"blocked: {len(failing)} finding{'s' if len(failing) != 1 else ''} must be fixed "
-            "(errors, or breaking changes without `allow`, a reason and a rollback plan)"
+            f"({_FAILING[result.fail_on]})"
         )
     if gate is Gate.NEEDS_APPROVAL:
         return (

@@ -7,6 +7,7 @@ when the output is not a terminal.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import click
@@ -15,6 +16,7 @@ from ..diagnostic import Severity
 from ..result import RunResult
 from . import Display, headline, summary
 
+_NAMES = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|\b\d+\b')
 _COLOURS = {
     Severity.ERROR: "red",
     Severity.BREAKING: "magenta",
@@ -33,7 +35,7 @@ def render(result: RunResult, display: Display) -> str:
 
 def _findings(result: RunResult) -> list[str]:
     lines = []
-    helped: set[str] = set()
+    helped: set[tuple[str, str]] = set()
     for d in result.report.diagnostics:
         location = click.style(f"{d.path}:{d.line}:{d.column}:", bold=True)
         rule = click.style(d.rule, fg=_COLOURS[d.severity], bold=True)
@@ -41,12 +43,14 @@ def _findings(result: RunResult) -> list[str]:
         lines.append(f"{location} {rule} {d.message}{click.style(tag, dim=True)}")
         if not d.help:
             continue
-        if d.rule in helped:
-            lines.append(
-                click.style(f"    (how to fix it: see the first {d.rule} above)", dim=True)
-            )
+        # A rule's help names the statement's tables and columns; advice that differs only
+        # in those is printed once, advice that differs in substance is not folded.
+        shape = (d.rule, _NAMES.sub("_", d.help))
+        if shape in helped:
+            see_above = f"    (how to fix it: as for the first {d.rule} above, with these names)"
+            lines.append(click.style(see_above, dim=True))
             continue
-        helped.add(d.rule)
+        helped.add(shape)
         lines.extend("    " + line for line in d.help.splitlines())
     return lines
 
