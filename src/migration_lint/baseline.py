@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .diagnostic import Diagnostic, Severity
 from .errors import ConfigError
 from .linter import Report
-from .source import InputError, read_source
+from .source import InputError, Source, read_source
 from .splitting import split_statements
 
 BASELINE_FILE = ".migration-lint-baseline.json"
@@ -147,18 +147,18 @@ class _StatementIndex:
 
     def __init__(self, path: str) -> None:
         try:
-            self.text = read_source(path).text
+            self.source = read_source(path)
         except InputError:
-            self.text = ""
-        self.line_starts = [0, *(i + 1 for i, c in enumerate(self.text) if c == "\n")]
+            self.source = Source(path, "")
+        self.text = self.source.text
         self.spans = split_statements(self.text) if self.text else []
         self.span_starts = [start for start, _ in self.spans]
 
     def statement_at(self, line: int, column: int) -> str:
         """The statement at a position, its white space folded; "" outside any."""
-        if not 1 <= line <= len(self.line_starts):
+        offset = self.source.offset(line, column)
+        if offset is None:
             return ""
-        offset = self.line_starts[line - 1] + column - 1
         index = bisect.bisect_right(self.span_starts, offset) - 1
         if index < 0 or offset >= self.spans[index][1]:
             return ""

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
+from array import array
 from dataclasses import dataclass
 from functools import cached_property
 
 # Generated migrations are kilobytes; anything this big is a dump or a mistake, not a migration.
 MAX_FILE_BYTES = 16 * 1024 * 1024
+
+_LINE_BREAK = re.compile("\r\n?|\n")
 
 
 class InputError(Exception):
@@ -27,20 +31,26 @@ class Source:
     text: str
 
     @cached_property
-    def _line_starts(self) -> list[int]:
-        starts = [0]
-        find = self.text.find
-        pos = find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find("\n", pos + 1)
+    def _line_starts(self) -> array[int]:
+        # A line ends at a line feed, a carriage return or both (CRLF), as PostgreSQL's lexer
+        # (a `--` comment ends at either) and editors count lines. An array: a file may hold a
+        # million lines.
+        starts = array("q", [0])
+        starts.extend(match.end() for match in _LINE_BREAK.finditer(self.text))
         return starts
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
+        if 0 < offset < len(self.text) and self.text[offset - 1 : offset + 1] == "\r\n":
+            offset -= 1  # between the two characters of a line break: the end of its line
         starts = self._line_starts
         index = bisect.bisect_right(starts, offset) - 1
         return index + 1, offset - starts[index] + 1
+
+    def offset(self, line: int, column: int) -> int | None:
+        """The character offset of a 1-based (line, column); None for a line the file lacks."""
+        starts = self._line_starts
+        return starts[line - 1] + column - 1 if 1 <= line <= len(starts) else None
 
 
 def read_source(path: str) -> Source:
