@@ -7,13 +7,13 @@ own place and does not hide the findings of the other statements.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from pglast import parser as pg_parser
 
+from . import deep_json
 from .splitting import split_statements
 
 Node = dict[str, Any]
@@ -86,7 +86,7 @@ def _one_line(message: str) -> str:
 
 
 def parse_piece(piece: str, piece_start: int) -> list[Statement]:
-    parsed = json.loads(pg_parser.parse_sql_json(piece))
+    parsed = deep_json.loads(pg_parser.parse_sql_json(piece))
     # pglast counts UTF-8 bytes; for non-ASCII text, convert offsets in one pass over the file.
     encoded = None if piece.isascii() else piece.encode("utf-8")
     piece_end = len(encoded) if encoded is not None else len(piece)

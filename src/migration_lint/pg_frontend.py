@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from pglast import parser as pg_parser
 
+from . import deep_json
 from . import operations as ops
 from .parse import Node, Statement, parse_piece
 
@@ -56,7 +56,7 @@ def _do_block(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
         f"CREATE FUNCTION do_block() RETURNS void LANGUAGE plpgsql AS $do_block${body}$do_block$"
     )
     try:
-        function = json.loads(pg_parser.parse_plpgsql_json(wrapped))
+        function = deep_json.loads(pg_parser.parse_plpgsql_json(wrapped))
     except pg_parser.ParseError:
         return  # PostgreSQL would report it when the block runs; nothing to inspect
     search_from = stmt.start - stmt.piece_start
@@ -72,17 +72,30 @@ def _do_block(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
             yield from operations_of(statement)
 
 
-def _sql_queries(node: Any) -> Iterator[str]:
+def _sql_queries(function: Any) -> Iterator[str]:
     """The plain SQL statements of a PL/pgSQL parse tree, in order."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "PLpgSQL_stmt_execsql":
-                yield value["sqlstmt"]["PLpgSQL_expr"]["query"]
-            else:
-                yield from _sql_queries(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _sql_queries(item)
+    for key, value in _entries(function):
+        if key == "PLpgSQL_stmt_execsql":
+            yield value["sqlstmt"]["PLpgSQL_expr"]["query"]
+
+
+def _entries(tree: Any) -> Iterator[tuple[str | None, Any]]:
+    """Every (key, value) of a JSON tree in document order (key None for a list's items).
+
+    With a stack, not recursion: PostgreSQL accepts statements nested thousands of levels deep.
+    """
+    stack: list[Iterator[tuple[str | None, Any]]] = [iter([(None, tree)])]
+    while stack:
+        for key, value in stack[-1]:
+            yield key, value
+            if isinstance(value, dict):
+                stack.append(iter(value.items()))
+                break
+            if isinstance(value, list):
+                stack.append((None, item) for item in value)
+                break
+        else:
+            stack.pop()
 
 
 def _name(range_var: Node) -> ops.Name:
@@ -113,15 +126,10 @@ def column_type(type_name: Node) -> ops.ColumnType:
     )
 
 
-def _function_names(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "FuncCall":
-                yield value["funcname"][-1]["String"]["sval"]
-            yield from _function_names(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _function_names(item)
+def _function_names(expression: Any) -> Iterator[str]:
+    for key, value in _entries(expression):
+        if key == "FuncCall":
+            yield value["funcname"][-1]["String"]["sval"]
 
 
 def column(definition: Node) -> ops.Column:
