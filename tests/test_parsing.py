@@ -60,9 +60,21 @@ def test_statements_are_split_like_the_runner_does(sql: str, expected: list[str]
         pytest.param("a;b", [(0, 2), (2, 3)], id="plain"),
         pytest.param("x $tag$ ; $tag$ ;", [(0, 17)], id="dollar-tag"),
         pytest.param("a$b$ ; c", [(0, 6), (6, 8)], id="dollar-inside-identifier"),
-        pytest.param("'open ; ", [(0, 8)], id="unterminated-string-runs-to-end"),
+        pytest.param("'open ; ", [(0, 7)], id="unterminated-string-runs-to-end"),
         pytest.param("x;\n--> statement-breakpoint\n", [(0, 2)], id="trailing-breakpoint"),
         pytest.param('"a;""b"; c', [(0, 8), (8, 10)], id="quoted-identifier"),
+        pytest.param("a; -- x\rb;", [(0, 2), (2, 10)], id="comment-ends-at-a-carriage-return"),
+        pytest.param("a$$ ; b", [(0, 5), (5, 7)], id="dollars-ending-an-identifier"),
+        pytest.param("$$$$; b", [(0, 5), (5, 7)], id="empty-dollar-quote"),
+        pytest.param("1$$;$$; b", [(0, 7), (7, 9)], id="dollar-quote-after-a-number"),
+        pytest.param(
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END; b;",
+            [(0, 72), (72, 75)],
+            id="begin-atomic-body",
+        ),
+        pytest.param("a;\n\\set x 1\nb;", [(0, 2), (11, 14)], id="psql-meta-command"),
+        pytest.param("COPY t FROM stdin;\n1;2\n\\.\nb;", [(0, 18), (26, 28)], id="copy-data"),
+        pytest.param("a;\u00a0", [(0, 2), (2, 3)], id="no-break-space-is-no-white-space"),
     ],
 )
 def test_fallback_splitter(sql: str, spans: list[tuple[int, int]]) -> None:

@@ -9,14 +9,19 @@ memory on 15 MB inputs: benchmarks/memory.py).
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import lint_sql
 from migration_lint.cli import main
 from migration_lint.source import Source
+from migration_lint.splitting import BREAKPOINT, chunks, pieces
 
+EXAMPLES = sorted(Path(__file__).parent.parent.glob("examples/**/*.sql"))
 DROP_USERS = 'DROP TABLE "users";'
 
 Finding = tuple[str, int, int, str]  # rule, line, column, a part of the message
@@ -60,6 +65,128 @@ def users_dropped(line: int, column: int = 1) -> Finding:
 @pytest.mark.parametrize(
     ("sql", "expected", "exit_code"),
     [
+        pytest.param(
+            'CREATE TABLE "x" (\n"id" uuid ',
+            [("syntax-error", 2, 10, "invalid SQL: syntax error at end of input")],
+            2,
+            id="truncated-statement",
+        ),
+        pytest.param(
+            "(", [("syntax-error", 1, 2, "syntax error at end of input")], 2, id="lone-paren"
+        ),
+        pytest.param(
+            'DROP TABLE "a";\r-- a note\rSELEC 1;\rDROP TABLE "b";\r',
+            [
+                ("drop-table", 1, 1, 'table "a"'),
+                ("syntax-error", 3, 1, 'at or near "SELEC"'),
+                ("drop-table", 4, 1, 'table "b"'),
+            ],
+            2,
+            id="cr-line-endings",
+        ),
+        pytest.param(
+            'DROP TABLE "a";\r\n-- a note\r\nSELEC 1;\r\nDROP TABLE "b";\r\n',
+            [
+                ("drop-table", 1, 1, 'table "a"'),
+                ("syntax-error", 3, 1, 'at or near "SELEC"'),
+                ("drop-table", 4, 1, 'table "b"'),
+            ],
+            2,
+            id="crlf-line-endings",
+        ),
+        pytest.param(
+            "SELECT 1;\u00a0\n",
+            [("syntax-error", 1, 10, "(U+00A0 NO-BREAK SPACE: PostgreSQL does not read it as")],
+            2,
+            id="trailing-no-break-space",
+        ),
+        pytest.param(
+            "SELECT 1;\n\u2028",
+            [("syntax-error", 2, 1, "(U+2028 LINE SEPARATOR: PostgreSQL does not read it as")],
+            2,
+            id="line-separator",
+        ),
+        pytest.param(
+            "SELECT 1;\x01\n",
+            [("syntax-error", 1, 10, "(U+0001 a control character: PostgreSQL does not")],
+            2,
+            id="control-character",
+        ),
+        pytest.param(
+            "SELECT\u200b1;\n",
+            [("syntax-error", 1, 1, "(U+200B ZERO WIDTH SPACE: PostgreSQL does not read it")],
+            2,
+            id="zero-width-space",
+        ),
+        pytest.param(
+            f"SELECT 1;\n\\connect other\n{DROP_USERS}\n",
+            [
+                ("syntax-error", 2, 1, "\\connect is a psql meta-command, not SQL"),
+                users_dropped(3),
+            ],
+            2,
+            id="psql-meta-command",
+        ),
+        pytest.param(
+            f"\\set ON_ERROR_STOP on\n{DROP_USERS} \\g\n",
+            [
+                ("syntax-error", 1, 1, "\\set is a psql meta-command"),
+                users_dropped(2),
+                ("syntax-error", 2, 21, "\\g is a psql meta-command"),
+            ],
+            2,
+            id="psql-meta-commands-at-the-start-and-after-a-statement",
+        ),
+        pytest.param(
+            f'COPY "t" ("a", "b") FROM stdin;\n1\tx;\n2\ty\n\\.\n{DROP_USERS}\n',
+            [
+                ("syntax-error", 2, 1, "3 lines of COPY ... FROM stdin data, not SQL"),
+                users_dropped(5),
+            ],
+            2,
+            id="copy-data",
+        ),
+        pytest.param(
+            f"\\copy t from stdin\n1\n\\.\n{DROP_USERS}\n",
+            [
+                ("syntax-error", 1, 1, "\\copy is a psql meta-command"),
+                ("syntax-error", 2, 1, "2 lines of COPY ... FROM stdin data"),
+                users_dropped(4),
+            ],
+            2,
+            id="psql-copy-data",
+        ),
+        pytest.param(
+            'COPY "t" FROM STDIN;\n1\tx\n',
+            [("syntax-error", 2, 1, "1 line of COPY ... FROM stdin data")],
+            2,
+            id="copy-data-without-its-end",
+        ),
+        pytest.param(
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n"
+            f"  SELECT CASE WHEN true THEN 2 END;\nEND;\n{DROP_USERS}\nSELEC 1;\n",
+            [users_dropped(6), ("syntax-error", 7, 1, '"SELEC"')],
+            2,
+            id="begin-atomic-body-stays-whole",
+        ),
+        pytest.param(
+            f"SELECT $$$$;\n{DROP_USERS}\nSELEC 1;\n",
+            [users_dropped(2), ("syntax-error", 3, 1, '"SELEC"')],
+            2,
+            id="empty-dollar-quote",
+        ),
+        pytest.param(
+            f"SELECT $a$x$a$$$;\n{DROP_USERS}\n",
+            [("syntax-error", 1, 15, "unterminated dollar-quoted string")],
+            2,
+            id="dollar-quote-right-after-another",
+        ),
+        pytest.param(
+            f"SELECT tax$ FROM t;\n{DROP_USERS}\nSELEC 1;\n",
+            [users_dropped(2), ("syntax-error", 3, 1, '"SELEC"')],
+            2,
+            id="dollar-inside-an-identifier",
+        ),
         pytest.param(
             nested("SELECT * FROM ", "(SELECT * FROM ", "t", ") s", ";\n", 1000) + DROP_USERS,
             [users_dropped(2)],
@@ -106,6 +233,24 @@ def users_dropped(line: int, column: int = 1) -> Finding:
             1,
             id="do-blocks-nested-3000-deep",
         ),
+        pytest.param(
+            nested("SELECT ", "1+", "1", "", ";\n", 40000) + DROP_USERS,
+            [
+                ("syntax-error", 1, 1, "stack depth limit exceeded (the statement nests deeper"),
+                users_dropped(2),
+            ],
+            2,
+            id="sum-deeper-than-postgresql-accepts",
+        ),
+        pytest.param(
+            nested("SELECT ARRAY", "[", "1", "]", ";\n", 20000) + DROP_USERS,
+            [
+                ("syntax-error", 1, 10008, 'memory exhausted at or near "[" (the statement nests'),
+                users_dropped(2),
+            ],
+            2,
+            id="array-deeper-than-postgresql-accepts",
+        ),
     ],
 )
 def test_what_runs_is_linted_and_what_fails_is_a_syntax_error(
@@ -118,6 +263,122 @@ def test_what_runs_is_linted_and_what_fails_is_a_syntax_error(
     code, report = run_plain(tmp_path, capsys, sql)
     assert_findings(report, expected)
     assert code == exit_code
+
+
+def test_a_broken_migration_does_not_break_the_later_ones_reading_it_as_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_deep.sql").write_text(nested("SELECT ARRAY", "[", "1", "]", ";\n", 3000))
+    (folder / "0002_broken.sql").write_text('CREATE TABLE "x" (\n"id" uuid ')
+    (folder / "0003_drop.sql").write_text(DROP_USERS)
+    code, report = lint_json(folder / "0003_drop.sql", capsys)
+    assert_findings(report, [users_dropped(1)])
+    assert code == 1
+
+
+# Large inputs, built here: a few megabytes, linted in about a second each.
+
+
+def test_an_unterminated_string_at_the_start_of_a_large_file_is_one_short_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = "".join(f'ALTER TABLE "t" ADD COLUMN "c{n}" integer;\n' for n in range(100_000))
+    code, report = run_plain(tmp_path, capsys, "SELECT 'never closed;\n" + body)
+    assert_findings(
+        report,
+        [
+            (
+                "syntax-error",
+                1,
+                8,
+                'invalid SQL: unterminated quoted string at or near "\'never closed;..."',
+            )
+        ],
+    )
+    assert code == 2
+
+
+# Properties every input keeps, checked on the examples, tricky texts, and mutations of both.
+
+TRICKY = [
+    f"{DROP_USERS}\r-- comment\rSELECT 1;\r\n/* a /* nested */ comment */ SELECT 2;\n",
+    'DO $body$ BEGIN ALTER TABLE "t" ADD COLUMN "c" int; END $body$;\nSELECT E\'\\\';\';\n',
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\nSELECT $$$$;\n",
+    f'COPY "t" FROM stdin;\n1\n\\.\n\\connect x\n{DROP_USERS}{BREAKPOINT}SELECT 1;\n',
+    "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);\nSELECT 'é', \"ü\";\n",
+]
+INSERTED = ["'", '"', "$$", ";", "--", "/*", "*/", BREAKPOINT, "\r", "\ufeff", "\\", "(", "\u00a0"]
+
+
+def samples() -> Iterator[str]:
+    originals = [path.read_text() for path in EXAMPLES] + TRICKY
+    for text in originals:
+        yield text
+        for at in range(0, len(text), max(len(text) // 6, 1)):
+            yield text[:at] + text[at + 1 :]  # a character deleted
+            yield text[:at] + text[at : at + 20] + text[at:]  # a part duplicated
+            yield text[:at] + text[at + 1 : at + 2] + text[at : at + 1] + text[at + 2 :]  # swapped
+            for part in INSERTED:
+                yield text[:at] + part + text[at:]
+
+
+def test_splitting_keeps_the_text_whole_in_order() -> None:
+    for text in samples():
+        end = 0
+        for chunk_start, chunk_end in chunks(text, True):
+            assert chunk_start >= end
+            for piece in pieces(text, chunk_start, chunk_end):
+                assert end <= piece.start < piece.end <= chunk_end, (text, piece)
+                end = piece.end
+            end = chunk_end
+        spans = [(p.start, p.end) for s, e in chunks(text, True) for p in pieces(text, s, e)]
+        between = [0, *(e for _, e in spans)]
+        joined = "".join(text[b:s] + text[s:e] for b, (s, e) in zip(between, spans, strict=False))
+        assert joined + text[between[-1] :] == text
+
+
+def lines_of(text: str) -> list[str]:
+    return re.split("\r\n|\r|\n", text)
+
+
+def test_every_finding_lies_inside_its_file() -> None:
+    for text in samples():
+        lines = lines_of(text)
+        for finding in lint_sql(text):
+            for line, column in (
+                (finding.line, finding.column),
+                (finding.end_line, finding.end_column),
+            ):
+                assert 1 <= line <= len(lines), (text, finding)
+                assert 1 <= column <= len(lines[line - 1]) + 1, (text, finding)
+
+
+APPENDED = [
+    "SELEC 1;",
+    "SELECT 'never closed",
+    "/* never closed",
+    "DO $$ BEGIN",
+    "(",
+    "\\connect other",
+    'COPY "t" FROM stdin;\n1\n',
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;",
+    "\u00a0",
+    nested("SELECT ", "1+", "1", "", ";", 40000),
+]
+
+
+@pytest.mark.parametrize("appended", APPENDED)
+def test_a_statement_appended_takes_no_finding_away(appended: str) -> None:
+    prefixes = [path.read_text() for path in EXAMPLES] + TRICKY
+    for prefix in prefixes:
+        before = {(d.rule, d.line, d.column, d.message) for d in lint_sql(prefix)}
+        for joint in ("\n", BREAKPOINT):
+            after = {
+                (d.rule, d.line, d.column, d.message) for d in lint_sql(prefix + joint + appended)
+            }
+            assert before <= after, (prefix, appended)
 
 
 @pytest.mark.parametrize(

@@ -201,9 +201,7 @@ def lint_source(
     statements, problems = parse(source.text)
     context.start_migration(source, statements)
     diagnostics = [
-        _diagnostic(
-            source, SYNTAX_ERROR, Severity.ERROR, p.offset, p.offset, f"invalid SQL: {p.message}"
-        )
+        _diagnostic(source, SYNTAX_ERROR, Severity.ERROR, p.start, p.end, p.message)
         for p in problems
     ]
     if not statements and not problems:

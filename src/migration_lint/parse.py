@@ -1,20 +1,22 @@
 """PostgreSQL parsing with pglast: statements with their places in the file, and syntax errors.
 
 The whole file is parsed in one call (drizzle's breakpoints are `--` comments to PostgreSQL); only
-when that fails is it split and parsed statement by statement, so that a syntax error reports its
-own place and does not hide the findings of the other statements.
+when that fails is it split (splitting.py) and parsed statement by statement, so that a syntax
+error reports its own place and does not hide the findings of the other statements. psql
+meta-commands and COPY data are reported as what they are, not parsed.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from pglast import parser as pg_parser
 
 from . import deep_json
-from .splitting import split_statements
+from .splitting import PSQL_COMMAND, STATEMENT, Piece, chunks, content_end, pieces
 
 Node = dict[str, Any]
 
@@ -48,41 +50,41 @@ class Statement:
 
 
 @dataclass(slots=True)
-class SyntaxProblem:
-    offset: int  # character offset in the file
+class Problem:
+    start: int  # character offsets in the file
+    end: int
     message: str
 
 
-def parse(text: str) -> tuple[list[Statement], list[SyntaxProblem]]:
+def parse(text: str) -> tuple[list[Statement], list[Problem]]:
     try:
         return parse_piece(text, 0), []
     except pg_parser.ParseError:
         pass
     statements: list[Statement] = []
-    problems: list[SyntaxProblem] = []
-    for start, end in split_statements(text):
-        piece = text[start:end]
-        try:
-            statements.extend(parse_piece(piece, start))
-        except pg_parser.ParseError as exc:
-            message, location = exc.args[0], exc.args[1]  # location: character offset
-            problems.append(
-                SyntaxProblem(start + min(max(location, 0), len(piece)), _one_line(message))
-            )
+    problems: list[Problem] = []
+    for chunk_start, chunk_end in chunks(text, True):
+        for piece in pieces(text, chunk_start, chunk_end):
+            if piece.kind != STATEMENT:
+                problems.append(_not_sql(text, piece))
+                continue
+            try:
+                statements.extend(parse_piece(text[piece.start : piece.end], piece.start))
+            except pg_parser.ParseError as exc:
+                problems.append(_syntax_problem(text, piece, exc))
     return statements, problems
 
 
-_NEAR = re.compile(r'(?P<head>.*? at or near ")(?P<near>.*)"$', re.DOTALL)
-
-
-def _one_line(message: str) -> str:
-    """PostgreSQL quotes the rest of the text after an unterminated literal: keep its start."""
-    match = _NEAR.match(message)
-    if match is None:
-        return message.splitlines()[0] if message else message
-    near = match["near"]
-    short = near.splitlines()[0][:40] if near else near
-    return f'{match["head"]}{short}{"..." if short != near else ""}"'
+def _syntax_problem(text: str, piece: Piece, exc: pg_parser.ParseError) -> Problem:
+    message = str(exc.args[0]) if exc.args else ""
+    location = exc.args[1] if len(exc.args) > 1 else None
+    if isinstance(location, int) and location >= 0:
+        at = piece.start + min(location, piece.end - piece.start)
+    elif "end of input" in message:
+        at = content_end(text, piece.start, piece.end)
+    else:  # e.g. nested deeper than the parser's stack: the statement as a whole
+        at = piece.start
+    return Problem(at, at, "invalid SQL: " + _syntax_message(message))
 
 
 def parse_piece(piece: str, piece_start: int) -> list[Statement]:
@@ -103,8 +105,7 @@ def parse_piece(piece: str, piece_start: int) -> list[Statement]:
             begin = char_mark + len(encoded[byte_mark:byte_begin].decode("utf-8", "ignore"))
             finish = begin + len(encoded[byte_begin:byte_finish].decode("utf-8", "ignore"))
             byte_mark, char_mark = byte_finish, finish
-        while finish > begin and piece[finish - 1].isspace():
-            finish -= 1
+        finish = content_end(piece, begin, finish)
         statements.append(
             Statement(
                 kind,
@@ -118,3 +119,66 @@ def parse_piece(piece: str, piece_start: int) -> list[Statement]:
             )
         )
     return statements
+
+
+_NEAR = ' at or near "'
+_NEAR_SHOWN = 40
+_LINE_END = re.compile("[\n\r]")
+_LINE_BREAK = re.compile("\r\n?|\n")
+_TOO_DEEP = ("stack depth limit exceeded", "memory exhausted")
+
+
+def _syntax_message(message: str) -> str:
+    """pglast's message on one line, with what a reader may not see in it.
+
+    After an unterminated literal, PostgreSQL quotes the rest of the text: keep its start.
+    """
+    near_start = message.find(_NEAR)
+    if near_start == -1:
+        line_end = _LINE_END.search(message)
+        message = message[: line_end.start()] if line_end else message
+        return message + _nesting_hint(message)
+    near_start += len(_NEAR)
+    near_end = len(message) - 1 if message.endswith('"') else len(message)
+    shown_end = min(near_end, near_start + _NEAR_SHOWN)
+    line_end = _LINE_END.search(message, near_start, shown_end)
+    shown_end = line_end.start() if line_end else shown_end
+    near = message[near_start:shown_end]
+    more = "..." if shown_end < near_end else ""
+    head = message[:near_start]
+    hints = _nesting_hint(head) + _invisible_hint(near)
+    return f'{head}{near}{more}"{hints}'
+
+
+def _nesting_hint(message: str) -> str:
+    if message.startswith(_TOO_DEEP):
+        return " (the statement nests deeper than PostgreSQL's parser accepts)"
+    return ""
+
+
+def _invisible_hint(near: str) -> str:
+    """Names the first character in the quoted text that looks like white space or nothing."""
+    for char in near:
+        if char != " " and unicodedata.category(char) in ("Zs", "Zl", "Zp", "Cc", "Cf"):
+            name = unicodedata.name(char, "a control character")
+            return f" (U+{ord(char):04X} {name}: PostgreSQL does not read it as white space)"
+    return ""
+
+
+def _not_sql(text: str, piece: Piece) -> Problem:
+    end = content_end(text, piece.start, piece.end)
+    if piece.kind == PSQL_COMMAND:
+        command = re.match(r"\\[^ \t\n\r\f\v]{0,40}", text[piece.start : piece.start + 41])
+        name = command.group() if command else "\\"
+        message = (
+            f"{name} is a psql meta-command, not SQL: a migration runner sends it to PostgreSQL, "
+            "which rejects it (only psql runs meta-commands)"
+        )
+    else:
+        lines = 1 + sum(1 for _ in _LINE_BREAK.finditer(text, piece.start, end))
+        message = (
+            f"{lines} line{'s' if lines > 1 else ''} of COPY ... FROM stdin data, not SQL: a "
+            "migration runner sends them to PostgreSQL as SQL, which rejects them (only psql "
+            "feeds them to the COPY)"
+        )
+    return Problem(piece.start, end, message)
