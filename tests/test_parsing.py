@@ -10,7 +10,7 @@ from migration_lint.splitting import split_statements
 
 
 def statement_texts(sql: str) -> list[str]:
-    statements, problems = parse(sql)
+    statements, problems = parse(sql, True)
     assert problems == []
     return [sql[s.start : s.end] for s in statements]
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from conftest import lint_sql
+from drizzle_repo import DrizzleRepo
 from migration_lint.cli import main
 from migration_lint.source import Source
 from migration_lint.splitting import BREAKPOINT, chunks, pieces
@@ -261,6 +262,73 @@ def test_what_runs_is_linted_and_what_fails_is_a_syntax_error(
     exit_code: int,
 ) -> None:
     code, report = run_plain(tmp_path, capsys, sql)
+    assert_findings(report, expected)
+    assert code == exit_code
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected", "exit_code"),
+    [
+        pytest.param(
+            f"SELECT 1;{BREAKPOINT} {DROP_USERS}\n",
+            [users_dropped(1, 35)],
+            1,
+            id="breakpoint-inside-a-line",
+        ),
+        pytest.param(
+            f"SELECT 1; -- done{BREAKPOINT}\n{DROP_USERS}\n",
+            [users_dropped(2)],
+            1,
+            id="breakpoint-ending-a-comment",
+        ),
+        pytest.param(
+            f"INSERT INTO \"notes\" VALUES ('before{BREAKPOINT}after');\n",
+            [
+                ("syntax-error", 1, 29, 'unterminated quoted string at or near "\'before"'),
+                ("syntax-error", 1, 60, 'syntax error at or near "after"'),
+            ],
+            2,
+            id="breakpoint-inside-a-string",
+        ),
+        pytest.param(
+            f'CREATE TABLE "a" ("id" int);\n-->\nstatement-breakpoint\n{DROP_USERS}\n',
+            [
+                (
+                    "syntax-error",
+                    3,
+                    1,
+                    'at or near "statement" (a broken drizzle breakpoint: drizzle\'s migrator',
+                )
+            ],
+            2,
+            id="breakpoint-broken-after-its-arrow",
+        ),
+        pytest.param(
+            f'CREATE TABLE "a" ("id" int);\n--> statement-\nbreakpoint\n{DROP_USERS}\n',
+            [("syntax-error", 3, 1, 'at or near "breakpoint" (a broken drizzle breakpoint')],
+            2,
+            id="breakpoint-broken-inside-its-name",
+        ),
+        pytest.param(
+            f"SELECT 1;{BREAKPOINT}\u00a0\n",
+            [("syntax-error", 1, 34, "(U+00A0 NO-BREAK SPACE")],
+            2,
+            id="breakpoint-followed-by-a-no-break-space",
+        ),
+    ],
+)
+def test_drizzle_files_are_split_where_the_migrator_splits_them(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sql: str,
+    expected: list[Finding],
+    exit_code: int,
+) -> None:
+    repo = DrizzleRepo(tmp_path / "app", "drizzle")
+    monkeypatch.chdir(repo.path)
+    repo.add_migration("0002_change", sql)
+    code, report = lint_json(Path("drizzle/0002_change.sql"), capsys)
     assert_findings(report, expected)
     assert code == exit_code
 

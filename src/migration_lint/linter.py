@@ -198,7 +198,7 @@ def lint_source(
     no rules, the migration is only replayed into the context, as history. `changes`
     collects a line for each table or column it adds, drops, renames or retypes.
     """
-    statements, problems = parse(source.text)
+    statements, problems = parse(source.text, context.runner.splits_on_breakpoints)
     context.start_migration(source, statements)
     diagnostics = [
         _diagnostic(source, SYNTAX_ERROR, Severity.ERROR, p.start, p.end, p.message)

@@ -1,9 +1,10 @@
 """PostgreSQL parsing with pglast: statements with their places in the file, and syntax errors.
 
-The whole file is parsed in one call (drizzle's breakpoints are `--` comments to PostgreSQL); only
-when that fails is it split (splitting.py) and parsed statement by statement, so that a syntax
-error reports its own place and does not hide the findings of the other statements. psql
-meta-commands and COPY data are reported as what they are, not parsed.
+Each part of the file the runner sends as a query (the whole file, or for drizzle's migrator each
+part between breakpoints) is parsed in one call; only when that fails is it split (splitting.py)
+and parsed statement by statement, so that a syntax error reports its own place and does not
+hide the findings of the other statements. psql meta-commands and COPY data are reported as
+what they are, not parsed.
 """
 
 from __future__ import annotations
@@ -56,14 +57,17 @@ class Problem:
     message: str
 
 
-def parse(text: str) -> tuple[list[Statement], list[Problem]]:
-    try:
-        return parse_piece(text, 0), []
-    except pg_parser.ParseError:
-        pass
+def parse(text: str, on_breakpoints: bool) -> tuple[list[Statement], list[Problem]]:
+    """The statements of a migration and its problems. `on_breakpoints`: the runner splits it
+    on drizzle's breakpoints."""
     statements: list[Statement] = []
     problems: list[Problem] = []
-    for chunk_start, chunk_end in chunks(text, True):
+    for chunk_start, chunk_end in chunks(text, on_breakpoints):
+        try:
+            statements.extend(parse_piece(text[chunk_start:chunk_end], chunk_start))
+            continue
+        except pg_parser.ParseError:
+            pass
         for piece in pieces(text, chunk_start, chunk_end):
             if piece.kind != STATEMENT:
                 problems.append(_not_sql(text, piece))
@@ -84,7 +88,7 @@ def _syntax_problem(text: str, piece: Piece, exc: pg_parser.ParseError) -> Probl
         at = content_end(text, piece.start, piece.end)
     else:  # e.g. nested deeper than the parser's stack: the statement as a whole
         at = piece.start
-    return Problem(at, at, "invalid SQL: " + _syntax_message(message))
+    return Problem(at, at, "invalid SQL: " + _syntax_message(message, text, at))
 
 
 def parse_piece(piece: str, piece_start: int) -> list[Statement]:
@@ -128,7 +132,7 @@ _LINE_BREAK = re.compile("\r\n?|\n")
 _TOO_DEEP = ("stack depth limit exceeded", "memory exhausted")
 
 
-def _syntax_message(message: str) -> str:
+def _syntax_message(message: str, text: str, at: int) -> str:
     """pglast's message on one line, with what a reader may not see in it.
 
     After an unterminated literal, PostgreSQL quotes the rest of the text: keep its start.
@@ -146,7 +150,7 @@ def _syntax_message(message: str) -> str:
     near = message[near_start:shown_end]
     more = "..." if shown_end < near_end else ""
     head = message[:near_start]
-    hints = _nesting_hint(head) + _invisible_hint(near)
+    hints = _nesting_hint(head) + _invisible_hint(near) + _breakpoint_hint(near, text, at)
     return f'{head}{near}{more}"{hints}'
 
 
@@ -162,6 +166,17 @@ def _invisible_hint(near: str) -> str:
         if char != " " and unicodedata.category(char) in ("Zs", "Zl", "Zp", "Cc", "Cf"):
             name = unicodedata.name(char, "a control character")
             return f" (U+{ord(char):04X} {name}: PostgreSQL does not read it as white space)"
+    return ""
+
+
+def _breakpoint_hint(near: str, text: str, at: int) -> str:
+    # drizzle-kit's marker cut by a line break: the migrator does not split there, and
+    # PostgreSQL reads the rest of the marker as SQL.
+    if near in ("statement", "breakpoint") and "-->" in text[max(at - 40, 0) : at]:
+        return (
+            " (a broken drizzle breakpoint: drizzle's migrator splits only on "
+            '"--> statement-breakpoint" written whole on one line)'
+        )
     return ""
 
 

@@ -63,6 +63,9 @@ class Runner:
     # runner then sends it.
     opts_out: Callable[[str, str], bool] | None = None
     opted_out: Sending = Sending.ONE_BY_ONE
+    # Whether it sends the parts of a migration between drizzle-kit's `--> statement-breakpoint`
+    # markers as queries of their own, splitting on the literal wherever it stands.
+    splits_on_breakpoints: bool = False
 
     def transaction(
         self, path: str, text: str, statements: Sequence[Statement], pg_version: int
@@ -214,6 +217,8 @@ DRIZZLE = Runner(
     Sending.IN_TRANSACTION,
     fix=_by_hand("drizzle's migrator"),
     transaction_reason="drizzle's migrator runs all pending migrations in one transaction",
+    # drizzle-orm/src/migrator.ts, readMigrationFiles: query.split('--> statement-breakpoint').
+    splits_on_breakpoints=True,
 )
 # prisma/prisma-engines, schema-engine/connectors/sql-schema-connector/src/flavour/postgres/
 # connector/native/mod.rs, apply_migration_script: one client.simple_query(script).
@@ -291,6 +296,8 @@ UNKNOWN = Runner(
     "by hand (psql) before the deploy, leaving in the migration only a form that is a no-op by "
     "then (CREATE INDEX IF NOT EXISTS or DROP INDEX IF EXISTS, without CONCURRENTLY) or "
     "nothing.",
+    # A file that holds drizzle-kit's marker was written by drizzle-kit, for its migrator.
+    splits_on_breakpoints=True,
 )
 
 
