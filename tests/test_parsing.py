@@ -6,11 +6,12 @@ import pytest
 
 from conftest import lint_sql, rule_ids
 from migration_lint.parse import parse
+from migration_lint.pg_frontend import operations_of
 from migration_lint.splitting import split_statements
 
 
 def statement_texts(sql: str) -> list[str]:
-    statements, problems = parse(sql, True)
+    statements, problems = parse(sql, True, operations_of)
     assert problems == []
     return [sql[s.start : s.end] for s in statements]
 
@@ -63,21 +64,9 @@ def test_statements_are_split_like_the_runner_does(sql: str, expected: list[str]
         pytest.param("'open ; ", [(0, 7)], id="unterminated-string-runs-to-end"),
         pytest.param("x;\n--> statement-breakpoint\n", [(0, 2)], id="trailing-breakpoint"),
         pytest.param('"a;""b"; c', [(0, 8), (8, 10)], id="quoted-identifier"),
-        pytest.param("a; -- x\rb;", [(0, 2), (2, 10)], id="comment-ends-at-a-carriage-return"),
-        pytest.param("a$$ ; b", [(0, 5), (5, 7)], id="dollars-ending-an-identifier"),
-        pytest.param("$$$$; b", [(0, 5), (5, 7)], id="empty-dollar-quote"),
-        pytest.param("1$$;$$; b", [(0, 7), (7, 9)], id="dollar-quote-after-a-number"),
-        pytest.param(
-            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END; b;",
-            [(0, 72), (72, 75)],
-            id="begin-atomic-body",
-        ),
-        pytest.param("a;\n\\set x 1\nb;", [(0, 2), (11, 14)], id="psql-meta-command"),
-        pytest.param("COPY t FROM stdin;\n1;2\n\\.\nb;", [(0, 18), (26, 28)], id="copy-data"),
-        pytest.param("a;\u00a0", [(0, 2), (2, 3)], id="no-break-space-is-no-white-space"),
     ],
 )
-def test_fallback_splitter(sql: str, spans: list[tuple[int, int]]) -> None:
+def test_splitter(sql: str, spans: list[tuple[int, int]]) -> None:
     assert split_statements(sql) == spans
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from conftest import lint_sql
 from drizzle_repo import DrizzleRepo
+from migration_lint import parse as parse_module
 from migration_lint.cli import main
 from migration_lint.source import Source
 from migration_lint.splitting import BREAKPOINT, chunks, pieces
@@ -366,6 +367,25 @@ def test_an_unterminated_string_at_the_start_of_a_large_file_is_one_short_findin
         ],
     )
     assert code == 2
+
+
+def test_more_statements_than_the_linter_keeps_operations_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parse_module, "KEPT_OPERATIONS", 1_000)  # the test's own, to stay quick
+    count = 30_000
+    statements = "".join(f'UPDATE "t" SET "c" = {n} WHERE "id" = {n};\r' for n in range(count))
+    sql = f"{DROP_USERS}\r{statements}{DROP_USERS}\rSELEC 1;\r"
+    code, report = run_plain(tmp_path, capsys, sql)
+    assert_findings(
+        report,
+        [
+            users_dropped(1),
+            users_dropped(count + 2),
+            ("syntax-error", count + 3, 1, '"SELEC"'),
+        ],
+    )
+    assert (code, report["summary"]["statements"]) == (2, count + 2)
 
 
 # Properties every input keeps, checked on the examples, tricky texts, and mutations of both.

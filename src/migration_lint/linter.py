@@ -198,7 +198,7 @@ def lint_source(
     no rules, the migration is only replayed into the context, as history. `changes`
     collects a line for each table or column it adds, drops, renames or retypes.
     """
-    statements, problems = parse(source.text, context.runner.splits_on_breakpoints)
+    statements, problems = parse(source.text, context.runner.splits_on_breakpoints, operations_of)
     context.start_migration(source, statements)
     diagnostics = [
         _diagnostic(source, SYNTAX_ERROR, Severity.ERROR, p.start, p.end, p.message)
@@ -206,8 +206,8 @@ def lint_source(
     ]
     if not statements and not problems:
         diagnostics.append(input_error(InputError(source.path, "no SQL statements, only comments")))
-    for statement in statements:
-        for operation in operations_of(statement):
+    for operations in statements.operations():
+        for operation in operations:
             for rule in rules.by_operation.get(type(operation), ()) if rules else ():
                 for message, help_text in _run(rule, operation, context, source):
                     diagnostics.append(

@@ -1,53 +1,174 @@
-"""PostgreSQL parsing with pglast: statements with their places in the file, and syntax errors.
+"""PostgreSQL parsing with pglast: a migration's statements, what they do, and its syntax errors.
 
-Each part of the file the runner sends as a query (the whole file, or for drizzle's migrator each
-part between breakpoints) is parsed in one call; only when that fails is it split (splitting.py)
-and parsed statement by statement, so that a syntax error reports its own place and does not
-hide the findings of the other statements. psql meta-commands and COPY data are reported as
-what they are, not parsed.
+The splitter (splitting.py) cuts the text as the runner and psql do. Statements are parsed in
+batches of about 64 KB; a batch that does not parse is parsed statement by statement, so that a
+syntax error reports its own place and does not hide the findings of the other statements. psql
+meta-commands and COPY data are reported as what they are, not parsed.
+
+Memory stays bounded whatever the file holds: a statement's parse tree lives only while the
+front end (`convert`) turns it into operations. What stays of each statement is its place, its
+kind, the flags of its tree's top node and its operations, in arrays: a file may hold a million
+statements.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, overload
 
 from pglast import parser as pg_parser
 
 from . import deep_json
+from .operations import Operation
 from .splitting import PSQL_COMMAND, STATEMENT, Piece, chunks, content_end, pieces
 
 Node = dict[str, Any]
 
+# Statements are parsed this many characters at a time, with their trees: few calls into
+# pglast, and a batch's JSON and trees stay a few megabytes.
+BATCH_CHARS = 64 * 1024
+# A migration's operations are kept for this many statements (under a kilobyte each); one with
+# more, generated or hostile, is parsed a second time while the rules read it.
+KEPT_OPERATIONS = 50_000
+
+
+class CharacterOffsets:
+    """Character offsets of the UTF-8 byte offsets pglast reports into a text that is not ASCII.
+
+    A mark every 4,096 characters bounds each lookup to decoding that much, however many there
+    are (an ALTER TABLE asks once per column it adds).
+    """
+
+    _STRIDE = 4096
+
+    def __init__(self, text: str) -> None:
+        self._encoded = text.encode("utf-8")
+        self._marks = array("q")  # the byte offset of every 4,096th character
+        total = 0
+        for start in range(0, len(text), self._STRIDE):
+            self._marks.append(total)
+            total += len(text[start : start + self._STRIDE].encode("utf-8"))
+
+    def of(self, byte_offset: int) -> int:
+        block = max(bisect.bisect_right(self._marks, byte_offset) - 1, 0)
+        between = self._encoded[self._marks[block] : byte_offset]
+        return block * self._STRIDE + len(between.decode("utf-8", "ignore"))
+
 
 @dataclass(slots=True)
-class Statement:
+class StatementTree:
+    """A statement with its whole parse tree, while the front end reads it."""
+
     kind: str  # the parse node's type, e.g. "AlterTableStmt"
     node: Node
     start: int  # character offsets in the file
     end: int
-    # The text pglast parsed and where it starts in the file, to turn its byte offsets into
-    # character offsets; for text that is not ASCII, also its UTF-8 bytes and this statement's
-    # byte offset in them.
+    # The text pglast parsed, and where it starts in the file.
     piece: str
     piece_start: int
-    piece_bytes: bytes | None = None
-    byte_start: int = 0
+    characters: CharacterOffsets | None  # for a piece that is not ASCII
 
     @property
     def text(self) -> str:
         return self.piece[self.start - self.piece_start : self.end - self.piece_start]
 
     def offset(self, byte_location: int) -> int:
-        """Character offset in the file of a pglast location inside this statement."""
+        """Character offset in the file of a pglast location (UTF-8 bytes into the piece)."""
         if byte_location < 0:
             return self.start
-        if self.piece_bytes is None:
+        if self.characters is None:
             return self.piece_start + byte_location
-        between = self.piece_bytes[self.byte_start : byte_location]
-        return self.start + len(between.decode("utf-8", errors="ignore"))
+        return self.piece_start + self.characters.of(byte_location)
+
+
+@dataclass(slots=True)
+class Statement:
+    """A parsed statement, as runners and suppressions see it."""
+
+    kind: str
+    node: Node  # the fields of its parse tree's top node that are not nodes: its flags
+    start: int  # character offsets in the file
+    end: int
+    file_text: str
+
+    @property
+    def text(self) -> str:
+        return self.file_text[self.start : self.end]
+
+
+class _Found(NamedTuple):
+    kind: str
+    flags: Node
+    start: int
+    end: int
+    operations: Sequence[Operation]
+
+
+class Statements(Sequence[Statement]):
+    """A migration's statements, kept compact: places in arrays, kinds and flags shared."""
+
+    def __init__(self, text: str, read_again: Callable[[], Iterator[Sequence[Operation]]]) -> None:
+        self._text = text
+        self._starts = array("q")
+        self._ends = array("q")
+        self._kinds: list[str] = []
+        self._nodes: list[Node] = []
+        self._shared: dict[Any, Any] = {}  # one copy of each kind, and of each set of flags
+        # What each statement does; None once there are too many to keep.
+        self._operations: list[Sequence[Operation]] | None = []
+        self._read_again = read_again
+
+    @property
+    def keeps_operations(self) -> bool:
+        return self._operations is not None
+
+    def add(self, found: _Found) -> None:
+        self._starts.append(found.start)
+        self._ends.append(found.end)
+        self._kinds.append(self._shared.setdefault(found.kind, found.kind))
+        key = (found.kind, *found.flags.items())
+        self._nodes.append(self._shared.setdefault(key, found.flags))
+        if self._operations is None:
+            return
+        if len(self._operations) < KEPT_OPERATIONS:
+            self._operations.append(tuple(found.operations))
+        else:
+            self._operations = None
+
+    def operations(self) -> Iterator[Sequence[Operation]]:
+        """What each statement does, in order, as the front end read it."""
+        if self._operations is not None:
+            return iter(self._operations)
+        return self._read_again()
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Statement: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Statement]: ...
+
+    def __getitem__(self, index: int | slice) -> Statement | Sequence[Statement]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return Statement(
+            self._kinds[index],
+            self._nodes[index],
+            self._starts[index],
+            self._ends[index],
+            self._text,
+        )
+
+    def __iter__(self) -> Iterator[Statement]:
+        for index in range(len(self)):
+            yield self[index]
 
 
 @dataclass(slots=True)
@@ -57,72 +178,154 @@ class Problem:
     message: str
 
 
-def parse(text: str, on_breakpoints: bool) -> tuple[list[Statement], list[Problem]]:
-    """The statements of a migration and its problems. `on_breakpoints`: the runner splits it
-    on drizzle's breakpoints."""
-    statements: list[Statement] = []
-    problems: list[Problem] = []
-    for chunk_start, chunk_end in chunks(text, on_breakpoints):
-        try:
-            statements.extend(parse_piece(text[chunk_start:chunk_end], chunk_start))
-            continue
-        except pg_parser.ParseError:
-            pass
-        for piece in pieces(text, chunk_start, chunk_end):
-            if piece.kind != STATEMENT:
-                problems.append(_not_sql(text, piece))
-                continue
-            try:
-                statements.extend(parse_piece(text[piece.start : piece.end], piece.start))
-            except pg_parser.ParseError as exc:
-                problems.append(_syntax_problem(text, piece, exc))
-    return statements, problems
+def parse(
+    text: str, on_breakpoints: bool, convert: Callable[[StatementTree], Sequence[Operation]]
+) -> tuple[Statements, list[Problem]]:
+    """The statements of a migration, with the operations `convert` reads in each, and its
+    syntax problems. `on_breakpoints`: the runner splits it on drizzle's breakpoints."""
+    parser = _Parser(text, convert)
+    statements = Statements(text, lambda: parser.operations_again(convert))
+    for _ in parser.run(on_breakpoints):
+        for found in parser.found:
+            statements.add(found)
+        parser.found.clear()
+        if not statements.keeps_operations:
+            parser.convert = None
+    return statements, parser.problems
 
 
-def _syntax_problem(text: str, piece: Piece, exc: pg_parser.ParseError) -> Problem:
-    message = str(exc.args[0]) if exc.args else ""
-    location = exc.args[1] if len(exc.args) > 1 else None
-    if isinstance(location, int) and location >= 0:
-        at = piece.start + min(location, piece.end - piece.start)
-    elif "end of input" in message:
-        at = content_end(text, piece.start, piece.end)
-    else:  # e.g. nested deeper than the parser's stack: the statement as a whole
-        at = piece.start
-    return Problem(at, at, "invalid SQL: " + _syntax_message(message, text, at))
+def parse_trees(piece: str, piece_start: int) -> list[StatementTree]:
+    """The statements of a text that starts at `piece_start` in the file, with their trees.
 
-
-def parse_piece(piece: str, piece_start: int) -> list[Statement]:
+    Raises pglast's ParseError when the text does not parse.
+    """
     parsed = deep_json.loads(pg_parser.parse_sql_json(piece))
-    # pglast counts UTF-8 bytes; for non-ASCII text, convert offsets in one pass over the file.
-    encoded = None if piece.isascii() else piece.encode("utf-8")
-    piece_end = len(encoded) if encoded is not None else len(piece)
-    statements = []
-    byte_mark = char_mark = 0
+    characters = None if piece.isascii() else CharacterOffsets(piece)
+    trees = []
     for raw in parsed.get("stmts", ()):
         ((kind, node),) = raw["stmt"].items()
         byte_begin = raw.get("stmt_location", 0)
         length = raw.get("stmt_len", 0)
-        byte_finish = byte_begin + length if length else piece_end
-        if encoded is None:
-            begin, finish = byte_begin, byte_finish
+        if characters is None:
+            begin, finish = byte_begin, byte_begin + length if length else len(piece)
         else:
-            begin = char_mark + len(encoded[byte_mark:byte_begin].decode("utf-8", "ignore"))
-            finish = begin + len(encoded[byte_begin:byte_finish].decode("utf-8", "ignore"))
-            byte_mark, char_mark = byte_finish, finish
+            begin = characters.of(byte_begin)
+            finish = characters.of(byte_begin + length) if length else len(piece)
         finish = content_end(piece, begin, finish)
-        statements.append(
-            Statement(
+        trees.append(
+            StatementTree(
                 kind,
                 node,
                 piece_start + begin,
                 piece_start + finish,
                 piece,
                 piece_start,
-                encoded,
-                byte_begin,
+                characters,
             )
         )
-    return statements
+    return trees
+
+
+class _Parser:
+    """Parses a migration step by step; after each step, `found` holds what it parsed."""
+
+    def __init__(
+        self, text: str, convert: Callable[[StatementTree], Sequence[Operation]] | None
+    ) -> None:
+        self.text = text
+        self.convert = convert  # None: the operations are not wanted
+        self.found: list[_Found] = []
+        self.problems: list[Problem] = []
+        # The (start, end) of each text parsed, in order: to parse it again without splitting.
+        self._steps = array("q")
+
+    def operations_again(
+        self, convert: Callable[[StatementTree], Sequence[Operation]]
+    ) -> Iterator[Sequence[Operation]]:
+        """What each statement does, parsed again: for a migration with too many to keep."""
+        steps = self._steps
+        for index in range(0, len(steps), 2):
+            start, end = steps[index : index + 2]
+            for tree in parse_trees(self.text[start:end], start):
+                yield convert(tree)
+
+    def run(self, on_breakpoints: bool) -> Iterator[None]:
+        text = self.text
+        for chunk_start, chunk_end in chunks(text, on_breakpoints):
+            # Most chunks are small and valid: PostgreSQL's parser splits them in one call.
+            if chunk_end - chunk_start <= BATCH_CHARS and self._parse_whole(chunk_start, chunk_end):
+                yield
+                continue
+            # A batch is text PostgreSQL gets in one query: it stays inside its chunk.
+            batch: list[Piece] = []
+            batch_chars = 0
+            for piece in pieces(text, chunk_start, chunk_end):
+                if piece.kind == STATEMENT:
+                    batch.append(piece)
+                    batch_chars += piece.end - piece.start
+                    if batch_chars < BATCH_CHARS or not (
+                        piece.closed or batch_chars > 2 * BATCH_CHARS
+                    ):
+                        continue
+                    self._parse_batch(batch)
+                else:
+                    self._parse_batch(batch)
+                    self._parse_alone(piece)
+                batch, batch_chars = [], 0
+                yield
+            self._parse_batch(batch)
+            yield
+
+    def _parse_whole(self, start: int, end: int) -> bool:
+        try:
+            self._parse_trees(start, end)
+        except pg_parser.ParseError:
+            return False
+        return True
+
+    def _parse_trees(self, start: int, end: int) -> None:
+        trees = parse_trees(self.text[start:end], start)
+        self._steps.extend((start, end))
+        for tree in trees:
+            self._add(tree)
+
+    def _parse_batch(self, batch: list[Piece]) -> None:
+        if len(batch) < 2:
+            for piece in batch:
+                self._parse_alone(piece)
+            return
+        try:
+            self._parse_trees(batch[0].start, batch[-1].end)
+        except pg_parser.ParseError:
+            for piece in batch:
+                self._parse_alone(piece)
+
+    def _parse_alone(self, piece: Piece) -> None:
+        if piece.kind != STATEMENT:
+            self.problems.append(_not_sql(self.text, piece))
+            return
+        try:
+            self._parse_trees(piece.start, piece.end)
+        except pg_parser.ParseError as exc:
+            self.problems.append(self._syntax_problem(piece, exc))
+
+    def _add(self, tree: StatementTree) -> None:
+        operations = self.convert(tree) if self.convert else ()
+        flags = {
+            key: value for key, value in tree.node.items() if not isinstance(value, dict | list)
+        }
+        self.found.append(_Found(tree.kind, flags, tree.start, tree.end, operations))
+
+    def _syntax_problem(self, piece: Piece, exc: pg_parser.ParseError) -> Problem:
+        message = str(exc.args[0]) if exc.args else ""
+        location = exc.args[1] if len(exc.args) > 1 else None
+        if isinstance(location, int) and location >= 0:
+            at = piece.start + min(location, piece.end - piece.start)
+        elif "end of input" in message:
+            at = content_end(self.text, piece.start, piece.end)
+        else:  # e.g. nested deeper than the parser's stack: the statement as a whole
+            at = piece.start
+        return Problem(at, at, "invalid SQL: " + _syntax_message(message, self.text, at))
 
 
 _NEAR = ' at or near "'
@@ -143,7 +346,7 @@ def _syntax_message(message: str, text: str, at: int) -> str:
         message = message[: line_end.start()] if line_end else message
         return message + _nesting_hint(message)
     near_start += len(_NEAR)
-    near_end = len(message) - 1 if message.endswith('"') else len(message)
+    near_end = len(message) - message.endswith('"')
     shown_end = min(near_end, near_start + _NEAR_SHOWN)
     line_end = _LINE_END.search(message, near_start, shown_end)
     shown_end = line_end.start() if line_end else shown_end

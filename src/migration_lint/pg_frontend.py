@@ -9,7 +9,7 @@ from pglast import parser as pg_parser
 
 from . import deep_json
 from . import operations as ops
-from .parse import Node, Statement, parse_piece
+from .parse import Node, StatementTree, parse_trees
 
 # pglast spells built-in types by their internal names; users and messages use the SQL names.
 _TYPE_NAMES = {
@@ -25,7 +25,7 @@ _TYPE_NAMES = {
 }
 
 
-def operations_of(statement: Statement) -> list[ops.Operation]:
+def operations_of(statement: StatementTree) -> list[ops.Operation]:
     convert = _CONVERTERS.get(statement.kind)
     if convert is None:
         return []
@@ -38,7 +38,7 @@ def operations_of(statement: Statement) -> list[ops.Operation]:
     return found
 
 
-def _do_block(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _do_block(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     """The statements inside a PL/pgSQL DO block.
 
     Older drizzle-kit versions wrap every foreign key and enum in
@@ -65,7 +65,7 @@ def _do_block(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
         start = stmt.piece_start + found if found != -1 else stmt.start
         search_from = found + len(query) if found != -1 else search_from
         try:
-            inner = parse_piece(query, start)
+            inner = parse_trees(query, start)
         except pg_parser.ParseError:
             continue
         for statement in inner:
@@ -191,7 +191,7 @@ def constraint(node: Node) -> ops.Constraint | None:
     )
 
 
-def _create_table(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     columns, constraints = [], []
     for element in node.get("tableElts", ()):
         if "ColumnDef" in element:
@@ -203,7 +203,7 @@ def _create_table(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
     yield ops.CreateTable(stmt.start, _name(node["relation"]), tuple(columns), tuple(constraints))
 
 
-def _alter_table(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     if node.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
         return
     table = _name(node["relation"])
@@ -259,7 +259,7 @@ def _converts(definition: Node, column_name: str) -> bool:
     return fields[-1:] != (column_name,)
 
 
-def _rename(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _rename(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     kind = node["renameType"]
     if kind == "OBJECT_TABLE":
         yield ops.RenameTable(stmt.start, _name(node["relation"]), node["newname"])
@@ -269,7 +269,7 @@ def _rename(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
         )
 
 
-def _drop(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     kind = node["removeType"]
     cascade = node.get("behavior") == "DROP_CASCADE"
     for obj in node.get("objects", ()):
@@ -283,7 +283,7 @@ def _drop(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
             )
 
 
-def _create_index(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     columns = tuple(
         p["IndexElem"]["name"] for p in node.get("indexParams", ()) if "name" in p["IndexElem"]
     )
@@ -301,13 +301,13 @@ def _options(node: Node, key: str) -> set[str]:
     return {p["DefElem"]["defname"] for p in node.get(key, ()) if "DefElem" in p}
 
 
-def _reindex(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _reindex(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     target = node["kind"].removeprefix("REINDEX_OBJECT_").lower()
     name = _name(node["relation"]).sql if "relation" in node else node.get("name", "")
     yield ops.Reindex(stmt.start, target, name, "concurrently" in _options(node, "params"))
 
 
-def _vacuum(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _vacuum(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     if not node.get("is_vacuumcmd") or "full" not in _options(node, "options"):
         return
     relations = [r["VacuumRelation"]["relation"] for r in node.get("rels", ())]
@@ -317,7 +317,7 @@ def _vacuum(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
         yield ops.VacuumFull(stmt.start, _name(relation))
 
 
-def _transaction(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _transaction(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     action = {
         "TRANS_STMT_BEGIN": "begin",
         "TRANS_STMT_START": "begin",
@@ -328,7 +328,7 @@ def _transaction(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
         yield ops.Transaction(stmt.start, action)
 
 
-def _set(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _set(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     if node.get("kind") not in ("VAR_SET_VALUE", "VAR_SET_DEFAULT") or "name" not in node:
         return
     values = []
@@ -339,12 +339,12 @@ def _set(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
     yield ops.SetSetting(stmt.start, node["name"], ", ".join(values) or None)
 
 
-def _enum_values(node: Node, stmt: Statement) -> Iterator[ops.Operation]:
+def _enum_values(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     if "newVal" in node and "oldVal" not in node:
         yield ops.AddEnumValue(stmt.start, _name_from_list(node["typeName"]), node["newVal"])
 
 
-_CONVERTERS: dict[str, Callable[[Node, Statement], Iterator[ops.Operation]]] = {
+_CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]] = {
     "CreateStmt": _create_table,
     "AlterTableStmt": _alter_table,
     "RenameStmt": _rename,

@@ -1,7 +1,7 @@
 """Splitting a migration's text into the pieces PostgreSQL and psql see, without parsing it.
 
-A text that does not parse whole is parsed statement by statement: one broken statement does not
-hide the findings of the others. What can hide a `;` follows
+The parser gets one statement, or a batch of them, at a time: one broken statement does not hide
+the findings of the others, and memory stays bounded on a large file. What can hide a `;` follows
 PostgreSQL's lexer (src/backend/parser/scan.l): a `--` comment ends at a line feed or a carriage
 return; /* comments */ nest; quoted strings and identifiers; dollar quotes, which no `$` inside an
 identifier starts. What psql does with a script follows its lexer (src/fe_utils/psqlscan.l) and
@@ -36,6 +36,9 @@ class Piece(NamedTuple):
     start: int  # its first character that is neither white space nor in a comment
     end: int  # after its `;`, or after its last such character
     kind: str  # STATEMENT, PSQL_COMMAND or COPY_DATA
+    # Whether a statement ends outside parentheses. A batch of statements may end only after
+    # such a one: CREATE RULE's actions are statements in parentheses, separated by `;`.
+    closed: bool = True
 
 
 def chunks(text: str, on_breakpoints: bool) -> Iterator[tuple[int, int]]:
@@ -234,7 +237,10 @@ class _Lexer:
                     self.begin_depth -= 1
 
     def _statement(self, end: int) -> Piece:
-        return Piece(self.start, end, STATEMENT)
+        # Parentheses are counted in the statement's strings and comments too: a batch of
+        # statements may then end elsewhere than it could, which costs only its size.
+        closed = _paren_balance(self.text, self.start, end) == 0
+        return Piece(self.start, end, STATEMENT, closed)
 
     def _end_statement(self, after: int) -> Iterator[Piece]:
         if self.start >= 0:
@@ -271,6 +277,10 @@ class _Lexer:
         if data_end > line_break.end():
             yield Piece(line_break.end(), data_end, COPY_DATA)
         self.pos = data_end
+
+
+def _paren_balance(text: str, start: int, end: int) -> int:
+    return text.count("(", start, end) - text.count(")", start, end)
 
 
 def _block_comment_end(text: str, pos: int, end: int) -> int:
