@@ -20,6 +20,7 @@ from conftest import lint_sql
 from drizzle_repo import DrizzleRepo
 from migration_lint import parse as parse_module
 from migration_lint.cli import main
+from migration_lint.parse import CHECKED_CODE_CHARS, TREE_CODE_CHARS
 from migration_lint.source import Source
 from migration_lint.splitting import BREAKPOINT, chunks, pieces
 
@@ -367,6 +368,74 @@ def test_an_unterminated_string_at_the_start_of_a_large_file_is_one_short_findin
         ],
     )
     assert code == 2
+
+
+def insert_rows(count: int) -> str:
+    rows = ",\n".join(f"({n}, 'name {n}', {n}.5)" for n in range(count))
+    return f'INSERT INTO "items" ("id", "name", "price") VALUES\n{rows};\n'
+
+
+def test_a_large_insert_is_checked_for_syntax_without_a_tree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    insert = insert_rows(30_000)
+    assert TREE_CODE_CHARS < len(insert) - len("'name 00000', ") * 30_000 < CHECKED_CODE_CHARS
+    broken = insert.replace("(20000, 'name 20000', 20000.5)", "(20000, 'name 20000' 20000.5)")
+    code, report = run_plain(tmp_path, capsys, broken + DROP_USERS)
+    assert_findings(
+        report,
+        [
+            ("syntax-error", 20_002, 22, 'syntax error at or near "20000.5"'),
+            users_dropped(30_002),
+        ],
+    )
+    assert code == 2
+
+
+def test_an_insert_too_large_to_parse_is_a_statement_the_rules_do_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    insert = insert_rows(100_000)
+    assert len(insert) - len("'name 00000', ") * 100_000 > CHECKED_CODE_CHARS
+    code, report = run_plain(tmp_path, capsys, insert + DROP_USERS)
+    assert_findings(report, [users_dropped(100_002)])
+    assert (code, report["summary"]["statements"]) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        pytest.param(
+            20_000,
+            "statement too large to lint: 379 KiB of SQL outside strings and comments (the limit "
+            "is 128 KiB); PostgreSQL's parser accepts it, the rules did not read it",
+            id="checked-for-syntax",
+        ),
+        pytest.param(
+            80_000,
+            "statement too large to lint: 1.5 MiB of SQL outside strings and comments (the limit "
+            "is 128 KiB); its syntax was not checked, the rules did not read it",
+            id="too-large-to-parse",
+        ),
+    ],
+)
+def test_a_statement_too_large_to_lint_is_reported_and_the_others_are_linted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], columns: int, message: str
+) -> None:
+    elements = ",\n".join(f'  "c{n}" integer' for n in range(columns))
+    sql = f'CREATE TABLE "wide" (\n{elements}\n);\n{DROP_USERS}\n'
+    code, report = run_plain(tmp_path, capsys, sql)
+    assert_findings(report, [("input-error", 1, 1, message), users_dropped(columns + 3)])
+    assert code == 2
+
+
+def test_a_large_do_block_is_read_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = "".join(f"  PERFORM {n};\n" for n in range(100_000))
+    sql = f'DO $$\nBEGIN\n{body}  ALTER TABLE "t" DROP COLUMN "c";\nEND $$;\n'
+    assert len(body) > CHECKED_CODE_CHARS  # in a string: what it costs to parse is its code
+    code, report = run_plain(tmp_path, capsys, sql)
+    assert_findings(report, [("drop-column", 100_003, 3, 'column "c"')])
+    assert code == 1
 
 
 def test_more_statements_than_the_linter_keeps_operations_for(

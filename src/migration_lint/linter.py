@@ -201,7 +201,14 @@ def lint_source(
     statements, problems = parse(source.text, context.runner.splits_on_breakpoints, operations_of)
     context.start_migration(source, statements)
     diagnostics = [
-        _diagnostic(source, SYNTAX_ERROR, Severity.ERROR, p.start, p.end, p.message)
+        _diagnostic(
+            source,
+            SYNTAX_ERROR if p.syntax else INPUT_ERROR,
+            Severity.ERROR,
+            p.start,
+            p.end,
+            p.message,
+        )
         for p in problems
     ]
     if not statements and not problems:

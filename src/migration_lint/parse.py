@@ -29,12 +29,34 @@ from .splitting import PSQL_COMMAND, STATEMENT, Piece, chunks, content_end, piec
 
 Node = dict[str, Any]
 
+# What parsing costs grows with a statement's code, its text outside strings and comments (a
+# DO block's body is one string): up to 110 bytes a character for PostgreSQL's own parse tree,
+# and 700 for its JSON made into dicts (SELECT a, a, a, ...: one node a character or two).
 # Statements are parsed this many characters at a time, with their trees: few calls into
-# pglast, and a batch's JSON and trees stay a few megabytes.
+# pglast, and a batch's trees stay under 50 MB.
 BATCH_CHARS = 64 * 1024
+# A statement with more code is not given a tree in Python (it stays under 90 MB): it is only
+# checked for syntax, by PostgreSQL's parser...
+TREE_CODE_CHARS = 128 * 1024
+# ... and with more than this (which would take PostgreSQL's parser over 110 MB), not parsed.
+# Such statements are data (an INSERT of many rows: its kind is all a rule reads of it), or
+# none a migration holds (a CREATE TABLE of more columns than PostgreSQL allows): too large to
+# lint, which is reported.
+CHECKED_CODE_CHARS = 1024 * 1024
 # A migration's operations are kept for this many statements (under a kilobyte each); one with
 # more, generated or hostile, is parsed a second time while the rules read it.
 KEPT_OPERATIONS = 50_000
+# The kinds, by the word that starts them, that neither the front end (pg_frontend) nor a
+# runner (runners.py) reads more of than the kind.
+_TREELESS_KINDS = {
+    "insert": "InsertStmt",
+    "update": "UpdateStmt",
+    "select": "SelectStmt",
+    "values": "SelectStmt",
+    "copy": "CopyStmt",
+    "merge": "MergeStmt",
+}
+_FIRST_WORD = re.compile("[A-Za-z]+")
 
 
 class CharacterOffsets:
@@ -176,6 +198,7 @@ class Problem:
     start: int  # character offsets in the file
     end: int
     message: str
+    syntax: bool = True  # False: SQL PostgreSQL accepts, but too large for the linter to read
 
 
 def parse(
@@ -236,7 +259,8 @@ class _Parser:
         self.convert = convert  # None: the operations are not wanted
         self.found: list[_Found] = []
         self.problems: list[Problem] = []
-        # The (start, end) of each text parsed, in order: to parse it again without splitting.
+        # What parsed, in order, to parse it again without splitting it: (start, end, 1) for
+        # text pglast parsed with its trees, (start, end, 0) for a statement without one.
         self._steps = array("q")
 
     def operations_again(
@@ -244,8 +268,11 @@ class _Parser:
     ) -> Iterator[Sequence[Operation]]:
         """What each statement does, parsed again: for a migration with too many to keep."""
         steps = self._steps
-        for index in range(0, len(steps), 2):
-            start, end = steps[index : index + 2]
+        for index in range(0, len(steps), 3):
+            start, end, with_trees = steps[index : index + 3]
+            if not with_trees:
+                yield ()
+                continue
             for tree in parse_trees(self.text[start:end], start):
                 yield convert(tree)
 
@@ -260,7 +287,7 @@ class _Parser:
             batch: list[Piece] = []
             batch_chars = 0
             for piece in pieces(text, chunk_start, chunk_end):
-                if piece.kind == STATEMENT:
+                if piece.kind == STATEMENT and piece.code_chars <= TREE_CODE_CHARS:
                     batch.append(piece)
                     batch_chars += piece.end - piece.start
                     if batch_chars < BATCH_CHARS or not (
@@ -285,7 +312,7 @@ class _Parser:
 
     def _parse_trees(self, start: int, end: int) -> None:
         trees = parse_trees(self.text[start:end], start)
-        self._steps.extend((start, end))
+        self._steps.extend((start, end, 1))
         for tree in trees:
             self._add(tree)
 
@@ -305,9 +332,34 @@ class _Parser:
             self.problems.append(_not_sql(self.text, piece))
             return
         try:
-            self._parse_trees(piece.start, piece.end)
+            if piece.code_chars <= TREE_CODE_CHARS:
+                self._parse_trees(piece.start, piece.end)
+                return
+            checked = piece.code_chars <= CHECKED_CODE_CHARS
+            if checked:
+                pg_parser.split(self.text[piece.start : piece.end], with_parser=True)
         except pg_parser.ParseError as exc:
             self.problems.append(self._syntax_problem(piece, exc))
+            return
+        self._add_without_tree(piece, checked)
+
+    def _add_without_tree(self, piece: Piece, checked: bool) -> None:
+        """A statement too large to read the tree of: its kind, if that is all rules read."""
+        semicolon = 1 if self.text.startswith(";", piece.end - 1) else 0
+        end = content_end(self.text, piece.start, piece.end - semicolon)
+        first_word = _FIRST_WORD.match(self.text, piece.start, end)
+        treeless = _TREELESS_KINDS.get(first_word.group().lower()) if first_word else None
+        if treeless:
+            self._steps.extend((piece.start, end, 0))
+            self.found.append(_Found(treeless, {}, piece.start, end, ()))
+            return
+        parsed = "PostgreSQL's parser accepts it" if checked else "its syntax was not checked"
+        message = (
+            f"statement too large to lint: {_size(piece.code_chars)} of SQL outside strings and "
+            f"comments (the limit is {_size(TREE_CODE_CHARS)}); {parsed}, the rules did not "
+            "read it"
+        )
+        self.problems.append(Problem(piece.start, end, message, syntax=False))
 
     def _add(self, tree: StatementTree) -> None:
         operations = self.convert(tree) if self.convert else ()
@@ -328,6 +380,10 @@ class _Parser:
         return Problem(at, at, "invalid SQL: " + _syntax_message(message, self.text, at))
 
 
+def _size(chars: int) -> str:
+    return f"{chars / 1024 / 1024:.1f} MiB" if chars >= 1024 * 1024 else f"{chars // 1024} KiB"
+
+
 _NEAR = ' at or near "'
 _NEAR_SHOWN = 40
 _LINE_END = re.compile("[\n\r]")
@@ -346,7 +402,7 @@ def _syntax_message(message: str, text: str, at: int) -> str:
         message = message[: line_end.start()] if line_end else message
         return message + _nesting_hint(message)
     near_start += len(_NEAR)
-    near_end = len(message) - message.endswith('"')
+    near_end = len(message) - 1 if message.endswith('"') else len(message)
     shown_end = min(near_end, near_start + _NEAR_SHOWN)
     line_end = _LINE_END.search(message, near_start, shown_end)
     shown_end = line_end.start() if line_end else shown_end

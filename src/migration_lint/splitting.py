@@ -39,6 +39,9 @@ class Piece(NamedTuple):
     # Whether a statement ends outside parentheses. A batch of statements may end only after
     # such a one: CREATE RULE's actions are statements in parentheses, separated by `;`.
     closed: bool = True
+    # Its length without its strings, dollar quotes and comments: what its parse tree grows
+    # with (a DO block's body is one string).
+    code_chars: int = 0
 
 
 def chunks(text: str, on_breakpoints: bool) -> Iterator[tuple[int, int]]:
@@ -142,6 +145,7 @@ class _Lexer:
 
     def _new_statement(self) -> None:
         self.start = -1  # the statement's first character; -1 before it
+        self.quoted = 0  # how many of its characters are in strings and comments
         self.parens = 0  # in a routine's head and body, for its BEGIN ... END blocks
         self.head: tuple[str, ...] = ()  # its first words, lower-case, while they decide its sort
         self.sort = _UNDECIDED
@@ -165,6 +169,8 @@ class _Lexer:
                 if close == -1 and self.start < 0:
                     self.start = at  # unterminated: PostgreSQL rejects it
                 self.pos = end if close == -1 else close
+                if self.start >= 0:
+                    self.quoted += self.pos - at
                 continue
             if kind == "semicolon" and not (self.sort == _ROUTINE and self.begin_depth):
                 yield from self._end_statement(after)
@@ -182,13 +188,16 @@ class _Lexer:
                     continue
             if self.start < 0:
                 self.start = at
+            dollar_quote = kind == "dollar" and after - at > 1 and text[after - 1] == "$"
             if kind == "escape_string":
                 self.pos = _escape_string_end(text, after, end)
-            elif kind == "dollar" and after - at > 1 and text[after - 1] == "$":
+            elif dollar_quote:
                 close = text.find(token.group(), after, end)  # the dollar quote's end
                 self.pos = close + after - at if close != -1 else end
             else:  # a string, a $1 parameter, a `$` alone, a `;` inside a BEGIN ATOMIC body
                 self.pos = after
+            if dollar_quote or kind == "string" or kind == "escape_string":
+                self.quoted += self.pos - at
         if self.start >= 0:
             yield self._statement(content_end(text, self.start, end))
 
@@ -240,7 +249,7 @@ class _Lexer:
         # Parentheses are counted in the statement's strings and comments too: a batch of
         # statements may then end elsewhere than it could, which costs only its size.
         closed = _paren_balance(self.text, self.start, end) == 0
-        return Piece(self.start, end, STATEMENT, closed)
+        return Piece(self.start, end, STATEMENT, closed, end - self.start - self.quoted)
 
     def _end_statement(self, after: int) -> Iterator[Piece]:
         if self.start >= 0:
