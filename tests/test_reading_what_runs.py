@@ -481,19 +481,16 @@ def samples() -> Iterator[str]:
                 yield text[:at] + part + text[at:]
 
 
-def test_splitting_keeps_the_text_whole_in_order() -> None:
+def test_splitting_then_joining_with_the_text_between_gives_the_file_back() -> None:
     for text in samples():
-        end = 0
+        joined, end = [], 0
         for chunk_start, chunk_end in chunks(text, True):
-            assert chunk_start >= end
             for piece in pieces(text, chunk_start, chunk_end):
-                assert end <= piece.start < piece.end <= chunk_end, (text, piece)
+                assert end <= piece.start and chunk_start <= piece.start, (text, piece)
+                assert piece.start < piece.end <= chunk_end, (text, piece)
+                joined += [text[end : piece.start], text[piece.start : piece.end]]
                 end = piece.end
-            end = chunk_end
-        spans = [(p.start, p.end) for s, e in chunks(text, True) for p in pieces(text, s, e)]
-        between = [0, *(e for _, e in spans)]
-        joined = "".join(text[b:s] + text[s:e] for b, (s, e) in zip(between, spans, strict=False))
-        assert joined + text[between[-1] :] == text
+        assert "".join(joined) + text[end:] == text
 
 
 def lines_of(text: str) -> list[str]:
@@ -512,21 +509,24 @@ def test_every_finding_lies_inside_its_file() -> None:
                 assert 1 <= column <= len(lines[line - 1]) + 1, (text, finding)
 
 
-APPENDED = [
-    "SELEC 1;",
-    "SELECT 'never closed",
-    "/* never closed",
-    "DO $$ BEGIN",
-    "(",
-    "\\connect other",
-    'COPY "t" FROM stdin;\n1\n',
-    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;",
-    "\u00a0",
-    nested("SELECT ", "1+", "1", "", ";", 40000),
-]
-
-
-@pytest.mark.parametrize("appended", APPENDED)
+@pytest.mark.parametrize(
+    "appended",
+    [
+        pytest.param("SELEC 1;", id="syntax-error"),
+        pytest.param("SELECT 'never closed", id="unterminated-string"),
+        pytest.param("/* never closed", id="unterminated-comment"),
+        pytest.param("DO $$ BEGIN", id="unterminated-dollar-quote"),
+        pytest.param("(", id="lone-paren"),
+        pytest.param("\\connect other", id="psql-meta-command"),
+        pytest.param('COPY "t" FROM stdin;\n1\n', id="copy-data"),
+        pytest.param(
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;",
+            id="begin-atomic-without-end",
+        ),
+        pytest.param("\u00a0", id="no-break-space"),
+        pytest.param(nested("SELECT ", "1+", "1", "", ";", 40000), id="too-deep"),
+    ],
+)
 def test_a_statement_appended_takes_no_finding_away(appended: str) -> None:
     prefixes = [path.read_text() for path in EXAMPLES] + TRICKY
     for prefix in prefixes:

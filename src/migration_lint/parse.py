@@ -62,15 +62,15 @@ _FIRST_WORD = re.compile("[A-Za-z]+")
 class CharacterOffsets:
     """Character offsets of the UTF-8 byte offsets pglast reports into a text that is not ASCII.
 
-    A mark every 4,096 characters bounds each lookup to decoding that much, however many there
-    are (an ALTER TABLE asks once per column it adds).
+    A mark every 256 characters bounds each lookup to decoding that much, however many there are
+    (each statement asks for its start and end, an ALTER TABLE once more per column it adds).
     """
 
-    _STRIDE = 4096
+    _STRIDE = 256
 
     def __init__(self, text: str) -> None:
         self._encoded = text.encode("utf-8")
-        self._marks = array("q")  # the byte offset of every 4,096th character
+        self._marks = array("q")  # the byte offset of every 256th character
         total = 0
         for start in range(0, len(text), self._STRIDE):
             self._marks.append(total)
