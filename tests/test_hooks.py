@@ -178,6 +178,27 @@ def test_plain_git_hook_refuses_unstaged_edits_of_staged_files(repo: DrizzleRepo
     assert "have unstaged changes" in result.stderr and "0003_drop_coupon.sql" in result.stderr
 
 
+def test_plain_git_hook_says_how_to_install_the_tool_when_it_is_missing(
+    repo: DrizzleRepo, tmp_path: Path
+) -> None:
+    shutil.copy(CHECKOUT / "hooks" / "pre-commit", repo.path / "pre-commit-hook")
+    schema_alone(repo)
+    repo.stage()
+    git(repo.path, "reset", "-q", "pre-commit-hook")
+    # git and sh, but no migration-lint: a directory of links to just those two.
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("git", "sh"):
+        found = shutil.which(name)
+        assert found is not None
+        (tools / name).symlink_to(found)
+    result = run_hook(["sh", "pre-commit-hook"], repo, {**os.environ, "PATH": str(tools)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "not found" not in result.stderr, result.stderr
+    assert 'pip install "pg-migration-lint @ git+https://' in lines[0]
+
+
 def test_sql_outside_the_migration_folders_is_left_alone(repo: DrizzleRepo) -> None:
     repo.write("src/queries/report.sql", "DELETE FROM orders;\n")
     repo.stage()
