@@ -9,9 +9,12 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import jsonschema
 import pytest
@@ -58,7 +61,9 @@ def test_github_workflow_in_docs_is_a_valid_workflow(schemastore: Callable[[str]
     assert any("migration-lint ci" in step.get("run", "") for step in steps)
 
 
-def test_gitlab_job_in_docs_names_the_gate() -> None:
+def test_gitlab_job_in_docs_is_a_valid_job(schemastore: Callable[[str], dict]) -> None:  # type: ignore[type-arg]
+    gitlab = yaml_blocks("docs/ci.md")[1]
+    jsonschema.Draft7Validator(schemastore(GITLAB_CI_SCHEMA)).validate(gitlab)
     job = gitlab_job()
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
     assert any("migration-lint ci" in line for line in job["script"])
@@ -373,3 +378,214 @@ def test_github_comment_only_when_migrations_change(
     assert created == (
         [["pr", "comment", PR, "--body-file", "comment.md"]] if expected == "create" else []
     )
+
+
+# The GitLab job's scripts, run against a fake GitLab API on localhost.
+
+
+class FakeGitLab(BaseHTTPRequestHandler):
+    state: dict[str, Any]
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def respond(self, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        mr = "/api/v4/projects/5/merge_requests/9"
+        assert self.headers["PRIVATE-TOKEN"] == "secret"
+        if url.path == mr:
+            self.respond({"iid": 9, "labels": self.state["labels"]})
+            return
+        items = self.state[url.path.removeprefix(mr + "/")]
+        if items is None:  # this endpoint is down
+            self.send_error(502)
+            return
+        page, per_page = int(query["page"][0]), int(query["per_page"][0])
+        self.respond(items[(page - 1) * per_page : page * per_page])
+
+    def write(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.state["writes"].append((self.command, urlparse(self.path).path, body))
+        self.respond({})
+
+    do_PUT = do_POST = write
+
+
+@pytest.fixture
+def gitlab(
+    tmp_path: Path,
+) -> Iterator[Callable[..., tuple[subprocess.CompletedProcess[str], dict[str, Any]]]]:
+    state: dict[str, Any] = {}
+    handler = type("Handler", (FakeGitLab,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def run_item(
+        marker: str, after: str = "", **api: Any
+    ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+        state.clear()
+        state.update(
+            {"labels": [], "resource_label_events": [], "versions": [], "notes": [], "writes": []}
+        )
+        state.update(api)
+        (item,) = [line for line in gitlab_job()["script"] if marker in line]
+        env = {
+            **os.environ,
+            "CI_API_V4_URL": f"http://127.0.0.1:{server.server_address[1]}/api/v4",
+            "CI_PROJECT_ID": "5",
+            "CI_MERGE_REQUEST_IID": "9",
+            "CI_COMMIT_SHA": "b2",
+            "MIGRATION_LINT_TOKEN": "secret",
+        }
+        env.pop("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", None)
+        # The GitLab runner runs the script items in one bash with errexit.
+        result = subprocess.run(
+            ["bash", "-e", "-c", item + after],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        return result, state
+
+    yield run_item
+    server.shutdown()
+    server.server_close()
+
+
+def label_event(
+    minute: int, action: str = "add", name: str = "migrations-approved"
+) -> dict[str, Any]:
+    return {
+        "id": minute,
+        "action": action,
+        "created_at": f"2026-11-24T10:{minute:02d}:00.000Z",
+        "label": {"name": name},
+    }
+
+
+def version(minute: int, sha: str) -> dict[str, Any]:
+    return {
+        "id": minute,
+        "head_commit_sha": sha,
+        "created_at": f"2026-11-24T10:{minute:02d}:00.000Z",
+    }
+
+
+APPROVE = "MIGRATION_LINT_APPROVED"
+PRINT_APPROVED = '\nprintf "%s" "$MIGRATION_LINT_APPROVED"'
+REMOVAL = ("PUT", "/api/v4/projects/5/merge_requests/9", "remove_labels=migrations-approved")
+
+
+@pytest.mark.parametrize(
+    ("events", "versions", "labels", "approved", "removed"),
+    [
+        pytest.param(
+            [label_event(8)],
+            [version(5, "b2"), version(1, "a1")],
+            ["migrations-approved"],
+            "true",
+            False,
+            id="label-after-the-push",
+        ),
+        pytest.param(
+            [label_event(3)],
+            [version(5, "b2"), version(1, "a1")],
+            ["migrations-approved"],
+            "false",
+            True,
+            id="stale-label-removed",
+        ),
+        pytest.param(
+            [label_event(3), label_event(4, "remove"), label_event(8, name="bug")],
+            [version(5, "b2")],
+            ["migrations-approved", "bug"],
+            "false",
+            True,
+            id="another-label-added",
+        ),
+        pytest.param(
+            [label_event(8)], [version(5, "b2")], ["bug"], "false", False, id="label-gone"
+        ),
+        pytest.param(
+            [label_event(8)],
+            [version(1, "a1")],
+            ["migrations-approved"],
+            "false",
+            False,
+            id="push-not-recorded-yet",
+        ),
+        pytest.param(
+            [label_event(1, name="bug")] * 150 + [label_event(8)],
+            [version(5, "b2")],
+            ["migrations-approved"],
+            "true",
+            False,
+            id="latest-add-on-the-second-page",
+        ),
+    ],
+)
+def test_gitlab_approval_counts_only_for_the_head_it_was_given_on(
+    gitlab: Callable[..., Any],
+    events: list[Any],
+    versions: list[Any],
+    labels: list[str],
+    approved: str,
+    removed: bool,
+) -> None:
+    result, state = gitlab(
+        APPROVE, PRINT_APPROVED, labels=labels, resource_label_events=events, versions=versions
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == approved, result.stderr
+    assert (REMOVAL in state["writes"]) is removed, state["writes"]
+
+
+def test_gitlab_approval_is_false_when_the_api_fails(gitlab: Callable[..., Any]) -> None:
+    result, _ = gitlab(APPROVE, PRINT_APPROVED, labels=["migrations-approved"], versions=None)
+    assert result.returncode == 0 and result.stdout == "", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("existing", "migrations", "expected"),
+    [
+        pytest.param(True, 0, "PUT", id="existing-note-updated"),
+        pytest.param(False, 3, "POST", id="new-note-when-migrations-change"),
+        pytest.param(False, 0, None, id="no-new-note-without-migrations"),
+    ],
+)
+def test_gitlab_note_only_when_migrations_change(
+    gitlab: Callable[..., Any],
+    tmp_path: Path,
+    existing: bool,
+    migrations: int,
+    expected: str | None,
+) -> None:
+    (tmp_path / "comment.md").write_text(COMMENT)
+    summary = {"gate": "pass", "migrations": migrations}
+    (tmp_path / "migration-lint.json").write_text(
+        json.dumps({"diagnostics": [], "summary": summary})
+    )
+    notes = [{"id": n, "body": f"note {n}"} for n in range(1, 121)]
+    if existing:
+        notes.append({"id": 121, "body": COMMENT})
+    result, state = gitlab("One note per merge request", notes=notes)
+    assert result.returncode == 0, result.stderr
+    writes = [(method, path) for method, path, _ in state["writes"]]
+    notes_url = "/api/v4/projects/5/merge_requests/9/notes"
+    assert (
+        writes
+        == {"PUT": [("PUT", f"{notes_url}/121")], "POST": [("POST", notes_url)], None: []}[expected]
+    )
+    if expected:
+        assert json.loads(state["writes"][0][2]) == {"body": COMMENT}
