@@ -20,6 +20,8 @@ import jsonschema
 import pytest
 import yaml
 
+from drizzle_repo import DrizzleRepo, git
+
 ROOT = Path(__file__).resolve().parent.parent
 GITLAB_CI_SCHEMA = (
     "gitlab.com/gitlab-org/gitlab/-/raw/master/app/assets/javascripts/editor/schema/ci.json"
@@ -195,7 +197,10 @@ def fake_gh(
     gh.chmod(0o755)
 
     def run(
-        step: str, responses: dict[str, Any], env: dict[str, str] | None = None
+        step: str,
+        responses: dict[str, Any],
+        env: dict[str, str] | None = None,
+        cwd: Path = tmp_path,
     ) -> tuple[subprocess.CompletedProcess[str], list[list[str]], str]:
         (tmp_path / "responses.json").write_text(json.dumps(responses))
         log, output = tmp_path / "gh.log", tmp_path / "github_output"
@@ -216,9 +221,11 @@ def fake_gh(
             **(env or {}),
         }
         # GitHub runs a step's script with `bash -e` (the default shell).
+        steps = github_steps()
+        script = steps[step]["run"] if step in steps else step
         result = subprocess.run(
-            ["bash", "-e", "-c", github_steps()[step]["run"]],
-            cwd=tmp_path,
+            ["bash", "-e", "-c", script],
+            cwd=cwd,
             env=environment,
             capture_output=True,
             text=True,
@@ -378,6 +385,53 @@ def test_github_comment_only_when_migrations_change(
     assert created == (
         [["pr", "comment", PR, "--body-file", "comment.md"]] if expected == "create" else []
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        pytest.param(
+            "migration", [["pr", "comment", PR, "--body-file", "comment.md"]], id="migration"
+        ),
+        pytest.param("readme", [], id="no-migration"),
+    ],
+)
+def test_github_comment_decision_reads_the_real_ci_json(
+    fake_gh: Callable[..., Any], tmp_path: Path, change: str, expected: list[list[str]]
+) -> None:
+    """The summary field the comment step reads is the one `migration-lint ci` writes."""
+    repo = DrizzleRepo(tmp_path / "app", "drizzle")
+    git(repo.path, "checkout", "-q", "-b", "feature")
+    if change == "migration":
+        repo.add_migration("0002_user_name", 'ALTER TABLE "users" ADD COLUMN "name" text;\n')
+    else:
+        repo.write("README.md", "# app\n")
+    repo.commit("change")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("GITHUB_BASE_REF", "MIGRATION_LINT_APPROVED")
+    }
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "migration-lint"),
+            "ci",
+            "--base",
+            "main",
+            "--output",
+            "markdown:comment.md",
+            "--output",
+            "json:migration-lint.json",
+        ],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    step = github_steps()["Create or update the PR comment"]["run"]
+    result, calls, _ = fake_gh(step, {f"{API}/issues/{PR}/comments": []}, cwd=repo.path)
+    assert result.returncode == 0, result.stderr
+    assert [call for call in calls if call[0] == "pr"] == expected
 
 
 # The GitLab job's scripts, run against a fake GitLab API on localhost.
