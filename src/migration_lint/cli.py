@@ -23,7 +23,9 @@ from .config import MAX_PG_VERSION, MIN_PG_VERSION, Config, find_config, load_co
 from .diagnostic import FAIL_ON, Severity
 from .discovery import migrations_folder
 from .errors import ConfigError, InputProblem
+from .formats import Display, Output, parse_output, render
 from .linter import Report, Settings, input_error, lint_paths
+from .output_files import refusal, write_file
 from .project import Project, resolve_project
 from .registry import PluginError, load_rules
 from .result import RunResult
@@ -90,6 +92,12 @@ _output_options = _options(
     ),
     click.option("--quiet", "-q", is_flag=True, help="Text: print only the summary."),
     click.option("--statistics", is_flag=True, help="Text: print the number of findings per rule."),
+    click.option(
+        "--force",
+        is_flag=True,
+        help="Write --output files even over a migration, a file git tracks or a file that is "
+        "not a regular file.",
+    ),
     _fail_on_option,
     _config_option,
 )
@@ -157,33 +165,47 @@ def _default_baseline(config: Config) -> str:
 
 def _emit(result: RunResult, options: dict[str, Any], config: Config) -> int:
     """Write the result in every format asked for; the exit code."""
-    from .formats import Display, Output, parse_output, render
+    _write_outputs(_render_outputs(result, options, config))
+    return result.exit_code
 
+
+def _render_outputs(
+    result: RunResult, options: dict[str, Any], config: Config
+) -> list[tuple[Output, str]]:
+    """The result in every format asked for, with where each goes."""
     outputs = [parse_output(o) for o in options.get("outputs") or ()]
     if not outputs:
         outputs = [Output(options.get("output_format") or config.format or "text")]
     display = Display(bool(options.get("quiet")), bool(options.get("statistics")))
-    for output in outputs:
-        text = render(output.format, result, display)
+    return [(output, render(output.format, result, display)) for output in outputs]
+
+
+def _write_outputs(rendered: list[tuple[Output, str]]) -> None:
+    for output, text in rendered:
         if not output.file:
             click.echo(text)
             continue
         try:
-            Path(output.file).write_text(text + "\n", encoding="utf-8")
+            write_file(output.file, text + "\n")
         except OSError as exc:
             raise InputProblem(
                 f"--output {output.format}:{output.file}: cannot write: {exc.strerror or exc}"
             ) from None
-    return result.exit_code
 
 
-def _check_outputs(options: dict[str, Any]) -> None:
-    """Refuse a bad --output before any work is done."""
-    if options.get("outputs"):
-        from .formats import parse_output
-
-        for value in options["outputs"]:
-            parse_output(value)
+def _check_outputs(options: dict[str, Any], project: Project) -> None:
+    """Refuse a bad --output before any work is done, and one that would write over a file the
+    user did not mean to lose."""
+    for value in options.get("outputs") or ():
+        output = parse_output(value)
+        if not output.file or options.get("force"):
+            continue
+        problem = refusal(output.file, project)
+        if problem:
+            raise InputProblem(
+                f"--output {value}: will not write over {output.file}, {problem}; "
+                "pass --force to write it anyway"
+            )
 
 
 def _with_baseline(report: Report, settings: Settings, checked: list[str]) -> Report:
@@ -208,8 +230,8 @@ def lint(paths: tuple[str, ...], migrations_only: bool, **options: Any) -> int:
 
     With no PATH, lints the `paths` named in the config.
     """
-    _check_outputs(options)
     config, settings = _settings(options)
+    _check_outputs(options, settings.project)
     project = settings.project
     if migrations_only:
         paths = tuple(p for p in paths if os.path.isdir(p) or is_migration(p, project))
@@ -233,7 +255,6 @@ def baseline(paths: tuple[str, ...], **options: Any) -> int:
     then leave those findings out. Errors cannot be baselined: they are printed, and exit 2.
     """
     from .baseline import update_baseline
-    from .formats import Display, render
 
     _, settings = _settings(options)
     assert settings.baseline is not None  # _settings always names one
@@ -265,8 +286,8 @@ def check_naming(paths: tuple[str, ...], **options: Any) -> int:
     those files' names are checked). With none, checks the configured migration folders.
     Problems the folder already had in the last commit are info: they never fail.
     """
-    _check_outputs(options)
     config, settings = _settings(options)
+    _check_outputs(options, settings.project)
     project = settings.project
     report = Report()
     missing = [p for p in paths if not os.path.exists(p)]
@@ -315,8 +336,8 @@ def require_migration(paths: tuple[str, ...], **options: Any) -> int:
 
     Reads the staged changes from git; PATHS (as pre-commit passes them) narrow them down.
     """
-    _check_outputs(options)
     config, settings = _settings(options)
+    _check_outputs(options, settings.project)
     project = settings.project
     _require_folders(project)
     if not project.schema and not project.folders:
@@ -368,8 +389,8 @@ def ci(base: str | None, approved: bool, **options: Any) -> int:
     needs-approval (1) or blocked (2)."""
     from .ci import run_ci
 
-    _check_outputs(options)
     config, settings = _settings(options)
+    _check_outputs(options, settings.project)
     _require_folders(settings.project)
     result = run_ci(base, approved, settings)
     checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]

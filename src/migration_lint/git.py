@@ -198,3 +198,14 @@ def is_shallow() -> bool:
         return _git("rev-parse", "--is-shallow-repository").strip() == "true"
     except GitError:
         return False
+
+
+def is_tracked(path: str) -> bool:
+    """Whether the repository the file is in (if any) tracks it."""
+    folder, name = os.path.split(os.path.abspath(path))
+    try:
+        # Literal: a name holding `*` must not match other files.
+        _git("--literal-pathspecs", "-C", folder, "ls-files", "--error-unmatch", "--", name)
+    except GitError:
+        return False
+    return True
