@@ -7,10 +7,13 @@ Every command that reports findings builds a RunResult and hands it to the outpu
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -430,8 +433,55 @@ def _indent(sql: str) -> str:
     return "\n".join("    " + line for line in sql.splitlines())
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM: the run unwinds, removing the temporary files it was writing. Not an
+    Exception, so that no `except Exception` on the way takes it for an error."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # A second signal (an impatient ^C) must not stop the clean-up the first one started.
+    for stop in _STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise Interrupted while the run lasts. A signal the parent ignores
+    stays ignored (a background job's SIGINT); only the main thread can set handlers."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for stop in _STOP_SIGNALS:
+            handler = signal.getsignal(stop)
+            if handler not in (signal.SIG_IGN, None):
+                previous[stop] = handler
+                signal.signal(stop, _interrupt)
+    try:
+        yield
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (click's own usage errors become 3)."""
+    """Run the CLI and return its exit code (click's own usage errors become 3; SIGINT and
+    SIGTERM, 128 + the signal's number, as shells report them)."""
+    with _interruptible():
+        try:
+            return _run(argv)
+        except Interrupted as exc:
+            click.echo(f"migration-lint: interrupted ({signal.Signals(exc.signum).name})", err=True)
+            return 128 + exc.signum
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="migration-lint", standalone_mode=False)
     except click.exceptions.Exit as exc:
