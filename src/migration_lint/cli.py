@@ -389,16 +389,24 @@ def require_migration(paths: tuple[str, ...], **options: Any) -> int:
 @_output_options
 def ci(base: str | None, approved: bool, **options: Any) -> int:
     """The CI gate: lint what this branch changes since its base and decide pass (0),
-    needs-approval (1) or blocked (2)."""
-    from .ci import run_ci
+    needs-approval (1) or blocked (2).
+
+    Reads HEAD's commit as committed: uncommitted changes are not checked (it says so)."""
+    from .ci import committed_head, run_ci
 
     config, settings = _settings(options)
     _check_outputs(options, settings.project)
     _require_folders(settings.project)
-    result = run_ci(base, approved, settings)
-    checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
-    _with_baseline(result.report, settings, checked)
-    return _emit(result, options, config)
+    baseline = [settings.baseline] if settings.baseline else []
+    with committed_head(base, settings.project, baseline) as comparison:
+        click.echo(f"migration-lint ci: {comparison.note()}", err=True)
+        result = run_ci(comparison, approved, settings)
+        checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
+        _with_baseline(result.report, settings, checked)
+        # Inside: the markdown comment quotes the migrations' SQL as committed.
+        rendered = _render_outputs(result, options, config)
+    _write_outputs(rendered)
+    return result.exit_code
 
 
 @cli.command()
