@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from drizzle_repo import DrizzleRepo
 from migration_lint import output_files
-from migration_lint.cli import main
+from migration_lint.cli import Interrupted, main
 
 
 @pytest.fixture
@@ -154,14 +155,14 @@ def full_disk(*args: object) -> None:
 
 
 def interrupt(*args: object) -> None:
-    raise KeyboardInterrupt
+    raise Interrupted(signal.SIGTERM)
 
 
 @pytest.mark.parametrize(
     ("failure", "raised"),
     [
         pytest.param(full_disk, OSError, id="full-disk"),
-        pytest.param(interrupt, KeyboardInterrupt, id="interrupt"),
+        pytest.param(interrupt, Interrupted, id="interrupt"),
     ],
 )
 def test_a_write_that_fails_halfway_leaves_the_old_file_whole(
