@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from .diagnostic import Diagnostic, Severity
 from .errors import ConfigError
 from .linter import Report
+from .output_files import write_file
 from .source import InputError, read_source
 from .splitting import split_statements
 
@@ -81,9 +82,7 @@ def write_baseline(baseline_path: str, entries: list[Entry]) -> None:
         ],
     }
     try:
-        with open(baseline_path, "w", encoding="utf-8") as file:
-            json.dump(data, file, indent=2, ensure_ascii=False)
-            file.write("\n")
+        write_file(baseline_path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
         raise ConfigError(f"{baseline_path}: cannot write the baseline: {exc.strerror}") from None
 

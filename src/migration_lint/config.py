@@ -72,7 +72,8 @@ def load_config(path: Path, known_rules: Collection[str]) -> Config:
             raise ConfigError(f"{where}: unknown key {key!r} (known keys: {', '.join(_KEYS)})")
         field_name, expected, description = spec
         if not _has_type(value, expected):
-            raise ConfigError(f"{where}: {key!r} must be {description}, not {value!r}")
+            # Not the value: a secret put in the wrong key must not reach a CI log.
+            raise ConfigError(f"{where}: {key!r} must be {description}")
         values[field_name] = value
     if "format" in values and values["format"] not in FORMATS:
         raise ConfigError(f"{where}: 'format' must be one of {', '.join(FORMATS)}")
