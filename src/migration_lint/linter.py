@@ -106,7 +106,7 @@ def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
 def _lint_plan(plan: list[_Folder], rules: RuleSet, settings: Settings, report: Report) -> None:
     for folder in plan:
         context = Context(settings.pg_version, runner_of(folder.layout, settings))
-        last = max(folder.files.index(f) for f in folder.requested)
+        last = max(i for i, f in enumerate(folder.files) if f in folder.requested)
         for file in folder.files[: last + 1]:
             requested = file in folder.requested
             if requested:
@@ -147,6 +147,8 @@ def _plan(paths: Iterable[str], project: Project, report: Report) -> list[_Folde
     passes only the new file.
     """
     plan: dict[str, _Folder] = {}
+    # A hook or ci passes many files of one folder: list each folder once, not once a file.
+    listings: dict[str, tuple[list[str], set[str]]] = {}
     for given in paths:
         path = os.path.normpath(given)
         if os.path.isdir(path):
@@ -170,12 +172,15 @@ def _plan(paths: Iterable[str], project: Project, report: Report) -> list[_Folde
             report.diagnostics.append(input_error(InputError(path, other_database)))
             continue
         layout = project.layout_for(folder)
-        try:
-            siblings = layout.files(folder)
-        except InputError:
-            siblings = []
-        key = folder if path in siblings else path  # e.g. a down migration: linted alone
-        plan.setdefault(key, _Folder(layout, siblings if path in siblings else [path]))
+        if folder not in listings:
+            try:
+                siblings = layout.files(folder)
+            except InputError:
+                siblings = []
+            listings[folder] = siblings, set(siblings)
+        siblings, members = listings[folder]
+        key = folder if path in members else path  # e.g. a down migration: linted alone
+        plan.setdefault(key, _Folder(layout, siblings if path in members else [path]))
         plan[key].requested.add(path)
     return list(plan.values())
 
