@@ -166,3 +166,135 @@ def test_a_committed_symlink_is_followed_only_inside_the_repository(
         assert code == 2
         assert errors == [f"m/0002_x.sql:1:1: input-error {message} [error]"]
         assert not any(TOKEN in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        pytest.param(
+            "pyproject.toml", "tool = 1\n", "`tool` must be a table ([tool]), not 1", id="tool-int"
+        ),
+        pytest.param(
+            "pyproject.toml",
+            '[tool]\nmigration-lint = "on"\n',
+            "`tool.migration-lint` must be a table ([tool.migration-lint]), not 'on'",
+            id="tool-migration-lint-string",
+        ),
+        pytest.param(
+            "pyproject.toml",
+            b"[tool.migration-lint]\n# caf\xe9\n",
+            "not valid UTF-8 (byte 0xe9 at line 2)",
+            id="pyproject-not-utf8",
+        ),
+        pytest.param(
+            ".migration-lint.toml",
+            b'pg-version = 16\nformat = "\xff"\n',
+            "not valid UTF-8 (byte 0xff at line 2)",
+            id="config-not-utf8",
+        ),
+        pytest.param(
+            ".migration-lint.toml",
+            "a = " + "[" * 100_000 + "]" * 100_000 + "\n",
+            "invalid TOML: nested too deeply",
+            id="nested-very-deep",
+        ),
+        pytest.param(
+            ".migration-lint.toml",
+            'paths = ["m\\u0000"]\n',
+            "'paths': 'm\\x00' holds a NUL byte, not a path",
+            id="paths-nul",
+        ),
+        pytest.param(
+            ".migration-lint.toml",
+            'baseline = "b\\u0000.json"\n',
+            "'baseline': 'b\\x00.json' holds a NUL byte, not a path",
+            id="baseline-nul",
+        ),
+        pytest.param(
+            ".migration-lint.toml",
+            "max-file-size = 0\n",
+            "'max-file-size' must be at least 1 (MiB)",
+            id="max-file-size-zero",
+        ),
+        pytest.param(
+            ".migration-lint.toml",
+            'max-file-size = "16"\n',
+            "'max-file-size' must be a size in MiB such as 16, not '16'",
+            id="max-file-size-string",
+        ),
+    ],
+)
+def test_a_config_that_cannot_be_used_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], name: str, content: str | bytes, message: str
+) -> None:
+    write({name: content, "m/0001_drop.sql": BREAKING})
+    code, lines = run(["lint", "m"], capsys)
+    assert (code, lines) == (3, [f"migration-lint: error: {name}: {message}"])
+
+
+NEW_DRIZZLE_PROJECT = {
+    "drizzle.config.ts": 'export default { dialect: "postgresql", out: "./drizzle", '
+    'schema: "./src/db/schema.ts" };\n',
+    "src/db/schema.ts": "export const users = 1;\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        pytest.param(
+            {".migration-lint.toml": 'paths = ["nope"]\n'},
+            "nope:1:1: input-error no such directory: .migration-lint.toml names it in `paths`: "
+            "correct `paths`, or create the folder [error]",
+            id="configured-paths",
+        ),
+        # A new project before its first `drizzle-kit generate`. It fails rather than passing
+        # quietly: a missing folder is also what a typo in `out` looks like, and a check that
+        # passes on nothing would go on passing, checking nothing, once migrations exist
+        # elsewhere. The message says how to make it pass.
+        pytest.param(
+            NEW_DRIZZLE_PROJECT,
+            "drizzle:1:1: input-error no such directory: drizzle.config.ts names it in `out`, "
+            "and it does not exist yet: `drizzle-kit generate` creates it with the first "
+            "migration (or correct `out`) [error]",
+            id="drizzle-out-not-generated-yet",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["check-naming", "lint"])
+def test_a_configured_folder_that_does_not_exist_says_where_it_is_named(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], message: str, command: str
+) -> None:
+    write(files)
+    code, lines = run([command], capsys)
+    assert code == 2
+    assert lines[0] == message
+
+
+@pytest.mark.parametrize(
+    ("limit", "code", "expected"),
+    [
+        pytest.param(
+            1,
+            2,
+            "m/0002_big.sql:1:1: input-error file is too large (2.0 MiB; the limit is 1 MiB: "
+            "raise `max-file-size` in the config if it really is a migration) [error]",
+            id="over-the-limit",
+        ),
+        pytest.param(3, 1, "Found 1 breaking in 2 files (2 statements).", id="under-the-limit"),
+    ],
+)
+def test_the_size_limit_comes_from_the_config(
+    capsys: pytest.CaptureFixture[str], limit: int, code: int, expected: str
+) -> None:
+    big = "-- a generated seed, kept as a migration\n" * (2 * MIB // 40) + "SELECT 1;\n"
+    write(
+        {
+            ".migration-lint.toml": f"max-file-size = {limit}\n",
+            "m/0001_drop.sql": BREAKING,
+            "m/0002_big.sql": big,
+        }
+    )
+    found, lines = run(["lint", "m"], capsys)
+    assert found == code
+    assert expected in lines

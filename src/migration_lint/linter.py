@@ -113,7 +113,7 @@ def _lint_plan(plan: list[_Folder], rules: RuleSet, settings: Settings, report: 
                 report.files += 1
                 report.linted.append(file)
             try:
-                source = read_source(file)
+                source = read_source(file, settings.project.max_file_bytes)
             except InputError as exc:
                 if requested:
                     report.diagnostics.append(input_error(exc))
@@ -149,16 +149,17 @@ def _plan(paths: Iterable[str], project: Project, report: Report) -> list[_Folde
     plan: dict[str, _Folder] = {}
     for given in paths:
         path = os.path.normpath(given)
-        if os.path.isdir(path):
-            layout = project.layout_for(path)
+        # A configured folder that does not exist: project.files says where it is named.
+        if os.path.isdir(path) or path in project.named_in:
             try:
                 files = project.files(path)
             except InputError as exc:
                 report.diagnostics.append(input_error(exc))
                 continue
-            plan.setdefault(path, _Folder(layout, files)).requested.update(files)
+            planned = plan.setdefault(path, _Folder(project.layout_for(path), files))
+            planned.requested.update(files)
             continue
-        if not os.path.exists(path):
+        if not os.path.lexists(path):  # a dangling symlink exists: reading it says so
             report.diagnostics.append(input_error(InputError(path, "no such file or directory")))
             continue
         if not path.endswith(".sql"):
