@@ -4,6 +4,7 @@ files, and never hangs, follows a symlink out of the repository, or takes quadra
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -168,6 +169,126 @@ def test_a_committed_symlink_is_followed_only_inside_the_repository(
         assert not any(TOKEN in line for line in lines)
 
 
+def journal(*entries: object) -> str:
+    """A journal as drizzle-kit writes it (two-space indent), `0000_init` first: the second
+    entry's `tag` is on line 16."""
+    first = {"idx": 0, "version": "7", "when": 1000, "tag": "0000_init", "breakpoints": True}
+    return json.dumps(
+        {"version": "7", "dialect": "postgresql", "entries": [first, *entries]}, indent=2
+    )
+
+
+def entry(**fields: object) -> dict[str, object]:
+    return {"idx": 1, "version": "7", "when": 2000, "tag": "0001_x", "breakpoints": True, **fields}
+
+
+UNREADABLE = "drizzle/meta/_journal.json:1:1: journal-mismatch cannot read the drizzle journal: "
+ENTRY_2 = "drizzle/meta/_journal.json:16:1: journal-mismatch journal entry "
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "expected"),
+    [
+        pytest.param(
+            '{"entries": "0000_init"}',
+            2,
+            UNREADABLE + "`entries` must be a list, not a string",
+            id="entries-string",
+        ),
+        pytest.param(
+            '{"entries": 5}',
+            2,
+            UNREADABLE + "`entries` must be a list, not the number 5",
+            id="entries-int",
+        ),
+        pytest.param(
+            '{"entries": null}',
+            2,
+            UNREADABLE + "`entries` must be a list, not null",
+            id="entries-null",
+        ),
+        pytest.param(
+            '{"entries": {}}',
+            2,
+            UNREADABLE + "`entries` must be a list, not an object",
+            id="entries-dict",
+        ),
+        pytest.param("{}", 2, UNREADABLE + "it has no `entries`", id="no-entries"),
+        pytest.param(
+            "[]", 2, UNREADABLE + "it must be an object with `entries`, not a list", id="list"
+        ),
+        pytest.param(
+            '{\n  "entries": [\n',
+            2,
+            "drizzle/meta/_journal.json:3:1: journal-mismatch cannot read the drizzle journal: "
+            "invalid JSON: Expecting value: line 3 column 1 (char 17)",
+            id="truncated",
+        ),
+        pytest.param(
+            journal(entry(when=float("nan"))),
+            2,
+            UNREADABLE + "invalid JSON: NaN is not JSON",
+            id="nan",
+        ),
+        pytest.param(
+            '{"entries": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            2,
+            UNREADABLE + "invalid JSON: nested too deeply",
+            id="nested-very-deep",
+        ),
+        pytest.param(
+            journal("0001_x"),
+            2,
+            "drizzle/meta/_journal.json:1:1: journal-mismatch journal entry 2 is a string, not "
+            "an object with `tag`: drizzle's migrator fails on it",
+            id="entry-string",
+        ),
+        pytest.param(
+            journal(entry(tag=5)),
+            2,
+            ENTRY_2
+            + "2 has `tag` the number 5, not a migration's name: drizzle's migrator fails on it",
+            id="tag-int",
+        ),
+        pytest.param(journal(entry(tag=None)), 2, ENTRY_2 + "2 has `tag` null", id="tag-null"),
+        pytest.param(
+            journal(entry(tag=["0001_x"])), 2, ENTRY_2 + "2 has `tag` a list", id="tag-list"
+        ),
+        pytest.param(journal(entry(tag={})), 2, ENTRY_2 + "2 has `tag` an object", id="tag-dict"),
+        pytest.param(
+            journal(entry(when="2000")),
+            2,
+            ENTRY_2 + "'0001_x' has `when` a string, not a time in milliseconds: drizzle's "
+            "migrator orders and records migrations by it",
+            id="when-string",
+        ),
+        pytest.param(
+            journal(entry(when=None)), 2, ENTRY_2 + "'0001_x' has `when` null", id="when-null"
+        ),
+        pytest.param(
+            journal(entry(when=True)), 2, ENTRY_2 + "'0001_x' has `when` true", id="when-bool"
+        ),
+        # drizzle's migrator never reads idx: whatever it holds runs the same.
+        pytest.param(journal(entry(idx="1")), 0, "Found no problems", id="idx-string"),
+        pytest.param(journal(entry(idx=None)), 0, "Found no problems", id="idx-null"),
+        pytest.param(journal(entry(idx=[1])), 0, "Found no problems", id="idx-list"),
+    ],
+)
+def test_a_journal_of_the_wrong_shape_is_a_finding_at_its_line(
+    capsys: pytest.CaptureFixture[str], text: str, code: int, expected: str
+) -> None:
+    write(
+        {
+            "drizzle/0000_init.sql": "SELECT 1;\n",
+            "drizzle/0001_x.sql": "SELECT 1;\n",
+            "drizzle/meta/_journal.json": text,
+        }
+    )
+    found, lines = run(["check-naming", "drizzle"], capsys)
+    assert found == code
+    assert any(line.startswith(expected) for line in lines), lines
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
@@ -298,3 +419,37 @@ def test_the_size_limit_comes_from_the_config(
     found, lines = run(["lint", "m"], capsys)
     assert found == code
     assert expected in lines
+
+
+def test_a_journal_of_80000_entries_is_checked_in_linear_time(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Quadratic, this took 275 s; benchmarks/hostile_inputs.py times it.
+    tags = [f"{i:04d}_m" for i in range(80_000)]
+    entries = [
+        {"idx": i, "version": "7", "when": 1000 + i, "tag": tag, "breakpoints": True}
+        for i, tag in enumerate(tags)
+    ]
+    entries[-1]["when"] = 5  # before every earlier entry's
+    write(
+        {
+            "drizzle/0000_m.sql": "SELECT 1;\n",
+            "drizzle/meta/_journal.json": json.dumps(
+                {"version": "7", "entries": entries}, indent=2
+            ),
+        }
+    )
+    code, lines = run(["check-naming", "drizzle"], capsys)
+    assert code == 2
+    # Entry n's tag is on line 7n + 8 (n from 0): the findings name the right lines.
+    assert lines[0].startswith(
+        "drizzle/meta/_journal.json:15:1: journal-mismatch journal entry '0001_m' has no 0001_m.sql"
+    )
+    assert any(
+        line.startswith(
+            "drizzle/meta/_journal.json:560001:1: journal-mismatch journal entry '79999_m' has "
+            "`when` 5, not after an earlier entry's 80998"
+        )
+        for line in lines
+    )
+    assert lines[-1] == "Found 80000 errors in 1 file."

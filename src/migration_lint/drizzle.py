@@ -6,6 +6,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -125,40 +126,129 @@ def drizzle_layout(files: list[str], prefix: str | None = None) -> Layout:
 NOT_IN_JOURNAL = re.compile(r"\A\s*--\s*migration-lint:\s*not-in-journal\b")
 
 
-def journal_tags(text: str | None) -> set[str] | None:
-    """The tags a journal lists; None when it cannot be read."""
+@dataclass(frozen=True)
+class JournalEntry:
+    line: int  # of its `tag` in the journal's text; 1 when unknown
+    tag: str  # the migrator runs <tag>.sql
+    idx: object  # as written: the migrator never reads it
+    when: object  # as written: the migrator orders and records migrations by it
+    problem: str = ""  # why the migrator cannot run it (then tag is "")
+
+
+@dataclass(frozen=True)
+class Journal:
+    """A drizzle journal as its text says, or why drizzle's migrator cannot read it."""
+
+    entries: tuple[JournalEntry, ...] = ()
+    unreadable: str = ""  # why it cannot be read: then it has no entries
+    line: int = 1  # where it cannot be read, when that is known
+
+    @cached_property
+    def tags(self) -> set[str]:
+        return {entry.tag for entry in self.entries if not entry.problem}
+
+
+def parse_journal(text: str | None) -> Journal:
+    """The journal in `text` (None: there is none), each entry checked for what the migrator
+    needs, in one pass over the text whatever its size."""
+    if text is None:
+        return Journal(unreadable="it is missing")
     try:
-        entries = json.loads(text or "")["entries"]
-        return {str(entry.get("tag")) for entry in entries}
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
+        data = json.loads(text, parse_constant=_not_json)
+    except json.JSONDecodeError as exc:
+        return Journal(unreadable=f"invalid JSON: {exc}", line=exc.lineno)
+    except ValueError as exc:
+        return Journal(unreadable=f"invalid JSON: {exc}")
+    except RecursionError:
+        return Journal(unreadable="invalid JSON: nested too deeply")
+    if not isinstance(data, dict):
+        return Journal(unreadable=f"it must be an object with `entries`, not {_kind(data)}")
+    if "entries" not in data:
+        return Journal(unreadable="it has no `entries`")
+    entries = data["entries"]
+    if not isinstance(entries, list):
+        return Journal(unreadable=f"`entries` must be a list, not {_kind(entries)}")
+    # Each entry's line: drizzle-kit writes one `"tag":` per entry, so the n-th one found in
+    # the text is the n-th entry's with a tag.
+    tag_lines = iter(_key_lines(text, "tag"))
+    parsed = []
+    for position, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            problem = f"journal entry {position} is {_kind(entry)}, not an object with `tag`"
+            parsed.append(JournalEntry(1, "", None, None, problem))
+            continue
+        line = next(tag_lines, 1) if "tag" in entry else 1
+        tag = entry.get("tag")
+        problem = (
+            ""
+            if isinstance(tag, str)
+            else f"journal entry {position} has `tag` {_kind(tag)}, not a migration's name"
+        )
+        parsed.append(
+            JournalEntry(
+                line,
+                tag if isinstance(tag, str) else "",
+                entry.get("idx"),
+                entry.get("when"),
+                problem,
+            )
+        )
+    return Journal(tuple(parsed))
+
+
+def _not_json(constant: str) -> None:
+    # Python's json reads NaN and Infinity; JavaScript's JSON.parse, drizzle's, rejects them.
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _key_lines(text: str, key: str) -> list[int]:
+    """The line of each `"key":` in the text, in order."""
+    lines, line, previous = [], 1, 0
+    for match in re.finditer(rf'"{key}"\s*:', text):
+        line += text.count("\n", previous, match.start())
+        previous = match.start()
+        lines.append(line)
+    return lines
+
+
+def _kind(value: object) -> str:
+    """What a JSON value is, in JSON's words (the value itself may be huge)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        written = str(value)
+        return f"the number {written}" if len(written) <= 20 else "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _number(value: object) -> int | float | None:
+    """A JSON number; None for anything else (true is no number, though Python's bool is)."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def journal_problems(
-    folder: str, files: list[str], text: str | None, first_lines: dict[str, str]
+    folder: str, files: list[str], journal: Journal, first_lines: dict[str, str]
 ) -> list[Diagnostic]:
-    """Disagreements between the SQL files and the journal's text (None: it is missing).
+    """Disagreements between the SQL files and the journal.
 
     drizzle's migrator runs journal entries, not files: a file missing from the journal never
     runs, an entry without a file fails, and an entry whose `when` is not after every earlier
     one is silently skipped on databases that already ran a later one. It never reads `idx`,
     so a gap there is only a warning. `first_lines`: the first line of each file the journal
-    does not list, which may say it is left out on purpose.
+    does not list, which may say it is left out on purpose. Every check looks up a set or a
+    dict: a journal of 100,000 entries takes as long to check as to read.
     """
     path = os.path.join(folder, JOURNAL)
-    try:
-        entries = json.loads(text or "")["entries"]
-    except (ValueError, KeyError, TypeError) as exc:
-        reason = "it is missing" if text is None else str(exc)
-        return [_problem(path, 1, f"cannot read the drizzle journal: {reason}")]
-    text = text or ""
-
-    def line_of(tag: str) -> int:
-        found = text.find(f'"{tag}"')
-        return text.count("\n", 0, found) + 1 if found != -1 else 1
-
+    if journal.unreadable:
+        return [
+            _problem(path, journal.line, f"cannot read the drizzle journal: {journal.unreadable}")
+        ]
     problems = []
-    tags = {entry.get("tag") for entry in entries}
+    tags = journal.tags
     for file in files:
         tag = os.path.basename(file)[: -len(".sql")]
         if tag not in tags and not NOT_IN_JOURNAL.match(first_lines.get(file, "")):
@@ -175,26 +265,38 @@ def journal_problems(
                 )
             )
     on_disk = {os.path.basename(f)[: -len(".sql")] for f in files}
-    latest, previous_idx = None, -1
-    for entry in entries:
-        tag = str(entry.get("tag"))
+    latest: int | float | None = None
+    previous_idx = -1
+    for entry in journal.entries:
+        if entry.problem:
+            problems.append(
+                _problem(
+                    path,
+                    entry.line,
+                    f"{entry.problem}: drizzle's migrator fails on it",
+                    "Regenerate the migration with drizzle-kit generate, which writes each "
+                    'entry as {"idx", "version", "when", "tag", "breakpoints"}.',
+                )
+            )
+            continue
+        tag, line = entry.tag, entry.line
         if tag not in on_disk:
             problems.append(
                 _problem(
                     path,
-                    line_of(tag),
+                    line,
                     f"journal entry {tag!r} has no {tag}.sql; drizzle's migrator fails on it",
                 )
             )
-        idx = entry.get("idx")
-        if isinstance(idx, int) and idx != previous_idx + 1:
+        idx = entry.idx if isinstance(entry.idx, int) and _number(entry.idx) is not None else None
+        if idx is not None and idx != previous_idx + 1:
             missing = f"idx {previous_idx + 1}" + (
                 f" to {idx - 1}" if idx - 1 > previous_idx + 1 else ""
             )
             problems.append(
                 _problem(
                     path,
-                    line_of(tag),
+                    line,
                     f"journal idx jumps from {previous_idx} to {idx} at {tag!r}: {missing} missing"
                     if idx > previous_idx
                     else f"journal entry {tag!r} has idx {idx} after {previous_idx}: out of order",
@@ -203,14 +305,25 @@ def journal_problems(
                     Severity.WARNING,
                 )
             )
-        if isinstance(idx, int):
+        if idx is not None:
             previous_idx = idx
-        when = entry.get("when")
-        if isinstance(when, int) and latest is not None and when <= latest:
+        when = _number(entry.when)
+        if when is None:
             problems.append(
                 _problem(
                     path,
-                    line_of(tag),
+                    line,
+                    f"journal entry {tag!r} has `when` {_kind(entry.when)}, not a time in "
+                    "milliseconds: drizzle's migrator orders and records migrations by it",
+                    "Give it a `when` greater than every earlier entry's (regenerate the "
+                    "migration after merging).",
+                )
+            )
+        elif latest is not None and when <= latest:
+            problems.append(
+                _problem(
+                    path,
+                    line,
                     f"journal entry {tag!r} has `when` {when}, not after "
                     f"an earlier entry's {latest}: drizzle's migrator silently skips it on "
                     "databases that ran the later one",
@@ -218,7 +331,7 @@ def journal_problems(
                     "migration after merging).",
                 )
             )
-        if isinstance(when, int):
+        if when is not None:
             latest = when if latest is None else max(latest, when)
     return problems
 
