@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from drizzle_repo import git
+from drizzle_repo import DrizzleRepo, git
 from migration_lint.cli import main
+from migration_lint.drizzle import read_drizzle_config
 
 BREAKING = 'ALTER TABLE "users" DROP COLUMN "nickname";\n'
 MIB = 1024 * 1024
@@ -169,6 +170,96 @@ def test_a_committed_symlink_is_followed_only_inside_the_repository(
         assert not any(TOKEN in line for line in lines)
 
 
+@pytest.mark.parametrize(
+    ("files", "fifo", "command", "code", "expected"),
+    [
+        pytest.param(
+            {"m/0001_drop.sql": BREAKING},
+            ".migration-lint.toml",
+            ["lint", "m"],
+            3,
+            "migration-lint: error: .migration-lint.toml: cannot read config: a named pipe "
+            "(FIFO), not a file: not read",
+            id="migration-lint-toml",
+        ),
+        pytest.param(
+            {"m/0001_drop.sql": BREAKING},
+            "pyproject.toml",
+            ["lint", "m"],
+            3,
+            "migration-lint: error: pyproject.toml: cannot read config: a named pipe (FIFO), "
+            "not a file: not read",
+            id="pyproject-toml",
+        ),
+        pytest.param(
+            {"m/0001_drop.sql": BREAKING},
+            "drizzle.config.ts",
+            ["lint", "m"],
+            3,
+            "migration-lint: error: drizzle.config.ts: cannot read the drizzle config: a named "
+            "pipe (FIFO), not a file: not read",
+            id="drizzle-config",
+        ),
+        pytest.param(
+            {"m/0000_init.sql": "SELECT 1;\n"},
+            "m/meta/_journal.json",
+            ["check-naming", "m"],
+            2,
+            "m/meta/_journal.json:1:1: journal-mismatch cannot read the drizzle journal: a named "
+            "pipe (FIFO), not a file: not read [error]",
+            id="drizzle-journal",
+        ),
+        pytest.param(
+            {"m/0001_drop.sql": BREAKING},
+            ".migration-lint-baseline.json",
+            ["baseline", "m"],
+            3,
+            "migration-lint: error: .migration-lint-baseline.json: not a regular file: the "
+            "baseline is not written",
+            id="baseline",
+        ),
+        pytest.param(
+            {"m/20250101000000_init/migration.sql": BREAKING},
+            "m/migration_lock.toml",
+            ["lint", "m"],
+            1,
+            "m/20250101000000_init/migration.sql:1:1: drop-column",
+            id="prisma-migration-lock",
+        ),
+        pytest.param(
+            {"m/V1__drop.sql": BREAKING},
+            "m/V1__drop.sql.conf",
+            ["lint", "m"],
+            1,
+            "m/V1__drop.sql:1:1: drop-column",
+            id="flyway-script-config",
+        ),
+        pytest.param(
+            {"m/0001_drop.up.sql": BREAKING},
+            "m/0001_drop.down.sql",
+            ["lint", "m"],
+            1,
+            "m/0001_drop.up.sql:1:1: drop-column",
+            id="golang-migrate-down-file",
+        ),
+    ],
+)
+def test_a_fifo_named_like_a_config_file_never_blocks(
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+    fifo: str,
+    command: list[str],
+    code: int,
+    expected: str,
+) -> None:
+    write(files)
+    Path(fifo).parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(fifo)
+    found, lines = run(command, capsys)
+    assert found == code
+    assert any(line.startswith(expected) for line in lines), lines
+
+
 def journal(*entries: object) -> str:
     """A journal as drizzle-kit writes it (two-space indent), `0000_init` first: the second
     entry's `tag` is on line 16."""
@@ -287,6 +378,53 @@ def test_a_journal_of_the_wrong_shape_is_a_finding_at_its_line(
     found, lines = run(["check-naming", "drizzle"], capsys)
     assert found == code
     assert any(line.startswith(expected) for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            "{",
+            "invalid JSON: Expecting property name enclosed in double quotes: line 1 column 2 "
+            "(char 1)",
+            id="invalid-json",
+        ),
+        pytest.param("[]", "must be a JSON object, not a list", id="list"),
+        pytest.param('{"out": 5}', "`out` must be a string, not the number 5", id="out-int"),
+        pytest.param('{"out": ["m"]}', "`out` must be a string, not a list", id="out-list"),
+        pytest.param(
+            '{"out": "m", "dialect": {}}',
+            "`dialect` must be a string, not an object",
+            id="dialect-dict",
+        ),
+        pytest.param(
+            '{"out": "m", "migrations": []}',
+            "`migrations` must be an object, not a list",
+            id="migrations-list",
+        ),
+        pytest.param(
+            '{"out": "m", "migrations": {"prefix": ["index"]}}',
+            "`migrations.prefix` must be a string, not a list",
+            id="prefix-list",
+        ),
+        pytest.param(
+            '{"out": "m", "schema": 5}',
+            "`schema` must be a string or a list of strings",
+            id="schema-int",
+        ),
+        pytest.param(
+            '{"out": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "invalid JSON: nested too deeply",
+            id="nested-very-deep",
+        ),
+    ],
+)
+def test_a_drizzle_config_json_that_cannot_be_used_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    write({"drizzle.config.json": text, "m/0001_drop.sql": BREAKING})
+    code, lines = run(["lint", "m"], capsys)
+    assert (code, lines) == (3, [f"migration-lint: error: drizzle.config.json: {message}"])
 
 
 @pytest.mark.parametrize(
@@ -419,6 +557,104 @@ def test_the_size_limit_comes_from_the_config(
     found, lines = run(["lint", "m"], capsys)
     assert found == code
     assert expected in lines
+
+
+def drizzle_config(tmp_path: Path, text: str) -> tuple[object, ...]:
+    path = tmp_path / "drizzle.config.ts"
+    path.write_text(text)
+    config = read_drizzle_config(path)
+    return config.out, config.schema, config.dialect, config.prefix, config.out_code
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            'export default { schema: "./src/**/schema.ts", out: "./drizzle" };',
+            ("drizzle", ("src/**/schema.ts",), None, None, None),
+            id="glob-is-no-comment",
+        ),
+        pytest.param(
+            'export default { dbCredentials: { url: "postgres://db/app" }, out: "./drizzle" };',
+            ("drizzle", (), None, None, None),
+            id="url-is-no-comment",
+        ),
+        pytest.param(
+            'export default {\n  // out: "./old",\n  /* out: "x" \' */ out: \'./drizzle\',\n};',
+            ("drizzle", (), None, None, None),
+            id="comments-with-quotes",
+        ),
+        pytest.param(
+            'export default { out: "./drizzle" /* never closed',
+            ("drizzle", (), None, None, None),
+            id="unterminated-comment",
+        ),
+        pytest.param(
+            "export default { out: `./drizzle`, dialect: `postgresql` };",
+            ("drizzle", (), "postgresql", None, None),
+            id="template-literal",
+        ),
+        pytest.param(
+            "export default { out: `./${dir}/drizzle` };",
+            (None, (), None, None, "`./${dir}/drizzle`"),
+            id="template-with-code",
+        ),
+        pytest.param(
+            'export default { out: "./" + "drizzle" };',
+            (None, (), None, None, '"./" + "drizzle"'),
+            id="concatenation",
+        ),
+        pytest.param(
+            'export default { "out": "./dri\\"zz\\u006ce" };',
+            ('dri"zzle', (), None, None, None),
+            id="quoted-key-and-escapes",
+        ),
+        pytest.param(
+            'export default { migrations: { prefix: "timestamp", schema: "public" },\n'
+            '  schema: ["./a.ts", /* "./b.ts", */ "./c.ts", other], out: "./drizzle" };',
+            ("drizzle", ("a.ts", "c.ts"), None, "timestamp", None),
+            id="migrations-block-and-schema-list",
+        ),
+    ],
+)
+def test_the_drizzle_config_reader_knows_strings_comments_and_templates(
+    tmp_path: Path, text: str, expected: tuple[object, ...]
+) -> None:
+    assert drizzle_config(tmp_path, text) == expected
+
+
+def test_a_schema_glob_in_the_drizzle_config_still_requires_a_migration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = DrizzleRepo(tmp_path / "app", "drizzle")
+    repo.write(
+        "drizzle.config.ts",
+        'export default { dialect: "postgresql", schema: "./src/**/schema-pg.ts", '
+        'out: "./drizzle" };\n',
+    )
+    repo.commit("schema as a glob")
+    repo.change_schema()
+    repo.stage()
+    os.chdir(repo.path)
+    code, lines = run(["require-migration"], capsys)
+    assert code == 2
+    assert lines[0].startswith(
+        "src/db/schema-pg.ts:1:1: missing-migration the schema file src/db/schema-pg.ts changed"
+    )
+
+
+def test_a_drizzle_out_written_as_a_template_with_code_cannot_be_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write(
+        {"drizzle.config.ts": 'export default { dialect: "postgresql", out: `${root}/drizzle` };\n'}
+    )
+    code, lines = run(["lint"], capsys)
+    assert code == 2
+    assert lines[0].startswith(
+        "migration-lint: error: drizzle.config.ts: `out` is not a string literal "
+        "(`${root}/drizzle`); migration-lint reads the config without running it"
+    )
 
 
 def test_a_journal_of_80000_entries_is_checked_in_linear_time(

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from .diagnostic import Diagnostic, Severity
 from .discovery import relative_path
+from .errors import ConfigError
 from .layouts import DRIZZLE_PREFIXES, Layout, drizzle
+from .source import InputError, read_text
 
 CONFIG_NAMES = tuple(f"drizzle.config.{ext}" for ext in ("ts", "js", "mjs", "cjs", "json"))
 JOURNAL = os.path.join("meta", "_journal.json")
@@ -42,7 +44,9 @@ def find_drizzle_configs(start: Path) -> list[DrizzleConfig]:
     monorepo, the ones git tracks anywhere below."""
     for folder in (start, *start.parents):
         for name in CONFIG_NAMES:
-            if (folder / name).is_file():
+            # Whatever it is: reading a FIFO or a dangling link named like the config says
+            # why it cannot be used, rather than the project being read without it.
+            if os.path.lexists(folder / name):
                 return [read_drizzle_config(folder / name)]
         if (folder / ".git").exists():
             break  # the top of the repository
@@ -55,62 +59,173 @@ def find_drizzle_configs(start: Path) -> list[DrizzleConfig]:
     return [read_drizzle_config(Path(path)) for path in tracked]
 
 
-_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
-
-
-def _string(key: str, text: str) -> str | None:
-    match = re.search(rf"\b{key}\s*:\s*([\"'`])(.+?)\1", text)
-    return match[2] if match else None
-
-
-def _expression(code: str, start: int) -> str:
-    """The JavaScript expression at `start`, up to the `,` or `}` that ends it."""
-    depth = 0
-    for position in range(start, len(code)):
-        char = code[position]
-        if char in "([{":
-            depth += 1
-        elif char in ")]}" and depth:
-            depth -= 1
-        elif char in ",}\n" and not depth:
-            return code[start:position].strip()
-    return code[start:].strip()
-
-
 def read_drizzle_config(path: Path) -> DrizzleConfig:
-    """The settings migration-lint needs, read without running the config's JavaScript."""
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix == ".json":
-        data: dict[str, Any] = json.loads(text)
-        out, dialect = data.get("out"), data.get("dialect")
-        schema = data.get("schema", [])
-        prefix = (data.get("migrations") or {}).get("prefix")
-        schemas = [schema] if isinstance(schema, str) else list(schema)
-        out_code = None
-    else:
-        # Not JavaScript's grammar, only enough of it for drizzle's config object: comments
-        # out, and the `migrations: {...}` block read apart (its `schema` is a database schema).
-        code = _COMMENTS.sub("", text)
-        migrations = re.search(r"\bmigrations\s*:\s*\{(.*?)\}", code, re.DOTALL)
-        prefix = _string("prefix", migrations[1]) if migrations else None
-        if migrations:
-            code = code[: migrations.start()] + code[migrations.end() :]
-        out, dialect = _string("out", code), _string("dialect", code)
-        written = re.search(r"\bout\s*:\s*", code)
-        out_code = _expression(code, written.end()) if written and out is None else None
-        listed = re.search(r"\bschema\s*:\s*\[(.*?)\]", code, re.DOTALL)
-        schemas = (
-            re.findall(r"[\"'`](.+?)[\"'`]", listed[1]) if listed else [_string("schema", code)]
-        )
+    """The settings migration-lint needs, read without running the config's JavaScript; a
+    ConfigError when the config cannot be used."""
+    try:
+        text = read_text(str(path))
+    except InputError as exc:
+        raise ConfigError(f"{path}: cannot read the drizzle config: {exc.message}") from None
+    settings = _json_settings(path, text) if path.suffix == ".json" else _code_settings(text)
     base = path.parent
     return DrizzleConfig(
         path,
-        relative_path(base, out) if out else None,
-        tuple(relative_path(base, s) for s in schemas if s),
-        dialect,
-        prefix if prefix in DRIZZLE_PREFIXES else None,
-        out_code,
+        relative_path(base, settings.out) if settings.out else None,
+        tuple(relative_path(base, s) for s in settings.schema if s),
+        settings.dialect,
+        settings.prefix if settings.prefix in DRIZZLE_PREFIXES else None,
+        settings.out_code,
     )
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What a drizzle config says, as written."""
+
+    out: str | None = None
+    schema: tuple[str, ...] = ()
+    dialect: str | None = None
+    prefix: str | None = None
+    out_code: str | None = None
+
+
+def _json_settings(path: Path, text: str) -> _Settings:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: invalid JSON: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid JSON: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must be a JSON object, not {_kind(data)}")
+    migrations = data.get("migrations", {})
+    if not isinstance(migrations, dict):
+        raise ConfigError(f"{path}: `migrations` must be an object, not {_kind(migrations)}")
+    schema = data.get("schema", [])
+    schemas = [schema] if isinstance(schema, str) else schema
+    if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
+        raise ConfigError(f"{path}: `schema` must be a string or a list of strings")
+    return _Settings(
+        _json_string(path, "out", data.get("out")),
+        tuple(schemas),
+        _json_string(path, "dialect", data.get("dialect")),
+        _json_string(path, "migrations.prefix", migrations.get("prefix")),
+    )
+
+
+def _json_string(path: Path, name: str, value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ConfigError(f"{path}: `{name}` must be a string, not {_kind(value)}")
+
+
+def _code_settings(text: str) -> _Settings:
+    """The settings of a drizzle.config.ts or .js: not JavaScript's grammar, only enough of it
+    for drizzle's config object: the `migrations: {...}` block read apart (its `schema` is a
+    database schema), and the first `out`, `dialect` and `schema` elsewhere."""
+    tokens = _tokens(text)
+    prefix = None
+    block = _value_at(tokens, "migrations")
+    if block is not None and tokens[block[0]].text == "{":
+        prefix = _literal(tokens[block[0] + 1 : block[1] - 1], "prefix")
+        tokens = tokens[: block[0]] + tokens[block[1] :]
+    out = _value_at(tokens, "out")
+    out_code = None
+    if out is not None and _single_string(tokens[out[0] : out[1]]) is None:
+        out_code = text[tokens[out[0]].start : tokens[out[1] - 1].end]
+    schema = _value_at(tokens, "schema")
+    schemas: tuple[str, ...] = ()
+    if schema is not None:
+        written = tokens[schema[0] : schema[1]]
+        single = _single_string(written)
+        listed = written[0].text == "[" and written[-1].text == "]"
+        if single is not None:
+            schemas = (single,)
+        elif listed:  # what is not a literal in the list cannot be read: it is left out
+            schemas = tuple(t.value for t in written if t.kind == "string")
+    return _Settings(
+        _literal(tokens, "out"), schemas, _literal(tokens, "dialect"), prefix, out_code
+    )
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "string" (a literal, its value read), "code" (a template with ${}), "word", "sign"
+    text: str  # as written
+    start: int
+    end: int
+    value: str = ""  # a string literal's value
+
+
+_TOKEN = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<comment>//[^\n]*|/\*[\s\S]*?(?:\*/|\Z))"
+    r"|(?P<string>\"(?:[^\"\\\n]|\\[\s\S])*\"?|'(?:[^'\\\n]|\\[\s\S])*'?)"
+    # A template literal ends at the first unescaped backquote: one inside a ${...} is not
+    # told apart (nor a regular expression's quotes): drizzle's configs hold neither.
+    r"|(?P<template>`(?:[^`\\]|\\[\s\S])*`?)"
+    r"|(?P<word>[\w$]+)"
+    r"|(?P<sign>[\s\S])"
+)
+_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
+_ESCAPED = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+def _tokens(text: str) -> list[_Token]:
+    """JavaScript's tokens, comments left out: `/*` and `//` inside a string are the string's."""
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        kind, written = match.lastgroup or "sign", match[0]
+        if kind in ("space", "comment"):
+            continue
+        if kind == "template":
+            kind = "code" if "${" in written else "string"
+        value = _unescape(written[1:-1] if len(written) > 1 else "") if kind == "string" else ""
+        tokens.append(_Token(kind, written, match.start(), match.end(), value))
+    return tokens
+
+
+def _unescape(body: str) -> str:
+    def character(escape: re.Match[str]) -> str:
+        code = escape[1]
+        if code[0] in "ux" and len(code) > 1:
+            return chr(min(int(code.strip("u{}x"), 16), sys.maxunicode))
+        if code in ("\n", "\r\n", "\u2028", "\u2029"):
+            return ""  # a line continuation
+        return _ESCAPED.get(code, code)
+
+    return _ESCAPE.sub(character, body)
+
+
+def _value_at(tokens: list[_Token], key: str) -> tuple[int, int] | None:
+    """Where the value of the first `key:` starts and ends (exclusive) among the tokens: up to
+    the `,` or closing bracket that ends it."""
+    for index in range(len(tokens) - 1):
+        token = tokens[index]
+        named = (token.kind == "word" and token.text == key) or (
+            token.kind == "string" and token.value == key
+        )
+        if named and tokens[index + 1].text == ":":
+            start = end = index + 2
+            depth = 0
+            while end < len(tokens):
+                sign = tokens[end].text if tokens[end].kind == "sign" else ""
+                if sign and sign in ",)]}" and not depth:
+                    break
+                depth += 1 if sign and sign in "([{" else -1 if sign and sign in ")]}" else 0
+                end += 1
+            return (start, end) if end > start else None
+    return None
+
+
+def _single_string(tokens: list[_Token]) -> str | None:
+    return tokens[0].value if len(tokens) == 1 and tokens[0].kind == "string" else None
+
+
+def _literal(tokens: list[_Token], key: str) -> str | None:
+    """The value of `key:` when it is a string literal."""
+    found = _value_at(tokens, key)
+    return _single_string(tokens[found[0] : found[1]]) if found else None
 
 
 def drizzle_layout(files: list[str], prefix: str | None = None) -> Layout:
