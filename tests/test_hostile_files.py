@@ -689,3 +689,33 @@ def test_a_journal_of_80000_entries_is_checked_in_linear_time(
         for line in lines
     )
     assert lines[-1] == "Found 80000 errors in 1 file."
+
+
+@pytest.mark.parametrize(
+    ("migration", "expected"),
+    [
+        pytest.param(
+            "".join(
+                f"-- migration-lint: allow drop-column -- column {i} moved to the archive\n"
+                f"-- rollback:\n-- ALTER TABLE t ADD COLUMN c{i} int;\n"
+                f"ALTER TABLE t DROP COLUMN c{i};\n"
+                for i in range(8_000)
+            ),
+            "Found no problems (8000 allowed) in 2 files (8001 statements).",
+            id="8000-allow-directives",
+        ),
+        pytest.param(
+            "-- migration-lint: ignore x" + " " * 200_000 + "y\nSELECT 1;\n",
+            "Found 1 warning in 2 files (2 statements).",
+            id="directive-with-a-long-run-of-spaces",
+        ),
+    ],
+)
+def test_many_directives_take_linear_time(
+    capsys: pytest.CaptureFixture[str], migration: str, expected: str
+) -> None:
+    columns = ", ".join(f"c{i} int" for i in range(8_000))
+    write({"m/0001_t.sql": f"CREATE TABLE t (id int, {columns});\n", "m/0002_x.sql": migration})
+    code, lines = run(["lint", "m"], capsys)
+    assert code == 0
+    assert lines[-1] == expected
