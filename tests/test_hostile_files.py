@@ -657,6 +657,25 @@ def test_a_drizzle_out_written_as_a_template_with_code_cannot_be_read(
     )
 
 
+def test_a_tracked_drizzle_config_deleted_from_the_working_tree_is_left_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = 'export default { dialect: "postgresql", out: "./drizzle" };\n'
+    write(
+        {
+            "apps/api/drizzle.config.ts": config,
+            "apps/api/drizzle/0001_drop.sql": BREAKING,
+            "apps/old/drizzle.config.ts": config,
+        }
+    )
+    git(Path(), "init", "-q")
+    git(Path(), "add", "-A")
+    os.remove("apps/old/drizzle.config.ts")  # found through git, gone from the disk
+    code, lines = run(["lint"], capsys)
+    assert code == 1
+    assert lines[0].startswith("apps/api/drizzle/0001_drop.sql:1:1: drop-column")
+
+
 def test_a_journal_of_80000_entries_is_checked_in_linear_time(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -56,7 +56,8 @@ def find_drizzle_configs(start: Path) -> list[DrizzleConfig]:
         tracked = tracked_files([f"*{name}" for name in CONFIG_NAMES])
     except GitError:
         return []
-    return [read_drizzle_config(Path(path)) for path in tracked]
+    # A tracked config deleted in the working tree is no config of the project.
+    return [read_drizzle_config(Path(path)) for path in tracked if os.path.lexists(path)]
 
 
 def read_drizzle_config(path: Path) -> DrizzleConfig:
