@@ -78,51 +78,67 @@ def secret_outside(path: str) -> None:
 
 
 # Each makes m/0002_x.sql (or what the case names) next to a good m/0001_drop.sql.
-@pytest.mark.parametrize(
-    ("entry", "make", "message"),
-    [
-        pytest.param(
-            "0002_x.sql", os.mkfifo, "a named pipe (FIFO), not a file: not read", id="fifo"
-        ),
-        pytest.param(
-            "0000_first.sql", os.mkdir, "a directory, not a file: not read", id="directory-first"
-        ),
-        pytest.param(
-            "0002_x.sql", symlink("0002_x.sql"), "a symlink loop: not read", id="self-loop"
-        ),
-        pytest.param("0002_x.sql", symlink_loop, "a symlink loop: not read", id="two-link-loop"),
-        pytest.param(
-            "0002_x.sql",
-            symlink("gone.sql"),
-            "a symlink to gone.sql, which does not exist",
-            id="dangling-symlink",
-        ),
-        pytest.param(
-            "0002_x.sql",
-            secret_outside,
-            "a symlink to ../secret.sql, outside m: not read",
-            id="symlink-out-of-the-folder",
-        ),
-        pytest.param(
-            "0002_x.sql",
-            lambda path: sparse(path, 17 * MIB),
-            "file is too large (17.0 MiB; the limit is 16 MiB: raise `max-file-size` in the "
-            "config if it really is a migration)",
-            id="over-the-default-size-limit",
-        ),
-    ],
-)
-def test_an_entry_that_is_not_a_readable_file_is_one_error_and_the_folder_is_still_linted(
-    capsys: pytest.CaptureFixture[str], entry: str, make: Callable[[str], None], message: str
+NOT_READ = [
+    pytest.param("0002_x.sql", os.mkfifo, "a named pipe (FIFO), not a file: not read", id="fifo"),
+    pytest.param(
+        "0000_first.sql", os.mkdir, "a directory, not a file: not read", id="directory-first"
+    ),
+    pytest.param("0002_x.sql", symlink("0002_x.sql"), "a symlink loop: not read", id="self-loop"),
+    pytest.param("0002_x.sql", symlink_loop, "a symlink loop: not read", id="two-link-loop"),
+    pytest.param(
+        "0002_x.sql",
+        symlink("gone.sql"),
+        "a symlink to gone.sql, which does not exist",
+        id="dangling-symlink",
+    ),
+    pytest.param(
+        "0002_x.sql",
+        secret_outside,
+        "a symlink to ../secret.sql, outside m: not read",
+        id="symlink-out-of-the-folder",
+    ),
+    pytest.param(
+        "0002_x.sql",
+        lambda path: sparse(path, 17 * MIB),
+        "file is too large (17.0 MiB; the limit is 16 MiB: raise `max-file-size` in the "
+        "config if it really is a migration)",
+        id="over-the-default-size-limit",
+    ),
+]
+
+
+def lint_with(
+    capsys: pytest.CaptureFixture[str],
+    entry: str,
+    make: Callable[[str], None],
+    message: str,
+    paths: list[str],
 ) -> None:
     write({"m/0001_drop.sql": BREAKING})
     make(f"m/{entry}")
-    code, lines = run(["lint", "m"], capsys)
+    code, lines = run(["lint", *paths], capsys)
     assert code == 2
     assert [line for line in lines if "input-error" in line] == [
         f"m/{entry}:1:1: input-error {message} [error]"
     ]
     assert any(line.startswith("m/0001_drop.sql:1:1: drop-column") for line in lines)
+
+
+@pytest.mark.parametrize(("entry", "make", "message"), NOT_READ)
+def test_an_entry_that_is_not_a_readable_file_is_one_error_and_the_folder_is_still_linted(
+    capsys: pytest.CaptureFixture[str], entry: str, make: Callable[[str], None], message: str
+) -> None:
+    lint_with(capsys, entry, make, message, ["m"])
+
+
+# A directory given is a folder to lint, whatever its name.
+@pytest.mark.parametrize(
+    ("entry", "make", "message"), [p for p in NOT_READ if p.id != "directory-first"]
+)
+def test_a_file_given_as_pre_commit_passes_it_is_not_read_either(
+    capsys: pytest.CaptureFixture[str], entry: str, make: Callable[[str], None], message: str
+) -> None:
+    lint_with(capsys, entry, make, message, ["m/0001_drop.sql", f"m/{entry}"])
 
 
 TOKEN = "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA=="
