@@ -217,7 +217,7 @@ def check_sarif(log: dict) -> None:  # type: ignore[type-arg]
 def test_comment_for_300_migrations_fits_and_names_every_breaking_finding(
     repo: DrizzleRepo,
 ) -> None:
-    from migration_lint.ci import run_ci
+    from migration_lint.ci import committed_head, run_ci
     from migration_lint.config import Config
     from migration_lint.formats.markdown import COMMENT_LIMIT, as_markdown
     from migration_lint.linter import Settings
@@ -230,9 +230,12 @@ def test_comment_for_300_migrations_fits_and_names_every_breaking_finding(
         repo.add_migration(f"{number:04d}_change_{number}", body)
     repo.change_schema()
     repo.commit("300 migrations")
-    result = run_ci("main", False, Settings(project=resolve_project(Config(), repo.path)))
+    settings = Settings(project=resolve_project(Config(), repo.path))
+    with committed_head("main", settings.project) as comparison:
+        result = run_ci(comparison, False, settings)
+        comment = as_markdown(result)
+        short = as_markdown(result, limit=20_000)
     assert len(result.migrations) == 300
-    comment = as_markdown(result)
     assert len(comment) <= COMMENT_LIMIT
     breaking = [d for d in result.report.diagnostics if d.rule == "rename-column"]
     assert len(breaking) == 100
@@ -241,7 +244,6 @@ def test_comment_for_300_migrations_fits_and_names_every_breaking_finding(
         assert finding.message in comment
     assert comment.count("**rename-column**") == 100
     # With less room, the comment keeps only the breaking and error findings, one line each.
-    short = as_markdown(result, limit=20_000)
     assert len(short) <= 20_000 and short.count("**rename-column**") == 100
     for finding in breaking:
         assert f"`{finding.path}:{finding.line}`" in short

@@ -1,9 +1,12 @@
-"""The hooks end to end: a real git repository, the real pre-commit framework, and hooks/pre-commit."""
+"""The hooks end to end: a real git repository, the real pre-commit framework, hooks/pre-commit,
+and the husky and lefthook set-ups docs/workflow.md gives."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -11,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from drizzle_repo import ALLOW_DROP, DROP_COUPON, ROLLBACK, DrizzleRepo, git
 from drizzle_repo import MIGRATIONS as BASE_MIGRATIONS
@@ -46,6 +50,10 @@ def edited_migration(repo: DrizzleRepo) -> None:
         "drizzle/postgres/0002_user_name.sql",
         'ALTER TABLE "users" ADD COLUMN "name" varchar(80);\n',
     )
+
+
+def deleted_migration(repo: DrizzleRepo) -> None:
+    git(repo.path, "rm", "-q", "drizzle/postgres/0001_orders.sql")
 
 
 def breaking_migration(repo: DrizzleRepo) -> None:
@@ -100,6 +108,12 @@ SCENARIOS = [
         clean_change_on_an_old_broken_history, True, "older-problems", id="old-broken-history"
     ),
 ]
+# Hooks that compute the staged files themselves must keep deletions (pre-commit's always_run
+# hook gets them from git; its ten-second runs are spared this case).
+SCENARIOS_AND_DELETION = [
+    *SCENARIOS,
+    pytest.param(deleted_migration, False, "edited-migration", id="deleted-committed-migration"),
+]
 
 
 def run_hook(
@@ -131,7 +145,7 @@ def test_pre_commit_framework(
     assert rule in output
 
 
-@pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS)
+@pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS_AND_DELETION)
 def test_plain_git_hook(
     repo: DrizzleRepo, change: Callable[[DrizzleRepo], None], passes: bool, rule: str
 ) -> None:
@@ -143,6 +157,92 @@ def test_plain_git_hook(
     result = run_hook(["sh", "pre-commit-hook"], repo, env)
     output = result.stdout + result.stderr
     assert (result.returncode == 0) is passes, output
+    assert rule in output
+
+
+def workflow_doc_block(language: str, first_line: str) -> str:
+    """The one code block of docs/workflow.md in `language` that starts with `first_line`."""
+    text = (CHECKOUT / "docs" / "workflow.md").read_text()
+    (block,) = [
+        body
+        for lang, body in re.findall(r"```(\w+)\n(.*?)```", text, re.DOTALL)
+        if lang == language and body.startswith(first_line)
+    ]
+    return block
+
+
+@pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS_AND_DELETION)
+def test_husky_hook_in_docs(
+    repo: DrizzleRepo, change: Callable[[DrizzleRepo], None], passes: bool, rule: str
+) -> None:
+    change(repo)
+    repo.stage()
+    script = workflow_doc_block("sh", "# .husky/pre-commit")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    # husky 9 runs .husky/pre-commit with `sh -e`.
+    result = run_hook(["sh", "-e", "-c", script], repo, env)
+    output = result.stdout + result.stderr
+    assert (result.returncode == 0) is passes, output
+    assert rule in output
+
+
+def test_husky_hook_in_docs_says_how_to_install_the_tool(repo: DrizzleRepo, tmp_path: Path) -> None:
+    schema_alone(repo)
+    repo.stage()
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("git", "sh"):
+        found = shutil.which(name)
+        assert found is not None
+        (tools / name).symlink_to(found)
+    script = workflow_doc_block("sh", "# .husky/pre-commit")
+    result = run_hook(["sh", "-e", "-c", script], repo, {**os.environ, "PATH": str(tools)})
+    assert result.returncode == 1
+    assert 'pip install "pg-migration-lint @ git+https://' in result.stderr
+
+
+def lefthook_jobs() -> list[dict[str, str]]:
+    config = yaml.safe_load(workflow_doc_block("yaml", "# lefthook.yml"))
+    jobs: list[dict[str, str]] = config["pre-commit"]["jobs"]
+    return jobs
+
+
+def test_lefthook_config_in_docs_runs_the_three_checks() -> None:
+    runs = {job["name"]: job["run"] for job in lefthook_jobs()}
+    assert runs == {
+        # Without {staged_files}, which leaves deleted files out: it reads git's staged changes.
+        "migration-lint-require-migration": "migration-lint-require-migration",
+        "migration-lint-naming": "migration-lint-naming {staged_files}",
+        "migration-lint": "migration-lint lint --migrations-only {staged_files}",
+    }
+
+
+@pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS_AND_DELETION)
+def test_lefthook_config_in_docs(
+    repo: DrizzleRepo, change: Callable[[DrizzleRepo], None], passes: bool, rule: str
+) -> None:
+    """Each job as lefthook runs it: {staged_files} is the staged files that exist (lefthook
+    leaves deletions out), and a job whose {staged_files} would be empty is skipped."""
+    change(repo)
+    repo.stage()
+    staged = subprocess.run(
+        ["git", "diff", "--cached", "--name-only", "--diff-filter=ACMR"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    staged = [name for name in staged if name]
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    failed, output = False, ""
+    for job in lefthook_jobs():
+        if "{staged_files}" in job["run"] and not staged:
+            continue
+        command = job["run"].replace("{staged_files}", shlex.join(staged))
+        result = run_hook(["sh", "-c", command], repo, env)
+        failed = failed or result.returncode != 0
+        output += result.stdout + result.stderr
+    assert failed is not passes, output
     assert rule in output
 
 
@@ -176,6 +276,27 @@ def test_plain_git_hook_refuses_unstaged_edits_of_staged_files(repo: DrizzleRepo
     result = run_hook(["sh", "pre-commit-hook"], repo, env)
     assert result.returncode == 1
     assert "have unstaged changes" in result.stderr and "0003_drop_coupon.sql" in result.stderr
+
+
+def test_plain_git_hook_says_how_to_install_the_tool_when_it_is_missing(
+    repo: DrizzleRepo, tmp_path: Path
+) -> None:
+    shutil.copy(CHECKOUT / "hooks" / "pre-commit", repo.path / "pre-commit-hook")
+    schema_alone(repo)
+    repo.stage()
+    git(repo.path, "reset", "-q", "pre-commit-hook")
+    # git and sh, but no migration-lint: a directory of links to just those two.
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("git", "sh"):
+        found = shutil.which(name)
+        assert found is not None
+        (tools / name).symlink_to(found)
+    result = run_hook(["sh", "pre-commit-hook"], repo, {**os.environ, "PATH": str(tools)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "not found" not in result.stderr, result.stderr
+    assert 'pip install "pg-migration-lint @ git+https://' in lines[0]
 
 
 def test_sql_outside_the_migration_folders_is_left_alone(repo: DrizzleRepo) -> None:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from .diagnostic import Diagnostic, Severity
 from .errors import ConfigError
 from .linter import Report
-from .source import InputError, Source, read_source
+from .output_files import write_file
+from .source import InputError, Source, read_bytes, read_source
 from .splitting import split_statements
 
 BASELINE_FILE = ".migration-lint-baseline.json"
@@ -80,25 +81,25 @@ def write_baseline(baseline_path: str, entries: list[Entry]) -> None:
             for e in sorted(entries, key=lambda e: (e.path, e.rule, e.fingerprint))
         ],
     }
+    if os.path.lexists(baseline_path) and not os.path.isfile(baseline_path):
+        # A FIFO would block the write until something reads it: forever, in a hook.
+        raise ConfigError(f"{baseline_path}: not a regular file: the baseline is not written")
     try:
-        with open(baseline_path, "w", encoding="utf-8") as file:
-            json.dump(data, file, indent=2, ensure_ascii=False)
-            file.write("\n")
+        write_file(baseline_path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
         raise ConfigError(f"{baseline_path}: cannot write the baseline: {exc.strerror}") from None
 
 
 def read_baseline(baseline_path: str) -> list[Entry]:
     try:
-        with open(baseline_path, encoding="utf-8") as file:
-            data = json.load(file)
+        data = json.loads(read_bytes(baseline_path).decode("utf-8"))
         return [
             Entry(str(e["rule"]), str(e["path"]), str(e["fingerprint"]), str(e.get("message", "")))
             for e in data["entries"]
         ]
-    except OSError as exc:
-        raise ConfigError(f"{baseline_path}: cannot read the baseline: {exc.strerror}") from None
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except InputError as exc:
+        raise ConfigError(f"{baseline_path}: cannot read the baseline: {exc.message}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ConfigError(
             f"{baseline_path}: not a migration-lint baseline ({type(exc).__name__}: {exc}); "
             "write it again with `migration-lint baseline`"

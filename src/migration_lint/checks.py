@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from . import git
 from .diagnostic import Diagnostic, Severity
 from .discovery import migrations_folder
-from .drizzle import JOURNAL, journal_problems, journal_tags
+from .drizzle import JOURNAL, Journal, journal_problems, parse_journal
 from .git import Change
 from .layouts import Layout
 from .project import Project
+from .source import InputError, read_text
 
 OLDER_PROBLEMS = "older-problems"
 
@@ -35,7 +36,7 @@ class FolderState:
     """A migrations folder as it is on disk or in a commit."""
 
     files: list[str]  # its up migrations, in order
-    journal: str | None = None  # drizzle: the journal's text (None: none)
+    journal: Journal = field(default_factory=Journal)  # drizzle's
     # drizzle: the first line of each file the journal does not list
     first_lines: dict[str, str] = field(default_factory=dict)
 
@@ -44,10 +45,19 @@ def state_on_disk(folder: str, project: Project) -> FolderState:
     files = project.files(folder)
     if project.layout_for(folder).name != "drizzle":
         return FolderState(files)
-    journal = _read_text(os.path.join(folder, JOURNAL))
-    tags = journal_tags(journal) or set()
-    unlisted = [f for f in files if _tag(f) not in tags]
-    return FolderState(files, journal, {f: _first_line(_read_text(f)) for f in unlisted})
+    journal_path = os.path.join(folder, JOURNAL)
+    try:
+        journal = parse_journal(
+            read_text(journal_path, project.max_file_bytes)
+            if os.path.lexists(journal_path)
+            else None
+        )
+    except InputError as exc:  # a FIFO, a file too large, a symlink out: not read
+        journal = Journal(unreadable=exc.message)
+    unlisted = [f for f in files if _tag(f) not in journal.tags]
+    return FolderState(
+        files, journal, {f: _first_line(f, project.max_file_bytes) for f in unlisted}
+    )
 
 
 def state_at(ref: str, folder: str, project: Project) -> FolderState:
@@ -56,26 +66,24 @@ def state_at(ref: str, folder: str, project: Project) -> FolderState:
     files = layout.select(folder, git.files_at(ref, folder))
     if layout.name != "drizzle":
         return FolderState(files)
-    journal = git.show(ref, os.path.join(folder, JOURNAL))
-    tags = journal_tags(journal) or set()
-    unlisted = [f for f in files if _tag(f) not in tags]
+    journal = parse_journal(git.show(ref, os.path.join(folder, JOURNAL)))
+    unlisted = [f for f in files if _tag(f) not in journal.tags]
     texts = git.show_many(ref, unlisted)
-    return FolderState(files, journal, {f: _first_line(texts[f]) for f in unlisted})
+    return FolderState(files, journal, {f: _first_line_of(texts[f]) for f in unlisted})
 
 
 def _tag(path: str) -> str:
     return os.path.basename(path).removesuffix(".sql")
 
 
-def _read_text(path: str) -> str | None:
+def _first_line(path: str, max_bytes: int) -> str:
     try:
-        with open(path, encoding="utf-8", errors="replace") as file:
-            return file.read()
-    except OSError:
-        return None
+        return _first_line_of(read_text(path, max_bytes))
+    except InputError:
+        return ""  # linting the file reports why it is not read
 
 
-def _first_line(text: str | None) -> str:
+def _first_line_of(text: str | None) -> str:
     return (text or "").lstrip().split("\n", 1)[0]
 
 
@@ -337,9 +345,10 @@ def _unlisted_at(base: str | None, folders: set[str], project: Project) -> set[s
         layout = project.layout_for(folder) if os.path.isdir(folder) else None
         if layout is None or layout.name != "drizzle":
             continue
-        tags = journal_tags(git.show(base, os.path.join(folder, JOURNAL)))
-        if tags is None:
+        journal = parse_journal(git.show(base, os.path.join(folder, JOURNAL)))
+        if journal.unreadable:
             continue  # no journal to tell: every committed migration may have run
+        tags = journal.tags
         files = layout.select(folder, git.files_at(base, folder))
         unlisted.update(f for f in files if _tag(f) not in tags)
     return unlisted

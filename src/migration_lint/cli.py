@@ -7,10 +7,13 @@ Every command that reports findings builds a RunResult and hands it to the outpu
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +26,9 @@ from .config import MAX_PG_VERSION, MIN_PG_VERSION, Config, find_config, load_co
 from .diagnostic import FAIL_ON, Severity
 from .discovery import migrations_folder
 from .errors import ConfigError, InputProblem
+from .formats import Display, Output, parse_output, render
 from .linter import Report, Settings, input_error, lint_paths
+from .output_files import refusal, write_file
 from .project import Project, resolve_project
 from .registry import PluginError, load_rules
 from .result import RunResult
@@ -90,6 +95,12 @@ _output_options = _options(
     ),
     click.option("--quiet", "-q", is_flag=True, help="Text: print only the summary."),
     click.option("--statistics", is_flag=True, help="Text: print the number of findings per rule."),
+    click.option(
+        "--force",
+        is_flag=True,
+        help="Write --output files even over a migration, a file git tracks or a file that is "
+        "not a regular file.",
+    ),
     _fail_on_option,
     _config_option,
 )
@@ -157,33 +168,47 @@ def _default_baseline(config: Config) -> str:
 
 def _emit(result: RunResult, options: dict[str, Any], config: Config) -> int:
     """Write the result in every format asked for; the exit code."""
-    from .formats import Display, Output, parse_output, render
+    _write_outputs(_render_outputs(result, options, config))
+    return result.exit_code
 
+
+def _render_outputs(
+    result: RunResult, options: dict[str, Any], config: Config
+) -> list[tuple[Output, str]]:
+    """The result in every format asked for, with where each goes."""
     outputs = [parse_output(o) for o in options.get("outputs") or ()]
     if not outputs:
         outputs = [Output(options.get("output_format") or config.format or "text")]
     display = Display(bool(options.get("quiet")), bool(options.get("statistics")))
-    for output in outputs:
-        text = render(output.format, result, display)
+    return [(output, render(output.format, result, display)) for output in outputs]
+
+
+def _write_outputs(rendered: list[tuple[Output, str]]) -> None:
+    for output, text in rendered:
         if not output.file:
             click.echo(text)
             continue
         try:
-            Path(output.file).write_text(text + "\n", encoding="utf-8")
+            write_file(output.file, text + "\n")
         except OSError as exc:
             raise InputProblem(
                 f"--output {output.format}:{output.file}: cannot write: {exc.strerror or exc}"
             ) from None
-    return result.exit_code
 
 
-def _check_outputs(options: dict[str, Any]) -> None:
-    """Refuse a bad --output before any work is done."""
-    if options.get("outputs"):
-        from .formats import parse_output
-
-        for value in options["outputs"]:
-            parse_output(value)
+def _check_outputs(options: dict[str, Any], project: Project) -> None:
+    """Refuse a bad --output before any work is done, and one that would write over a file the
+    user did not mean to lose."""
+    for value in options.get("outputs") or ():
+        output = parse_output(value)
+        if not output.file or options.get("force"):
+            continue
+        problem = refusal(output.file, project)
+        if problem:
+            raise InputProblem(
+                f"--output {value}: will not write over {output.file}, {problem}; "
+                "pass --force to write it anyway"
+            )
 
 
 def _with_baseline(report: Report, settings: Settings, checked: list[str]) -> Report:
@@ -208,8 +233,8 @@ def lint(paths: tuple[str, ...], migrations_only: bool, **options: Any) -> int:
 
     With no PATH, lints the `paths` named in the config.
     """
-    _check_outputs(options)
     config, settings = _settings(options)
+    _check_outputs(options, settings.project)
     project = settings.project
     if migrations_only:
         paths = tuple(p for p in paths if os.path.isdir(p) or is_migration(p, project))
@@ -233,7 +258,6 @@ def baseline(paths: tuple[str, ...], **options: Any) -> int:
     then leave those findings out. Errors cannot be baselined: they are printed, and exit 2.
     """
     from .baseline import update_baseline
-    from .formats import Display, render
 
     _, settings = _settings(options)
     assert settings.baseline is not None  # _settings always names one
@@ -265,8 +289,8 @@ def check_naming(paths: tuple[str, ...], **options: Any) -> int:
     those files' names are checked). With none, checks the configured migration folders.
     Problems the folder already had in the last commit are info: they never fail.
     """
-    _check_outputs(options)
     config, settings = _settings(options)
+    _check_outputs(options, settings.project)
     project = settings.project
     report = Report()
     missing = [p for p in paths if not os.path.exists(p)]
@@ -315,8 +339,8 @@ def require_migration(paths: tuple[str, ...], **options: Any) -> int:
 
     Reads the staged changes from git; PATHS (as pre-commit passes them) narrow them down.
     """
-    _check_outputs(options)
     config, settings = _settings(options)
+    _check_outputs(options, settings.project)
     project = settings.project
     _require_folders(project)
     if not project.schema and not project.folders:
@@ -365,16 +389,24 @@ def require_migration(paths: tuple[str, ...], **options: Any) -> int:
 @_output_options
 def ci(base: str | None, approved: bool, **options: Any) -> int:
     """The CI gate: lint what this branch changes since its base and decide pass (0),
-    needs-approval (1) or blocked (2)."""
-    from .ci import run_ci
+    needs-approval (1) or blocked (2).
 
-    _check_outputs(options)
+    Reads HEAD's commit as committed: uncommitted changes are not checked (it says so)."""
+    from .ci import committed_head, run_ci
+
     config, settings = _settings(options)
+    _check_outputs(options, settings.project)
     _require_folders(settings.project)
-    result = run_ci(base, approved, settings)
-    checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
-    _with_baseline(result.report, settings, checked)
-    return _emit(result, options, config)
+    baseline = [settings.baseline] if settings.baseline else []
+    with committed_head(base, settings.project, baseline) as comparison:
+        click.echo(f"migration-lint ci: {comparison.note()}", err=True)
+        result = run_ci(comparison, approved, settings)
+        checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
+        _with_baseline(result.report, settings, checked)
+        # Inside: the markdown comment quotes the migrations' SQL as committed.
+        rendered = _render_outputs(result, options, config)
+    _write_outputs(rendered)
+    return result.exit_code
 
 
 @cli.command()
@@ -409,8 +441,55 @@ def _indent(sql: str) -> str:
     return "\n".join("    " + line for line in sql.splitlines())
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM: the run unwinds, removing the temporary files it was writing. Not an
+    Exception, so that no `except Exception` on the way takes it for an error."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # A second signal (an impatient ^C) must not stop the clean-up the first one started.
+    for stop in _STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise Interrupted while the run lasts. A signal the parent ignores
+    stays ignored (a background job's SIGINT); only the main thread can set handlers."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for stop in _STOP_SIGNALS:
+            handler = signal.getsignal(stop)
+            if handler not in (signal.SIG_IGN, None):
+                previous[stop] = handler
+                signal.signal(stop, _interrupt)
+    try:
+        yield
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (click's own usage errors become 3)."""
+    """Run the CLI and return its exit code (click's own usage errors become 3; SIGINT and
+    SIGTERM, 128 + the signal's number, as shells report them)."""
+    with _interruptible():
+        try:
+            return _run(argv)
+        except Interrupted as exc:
+            click.echo(f"migration-lint: interrupted ({signal.Signals(exc.signum).name})", err=True)
+            return 128 + exc.signum
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="migration-lint", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Collection
@@ -19,6 +20,7 @@ from .discovery import relative_path
 from .errors import ConfigError
 from .layouts import LAYOUTS
 from .registry import unknown_rule
+from .source import InputError, read_bytes
 
 CONFIG_FILE = ".migration-lint.toml"
 PYPROJECT = "pyproject.toml"
@@ -41,28 +43,25 @@ class Config:
     fail_on: str | None = None  # the least serious severity that fails a run
     baseline: str | None = None  # the baseline file, relative to the working directory
     prisma_version: str | None = None  # the Prisma that applies the migrations, e.g. "7.4"
+    max_file_size: int | None = None  # MiB; larger files are not read
 
 
 def find_config(start: Path) -> Path | None:
     """The nearest config file in start or its parents."""
     for folder in (start, *start.parents):
         candidate = folder / CONFIG_FILE
-        if candidate.is_file():
+        # Whatever it is: a FIFO or a dangling link named like a config is reported by
+        # reading it, not passed over in silence.
+        if os.path.lexists(candidate):
             return candidate
         pyproject = folder / PYPROJECT
-        if (
-            pyproject.is_file()
-            and "tool" in _read_toml(pyproject)
-            and ("migration-lint" in _read_toml(pyproject)["tool"])
-        ):
+        if os.path.lexists(pyproject) and _tool_section(pyproject) is not None:
             return pyproject
     return None
 
 
 def load_config(path: Path, known_rules: Collection[str]) -> Config:
-    data = _read_toml(path)
-    if path.name == PYPROJECT:
-        data = data.get("tool", {}).get("migration-lint", {})
+    data = (_tool_section(path) or {}) if path.name == PYPROJECT else _read_toml(path)
     where = f"{path}: [tool.migration-lint]" if path.name == PYPROJECT else str(path)
     values: dict[str, Any] = {}
     data = {key.replace("_", "-"): value for key, value in data.items()}  # fail_on = fail-on
@@ -72,7 +71,8 @@ def load_config(path: Path, known_rules: Collection[str]) -> Config:
             raise ConfigError(f"{where}: unknown key {key!r} (known keys: {', '.join(_KEYS)})")
         field_name, expected, description = spec
         if not _has_type(value, expected):
-            raise ConfigError(f"{where}: {key!r} must be {description}, not {value!r}")
+            # Not the value: a secret put in the wrong key must not reach a CI log.
+            raise ConfigError(f"{where}: {key!r} must be {description}")
         values[field_name] = value
     if "format" in values and values["format"] not in FORMATS:
         raise ConfigError(f"{where}: 'format' must be one of {', '.join(FORMATS)}")
@@ -95,6 +95,13 @@ def load_config(path: Path, known_rules: Collection[str]) -> Config:
             raise ConfigError(
                 f"{where}: 'naming' is not a valid regular expression: {exc}"
             ) from None
+    for key in ("paths", "schema", "baseline"):
+        written = values.get(key, ())
+        for entry in [written] if isinstance(written, str) else written:
+            if "\0" in entry:
+                raise ConfigError(f"{where}: {key!r}: {entry!r} holds a NUL byte, not a path")
+    if values.get("max_file_size", 1) < 1:
+        raise ConfigError(f"{where}: 'max-file-size' must be at least 1 (MiB)")
     for key in ("paths", "schema"):
         if key in values:
             values[key] = tuple(relative_path(path.parent, p) for p in values[key])
@@ -119,6 +126,7 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "fail-on": ("fail_on", str, "error, breaking or warning"),
     "baseline": ("baseline", str, "a file name"),
     "prisma-version": ("prisma_version", str, 'a quoted version such as "7.4"'),
+    "max-file-size": ("max_file_size", int, "a size in MiB such as 16"),
 }
 
 
@@ -130,12 +138,33 @@ def _has_type(value: Any, expected: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
+def _tool_section(pyproject: Path) -> dict[str, Any] | None:
+    """pyproject.toml's [tool.migration-lint] table; None when it has none."""
+    tool = _read_toml(pyproject).get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pyproject}: `tool` must be a table ([tool]), not {tool!r}")
+    section = tool.get("migration-lint")
+    if section is None or isinstance(section, dict):
+        return section
+    raise ConfigError(
+        f"{pyproject}: `tool.migration-lint` must be a table ([tool.migration-lint]), "
+        f"not {section!r}"
+    )
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as file:
-            data: dict[str, Any] = tomllib.load(file)
-            return data
+        data = read_bytes(str(path))
+        table: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
+        return table
+    except InputError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.message}") from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line})"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None

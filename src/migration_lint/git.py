@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 
 class GitError(Exception):
@@ -99,6 +101,62 @@ def committed_files(ref: str = "HEAD") -> set[str]:
     return {_from_root(root, path) for path in listing.split("\0") if path}
 
 
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str  # 100644 or 100755: a file; 120000: a symbolic link; 160000: a submodule
+    object_id: str
+    path: str  # from the top of the repository, with "/"
+
+
+def tree_entries(ref: str, paths: Iterable[str]) -> list[TreeEntry]:
+    """The files below `paths` (or those files themselves) in a commit."""
+    root = repo_root()
+    specs = [_from_cwd(root, path) for path in paths]
+    if not specs:
+        return []
+    listing = _git("--literal-pathspecs", "-C", root, "ls-tree", "-r", "-z", ref, "--", *specs)
+    entries = []
+    for line in listing.split("\0"):
+        if line:
+            info, path = line.split("\t", 1)
+            mode, _, object_id = info.split()
+            entries.append(TreeEntry(mode, object_id, path))
+    return entries
+
+
+def head_commit() -> str | None:
+    """HEAD's commit; None before the first commit."""
+    try:
+        return _git("rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip()
+    except GitError:
+        return None
+
+
+def current_branch() -> str | None:
+    """The branch checked out; None for a detached HEAD."""
+    try:
+        return _git("symbolic-ref", "--quiet", "--short", "HEAD").strip() or None
+    except GitError:
+        return None
+
+
+def uncommitted_changes() -> list[str]:
+    """Files whose state in the working tree or the index is not HEAD's (untracked ones too),
+    relative to the working directory."""
+    root = repo_root()
+    # Without --no-optional-locks, status refreshes the index and writes it back.
+    listing = _git("--no-optional-locks", "-C", root, "status", "--porcelain", "-z", "--no-renames")
+    return [_from_root(root, entry[3:]) for entry in listing.split("\0") if entry]
+
+
+def absolute_git_dir() -> str:
+    return _git("rev-parse", "--absolute-git-dir").strip()
+
+
+def remotes() -> list[str]:
+    return _git("remote").split()
+
+
 def files_at(ref: str, folder: str) -> list[str]:
     """The files below a folder in a commit, relative to the working directory."""
     root = repo_root()
@@ -118,31 +176,64 @@ def show(ref: str, path: str) -> str | None:
 
 def show_many(ref: str, paths: list[str]) -> dict[str, str | None]:
     """Files' texts in a commit, in one git process; None for those it lacks."""
-    if not paths:
-        return {}
     root = repo_root()
     names = [f"{ref}:{_from_cwd(root, path)}" for path in paths]
+    return {
+        path: None if chunks is None else b"".join(chunks).decode("utf-8", errors="replace")
+        for path, chunks in zip(paths, _objects(names), strict=True)
+    }
+
+
+def save_blobs(blobs: list[tuple[str, str]]) -> None:
+    """Write each blob (object id, file to write) to its file, a chunk at a time."""
+    for (_, destination), chunks in zip(blobs, _objects([b for b, _ in blobs]), strict=True):
+        with open(destination, "wb") as file:
+            for chunk in chunks or ():
+                file.write(chunk)
+
+
+def _objects(names: list[str]) -> Iterator[Iterator[bytes] | None]:
+    """Each named blob's content in chunks (None where git lacks it or it is no blob), from one
+    `git cat-file --batch`; what a caller leaves unread is skipped."""
+    if not names:
+        return
     if any("\n" in name for name in names):
         raise GitError("a path holds a line break")
-    output = subprocess.run(
-        ["git", "-C", root, "cat-file", "--batch"],
-        input="\n".join(names).encode() + b"\n",
-        capture_output=True,
-        check=False,
-    ).stdout
-    texts: dict[str, str | None] = {}
-    position = 0
-    for path in paths:
-        end = output.index(b"\n", position)
-        header = output[position:end].split()
-        position = end + 1
-        if len(header) != 3 or header[1] != b"blob":
-            texts[path] = None  # "<name> missing", or not a file
-            continue
-        size = int(header[2])
-        texts[path] = output[position : position + size].decode("utf-8", errors="replace")
-        position += size + 1
-    return texts
+    try:
+        process = subprocess.Popen(
+            ["git", "-C", repo_root(), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc}") from None
+    with process:
+        assert process.stdin is not None and process.stdout is not None
+        # One name at a time, each answer read before the next name: neither pipe fills up.
+        for name in names:
+            process.stdin.write(name.encode() + b"\n")
+            process.stdin.flush()
+            # "<object> <type> <size>", or "<name> missing" (a name may hold spaces).
+            header = process.stdout.readline().rstrip(b"\n").rsplit(b" ", 2)
+            if len(header) != 3 or not header[2].isdigit():
+                yield None
+                continue
+            content = _chunks(process.stdout, int(header[2]))
+            yield content if header[1] == b"blob" else None
+            for _ in content:
+                pass  # what the caller left unread (all of a tree)
+            process.stdout.read(1)  # the line break after the content
+        process.stdin.close()
+
+
+def _chunks(stream: IO[bytes], size: int) -> Iterator[bytes]:
+    while size > 0:
+        chunk = stream.read(min(size, 1 << 20))
+        if not chunk:
+            raise GitError("git cat-file ended early")
+        size -= len(chunk)
+        yield chunk
 
 
 def origin_head() -> str | None:
@@ -198,3 +289,14 @@ def is_shallow() -> bool:
         return _git("rev-parse", "--is-shallow-repository").strip() == "true"
     except GitError:
         return False
+
+
+def is_tracked(path: str) -> bool:
+    """Whether the repository the file is in (if any) tracks it."""
+    folder, name = os.path.split(os.path.abspath(path))
+    try:
+        # Literal: a name holding `*` must not match other files.
+        _git("--literal-pathspecs", "-C", folder, "ls-files", "--error-unmatch", "--", name)
+    except GitError:
+        return False
+    return True

@@ -4,6 +4,7 @@ migration lives, and which runner applies them (see runners.py for how each send
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterable
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from . import runners
 from .runners import Runner
-from .source import InputError
+from .source import InputError, read_head, read_text
 
 _DIGITS = re.compile(r"(\d+)")
 
@@ -52,15 +53,19 @@ class Layout:
     gaps_allowed: bool = False
 
     def files(self, folder: str) -> list[str]:
-        """The folder's up migrations, in the order the runner applies them."""
+        """The folder's up migrations, in the order the runner applies them.
+
+        Every entry named like one counts, whatever it is: reading it reports a directory, a
+        FIFO or a symlink loop, rather than the migration being left out without a word.
+        """
         found = []
-        for entry in os.scandir(folder):
+        for name in list_folder(folder):
             if self.folder_per_migration:
-                migration = os.path.join(entry.path, "migration.sql")
-                if entry.is_dir() and os.path.isfile(migration):
+                migration = os.path.join(folder, name, "migration.sql")
+                if os.path.lexists(migration) or _is_symlink_loop(os.path.join(folder, name)):
                     found.append(os.path.normpath(migration))
-            elif entry.is_file() and entry.name.endswith(".sql") and not self.is_down(entry.name):
-                found.append(os.path.normpath(entry.path))
+            elif name.endswith(".sql") and not self.is_down(name):
+                found.append(os.path.normpath(os.path.join(folder, name)))
         if not found:
             raise InputError(folder, "no SQL migration files in this directory")
         return sorted(found, key=self.order_key)
@@ -124,11 +129,28 @@ class Layout:
         if section is not None:
             return text[section[1] : section[2]].strip() or None
         if self.down_suffix and path.endswith(self.up_suffix):
-            sibling = path[: -len(self.up_suffix)] + self.down_suffix
-            if os.path.isfile(sibling):
-                with open(sibling, encoding="utf-8", errors="replace") as file:
-                    return file.read().strip() or None
+            try:
+                return read_text(path[: -len(self.up_suffix)] + self.down_suffix).strip() or None
+            except InputError:
+                return None  # none, or one that is not read (a FIFO, a symlink out)
         return None
+
+
+def list_folder(folder: str) -> list[str]:
+    """The names in a folder; an InputError when it cannot be listed."""
+    try:
+        return os.listdir(folder)
+    except OSError as exc:
+        reason = "no such directory" if exc.errno == errno.ENOENT else exc.strerror or str(exc)
+        raise InputError(folder, f"cannot list the folder: {reason}") from None
+
+
+def _is_symlink_loop(path: str) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 # drizzle-kit's prefix modes: <prefix>_<name>.sql; generated names are <adjective>_<hero>.
@@ -246,28 +268,37 @@ LAYOUTS: dict[str, Layout] = {
 
 def detect_layout(folder: str) -> Layout:
     """The layout of a migrations folder, from the files it holds."""
-    entries = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
-    if os.path.isfile(os.path.join(folder, "meta", "_journal.json")):
+    try:
+        entries = sorted(list_folder(folder))
+    except InputError:
+        entries = []  # the linter reports the folder
+    # lexists: a journal that is not a file still says drizzle, and its reading says what it is.
+    if os.path.lexists(os.path.join(folder, "meta", "_journal.json")):
         return LAYOUTS["drizzle"]
     if "migration_lock.toml" in entries:
         return LAYOUTS["prisma"]
-    if any(os.path.isfile(os.path.join(folder, e, "migration.sql")) for e in entries):
+    if any(os.path.lexists(os.path.join(folder, e, "migration.sql")) for e in entries):
         return LAYOUTS["drizzle-folders"]
     sql = [e for e in entries if e.endswith(".sql")]
     if any(e.endswith((".up.sql", ".down.sql")) for e in sql):
         return LAYOUTS["golang-migrate"]
     if any(re.match(r"[VR]\d*__", e) for e in sql):
         return LAYOUTS["flyway"]
-    for name in sql[:1]:
-        try:
-            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as file:
-                head = file.read(4096)
-        except OSError:
-            break  # the linter reports the unreadable file
-        if _GOOSE.up.search(head):
-            return LAYOUTS["goose"]
-        if _DBMATE.up.search(head):
-            return LAYOUTS["dbmate"]
+    head = _first_head(folder, sql)
+    if _GOOSE.up.search(head):
+        return LAYOUTS["goose"]
+    if _DBMATE.up.search(head):
+        return LAYOUTS["dbmate"]
     if os.path.normpath(os.path.abspath(folder)).endswith(os.path.join("supabase", "migrations")):
         return LAYOUTS["supabase"]
     return LAYOUTS["plain"]
+
+
+def _first_head(folder: str, names: list[str]) -> str:
+    """The start of the first of these files that is read (the linter reports the others)."""
+    for name in names:
+        try:
+            return read_head(os.path.join(folder, name), 4096)
+        except InputError:
+            continue
+    return ""

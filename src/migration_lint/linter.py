@@ -106,14 +106,14 @@ def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
 def _lint_plan(plan: list[_Folder], rules: RuleSet, settings: Settings, report: Report) -> None:
     for folder in plan:
         context = Context(settings.pg_version, runner_of(folder.layout, settings))
-        last = max(folder.files.index(f) for f in folder.requested)
+        last = max(i for i, file in enumerate(folder.files) if file in folder.requested)
         for file in folder.files[: last + 1]:
             requested = file in folder.requested
             if requested:
                 report.files += 1
                 report.linted.append(file)
             try:
-                source = read_source(file)
+                source = read_source(file, settings.project.max_file_bytes)
             except InputError as exc:
                 if requested:
                     report.diagnostics.append(input_error(exc))
@@ -147,18 +147,21 @@ def _plan(paths: Iterable[str], project: Project, report: Report) -> list[_Folde
     passes only the new file.
     """
     plan: dict[str, _Folder] = {}
+    # The migrations of each folder of a file given alone, listed once however many are given.
+    listed: dict[str, tuple[Layout, list[str], set[str]]] = {}
     for given in paths:
         path = os.path.normpath(given)
-        if os.path.isdir(path):
-            layout = project.layout_for(path)
+        # A configured folder that does not exist: project.files says where it is named.
+        if os.path.isdir(path) or path in project.named_in:
             try:
                 files = project.files(path)
             except InputError as exc:
                 report.diagnostics.append(input_error(exc))
                 continue
-            plan.setdefault(path, _Folder(layout, files)).requested.update(files)
+            planned = plan.setdefault(path, _Folder(project.layout_for(path), files))
+            planned.requested.update(files)
             continue
-        if not os.path.exists(path):
+        if not os.path.lexists(path):  # a dangling symlink exists: reading it says so
             report.diagnostics.append(input_error(InputError(path, "no such file or directory")))
             continue
         if not path.endswith(".sql"):
@@ -169,14 +172,18 @@ def _plan(paths: Iterable[str], project: Project, report: Report) -> list[_Folde
         if other_database:
             report.diagnostics.append(input_error(InputError(path, other_database)))
             continue
-        layout = project.layout_for(folder)
-        try:
-            siblings = layout.files(folder)
-        except InputError:
-            siblings = []
-        key = folder if path in siblings else path  # e.g. a down migration: linted alone
-        plan.setdefault(key, _Folder(layout, siblings if path in siblings else [path]))
-        plan[key].requested.add(path)
+        if folder not in listed:
+            layout = project.layout_for(folder)
+            try:
+                siblings = layout.files(folder)
+            except InputError:
+                siblings = []
+            listed[folder] = layout, siblings, set(siblings)
+        layout, siblings, members = listed[folder]
+        if path in members:
+            plan.setdefault(folder, _Folder(layout, siblings)).requested.add(path)
+        else:  # e.g. a down migration: linted alone
+            plan.setdefault(path, _Folder(layout, [path])).requested.add(path)
     return list(plan.values())
 
 

@@ -16,8 +16,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from .config import Config
 from .drizzle import DrizzleConfig, drizzle_layout, find_drizzle_configs
 from .errors import ConfigError, InputProblem
-from .layouts import LAYOUTS, Layout, detect_layout
-from .source import InputError
+from .layouts import LAYOUTS, Layout, detect_layout, list_folder
+from .source import DEFAULT_MAX_FILE_MIB, MAX_FILE_BYTES, MIB, InputError, read_text
 
 PRISMA_LOCK = "migration_lock.toml"
 
@@ -33,6 +33,10 @@ class Project:
     foreign: dict[str, str] = field(default_factory=dict, compare=False)
     # Why no folder could be found, when the project's drizzle configs do not say plainly.
     unresolved: str = ""
+    # Where each of `folders` is named ("drizzle.config.ts names it in `out`"), to say what to
+    # do when it does not exist.
+    named_in: dict[str, str] = field(default_factory=dict, compare=False)
+    max_file_bytes: int = MAX_FILE_BYTES  # larger files are not read
     # Detecting a layout lists the folder (and may read a file): once per folder and run.
     _layouts: dict[str, Layout] = field(default_factory=dict, compare=False, repr=False)
 
@@ -46,8 +50,11 @@ class Project:
         forced = self.layout if folder in self.folders or not self.folders else None
         name = forced or detect_layout(folder).name
         if name == "drizzle":
-            files = [e for e in sorted(os.listdir(folder)) if e.endswith(".sql")]
-            return drizzle_layout(files, self.drizzle_prefix)
+            try:
+                names = sorted(list_folder(folder))
+            except InputError:
+                names = []  # reading its files reports it
+            return drizzle_layout([n for n in names if n.endswith(".sql")], self.drizzle_prefix)
         return LAYOUTS[name]
 
     def files(self, folder: str) -> list[str]:
@@ -55,6 +62,8 @@ class Project:
         problem = self.not_postgres(folder)
         if problem:
             raise InputError(folder, problem)
+        if folder in self.named_in and not os.path.lexists(folder):
+            raise InputError(folder, f"no such directory: {self.named_in[folder]}")
         return self.layout_for(folder).files(folder)
 
     def not_postgres(self, folder: str) -> str:
@@ -82,10 +91,9 @@ def prisma_provider(folder: str) -> str | None:
     """The database of a Prisma migrations folder, from migration_lock.toml, when it is not
     PostgreSQL ("mysql (migration_lock.toml)")."""
     try:
-        with open(os.path.join(folder, PRISMA_LOCK), "rb") as lock:
-            provider = tomllib.load(lock).get("provider")
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
+        provider = tomllib.loads(read_text(os.path.join(folder, PRISMA_LOCK))).get("provider")
+    except (InputError, tomllib.TOMLDecodeError):
+        return None  # no lock, or none that can be read: the folder is taken for PostgreSQL
     if not isinstance(provider, str) or provider in ("postgresql", "postgres", "cockroachdb"):
         return None
     return f"{provider} ({PRISMA_LOCK} says provider = {provider!r})"
@@ -98,6 +106,16 @@ def resolve_project(config: Config, cwd: Path) -> Project:
     outs = tuple(c.out for c in postgres if c.out)
     folders = config.paths or outs
     prefixes = {c.prefix for c in postgres if c.prefix}
+    if config.paths:
+        where = f"{_shown(config.path)} names it in `paths`"
+        named_in = dict.fromkeys(config.paths, f"{where}: correct `paths`, or create the folder")
+    else:
+        named_in = {
+            c.out: f"{_shown(c.path)} names it in `out`, and it does not exist yet: "
+            "`drizzle-kit generate` creates it with the first migration (or correct `out`)"
+            for c in postgres
+            if c.out
+        }
     return Project(
         folders=tuple(folders),
         schema=config.schema or tuple(s for c in postgres for s in c.schema),
@@ -110,7 +128,13 @@ def resolve_project(config: Config, cwd: Path) -> Project:
             if c.out and not c.is_postgres
         },
         unresolved=_unresolved(found),
+        named_in=named_in,
+        max_file_bytes=(config.max_file_size or DEFAULT_MAX_FILE_MIB) * MIB,
     )
+
+
+def _shown(path: Path | None) -> str:
+    return os.path.relpath(path) if path else "the config"
 
 
 def _unresolved(found: list[DrizzleConfig]) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from .errors import ConfigError
 from .parse import Statement
+from .source import InputError, read_text
 
 
 class Cause(enum.Enum):
@@ -181,10 +182,9 @@ def _flyway(
 def _flyway_opts_out(path: str, text: str) -> bool:
     # A script configuration file next to the migration: V1__name.sql.conf.
     try:
-        with open(path + ".conf", encoding="utf-8", errors="replace") as file:
-            config = file.read()
-    except OSError:
-        return False
+        config = read_text(path + ".conf")
+    except InputError:
+        return False  # none, or none that is read (a FIFO, a symlink out of the repository)
     return re.search(r"^\s*executeInTransaction\s*=\s*false\s*$", config, re.MULTILINE) is not None
 
 

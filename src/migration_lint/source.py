@@ -1,16 +1,25 @@
-"""Reading a migration file into text, with a clear error for anything that is not SQL text."""
+"""Reading a migration or config file into text, with a clear error for anything that is not a
+regular file of the repository, or not SQL text."""
 
 from __future__ import annotations
 
 import bisect
+import errno
 import os
 import re
+import stat
 from array import array
 from dataclasses import dataclass
 from functools import cached_property
 
+from .discovery import migrations_folder
+
+MIB = 1024 * 1024
 # Generated migrations are kilobytes; anything this big is a dump or a mistake, not a migration.
-MAX_FILE_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_FILE_MIB = 16
+MAX_FILE_BYTES = DEFAULT_MAX_FILE_MIB * MIB
+# Windows has no FIFOs, nor this flag; on POSIX it keeps open() from waiting for a writer.
+_NONBLOCKING = getattr(os, "O_NONBLOCK", 0)
 
 _LINE_BREAK = re.compile("\r\n?|\n")
 
@@ -53,22 +62,135 @@ class Source:
         return starts[line - 1] + column - 1 if 1 <= line <= len(starts) else None
 
 
-def read_source(path: str) -> Source:
+def read_source(path: str, max_bytes: int = MAX_FILE_BYTES) -> Source:
+    return decode_source(path, read_bytes(path, max_bytes))
+
+
+def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The content of a regular file in the repository (outside one: in its own folder), or an
+    InputError saying why it is not read.
+
+    Nothing else is opened for reading: a FIFO blocks forever, a device may never end, and a
+    symlink out of the repository could put a secret in the report (a committed
+    `0001_x.sql -> ../.git/config` would quote CI's checkout token in a PR comment).
+    """
+    size = _readable_size(path)
+    _check_size(path, size, max_bytes)
+    data = _read_regular(path, max_bytes + 1)
+    _check_size(path, len(data), max_bytes)  # it grew since the stat
+    return data
+
+
+def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """A file's text, undecodable bytes replaced, read as read_bytes reads it."""
+    return read_bytes(path, max_bytes).decode("utf-8", errors="replace")
+
+
+def read_head(path: str, size: int) -> str:
+    """The first `size` bytes of a file as text (to look for a marker), whatever its length,
+    read only if read_bytes would read it."""
+    _readable_size(path)
+    return _read_regular(path, size).decode("utf-8", errors="replace")
+
+
+def _readable_size(path: str) -> int:
+    """The size of a file that may be read: a regular file, inside the repository."""
+    info = _stat(path)
+    _check_inside(path)
+    _check_regular(path, info.st_mode)
+    return info.st_size
+
+
+def _read_regular(path: str, limit: int) -> bytes:
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                path,
-                f"file is too large ({size // (1024 * 1024)} MiB; the limit is "
-                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB)",
-            )
-        with open(path, "rb") as file:
-            data = file.read()
-    except InputError:
-        raise
+        with open(path, "rb", opener=_open_without_waiting) as file:
+            # Swapped for something else since the stat: still nothing but a regular file.
+            _check_regular(path, os.fstat(file.fileno()).st_mode)
+            return file.read(limit)
     except OSError as exc:
         raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
-    return decode_source(path, data)
+
+
+def _open_without_waiting(path: str, flags: int) -> int:
+    return os.open(path, flags | _NONBLOCKING)
+
+
+def _stat(path: str) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except ValueError:
+        raise InputError(path, "the path holds a NUL byte") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(path, "a symlink loop: not read") from None
+        if exc.errno == errno.ENOENT:
+            raise InputError(
+                path,
+                f"a symlink to {os.readlink(path)}, which does not exist"
+                if os.path.islink(path)
+                else "no such file or directory",
+            ) from None
+        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
+
+
+def _check_inside(path: str) -> None:
+    """Refuse a file that a symlink puts outside the repository, or in its .git folder."""
+    where = os.path.abspath(path)
+    top = _repository_top(os.path.dirname(where))
+    folder = top or migrations_folder(where)
+    boundary = os.path.realpath(folder)
+    real = os.path.realpath(where)
+    inside = os.path.commonpath([real, boundary]) == boundary
+    if inside and ".git" not in os.path.relpath(real, boundary).split(os.sep):
+        return
+    how = (
+        f"a symlink to {os.readlink(path)}"
+        if os.path.islink(path)
+        else "reached through a symlinked folder"
+    )
+    if inside:
+        place = "in the repository's .git folder"
+    elif top:
+        place = "outside the repository"
+    else:
+        relative = os.path.relpath(folder)
+        place = f"outside {folder if relative.startswith('..') else relative}"
+    raise InputError(path, f"{how}, {place}: not read")
+
+
+def _repository_top(folder: str) -> str | None:
+    """The nearest folder at or above `folder` that holds `.git`: a checkout's top."""
+    while not os.path.exists(os.path.join(folder, ".git")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return folder
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+def _check_regular(path: str, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "a special file")
+    raise InputError(path, f"{kind}, not a file: not read")
+
+
+def _check_size(path: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise InputError(
+            path,
+            f"file is too large ({size / MIB:.1f} MiB; the limit is {max_bytes / MIB:g} MiB: "
+            "raise `max-file-size` in the config if it really is a migration)",
+        )
 
 
 def decode_source(path: str, data: bytes) -> Source:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Mapping, Sequence, Set
@@ -24,11 +25,12 @@ from .source import Source
 
 INVALID_SUPPRESSION = "invalid-suppression"
 
+# The rest of the line is split in Python: a pattern that finds the reason itself backtracks
+# over a long run of spaces, once for each of them.
 _DIRECTIVE = re.compile(
-    r"^[ \t]*--[ \t]*migration-lint:[ \t]*(?P<kind>[\w-]*)(?P<rules>.*?)"
-    r"(?:[ \t]--[ \t]*(?P<reason>.*?))?[ \t]*$",
-    re.MULTILINE,
+    r"^[ \t]*--[ \t]*migration-lint:[ \t]*(?P<kind>[\w-]*)(?P<rest>.*)", re.MULTILINE
 )
+_REASON = re.compile(r"[ \t]--")
 # A `-- rollback:` line and the `--` lines after it, up to drizzle's breakpoint, a directive,
 # or a Prisma step comment (`-- AlterTable`, `-- CreateIndex`: one CamelCase word).
 _ROLLBACK = re.compile(
@@ -51,15 +53,22 @@ class Directive:
 def directives(text: str) -> list[Directive]:
     if "migration-lint:" not in text:
         return []
-    return [
-        Directive(
-            match["kind"],
-            tuple(r for r in re.split(r"[\s,]+", match["rules"].strip()) if r),
-            (match["reason"] or "").strip(),
-            match.start("kind"),
+    found = []
+    for match in _DIRECTIVE.finditer(text):
+        rest = match["rest"]
+        separator = _REASON.search(rest)
+        rules, reason = (
+            (rest[: separator.start()], rest[separator.end() :]) if separator else (rest, "")
         )
-        for match in _DIRECTIVE.finditer(text)
-    ]
+        found.append(
+            Directive(
+                match["kind"],
+                tuple(r for r in re.split(r"[\s,]+", rules.strip()) if r),
+                reason.strip(),
+                match.start("kind"),
+            )
+        )
+    return found
 
 
 def rollback_plans(text: str) -> list[tuple[str, int]]:
@@ -119,16 +128,20 @@ def apply_suppressions(
             valid_plans.add(offset)
         else:
             problem(offset, "the rollback plan is empty")
+    plan_offsets = [offset for _, offset in plans]
     allows = [d.offset for d in found if d.kind == "allow"]
+    statement_starts = [statement.start for statement in statements]
+    findings = _Findings(diagnostics)
 
-    for directive in found:
+    for order, directive in enumerate(found):
         error = _directive_error(directive, rules)
         if not error and directive.kind == "allow" and not has_down:
             # An allow's plan is the first rollback block after it, before the next allow.
-            following = [a for a in allows if a > directive.offset]
-            limit = following[0] if following else len(source.text)
-            plan = next((o for _, o in plans if directive.offset < o < limit), None)
-            if plan is None:
+            following = bisect.bisect_right(allows, directive.offset)
+            limit = allows[following] if following < len(allows) else len(source.text)
+            first = bisect.bisect_right(plan_offsets, directive.offset)
+            plan = plan_offsets[first] if first < len(plans) else None
+            if plan is None or plan >= limit:
                 error = (
                     f"`allow {', '.join(directive.rules)}` needs a rollback plan: a "
                     "`-- rollback:` comment block after it with the SQL that undoes the change"
@@ -138,23 +151,96 @@ def apply_suppressions(
         if error:
             problem(directive.offset, error)
             continue
-        span = _scope(directive, statements, source)
+        span = _scope(directive, statements, statement_starts, source)
         chosen = set(directive.rules)
-        kept, covered = [], False
-        for d in diagnostics:
-            if d.rule not in chosen or (span and not span[0] <= (d.line, d.column) <= span[1]):
-                kept.append(d)
-                continue
-            covered = True
-            if directive.kind == "allow":
-                kept.append(dataclasses.replace(d, allowed=True, reason=directive.reason))
-        diagnostics = kept
+        covered = False
+        for rule in chosen:
+            covered = findings.cover(rule, span, order, directive) or covered
         if not covered and chosen <= active:
             problem(
                 directive.offset,
                 f"`{directive.kind} {', '.join(directive.rules)}` covers no finding: remove it",
             )
-    return sorted(diagnostics + problems, key=lambda d: (d.line, d.column))
+    return sorted(findings.left() + problems, key=lambda d: (d.line, d.column))
+
+
+Span = tuple[tuple[int, int], tuple[int, int]]  # (line, column) to (line, column), inclusive
+
+
+@dataclass
+class _Group:
+    """The findings of one rule in one span: what a directive covers."""
+
+    members: list[int]  # indexes into _Findings.diagnostics
+    alive: int  # how many of them no directive has removed yet
+    allowed: tuple[int, str] | None = None  # the last allow that covered them: (order, reason)
+
+
+class _Findings:
+    """A file's findings, indexed by rule and position, so that each directive costs a lookup,
+    and each finding is visited a bounded number of times: thousands of directives in a file
+    take linear time, not one pass over every finding each."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        self.alive = [True] * len(diagnostics)
+        by_rule: dict[str, list[tuple[tuple[int, int], int]]] = {}
+        for index, d in enumerate(diagnostics):
+            by_rule.setdefault(d.rule, []).append(((d.line, d.column), index))
+        for found in by_rule.values():
+            found.sort()
+        self.by_rule = by_rule
+        self.groups: dict[tuple[str, Span | None], _Group] = {}
+        self.member_of: list[list[_Group]] = [[] for _ in diagnostics]
+
+    def cover(self, rule: str, span: Span | None, order: int, directive: Directive) -> bool:
+        """Apply a directive to a rule's findings in `span` (None: the whole file); whether
+        it covered any."""
+        group = self._group(rule, span)
+        if not group.alive:
+            return False
+        if directive.kind == "allow":
+            group.allowed = (order, directive.reason)
+        else:
+            for index in group.members:
+                if self.alive[index]:
+                    self.alive[index] = False
+                    for member_of in self.member_of[index]:
+                        member_of.alive -= 1
+        return True
+
+    def _group(self, rule: str, span: Span | None) -> _Group:
+        key = (rule, span)
+        if key not in self.groups:
+            found = self.by_rule.get(rule, [])
+            if span is not None:
+                low = bisect.bisect_left(found, (span[0], -1))
+                high = bisect.bisect_right(found, (span[1], len(self.diagnostics)))
+                found = found[low:high]
+            members = [index for _, index in found]
+            group = _Group(members, sum(self.alive[index] for index in members))
+            for index in members:
+                self.member_of[index].append(group)
+            self.groups[key] = group
+        return self.groups[key]
+
+    def left(self) -> list[Diagnostic]:
+        """The findings no directive removed, those an allow covered marked (with the reason
+        of the last allow that did)."""
+        allowed: dict[int, tuple[int, str]] = {}
+        for group in self.groups.values():
+            if group.allowed is None or not group.alive:
+                continue
+            for index in group.members:
+                if self.alive[index] and allowed.get(index, (-1, ""))[0] < group.allowed[0]:
+                    allowed[index] = group.allowed
+        return [
+            dataclasses.replace(d, allowed=True, reason=allowed[index][1])
+            if index in allowed
+            else d
+            for index, d in enumerate(self.diagnostics)
+            if self.alive[index]
+        ]
 
 
 def _directive_error(directive: Directive, rules: Mapping[str, Rule]) -> str:
@@ -187,12 +273,14 @@ def _directive_error(directive: Directive, rules: Mapping[str, Rule]) -> str:
 
 
 def _scope(
-    directive: Directive, statements: Sequence[Statement], source: Source
-) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """The (line, column) span a directive covers; None for the whole file."""
+    directive: Directive, statements: Sequence[Statement], starts: list[int], source: Source
+) -> Span | None:
+    """The (line, column) span a directive covers: the statement after it; None for the whole
+    file. `starts`: where each statement starts, in order."""
     if directive.kind == "ignore-file":
         return None
-    for statement in statements:
-        if statement.start > directive.offset:
-            return source.position(statement.start), source.position(statement.end)
+    following = bisect.bisect_right(starts, directive.offset)
+    if following < len(statements):
+        statement = statements[following]
+        return source.position(statement.start), source.position(statement.end)
     return (0, 0), (0, 0)  # after the last statement: covers nothing
