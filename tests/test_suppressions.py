@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import lint_sql
+from conftest import lint_folder, lint_sql
 from migration_lint.cli import main
 
 INDEX = 'CREATE INDEX "i" ON "t" ("c");'
@@ -176,3 +176,19 @@ def test_rollback_plans_and_unused_directives(
 def test_directive_for_a_rule_this_run_does_not_use_is_not_unused() -> None:
     sql = f"-- migration-lint: ignore create-index-not-concurrently -- small\n{DROP}"
     assert [d.rule for d in lint_sql(sql, select=frozenset({"drop-column"}))] == ["drop-column"]
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_directives_work_with_every_line_end(tmp_path: Path, line_end: str) -> None:
+    sql = line_end.join(
+        [
+            "-- migration-lint: ignore create-index-not-concurrently -- 200 rows",
+            'CREATE INDEX "i" ON "t" ("id");',
+            "-- migration-lint: allow drop-column -- moved",
+            "-- rollback:",
+            '-- ALTER TABLE "t" ADD COLUMN "id" int;',
+            'ALTER TABLE "t" DROP COLUMN "id";',
+        ]
+    )
+    found = lint_folder(tmp_path, ['CREATE TABLE "t" ("id" int);\n', sql])
+    assert [(d.rule, d.allowed, d.line) for d in found] == [("drop-column", True, 6)]

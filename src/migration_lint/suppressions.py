@@ -54,7 +54,7 @@ def directives(text: str) -> list[Directive]:
     if "migration-lint:" not in text:
         return []
     found = []
-    for match in _DIRECTIVE.finditer(text):
+    for match in _DIRECTIVE.finditer(_lf_lines(text)):
         rest = match["rest"]
         separator = _REASON.search(rest)
         rules, reason = (
@@ -77,8 +77,17 @@ def rollback_plans(text: str) -> list[tuple[str, int]]:
         return []
     return [
         ((match["first"] + "\n" + _COMMENT_PREFIX.sub("", match["rest"])).strip(), match.start())
-        for match in _ROLLBACK.finditer(text)
+        for match in _ROLLBACK.finditer(_lf_lines(text))
     ]
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _lf_lines(text: str) -> str:
+    """The text with a lone CR (old Mac line ends) as LF, as PostgreSQL ends a comment there;
+    offsets stay the same, and the patterns above need only know `\n`."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def apply_suppressions(
