@@ -89,29 +89,33 @@ def content_end(text: str, start: int, end: int) -> int:
     return end
 
 
-_IDENT_START = "A-Za-z_\u0080-\U0010ffff"  # scan.l: any byte >= 0x80, so any non-ASCII character
-_IDENT_CONT = _IDENT_START + "0-9$"
+# scan.l's identifier characters: A-Z, a-z, _ and any byte >= 0x80, so any non-ASCII character
+# (then also digits and $). Written as the ASCII characters they exclude: a class of ranges up
+# to U+10FFFF takes the regex compiler milliseconds each, at every start of the command.
+_IDENT_START = r"[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f]"
+_IDENT_START_OR_DIGIT = r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"
+_IDENT_CONT = r"[^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"
 _TOKEN = re.compile(
     "(?P<line_comment>--[^\n\r]*)"
     r"|(?P<block_comment>/\*)"
     # E'...' takes backslash escapes; an E that ends an identifier starts no string. (Each
     # lookbehind follows the first character so that the search tests it only where that
     # character stands.)
-    f"|(?P<escape_string>[eE](?<![{_IDENT_CONT}].)')"
+    f"|(?P<escape_string>[eE](?<!{_IDENT_CONT}.)')"
     # A quoted string or identifier, to its end or the chunk's: two quotes that stand for one
     # read as two strings, which hide a `;` just as well.
     "|(?P<string>'[^']*'?)"
     '|(?P<quoted_identifier>"[^"]*"?)'
     # A dollar quote's tag, a $1 parameter, or a `$` alone (one that continues an identifier).
-    f"|(?P<dollar>\\$(?:[{_IDENT_START}][{_IDENT_START}0-9]*\\$|[0-9]+|\\$)?)"
+    f"|(?P<dollar>\\$(?:{_IDENT_START}{_IDENT_START_OR_DIGIT}*\\$|[0-9]+|\\$)?)"
     "|(?P<semicolon>;)"
     r"|(?P<backslash>\\)"
 )
-_WORD = re.compile(f"[{_IDENT_START}][{_IDENT_START}0-9]*")
-_IDENT_START_CHAR = re.compile(f"[{_IDENT_START}]")
-_IDENT_CONT_CHAR = re.compile(f"[{_IDENT_CONT}]")
-_IDENT_REST = re.compile(f"[{_IDENT_CONT}]*")
-_WORD_OR_PAREN = re.compile(f"[{_IDENT_START}][{_IDENT_START}0-9]*|[()]")
+_WORD = re.compile(f"{_IDENT_START}{_IDENT_START_OR_DIGIT}*")
+_IDENT_START_CHAR = re.compile(_IDENT_START)
+_IDENT_CONT_CHAR = re.compile(_IDENT_CONT)
+_IDENT_REST = re.compile(f"{_IDENT_CONT}*")
+_WORD_OR_PAREN = re.compile(f"{_IDENT_START}{_IDENT_START_OR_DIGIT}*|[()]")
 _CONTENT = re.compile("[^ \t\n\r\f\v]")
 _LINE_END = re.compile("[\n\r]")
 _LINE_BREAK = re.compile("\r\n?|\n")
