@@ -186,15 +186,21 @@ def test_husky_hook_in_docs(
     assert rule in output
 
 
-def test_husky_hook_in_docs_says_how_to_install_the_tool(repo: DrizzleRepo, tmp_path: Path) -> None:
-    schema_alone(repo)
-    repo.stage()
+def only_git_and_sh(tmp_path: Path) -> Path:
+    """A directory for PATH with git and sh, but no migration-lint: links to just those two."""
     tools = tmp_path / "tools"
     tools.mkdir()
     for name in ("git", "sh"):
         found = shutil.which(name)
         assert found is not None
         (tools / name).symlink_to(found)
+    return tools
+
+
+def test_husky_hook_in_docs_says_how_to_install_the_tool(repo: DrizzleRepo, tmp_path: Path) -> None:
+    schema_alone(repo)
+    repo.stage()
+    tools = only_git_and_sh(tmp_path)
     script = workflow_doc_block("sh", "# .husky/pre-commit")
     result = run_hook(["sh", "-e", "-c", script], repo, {**os.environ, "PATH": str(tools)})
     assert result.returncode == 1
@@ -285,13 +291,7 @@ def test_plain_git_hook_says_how_to_install_the_tool_when_it_is_missing(
     schema_alone(repo)
     repo.stage()
     git(repo.path, "reset", "-q", "pre-commit-hook")
-    # git and sh, but no migration-lint: a directory of links to just those two.
-    tools = tmp_path / "tools"
-    tools.mkdir()
-    for name in ("git", "sh"):
-        found = shutil.which(name)
-        assert found is not None
-        (tools / name).symlink_to(found)
+    tools = only_git_and_sh(tmp_path)
     result = run_hook(["sh", "pre-commit-hook"], repo, {**os.environ, "PATH": str(tools)})
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stderr.splitlines()
