@@ -74,7 +74,7 @@ def snapshot(path: Path) -> tuple[int, bytes]:
         ),
         pytest.param(existing("README.md"), "a file git tracks", id="tracked-file"),
         pytest.param(existing(".git/config"), "a file in git's own folder", id="git-config"),
-        pytest.param(fifo, "a FIFO, not a regular file", id="fifo"),
+        pytest.param(fifo, "a named pipe (FIFO), not a regular file", id="fifo"),
         pytest.param(symlink, "a symbolic link, not a regular file", id="symlink"),
         pytest.param(directory, "a directory, not a regular file", id="directory"),
     ],

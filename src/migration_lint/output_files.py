@@ -11,6 +11,7 @@ import tempfile
 from . import git
 from .checks import is_migration
 from .project import Project
+from .source import kind_of
 
 
 def refusal(path: str, project: Project) -> str:
@@ -23,7 +24,7 @@ def refusal(path: str, project: Project) -> str:
     except OSError:
         return ""  # the write reports what is wrong with the path
     if mode is not None and not stat.S_ISREG(mode):
-        return f"{_kind(mode)}, not a regular file"
+        return f"{kind_of(mode)}, not a regular file"
     absolute = os.path.abspath(path)
     if ".git" in absolute.split(os.sep):
         return "a file in git's own folder"
@@ -39,18 +40,6 @@ def refusal(path: str, project: Project) -> str:
 
 def _within(path: str, folder: str) -> bool:
     return os.path.commonpath([path, folder]) == folder
-
-
-def _kind(mode: int) -> str:
-    kinds = (
-        (stat.S_ISLNK, "a symbolic link"),
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a device"),
-        (stat.S_ISBLK, "a device"),
-    )
-    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 def write_file(path: str, text: str) -> None:

@@ -169,6 +169,7 @@ def _repository_top(folder: str) -> str | None:
 
 
 _NOT_REGULAR = (
+    (stat.S_ISLNK, "a symbolic link"),
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
     (stat.S_ISSOCK, "a socket"),
@@ -177,11 +178,14 @@ _NOT_REGULAR = (
 )
 
 
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, in words ("a named pipe (FIFO)")."""
+    return next((name for test, name in _NOT_REGULAR if test(mode)), "a special file")
+
+
 def _check_regular(path: str, mode: int) -> None:
-    if stat.S_ISREG(mode):
-        return
-    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "a special file")
-    raise InputError(path, f"{kind}, not a file: not read")
+    if not stat.S_ISREG(mode):
+        raise InputError(path, f"{kind_of(mode)}, not a file: not read")
 
 
 def _check_size(path: str, size: int, max_bytes: int) -> None:
