@@ -446,3 +446,15 @@ def test_baseline_holds_when_a_comment_is_added_and_is_found_from_a_subfolder(
     capsys.readouterr()
     assert main(["lint", "--quiet", "0003_name.sql"]) == 0
     assert capsys.readouterr().out == "Found no problems (1 baselined) in 1 file (1 statement).\n"
+
+
+def test_a_folder_outside_the_repository_is_checked_as_it_is(
+    repo: DrizzleRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "0001_x.sql").write_text(CLEAN)
+    (other / "0003_y.sql").write_text(CLEAN)
+    assert main(["check-naming", "--format", "json", str(other)]) == 2
+    (gap,) = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert (gap["rule"], gap["path"]) == ("migration-sequence", str(other / "0003_y.sql"))

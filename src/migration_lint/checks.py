@@ -131,7 +131,8 @@ def problems_since(
     finding that counts them (the hooks and `ci`, where they would repeat on every change).
     """
     layout = project.layout_for(folder)
-    if base is None:
+    if base is None or not git.is_inside(folder):
+        # No commit, or a folder of another tree: nothing to compare with.
         return folder_problems(folder, layout, project, state_on_disk(folder, project), named)
     # git names files from the working directory: compare the folder's files the same way.
     folder = os.path.relpath(folder)

@@ -42,6 +42,12 @@ def _root_of(cwd: str) -> str:
     return _git("-C", cwd, "rev-parse", "--show-toplevel").strip()
 
 
+def is_inside(path: str) -> bool:
+    """Whether a path lies in this repository's work tree."""
+    root = repo_root()
+    return os.path.commonpath([root, os.path.abspath(path)]) == root
+
+
 def is_repository() -> bool:
     try:
         repo_root()
