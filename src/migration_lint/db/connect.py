@@ -1,0 +1,57 @@
+"""Connections to PostgreSQL, with the tool's safety settings on every one of them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..source import InputError
+from .urls import Target, scrub
+
+if TYPE_CHECKING:
+    import psycopg
+
+# Every connection: a statement or a lock wait that runs away is cut off, not waited for.
+STATEMENT_TIMEOUT = "5min"
+LOCK_TIMEOUT = "10s"
+
+
+class DatabaseError(InputError):
+    """A database that cannot be reached or used: one line, naming it without its password."""
+
+
+def connect(
+    target: Target,
+    *,
+    read_only: bool,
+    autocommit: bool = True,
+    lock_timeout: str = LOCK_TIMEOUT,
+    statement_timeout: str = STATEMENT_TIMEOUT,
+) -> psycopg.Connection[tuple[object, ...]]:
+    """A connection to `target`; `read_only` makes every transaction read-only."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise DatabaseError(
+            target.shown or "database",
+            "psycopg is not installed: pip install 'pg-migration-lint[db]'",
+        ) from exc
+    settings = [f"statement_timeout={statement_timeout}", f"lock_timeout={lock_timeout}"]
+    if read_only:
+        settings.append("default_transaction_read_only=on")
+    options = " ".join(f"-c {setting}" for setting in settings)
+    try:
+        return psycopg.connect(
+            target.url,
+            autocommit=autocommit,
+            options=options,
+            application_name="migration-lint",
+            connect_timeout=10,
+        )
+    except psycopg.Error as exc:
+        raise DatabaseError(target.shown or "database", one_line(exc, target)) from None
+
+
+def one_line(exc: BaseException, target: Target) -> str:
+    """A driver or server error as one line, without the target's password."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return scrub(text, target.url)

