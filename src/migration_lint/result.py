@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from .diagnostic import Diagnostic, Severity, exit_code
 from .linter import Report
 from .project import Project
+from .traces import StatementTrace
 
 
 class Gate(str, enum.Enum):
@@ -47,6 +48,7 @@ class RunResult:
     project: Project = field(default_factory=Project)
     base: str = ""  # ci: the commit it compared with
     approved: bool = False
+    traces: list[StatementTrace] = field(default_factory=list)  # verify: what each statement did
 
     @property
     def gate(self) -> Gate:

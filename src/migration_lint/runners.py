@@ -67,6 +67,12 @@ class Runner:
     # Whether it sends the parts of a migration between drizzle-kit's `--> statement-breakpoint`
     # markers as queries of their own, splitting on the literal wherever it stands.
     splits_on_breakpoints: bool = False
+    # Whether the transaction it opens holds all pending migrations, not one each.
+    pending_in_one_transaction: bool = False
+
+    @property
+    def runs_pending_in_one_transaction(self) -> bool:
+        return self.pending_in_one_transaction and self.sending is Sending.IN_TRANSACTION
 
     def transaction(
         self, path: str, text: str, statements: Sequence[Statement], pg_version: int
@@ -219,6 +225,7 @@ DRIZZLE = Runner(
     transaction_reason="drizzle's migrator runs all pending migrations in one transaction",
     # drizzle-orm/src/migrator.ts, readMigrationFiles: query.split('--> statement-breakpoint').
     splits_on_breakpoints=True,
+    pending_in_one_transaction=True,
 )
 # prisma/prisma-engines, schema-engine/connectors/sql-schema-connector/src/flavour/postgres/
 # connector/native/mod.rs, apply_migration_script: one client.simple_query(script).

@@ -21,6 +21,7 @@ FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
 class Display:
     quiet: bool = False  # text: only the summary
     statistics: bool = False  # text: counts per rule before the summary
+    trace: bool = False  # text: what verify observed for each statement
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from ..diagnostic import Diagnostic
 from ..result import RunResult
@@ -21,8 +22,11 @@ def render(result: RunResult, display: Display) -> str:
             "migrations": len(result.migrations),
         }
     diagnostics = [_diagnostic(d) for d in result.report.diagnostics]
+    document: dict[str, object] = {"diagnostics": diagnostics, "summary": data}
+    if result.command == "verify":
+        document["traces"] = [asdict(trace) for trace in result.traces]
     # Compact: indent would switch json to its pure-Python encoder, several times slower.
-    return json.dumps({"diagnostics": diagnostics, "summary": data})
+    return json.dumps(document)
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, object]:

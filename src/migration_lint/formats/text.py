@@ -27,6 +27,8 @@ _COLOURS = {
 
 def render(result: RunResult, display: Display) -> str:
     lines = [] if display.quiet else _findings(result)
+    if display.trace and not display.quiet:
+        lines += _traces(result)
     if display.statistics:
         lines += _statistics(result)
     lines += _summary(result)
@@ -52,6 +54,28 @@ def _findings(result: RunResult) -> list[str]:
             continue
         helped.add(shape)
         lines.extend("    " + line for line in d.help.splitlines())
+    return lines
+
+
+def _traces(result: RunResult) -> list[str]:
+    lines = []
+    for trace in result.traces:
+        location = click.style(f"{trace.path}:{trace.line}:{trace.column}:", bold=True)
+        lines.append(f"{location} {trace.milliseconds:.1f} ms  {trace.sql}")
+        if not trace.observed:
+            lines.append("    locks: not observed (it runs outside any transaction)")
+        else:
+            held = "; ".join(
+                f"{' + '.join(reversed(modes))} on {name}" for name, modes in trace.locks.items()
+            )
+            lines.append(f"    locks: {held or 'none on existing relations'}")
+        if trace.rewrites:
+            lines.append(f"    rewrote: {', '.join(trace.rewrites)}")
+        for claim in trace.claims:
+            rewrite = {True: ", rewrite", False: ", no rewrite", None: ""}[claim.rewrite]
+            lines.append(f"    {claim.rule} claims: {claim.mode} on {claim.target}{rewrite}")
+        for disagreement in trace.disagreements:
+            lines.append(click.style(f"    disagrees: {disagreement}", fg="yellow"))
     return lines
 
 
@@ -90,6 +114,16 @@ def _summary(result: RunResult) -> list[str]:
         lines += [f"    {e['path']}: {e['rule']}: {e['message']}" for e in report.stale_baseline]
     if result.command == "ci":
         lines.append(f"Gate: {headline(result)}")
+    if result.traces:
+        disagreeing = sum(bool(t.disagreements) for t in result.traces)
+        lines.append(
+            f"Traced {_count(len(result.traces), 'statement')}; "
+            + (
+                f"the linter's lock claims disagree with what was observed at {disagreeing}."
+                if disagreeing
+                else "every lock claim of the linter agrees with what was observed."
+            )
+        )
     return lines
 
 

@@ -1,0 +1,230 @@
+"""Applying migrations to a scratch database the way their runner does, statement by statement.
+
+The runner model is the linter's (runners.py): its statement splitting, and the transaction it
+puts a migration in. Each statement is sent on its own, so a failure points at its statement and
+each one can be observed; that is what the runner does too, or equivalent to it:
+- a transaction the runner opens (drizzle's one around all pending migrations, dbmate's and
+  goose's per migration): BEGIN, the statements, COMMIT; a COMMIT of the migration's own ends
+  it and the rest run outside any, as with the runner;
+- a migration sent as one query: PostgreSQL runs it as one implicit transaction, which starts
+  again after a COMMIT inside it; here BEGIN, the statements, BEGIN again after such a COMMIT;
+- statements sent one by one: each on its own. To observe its locks, each is run inside
+  BEGIN ... COMMIT, which changes nothing for a statement allowed in a transaction; one that is
+  not (SQLSTATE 25001, raised before it does anything) is run again on its own, unobserved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..operations import Operation
+from ..parse import Statement, StatementTree, parse
+from ..runners import Cause, Runner
+from ..splitting import COPY_DATA, STATEMENT, chunks, pieces
+from ..traces import StatementTrace
+from . import observe
+
+if TYPE_CHECKING:
+    import psycopg
+
+# A statement that cannot run inside a transaction block (PreventInTransactionBlock).
+_ACTIVE_SQL_TRANSACTION = "25001"
+_SHOWN_SQL = 80
+
+
+@dataclass(frozen=True)
+class Migration:
+    path: str
+    text: str  # what the runner runs (a down section blanked out)
+    traced: bool  # observe each statement
+
+
+@dataclass(frozen=True)
+class ApplyFailure:
+    """A statement the server refused: where, and what it said."""
+
+    path: str
+    offset: int  # character offset in the file
+    sqlstate: str
+    message: str
+
+
+class ApplyFailed(Exception):
+    def __init__(self, failure: ApplyFailure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+@dataclass(frozen=True)
+class _Step:
+    start: int
+    end: int
+    copy_data: str | None  # the data lines after COPY ... FROM STDIN
+    statement: Statement | None  # None: the linter's parser does not read it
+
+
+class Applier:
+    """Applies migrations on one connection (autocommit: transactions are sent as SQL)."""
+
+    def __init__(
+        self, connection: psycopg.Connection[tuple[object, ...]], runner: Runner, pg_version: int
+    ) -> None:
+        self.connection = connection
+        self.runner = runner
+        self.pg_version = pg_version
+        self.traces: list[StatementTrace] = []
+
+    def apply(self, migrations: Sequence[Migration]) -> None:
+        """Apply `migrations` in order, as one run of the runner (drizzle's migrator puts all
+        of them in one transaction). Raises ApplyFailed at the first statement refused; what
+        the failed transaction did is rolled back."""
+        try:
+            batch = self.runner.runs_pending_in_one_transaction
+            if batch:
+                self._begin()
+            for migration in migrations:
+                self._apply_one(migration, in_batch=batch)
+            if batch:
+                self._commit()
+        except ApplyFailed:
+            if self._in_transaction():
+                self.connection.execute("ROLLBACK")
+            raise
+
+    def _apply_one(self, migration: Migration, in_batch: bool) -> None:
+        statements, _ = parse(migration.text, self.runner.splits_on_breakpoints, _no_operations)
+        transaction = self.runner.transaction(
+            migration.path, migration.text, statements, self.pg_version
+        )
+        if transaction is not None and transaction.cause is Cause.MIXED:
+            raise ApplyFailed(ApplyFailure(migration.path, 0, "", transaction.reason))
+        own = transaction is not None and not in_batch
+        reopen = transaction is not None and transaction.survives_commit
+        if own:
+            self._begin()
+        for step in self._steps(migration.text, statements):
+            if reopen and not self._in_transaction():
+                self._begin()  # a query of several statements goes on after its COMMIT
+            self._run(migration, step)
+        if own and self._in_transaction():
+            self._commit()
+
+    def _steps(self, text: str, statements: Sequence[Statement]) -> list[_Step]:
+        by_start = {statement.start: statement for statement in statements}
+        steps: list[_Step] = []
+        for chunk_start, chunk_end in chunks(text, self.runner.splits_on_breakpoints):
+            for piece in pieces(text, chunk_start, chunk_end):
+                if piece.kind == COPY_DATA and steps:
+                    previous = steps[-1]
+                    steps[-1] = _Step(
+                        previous.start,
+                        previous.end,
+                        text[piece.start : piece.end],
+                        previous.statement,
+                    )
+                elif piece.kind == STATEMENT:
+                    steps.append(_Step(piece.start, piece.end, None, by_start.get(piece.start)))
+                else:  # a psql meta-command: the runner sends it, and the server refuses it
+                    steps.append(_Step(piece.start, piece.end, None, None))
+        return steps
+
+    def _run(self, migration: Migration, step: _Step) -> None:
+        sql = migration.text[step.start : step.end]
+        # Outside a transaction a statement's locks are gone before they can be read.
+        wrapped = migration.traced and not self._in_transaction() and _may_wrap(step)
+        if wrapped:
+            self._begin()
+        before = observe.snapshot(self.connection) if self._observable(migration) else None
+        started = time.perf_counter()
+        try:
+            self._send(sql, step.copy_data)
+        except Exception as exc:
+            if not (wrapped and getattr(exc, "sqlstate", None) == _ACTIVE_SQL_TRANSACTION):
+                raise ApplyFailed(_failure(migration.path, step.start, exc)) from None
+            # Not allowed in a transaction: run it as the runner does, unobserved.
+            self.connection.execute("ROLLBACK")
+            wrapped, before = False, None
+            started = time.perf_counter()
+            try:
+                self._send(sql, step.copy_data)
+            except Exception as again:
+                raise ApplyFailed(_failure(migration.path, step.start, again)) from None
+        milliseconds = (time.perf_counter() - started) * 1000
+        # A statement that ended the transaction (a COMMIT of its own) leaves nothing to read.
+        observable = before is not None and self._observable(migration)
+        after = observe.snapshot(self.connection) if observable else None
+        if wrapped:
+            self._commit()
+        if migration.traced:
+            self.traces.append(_trace(migration, step, sql, milliseconds, before, after))
+
+    def _observable(self, migration: Migration) -> bool:
+        return migration.traced and self._in_transaction()
+
+    def _send(self, sql: str, copy_data: str | None) -> None:
+        with self.connection.cursor() as cursor:
+            if copy_data is None:
+                cursor.execute(sql.encode(), prepare=False)
+                return
+            with cursor.copy(sql.encode()) as copy:
+                copy.write(copy_data.split("\n\\.", 1)[0] + "\n")
+
+    def _in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self.connection.info.transaction_status is not TransactionStatus.IDLE
+
+    def _begin(self) -> None:
+        self.connection.execute("BEGIN")
+
+    def _commit(self) -> None:
+        self.connection.execute("COMMIT")
+
+
+def _no_operations(tree: StatementTree) -> Sequence[Operation]:
+    return ()
+
+
+def _may_wrap(step: _Step) -> bool:
+    # Not the migration's own BEGIN or COMMIT, and not what the parser cannot read (the server
+    # refuses it whatever surrounds it).
+    return step.statement is not None and step.statement.kind != "TransactionStmt"
+
+
+def _trace(
+    migration: Migration,
+    step: _Step,
+    sql: str,
+    milliseconds: float,
+    before: observe.Snapshot | None,
+    after: observe.Snapshot | None,
+) -> StatementTrace:
+    text = migration.text
+    line = text.count("\n", 0, step.start) + 1
+    column = step.start - (text.rfind("\n", 0, step.start) + 1) + 1
+    trace = StatementTrace(
+        migration.path, line, column, _shown(sql), milliseconds=round(milliseconds, 2)
+    )
+    if before is None or after is None:
+        trace.observed = False
+        return trace
+    effect = observe.effect(before, after)
+    trace.locks, trace.new_locks, trace.rewrites = effect.locks, effect.new_locks, effect.rewrites
+    return trace
+
+
+def _failure(path: str, start: int, exc: BaseException) -> ApplyFailure:
+    diag = getattr(exc, "diag", None)
+    position = getattr(diag, "statement_position", None) if diag else None
+    offset = start + int(position) - 1 if position and str(position).isdigit() else start
+    primary = getattr(diag, "message_primary", None) if diag else None
+    message = " ".join(str(primary or exc).split())
+    return ApplyFailure(path, offset, getattr(exc, "sqlstate", None) or "", message)
+
+
+def _shown(sql: str) -> str:
+    first = " ".join(sql.split())
+    return first if len(first) <= _SHOWN_SQL else first[: _SHOWN_SQL - 1] + "…"
