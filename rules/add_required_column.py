@@ -16,6 +16,7 @@ from migration_lint.registry import rule
 @rule(
     id="add-required-column",
     severity=Severity.BREAKING,
+    example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY, "email" text);',
     inspects=(AddColumn,),
     summary="Adding a NOT NULL column without a default fails on a table with rows and breaks "
     "inserts from running code.",

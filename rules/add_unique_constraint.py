@@ -14,6 +14,7 @@ from migration_lint.registry import rule
 @rule(
     id="add-unique-constraint",
     severity=Severity.WARNING,
+    example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY, "email" text);',
     inspects=(AddConstraint,),
     summary="Adding a UNIQUE or PRIMARY KEY constraint builds its index while blocking all access.",
     rationale=(

@@ -15,6 +15,7 @@ from migration_lint.registry import rule
 @rule(
     id="change-column-type",
     severity=Severity.BREAKING,
+    example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
     inspects=(AlterColumnType,),
     summary="Changing a column's type rewrites the table and can break code that uses it.",
     rationale=(

@@ -28,6 +28,7 @@ _STATEMENTS = {
 @rule(
     id="concurrently-in-transaction",
     severity=Severity.ERROR,
+    example_schema='CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "user_id" bigint);',
     inspects=tuple(_STATEMENTS),
     summary="CONCURRENTLY cannot run inside a transaction block: the migration fails.",
     rationale=(

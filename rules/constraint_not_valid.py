@@ -14,6 +14,10 @@ from migration_lint.registry import rule
 @rule(
     id="constraint-not-valid",
     severity=Severity.WARNING,
+    example_schema=(
+        'CREATE TABLE "users" ("id" bigint PRIMARY KEY);\n'
+        'CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "user_id" bigint);'
+    ),
     inspects=(AddConstraint, ValidateConstraint),
     summary="Adding a FOREIGN KEY or CHECK without NOT VALID scans the table under a blocking "
     "lock.",

@@ -15,6 +15,7 @@ from migration_lint.registry import rule
 @rule(
     id="create-index-not-concurrently",
     severity=Severity.WARNING,
+    example_schema='CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "user_id" bigint);',
     inspects=(CreateIndex,),
     summary="CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds.",
     rationale=(

@@ -14,6 +14,7 @@ from migration_lint.registry import rule
 @rule(
     id="delete-all-rows",
     severity=Severity.BREAKING,
+    example_schema='CREATE TABLE "feature_flags" ("name" text PRIMARY KEY, "enabled" boolean);',
     inspects=(Delete,),
     summary="DELETE without WHERE removes every row of the table.",
     rationale=(

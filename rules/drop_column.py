@@ -14,6 +14,7 @@ from migration_lint.registry import rule
 @rule(
     id="drop-column",
     severity=Severity.BREAKING,
+    example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY, "nickname" text);',
     inspects=(DropColumn,),
     summary="Dropping a column breaks code that still reads or writes it.",
     rationale=(

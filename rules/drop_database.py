@@ -13,6 +13,7 @@ from migration_lint.registry import rule
 @rule(
     id="drop-database",
     severity=Severity.BREAKING,
+    example_schema='CREATE DATABASE "analytics";',
     inspects=(DropDatabase,),
     summary="Dropping a database deletes all of its data.",
     rationale=(

@@ -14,6 +14,10 @@ from migration_lint.registry import rule
 @rule(
     id="drop-index-not-concurrently",
     severity=Severity.WARNING,
+    example_schema=(
+        'CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "user_id" bigint);\n'
+        'CREATE INDEX "orders_user_id_idx" ON "orders" ("user_id");'
+    ),
     inspects=(DropIndex,),
     summary="DROP INDEX without CONCURRENTLY blocks every read and write of its table.",
     rationale=(

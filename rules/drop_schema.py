@@ -13,6 +13,10 @@ from migration_lint.registry import rule
 @rule(
     id="drop-schema",
     severity=Severity.BREAKING,
+    example_schema=(
+        'CREATE SCHEMA "reporting";\n'
+        'CREATE TABLE "reporting"."daily_totals" ("day" date PRIMARY KEY, "total" bigint);'
+    ),
     inspects=(DropSchema,),
     summary="Dropping a schema deletes every table, view and function in it.",
     rationale=(

@@ -14,6 +14,7 @@ from migration_lint.registry import rule
 @rule(
     id="drop-table",
     severity=Severity.BREAKING,
+    example_schema='CREATE TABLE "sessions" ("id" bigint PRIMARY KEY);',
     inspects=(DropTable,),
     summary="Dropping a table breaks code that still uses it and deletes its data.",
     rationale=(

@@ -13,6 +13,7 @@ from migration_lint.registry import rule
 @rule(
     id="enum-value-in-transaction",
     severity=Severity.ERROR,
+    example_schema="CREATE TYPE \"status\" AS ENUM ('active');",
     inspects=(AddEnumValue,),
     summary="Before PostgreSQL 12, ALTER TYPE ... ADD VALUE fails inside a transaction block.",
     rationale=(

@@ -19,4 +19,5 @@ describe(
     bad='-- migration-lint: ignore create-index-not-concurrently\nCREATE INDEX "i" ON "t" ("c");',
     good='-- migration-lint: ignore create-index-not-concurrently -- "t" holds 40 rows\n'
     'CREATE INDEX "i" ON "t" ("c");',
+    example_schema='CREATE TABLE "t" ("c" integer);',
 )

@@ -20,6 +20,7 @@ from migration_lint.registry import rule
 @rule(
     id="prefer-text",
     severity=Severity.INFO,
+    example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY);',
     inspects=(CreateTable, AddColumn, AlterColumnType),
     default=False,
     summary="Prefer text with a CHECK constraint to varchar(n).",

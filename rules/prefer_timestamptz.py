@@ -20,6 +20,7 @@ from migration_lint.registry import rule
 @rule(
     id="prefer-timestamptz",
     severity=Severity.INFO,
+    example_schema='CREATE TABLE "orders" ("id" bigint PRIMARY KEY);',
     inspects=(CreateTable, AddColumn, AlterColumnType),
     default=False,
     summary="Prefer timestamptz to timestamp without time zone.",

@@ -13,6 +13,10 @@ from migration_lint.registry import rule
 @rule(
     id="reindex-not-concurrently",
     severity=Severity.WARNING,
+    example_schema=(
+        'CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "user_id" bigint);\n'
+        'CREATE INDEX "orders_user_id_idx" ON "orders" ("user_id");'
+    ),
     inspects=(Reindex,),
     summary="REINDEX without CONCURRENTLY blocks writes, and reads that use the index, while it "
     "rebuilds.",

@@ -15,6 +15,7 @@ from migration_lint.registry import rule
 @rule(
     id="rename-column",
     severity=Severity.BREAKING,
+    example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
     inspects=(RenameColumn,),
     summary="Renaming a column breaks code that still uses the old name.",
     rationale=(

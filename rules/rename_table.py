@@ -14,6 +14,7 @@ from migration_lint.registry import rule
 @rule(
     id="rename-table",
     severity=Severity.BREAKING,
+    example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY);',
     inspects=(RenameTable,),
     summary="Renaming a table breaks code that still uses the old name.",
     rationale=(

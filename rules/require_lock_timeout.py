@@ -25,6 +25,7 @@ from migration_lint.registry import rule
 @rule(
     id="require-lock-timeout",
     severity=Severity.WARNING,
+    example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY);',
     inspects=(
         AddColumn,
         AddConstraint,

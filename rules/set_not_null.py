@@ -15,6 +15,7 @@ from migration_lint.registry import rule
 @rule(
     id="set-not-null",
     severity=Severity.WARNING,
+    example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY, "locale" text);',
     inspects=(SetNotNull,),
     summary="SET NOT NULL on an existing column scans the whole table while blocking all access.",
     rationale=(

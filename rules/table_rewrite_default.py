@@ -14,6 +14,7 @@ from migration_lint.registry import rule
 @rule(
     id="table-rewrite-default",
     severity=Severity.WARNING,
+    example_schema='CREATE TABLE "orders" ("id" bigint PRIMARY KEY);',
     inspects=(AddColumn,),
     summary="Before PostgreSQL 11, ADD COLUMN with any DEFAULT rewrites the whole table.",
     rationale=(

@@ -14,6 +14,7 @@ from migration_lint.registry import rule
 @rule(
     id="truncate-table",
     severity=Severity.BREAKING,
+    example_schema='CREATE TABLE "audit_log" ("id" bigint PRIMARY KEY, "event" text);',
     inspects=(Truncate,),
     summary="Truncating a table deletes all of its rows under the strongest lock.",
     rationale=(

@@ -14,6 +14,7 @@ from migration_lint.registry import rule
 @rule(
     id="vacuum-full",
     severity=Severity.WARNING,
+    example_schema='CREATE TABLE "events" ("id" bigint PRIMARY KEY);',
     inspects=(VacuumFull, Cluster),
     summary="VACUUM FULL and CLUSTER rewrite the table while blocking every read and write.",
     rationale=(

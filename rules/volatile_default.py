@@ -33,6 +33,7 @@ VOLATILE_FUNCTIONS = frozenset(
 @rule(
     id="volatile-default",
     severity=Severity.WARNING,
+    example_schema='CREATE TABLE "orders" ("id" bigint PRIMARY KEY);',
     inspects=(AddColumn,),
     summary="Adding a column whose default differs per row (gen_random_uuid(), random(), a "
     "serial) rewrites the table.",

@@ -501,6 +501,8 @@ def rules(rule_id: str | None, markdown: bool) -> int:
     found = available[rule_id]
     click.echo(f"{found.id} ({found.severity.value}{'' if found.default else ', opt-in'})\n")
     click.echo(f"{found.summary}\n\n{found.rationale}\n")
+    if found.example_schema:
+        click.echo("Given this schema:\n" + _indent(found.example_schema) + "\n")
     click.echo("Reported:\n" + _indent(found.bad) + "\n\nInstead:\n" + _indent(found.good))
     return 0
 

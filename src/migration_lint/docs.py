@@ -42,6 +42,11 @@ def rules_markdown(rules: Iterable[Rule]) -> str:
             "",
             rule.rationale + version,
             "",
+            *(
+                ["Given this schema:", "", "```sql", rule.example_schema, "```", ""]
+                if rule.example_schema
+                else []
+            ),
             "Reported:",
             "",
             f"```{fence}",

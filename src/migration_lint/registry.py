@@ -46,6 +46,9 @@ class Rule:
     # What it looks at: "sql" (its examples are SQL) or "repository" (files and git changes;
     # its examples describe them).
     scope: str = "sql"
+    # SQL that creates what the examples use (their tables, indexes, types), for the docs and
+    # for the tests that apply the examples to a real server.
+    example_schema: str = ""
 
 
 class PluginError(Exception):
@@ -80,6 +83,7 @@ def rule(
     inspects: tuple[type[Operation], ...],
     default: bool = True,
     example_pg_version: int = 16,
+    example_schema: str = "",
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         REGISTRY.add(
@@ -95,6 +99,7 @@ def rule(
                 default,
                 _loading_origin,
                 example_pg_version,
+                example_schema=example_schema,
             )
         )
         return check
@@ -111,9 +116,23 @@ def describe(
     bad: str,
     good: str,
     scope: str = "sql",
+    example_schema: str = "",
 ) -> None:
     """Register a finding that the linter reports itself, so it is listed and documented."""
-    REGISTRY.add(Rule(id, severity, summary, rationale, bad, good, (), None, scope=scope))
+    REGISTRY.add(
+        Rule(
+            id,
+            severity,
+            summary,
+            rationale,
+            bad,
+            good,
+            (),
+            None,
+            scope=scope,
+            example_schema=example_schema,
+        )
+    )
 
 
 def unknown_rule(rule_id: str, known: Iterable[str]) -> str:

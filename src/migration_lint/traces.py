@@ -44,8 +44,8 @@ class StatementTrace:
     new_locks: dict[str, list[str]] = field(default_factory=dict)
     rewrites: list[str] = field(default_factory=list)  # relations given a new file
     milliseconds: float = 0.0
-    # False: it ran outside any transaction (CREATE INDEX CONCURRENTLY, VACUUM), whose locks
-    # are gone before they can be read.
+    # False: its locks were not seen, as it ran outside any transaction (CREATE INDEX
+    # CONCURRENTLY, VACUUM) and released them before they could be read. Rewrites are seen.
     observed: bool = True
     claims: list[Claim] = field(default_factory=list)
     disagreements: list[str] = field(default_factory=list)
@@ -75,23 +75,29 @@ def relation_key(name: str) -> str:
 
 def disagreements(claim: Claim, trace: StatementTrace) -> list[str]:
     """What was observed that the claim does not say, in words (empty: they agree)."""
+    problems = _rewrite_disagreements(claim, trace)
     if not trace.observed:
-        return []
+        return problems
     held = {relation_key(name): modes for name, modes in trace.locks.items()}
     target = relation_key(claim.target)
     # "both tables", or a name the message words differently: every relation it locked.
     observed = {target: held[target]} if target in held else held
-    problems = []
     if not any(claim.mode in modes for modes in observed.values()):
         seen = ", ".join(f"{modes[-1]} on {name}" for name, modes in observed.items()) or "no lock"
         problems.append(f"{claim.rule} claims {claim.mode} on {claim.target}; observed {seen}")
-    rewritten = {relation_key(name) for name in trace.rewrites}
-    targets = {target} if target in held else set(held)
-    if claim.rewrite is True and not rewritten & targets:
-        problems.append(f"{claim.rule} claims a table rewrite; none observed")
-    if claim.rewrite is False and rewritten & targets:
-        problems.append(
-            f"{claim.rule} claims no table rewrite; observed a rewrite of "
-            + ", ".join(sorted(rewritten & targets))
-        )
     return problems
+
+
+def _rewrite_disagreements(claim: Claim, trace: StatementTrace) -> list[str]:
+    if claim.rewrite is None:
+        return []
+    rewritten = {relation_key(name) for name in trace.rewrites}
+    target = relation_key(claim.target)
+    # A relation the claim names is looked at alone; "both tables", at every rewrite.
+    named = target in rewritten or target in {relation_key(name) for name in trace.locks}
+    observed = target in rewritten if named else bool(rewritten)
+    if claim.rewrite and not observed:
+        return [f"{claim.rule} claims a rewrite of {claim.target}; none observed"]
+    if not claim.rewrite and observed:
+        return [f"{claim.rule} claims no table rewrite; observed a rewrite of {claim.target}"]
+    return []

@@ -133,36 +133,36 @@ class Applier:
 
     def _run(self, migration: Migration, step: _Step) -> None:
         sql = migration.text[step.start : step.end]
+        traced = migration.traced
         # Outside a transaction a statement's locks are gone before they can be read.
-        wrapped = migration.traced and not self._in_transaction() and _may_wrap(step)
+        wrapped = traced and not self._in_transaction() and _may_wrap(step)
         if wrapped:
             self._begin()
-        before = observe.snapshot(self.connection) if self._observable(migration) else None
+        before = observe.snapshot(self.connection) if traced else None
+        locks_seen = self._in_transaction()
         started = time.perf_counter()
         try:
             self._send(sql, step.copy_data)
         except Exception as exc:
             if not (wrapped and getattr(exc, "sqlstate", None) == _ACTIVE_SQL_TRANSACTION):
                 raise ApplyFailed(_failure(migration.path, step.start, exc)) from None
-            # Not allowed in a transaction: run it as the runner does, unobserved.
+            # Not allowed in a transaction: run it as the runner does; its locks go unseen.
             self.connection.execute("ROLLBACK")
-            wrapped, before = False, None
+            wrapped = locks_seen = False
             started = time.perf_counter()
             try:
                 self._send(sql, step.copy_data)
             except Exception as again:
                 raise ApplyFailed(_failure(migration.path, step.start, again)) from None
         milliseconds = (time.perf_counter() - started) * 1000
-        # A statement that ended the transaction (a COMMIT of its own) leaves nothing to read.
-        observable = before is not None and self._observable(migration)
-        after = observe.snapshot(self.connection) if observable else None
+        # A statement that ended the transaction (a COMMIT of its own) released its locks.
+        locks_seen = locks_seen and self._in_transaction()
+        after = observe.snapshot(self.connection) if traced else None
         if wrapped:
             self._commit()
-        if migration.traced:
-            self.traces.append(_trace(migration, step, sql, milliseconds, before, after))
-
-    def _observable(self, migration: Migration) -> bool:
-        return migration.traced and self._in_transaction()
+        if before is not None and after is not None:
+            effect = observe.effect(before, after)
+            self.traces.append(_trace(migration, step, sql, milliseconds, effect, locks_seen))
 
     def _send(self, sql: str, copy_data: str | None) -> None:
         with self.connection.cursor() as cursor:
@@ -199,21 +199,23 @@ def _trace(
     step: _Step,
     sql: str,
     milliseconds: float,
-    before: observe.Snapshot | None,
-    after: observe.Snapshot | None,
+    effect: observe.Effect,
+    locks_seen: bool,
 ) -> StatementTrace:
     text = migration.text
     line = text.count("\n", 0, step.start) + 1
     column = step.start - (text.rfind("\n", 0, step.start) + 1) + 1
-    trace = StatementTrace(
-        migration.path, line, column, _shown(sql), milliseconds=round(milliseconds, 2)
+    return StatementTrace(
+        migration.path,
+        line,
+        column,
+        _shown(sql),
+        locks=effect.locks if locks_seen else {},
+        new_locks=effect.new_locks if locks_seen else {},
+        rewrites=effect.rewrites,
+        milliseconds=round(milliseconds, 2),
+        observed=locks_seen,
     )
-    if before is None or after is None:
-        trace.observed = False
-        return trace
-    effect = observe.effect(before, after)
-    trace.locks, trace.new_locks, trace.rewrites = effect.locks, effect.new_locks, effect.rewrites
-    return trace
 
 
 def _failure(path: str, start: int, exc: BaseException) -> ApplyFailure:

@@ -1,0 +1,187 @@
+"""verify: migrations applied to a real PostgreSQL (the session's embedded server), as their
+runner would apply them, with what each statement locked and rewrote."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import lint_folder
+from migration_lint.cli import main
+from migration_lint.registry import load_rules
+from migration_lint.traces import claims_in
+
+
+def verify(capsys: pytest.CaptureFixture[str], pg_url: str, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    code = main(["verify", "--database-url", pg_url, "--format", "json", *args])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def write_folder(folder: Path, migrations: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, sql in migrations.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(sql)
+    return folder
+
+
+def test_a_folder_that_applies(tmp_path, capsys, pg_url) -> None:
+    folder = write_folder(
+        tmp_path / "migrations",
+        {
+            "0001_users.sql": 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
+            "0002_email.sql": 'ALTER TABLE "users" ADD COLUMN "email" text;',
+        },
+    )
+    code, data = verify(capsys, pg_url, str(folder))
+    assert code == 0
+    assert data["diagnostics"] == []
+    assert [t["sql"] for t in data["traces"]] == [
+        'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
+        'ALTER TABLE "users" ADD COLUMN "email" text;',
+    ]
+    assert data["traces"][1]["locks"] == {"users": ["ACCESS EXCLUSIVE"]}
+
+
+def test_a_failure_in_the_third_file_is_reported_at_its_line_and_column(
+    tmp_path, capsys, pg_url
+) -> None:
+    folder = write_folder(
+        tmp_path / "migrations",
+        {
+            "0001_users.sql": 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
+            "0002_email.sql": 'ALTER TABLE "users" ADD COLUMN "email" text;',
+            "0003_backfill.sql": (
+                "-- copy names\n"
+                'UPDATE "users" SET "email" = "name";\n'
+                'UPDATE "users" SET "email" = "nickname";\n'
+            ),
+            "0004_later.sql": 'CREATE TABLE "later" ("id" bigint);',
+        },
+    )
+    code, data = verify(capsys, pg_url, str(folder))
+    assert code == 2
+    (failure,) = data["diagnostics"]
+    assert (failure["rule"], failure["path"]) == ("apply-failed", str(folder / "0003_backfill.sql"))
+    # The server points at "nickname": line 3, column 30.
+    assert (failure["line"], failure["column"]) == (3, 30)
+    assert "42703" in failure["message"] and 'column "nickname" does not exist' in failure["message"]
+    assert "1 later migration" in failure["help"]
+    assert not any(t["path"].endswith("0004_later.sql") for t in data["traces"])
+
+
+DRIZZLE_JOURNAL = """{"version": "7", "dialect": "postgresql", "entries": [
+  {"idx": 0, "version": "7", "when": 1700000000000, "tag": "0000_users", "breakpoints": true},
+  {"idx": 1, "version": "7", "when": 1700000001000, "tag": "0001_index", "breakpoints": true}
+]}"""
+CONCURRENT_INDEX = 'CREATE INDEX CONCURRENTLY "users_name_idx" ON "users" ("name");'
+
+
+@pytest.mark.parametrize(
+    ("layout", "migrations", "refused"),
+    [
+        pytest.param(
+            "drizzle",
+            {
+                "meta/_journal.json": DRIZZLE_JOURNAL,
+                "0000_users.sql": 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
+                "0001_index.sql": CONCURRENT_INDEX,
+            },
+            True,
+            id="drizzle-runs-pending-migrations-in-one-transaction",
+        ),
+        pytest.param(
+            "prisma",
+            {
+                "migration_lock.toml": 'provider = "postgresql"\n',
+                "20240101000000_users/migration.sql": 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
+                "20240102000000_index/migration.sql": CONCURRENT_INDEX,
+            },
+            False,
+            id="prisma-sends-a-file-of-one-statement-outside-any-transaction",
+        ),
+        pytest.param(
+            "prisma",
+            {
+                "migration_lock.toml": 'provider = "postgresql"\n',
+                "20240101000000_users/migration.sql": 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
+                "20240102000000_index/migration.sql": 'ALTER TABLE "users" ADD COLUMN "x" int;\n'
+                + CONCURRENT_INDEX,
+            },
+            True,
+            id="prisma-sends-a-file-of-two-statements-as-one-implicit-transaction",
+        ),
+    ],
+)
+def test_create_index_concurrently_fails_where_the_runner_makes_it_fail(
+    tmp_path, capsys, pg_url, layout, migrations, refused
+) -> None:
+    folder = write_folder(tmp_path / layout, migrations)
+    code, data = verify(capsys, pg_url, str(folder))
+    if refused:
+        assert code == 2
+        (failure,) = data["diagnostics"]
+        assert "25001" in failure["message"]
+        assert "cannot run inside a transaction block" in failure["message"]
+    else:
+        assert (code, data["diagnostics"]) == (0, [])
+        (index,) = [t for t in data["traces"] if "CONCURRENTLY" in t["sql"]]
+        assert index["observed"] is False  # outside a transaction its locks cannot be read
+
+
+SQL_RULES = sorted(
+    (r for r in load_rules().values() if r.scope == "sql"), key=lambda rule: rule.id
+)
+# Bad examples the server itself refuses, with the SQLSTATE it gives.
+REFUSED = {
+    "concurrently-in-transaction": "25001",  # active_sql_transaction
+    "syntax-error": "42601",
+}
+SERVER_VERSION = 18
+
+
+@pytest.mark.parametrize("rule", SQL_RULES, ids=[r.id for r in SQL_RULES])
+def test_each_bad_example_takes_the_lock_and_makes_the_rewrite_its_rule_claims(
+    tmp_path, capsys, pg_url, rule
+) -> None:
+    folder = write_folder(
+        tmp_path / "migrations",
+        {"0001_schema.sql": rule.example_schema or "SELECT 1;", "0002_example.sql": rule.bad},
+    )
+    example = str(folder / "0002_example.sql")
+    code, data = verify(capsys, pg_url, "--select", rule.id, example)
+    failures = [d["message"] for d in data["diagnostics"] if d["rule"] == "apply-failed"]
+    if rule.id in REFUSED:
+        assert len(failures) == 1 and REFUSED[rule.id] in failures[0]
+        return
+    assert failures == []
+    (tmp_path / "lint").mkdir()
+    findings = lint_folder(
+        tmp_path / "lint",
+        [rule.example_schema or "SELECT 1;", rule.bad],
+        select=frozenset({rule.id}),
+        pg_version=SERVER_VERSION,
+    )
+    claimed = Counter(c.rule for d in findings for c in claims_in(d.rule, d.message))
+    traced = Counter(c["rule"] for t in data["traces"] for c in t["claims"])
+    assert traced == claimed
+    assert [d for t in data["traces"] for d in t["disagreements"]] == []
+
+
+def test_the_database_code_is_not_imported_by_lint(tmp_path) -> None:
+    import subprocess
+
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;")
+    probe = (
+        "import sys; from migration_lint.cli import main; main(['lint', sys.argv[1]]); "
+        "print(sorted(m for m in sys.modules if m.startswith(('psycopg', 'migration_lint.db'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "0001_a.sql")], capture_output=True, text=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
