@@ -157,9 +157,9 @@ def test_each_bad_example_takes_the_lock_and_makes_the_rewrite_its_rule_claims(
     code, data = verify(capsys, pg_url, "--select", rule.id, example)
     failures = [d["message"] for d in data["diagnostics"] if d["rule"] == "apply-failed"]
     if rule.id in REFUSED:
-        assert len(failures) == 1 and REFUSED[rule.id] in failures[0]
+        assert code == 2 and len(failures) == 1 and REFUSED[rule.id] in failures[0]
         return
-    assert failures == []
+    assert (code, failures) == (0, [])
     (tmp_path / "lint").mkdir()
     findings = lint_folder(
         tmp_path / "lint",
