@@ -70,7 +70,9 @@ def test_a_failure_in_the_third_file_is_reported_at_its_line_and_column(
     assert (failure["rule"], failure["path"]) == ("apply-failed", str(folder / "0003_backfill.sql"))
     # The server points at "nickname": line 3, column 30.
     assert (failure["line"], failure["column"]) == (3, 30)
-    assert "42703" in failure["message"] and 'column "nickname" does not exist' in failure["message"]
+    assert (
+        "42703" in failure["message"] and 'column "nickname" does not exist' in failure["message"]
+    )
     assert "1 later migration" in failure["help"]
     assert not any(t["path"].endswith("0004_later.sql") for t in data["traces"])
 
@@ -134,9 +136,7 @@ def test_create_index_concurrently_fails_where_the_runner_makes_it_fail(
         assert index["observed"] is False  # outside a transaction its locks cannot be read
 
 
-SQL_RULES = sorted(
-    (r for r in load_rules().values() if r.scope == "sql"), key=lambda rule: rule.id
-)
+SQL_RULES = sorted((r for r in load_rules().values() if r.scope == "sql"), key=lambda rule: rule.id)
 # Bad examples the server itself refuses, with the SQLSTATE it gives.
 REFUSED = {
     "concurrently-in-transaction": "25001",  # active_sql_transaction
@@ -173,6 +173,24 @@ def test_each_bad_example_takes_the_lock_and_makes_the_rewrite_its_rule_claims(
     assert [d for t in data["traces"] for d in t["disagreements"]] == []
 
 
+DATABASE_RULES = [r for r in load_rules().values() if r.scope == "database"]
+
+
+@pytest.mark.parametrize("rule", DATABASE_RULES, ids=[r.id for r in DATABASE_RULES])
+def test_a_database_rule_reports_its_bad_example_and_not_its_good_one(
+    tmp_path, capsys, pg_url, rule
+) -> None:
+    reported = {}
+    for example in ("bad", "good"):
+        folder = write_folder(
+            tmp_path / example,
+            {"0001_schema.sql": rule.example_schema, "0002_example.sql": getattr(rule, example)},
+        )
+        _, data = verify(capsys, pg_url, str(folder))
+        reported[example] = [d["rule"] for d in data["diagnostics"]]
+    assert reported == {"bad": [rule.id], "good": []}
+
+
 def test_the_database_code_is_not_imported_by_lint(tmp_path) -> None:
     import subprocess
 
@@ -185,3 +203,51 @@ def test_the_database_code_is_not_imported_by_lint(tmp_path) -> None:
         [sys.executable, "-c", probe, str(tmp_path / "0001_a.sql")], capture_output=True, text=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+PLANTED = "pl4nted-s3cret"
+
+
+def with_password(url: str) -> str:
+    return url.replace("postgresql://postgres@", f"postgresql://postgres:{PLANTED}@", 1)
+
+
+def test_a_password_in_the_scratch_url_appears_in_no_output_format(
+    tmp_path, capfd, pg_url, monkeypatch
+) -> None:
+    folder = write_folder(
+        tmp_path / "migrations",
+        {"0001_users.sql": 'ALTER TABLE "missing" ADD COLUMN "x" int;'},
+    )
+    outputs = [
+        f"{name}:{tmp_path / name}" for name in ("json", "sarif", "github", "gitlab", "markdown")
+    ]
+    monkeypatch.setenv("MIGRATION_LINT_SCRATCH_URL", with_password(pg_url))
+    args = ["verify", "--trace", str(folder), "--output", "text"]
+    code = main(args + [a for output in outputs for a in ("--output", output)])
+    captured = capfd.readouterr()
+    assert code == 2 and "apply-failed" in captured.out
+    written = "".join(
+        (tmp_path / name).read_text() for name in ("json", "sarif", "github", "gitlab", "markdown")
+    )
+    assert PLANTED not in captured.out + captured.err + written
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param(f"postgresql://app:{PLANTED}@127.0.0.1:1/app", id="nothing-listens"),
+        pytest.param(f"postgresql://app@127.0.0.1:1/app?password={PLANTED}", id="in-the-query"),
+        pytest.param(f"postgresql://app:{PLANTED}@[::1/app", id="not-a-valid-url"),
+    ],
+)
+def test_a_server_that_cannot_be_reached_is_one_line_without_the_password(
+    tmp_path, capfd, url
+) -> None:
+    folder = write_folder(tmp_path / "migrations", {"0001_a.sql": "SELECT 1;"})
+    code = main(["verify", "--database-url", url, str(folder)])
+    captured = capfd.readouterr()
+    assert code == 2
+    assert PLANTED not in captured.out + captured.err
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith("migration-lint: error: ")

@@ -28,7 +28,7 @@ def rules_markdown(rules: Iterable[Rule]) -> str:
             f"| [`{rule.id}`](#{rule.id}) | {rule.severity.value} | {default} | {rule.summary} |"
         )
     for rule in ordered:
-        fence = "sql" if rule.scope == "sql" else "text"
+        fence = "text" if rule.scope == "repository" else "sql"
         version = (
             f"\n\nThe examples assume PostgreSQL {rule.example_pg_version}."
             if rule.example_pg_version != 16

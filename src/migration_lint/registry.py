@@ -43,8 +43,8 @@ class Rule:
     default: bool = True  # opt-in style rules are off until selected
     origin: str = "migration-lint"  # the plugin that provides it
     example_pg_version: int = 16  # the PostgreSQL version the bad and good examples assume
-    # What it looks at: "sql" (its examples are SQL) or "repository" (files and git changes;
-    # its examples describe them).
+    # What it looks at: "sql" (its examples are SQL), "repository" (files and git changes;
+    # its examples describe them) or "database" (what a server does with the SQL: verify).
     scope: str = "sql"
     # SQL that creates what the examples use (their tables, indexes, types), for the docs and
     # for the tests that apply the examples to a real server.

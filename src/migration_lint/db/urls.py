@@ -47,7 +47,7 @@ def redact(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
-        return "<a database URL that cannot be read>"
+        return scrub(url, url)
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, host = netloc.rpartition("@")
@@ -67,10 +67,11 @@ def scrub(text: str, *urls: str) -> str:
     return text
 
 
+# Read without a URL parser: a URL that does not parse still holds its password.
+_NETLOC_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#@]*?:([^/?#@]*)@")
+_QUERY_PASSWORD = re.compile(r"(?i)[?&]password=([^&#]*)")
+
+
 def _password(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    query = re.search(r"(?i)(?:^|&)password=([^&]*)", parts.query)
-    return parts.password or (query.group(1) if query else "")
+    found = _NETLOC_PASSWORD.match(url) or _QUERY_PASSWORD.search(url)
+    return found.group(1) if found else ""
