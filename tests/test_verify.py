@@ -3,8 +3,15 @@ runner would apply them, with what each statement locked and rewrote."""
 
 from __future__ import annotations
 
+import glob
 import json
+import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -12,6 +19,7 @@ import pytest
 
 from conftest import lint_folder
 from migration_lint.cli import main
+from migration_lint.db.server import server_folder, wheel_bin_dir
 from migration_lint.registry import load_rules
 from migration_lint.traces import claims_in
 
@@ -192,8 +200,6 @@ def test_a_database_rule_reports_its_bad_example_and_not_its_good_one(
 
 
 def test_the_database_code_is_not_imported_by_lint(tmp_path) -> None:
-    import subprocess
-
     (tmp_path / "0001_a.sql").write_text("SELECT 1;")
     probe = (
         "import sys; from migration_lint.cli import main; main(['lint', sys.argv[1]]); "
@@ -251,3 +257,57 @@ def test_a_server_that_cannot_be_reached_is_one_line_without_the_password(
     assert PLANTED not in captured.out + captured.err
     (line,) = captured.err.strip().splitlines()
     assert line.startswith("migration-lint: error: ")
+
+
+@pytest.mark.parametrize(
+    ("stop", "code"),
+    [
+        pytest.param(signal.SIGINT, 130, id="ctrl-c"),
+        pytest.param(signal.SIGTERM, 143, id="sigterm"),
+    ],
+)
+def test_an_interrupted_verify_stops_and_removes_its_embedded_server(tmp_path, stop, code) -> None:
+    folder = write_folder(tmp_path / "migrations", {"0001_wait.sql": "SELECT pg_sleep(60);"})
+    server_parent = tempfile.mkdtemp(dir="/tmp")  # short: the server's socket lives there
+    os.chmod(server_parent, 0o755)  # as root the server's own user must reach it
+    try:
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "migration_lint.cli",
+                "verify",
+                "--pg-bin",
+                str(wheel_bin_dir()),
+                str(folder),
+            ],
+            env=os.environ | {"TMPDIR": server_parent},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            # As from a terminal: a background job's ignored SIGINT must not be inherited.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        # Wait until the server runs (its pid file is written), then interrupt.
+        while not glob.glob(os.path.join(server_parent, "*", "data", "postmaster.pid")):
+            assert child.poll() is None, child.communicate()
+            time.sleep(0.05)
+        child.send_signal(stop)
+        _, err = child.communicate(timeout=60)
+        assert child.returncode == code
+        assert err == f"migration-lint: interrupted ({stop.name})\n"
+        assert os.listdir(server_parent) == []
+    finally:
+        shutil.rmtree(server_parent, ignore_errors=True)
+
+
+def test_the_embedded_server_goes_where_its_user_can_reach_it(tmp_path, monkeypatch) -> None:
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    for another_user, parent in ((False, str(private)), (True, "/tmp")):
+        folder = server_folder(another_user)
+        try:
+            assert os.path.dirname(folder) == parent
+        finally:
+            os.rmdir(folder)

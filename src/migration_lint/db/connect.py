@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from ..source import InputError
@@ -49,6 +51,24 @@ def connect(
         )
     except psycopg.Error as exc:
         raise DatabaseError(target.shown or "database", one_line(exc, target)) from None
+
+
+@contextmanager
+def session(
+    target: Target, *, read_only: bool, lock_timeout: str = LOCK_TIMEOUT
+) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """An autocommit connection, closed at the end. When the block is left by an exception
+    (Ctrl-C during a long statement, say) the running statement is cancelled first, so the
+    close neither waits for it nor trips over it."""
+    connection = connect(target, read_only=read_only, lock_timeout=lock_timeout)
+    try:
+        yield connection
+    except BaseException:
+        with suppress(Exception):
+            connection.cancel_safe(timeout=5)
+        raise
+    finally:
+        connection.close()
 
 
 def one_line(exc: BaseException, target: Target) -> str:

@@ -13,6 +13,7 @@ import os
 import pwd
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import uuid
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from .connect import DatabaseError, connect, one_line
+from .connect import DatabaseError, one_line, session
 from .urls import Target, redact
 
 SERVER_USER = "migration-lint"
@@ -110,7 +111,7 @@ class ScratchHost:
     def database(self, label: str) -> Iterator[Target]:
         name = "migration_lint_" + re.sub(r"[^a-z0-9]+", "_", label.lower())[:30]
         name += "_" + uuid.uuid4().hex[:8]
-        with connect(self.admin, read_only=False) as admin:
+        with session(self.admin, read_only=False) as admin:
             self.version = admin.info.server_version
             try:
                 admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
@@ -119,7 +120,7 @@ class ScratchHost:
         try:
             yield Target(_with_dbname(self.admin.url, name), f"scratch database {name}")
         finally:
-            with connect(self.admin, read_only=False) as admin:
+            with session(self.admin, read_only=False) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -143,12 +144,9 @@ def scratch_host(database_url: str | None, pg_bin: str | None) -> Iterator[Scrat
 
 @contextmanager
 def embedded_server(binaries: Binaries) -> Iterator[ScratchHost]:
-    root = tempfile.mkdtemp(prefix="migration-lint-pg-")
-    if len(root) > _SOCKET_PATH_MAX:
-        shutil.rmtree(root)
-        root = tempfile.mkdtemp(prefix="migration-lint-pg-", dir="/tmp")
-    data = os.path.join(root, "data")
     user = _server_user()
+    root = server_folder(user is not None)
+    data = os.path.join(root, "data")
     try:
         if user is not None:
             os.chown(root, user.pw_uid, user.pw_gid)
@@ -168,17 +166,43 @@ def embedded_server(binaries: Binaries) -> Iterator[ScratchHost]:
         }
         options = " ".join(f"-c {name}={value}" for name, value in settings.items())
         log = os.path.join(root, "server.log")
-        _run(binaries, user, "pg_ctl", ["-w", "-D", data, "-l", log, "-o", options, "start"], log)
         try:
+            _run(
+                binaries, user, "pg_ctl", ["-w", "-D", data, "-l", log, "-o", options, "start"], log
+            )
             version = _version(binaries)
             yield ScratchHost(
                 Target(socket_url(root), f"embedded {version}"),
                 f"an embedded {version} ({binaries.origin})",
             )
         finally:
-            _run(binaries, user, "pg_ctl", ["-w", "-D", data, "-m", "immediate", "stop"])
+            # Also when start-up was interrupted after the server began to run.
+            if os.path.exists(os.path.join(data, "postmaster.pid")):
+                _run(binaries, user, "pg_ctl", ["-w", "-D", data, "-m", "immediate", "stop"])
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def server_folder(for_another_user: bool) -> str:
+    """A new temporary folder for the server's data and socket: under TMPDIR, unless the
+    socket's path would be too long there, or (as root) the server's user could not reach it;
+    then under /tmp. Nothing else's permissions are changed."""
+    root = tempfile.mkdtemp(prefix="migration-lint-pg-")
+    if len(root) <= _SOCKET_PATH_MAX and not (for_another_user and not _traversable(root)):
+        return root
+    os.rmdir(root)
+    return tempfile.mkdtemp(prefix="migration-lint-pg-", dir="/tmp")
+
+
+def _traversable(folder: str) -> bool:
+    """Whether any user may pass through every folder above `folder`."""
+    parent = os.path.dirname(os.path.abspath(folder))
+    while True:
+        if not os.stat(parent).st_mode & stat.S_IXOTH:
+            return False
+        if parent == os.path.dirname(parent):
+            return True
+        parent = os.path.dirname(parent)
 
 
 def socket_url(socket_dir: str, dbname: str = "postgres") -> str:

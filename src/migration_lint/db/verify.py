@@ -20,7 +20,7 @@ from ..linter import FolderPlan, Report, Settings, input_error, lint_paths, plan
 from ..source import InputError, Source, read_source, read_text
 from ..traces import StatementTrace, claims_in, disagreements
 from .apply import Applier, ApplyFailed, Migration
-from .connect import connect
+from .connect import session
 from .server import ScratchHost
 
 APPLY_FAILED = "apply-failed"
@@ -58,7 +58,7 @@ def _verify_folder(
     except InputError as exc:
         report.diagnostics.append(input_error(exc))
         return
-    with host.database(label) as database, connect(database, read_only=False) as connection:
+    with host.database(label) as database, session(database, read_only=False) as connection:
         pg_version = connection.info.server_version // 10000
         applier = Applier(connection, runner_of(folder.layout, settings), pg_version)
         try:
