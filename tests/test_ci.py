@@ -297,3 +297,25 @@ def test_golang_migrate_down_file_is_the_rollback_not_a_migration(
     comment = (root / "c.md").read_text()
     assert "Rollback plan:\n\n```sql\nALTER TABLE orders ADD COLUMN coupon text;\n```" in comment
     assert "000002_drop_coupon.down.sql" not in comment
+
+
+def test_verify_applies_the_changed_migrations_and_a_refused_statement_blocks(
+    repo: DrizzleRepo, capsys: pytest.CaptureFixture[str], pg_url: str
+) -> None:
+    repo.change_schema()
+    repo.add_migration("0002_user_name", 'ALTER TABLE "users" ADD COLUMN "name" text;\n')
+    repo.add_migration("0003_backfill", 'UPDATE "users" SET "name" = "nickname";\n')
+    repo.commit("feature")
+    assert main(["ci", "--base", "main", "--output", "json"]) == 0  # it lints clean
+    capsys.readouterr()
+    code = main(["ci", "--base", "main", "--output", "json", "--verify", "--database-url", pg_url])
+    report = json.loads(capsys.readouterr().out)
+    assert (code, report["summary"]["gate"]) == (2, "blocked")
+    (failure,) = report["diagnostics"]
+    assert (failure["rule"], failure["path"], failure["line"]) == (
+        "apply-failed",
+        "drizzle/0003_backfill.sql",
+        1,
+    )
+    # The base's migrations were applied as history; only the changed ones are traced.
+    assert {t["path"] for t in report["traces"]} == {"drizzle/0002_user_name.sql"}

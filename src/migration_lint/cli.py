@@ -15,7 +15,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -33,6 +33,9 @@ from .project import Project, resolve_project
 from .registry import PluginError, load_rules
 from .result import RunResult
 from .source import InputError
+
+if TYPE_CHECKING:
+    from .db.verify import Verified
 
 USAGE_ERROR = 3
 INPUT_PROBLEM = 2
@@ -328,23 +331,30 @@ def verify(
     Each folder's migrations are applied in order to a new scratch database; a statement the
     server refuses is an `apply-failed` error at its line. With no PATH, the config's `paths`.
     """
-    from .db.connect import DatabaseError
-    from .db.server import scratch_host
-    from .db.verify import verify as verify_paths
-
     config, settings = _settings(options)
     _check_outputs(options, settings.project)
-    try:
-        with scratch_host(database_url, pg_bin) as host:
-            targets = list(paths or settings.project.default_folders())
-            verified = verify_paths(targets, settings, host)
-    except DatabaseError as exc:
-        raise InputProblem(f"{exc.path}: {exc.message}") from None
+    targets = list(paths or settings.project.default_folders())
+    verified = _verified(targets, settings, database_url, pg_bin)
     report = verified.report
     result = RunResult(
         report, "verify", settings.fail_on, report.linted, settings.project, traces=verified.traces
     )
     return _emit(result, options | {"trace": trace}, config)
+
+
+def _verified(
+    paths: list[str], settings: Settings, database_url: str | None, pg_bin: str | None
+) -> Verified:
+    """verify's work on these paths, on a scratch server started for it (or the one given)."""
+    from .db.connect import DatabaseError
+    from .db.server import scratch_host
+    from .db.verify import verify as verify_paths
+
+    try:
+        with scratch_host(database_url, pg_bin) as host:
+            return verify_paths(paths, settings, host)
+    except DatabaseError as exc:
+        raise InputProblem(f"{exc.path}: {exc.message}") from None
 
 
 @cli.command("check-naming")
@@ -453,9 +463,24 @@ def require_migration(paths: tuple[str, ...], **options: Any) -> int:
     envvar="MIGRATION_LINT_APPROVED",
     help="A reviewer approved the declared breaking changes [$MIGRATION_LINT_APPROVED].",
 )
+@click.option(
+    "--verify",
+    "verify_changes",
+    is_flag=True,
+    help="Also apply the changed migrations' folders to a scratch PostgreSQL, as `verify` does, "
+    "tracing the changed files: a statement the server refuses blocks.",
+)
+@_scratch_options
 @_lint_options
 @_output_options
-def ci(base: str | None, approved: bool, **options: Any) -> int:
+def ci(
+    base: str | None,
+    approved: bool,
+    verify_changes: bool,
+    database_url: str | None,
+    pg_bin: str | None,
+    **options: Any,
+) -> int:
     """The CI gate: lint what this branch changes since its base and decide pass (0),
     needs-approval (1) or blocked (2).
 
@@ -469,6 +494,11 @@ def ci(base: str | None, approved: bool, **options: Any) -> int:
     with committed_head(base, settings.project, baseline) as comparison:
         click.echo(f"migration-lint ci: {comparison.note()}", err=True)
         result = run_ci(comparison, approved, settings)
+        changed = [m for m in result.migrations if os.path.isfile(m)]
+        if verify_changes and changed:
+            verified = _verified(changed, settings, database_url, pg_bin)
+            result.report.diagnostics += verified.report.diagnostics
+            result.traces = verified.traces
         checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
         _with_baseline(result.report, settings, checked)
         # Inside: the markdown comment quotes the migrations' SQL as committed.
