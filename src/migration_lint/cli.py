@@ -337,7 +337,13 @@ def verify(
     verified = _verified(targets, settings, database_url, pg_bin)
     report = verified.report
     result = RunResult(
-        report, "verify", settings.fail_on, report.linted, settings.project, traces=verified.traces
+        report,
+        "verify",
+        settings.fail_on,
+        report.linted,
+        settings.project,
+        traces=verified.traces,
+        server=verified.where,
     )
     return _emit(result, options | {"trace": trace}, config)
 
@@ -498,7 +504,7 @@ def ci(
         if verify_changes and changed:
             verified = _verified(changed, settings, database_url, pg_bin)
             result.report.diagnostics += verified.report.diagnostics
-            result.traces = verified.traces
+            result.traces, result.server = verified.traces, verified.where
         checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
         _with_baseline(result.report, settings, checked)
         # Inside: the markdown comment quotes the migrations' SQL as committed.

@@ -49,6 +49,7 @@ class RunResult:
     base: str = ""  # ci: the commit it compared with
     approved: bool = False
     traces: list[StatementTrace] = field(default_factory=list)  # verify: what each statement did
+    server: str = ""  # verify: the PostgreSQL it applied the migrations to
 
     @property
     def gate(self) -> Gate:

@@ -23,6 +23,8 @@ def render(result: RunResult, display: Display) -> str:
         }
     diagnostics = [_diagnostic(d) for d in result.report.diagnostics]
     document: dict[str, object] = {"diagnostics": diagnostics, "summary": data}
+    if result.server:
+        data["server"] = result.server
     if result.command == "verify" or result.traces:
         document["traces"] = [asdict(trace) for trace in result.traces]
     # Compact: indent would switch json to its pure-Python encoder, several times slower.

@@ -114,6 +114,8 @@ def _summary(result: RunResult) -> list[str]:
         lines += [f"    {e['path']}: {e['rule']}: {e['message']}" for e in report.stale_baseline]
     if result.command == "ci":
         lines.append(f"Gate: {headline(result)}")
+    if result.server:
+        lines.append(f"Applied to {result.server}.")
     if result.traces:
         disagreeing = sum(bool(t.disagreements) for t in result.traces)
         lines.append(
