@@ -119,7 +119,7 @@ def test_docs_pin_no_tag_the_repository_lacks() -> None:
         for pin in pins:
             assert pin.startswith("<") or pin in tags, f"{doc.name} pins {pin}"
         for distribution in re.findall(r'pip install "(\S+) @ git\+', text):
-            assert distribution == "pg-migration-lint", doc.name
+            assert distribution in ("pg-migration-lint", "pg-migration-lint[db]"), doc.name
 
 
 def test_pre_commit_hooks_file_is_valid(schemastore: Callable[[str], dict]) -> None:  # type: ignore[type-arg]
