@@ -119,20 +119,22 @@ def _by_version(folder: str, layout: Layout, max_bytes: int) -> list[Migration]:
 
 
 def _flyway(folder: str, layout: Layout, max_bytes: int) -> list[Migration]:
-    migrations = []
+    versioned, repeatable = [], []
     for path in layout.files(folder):
         name = os.path.basename(path)
         checksum = frozenset({str(flyway_checksum(read_bytes(path, max_bytes)))})
         written = layout.version(path)
         if written is not None:
             version = numeric_version(written)
-            migrations.append(Migration(name, path, (version_key(version),), checksum, version))
+            versioned.append(Migration(name, path, (version_key(version),), checksum, version))
         elif layout.repeatable_prefix and name.startswith(layout.repeatable_prefix):
             # Recorded without a version, by its script's name.
-            migrations.append(
+            repeatable.append(
                 Migration(name, path, (script_key(name),), checksum, reruns_when_changed=True)
             )
-    return migrations
+    # Flyway runs versions in numeric order (1 < 1.1 < 2, whatever the names' characters),
+    # then the repeatable migrations.
+    return sorted(versioned, key=lambda m: m.version or ()) + repeatable
 
 
 READERS: dict[str, Callable[[str, Layout, int], list[Migration]]] = {

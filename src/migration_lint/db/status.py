@@ -68,9 +68,7 @@ def read_status(
         import psycopg
 
         try:
-            # One transaction: every table read from the same snapshot.
-            with connection.transaction():
-                bookkeeping = read_bookkeeping(connection, runner, schema, table)
+            bookkeeping = read_bookkeeping(connection, runner, schema, table)
         except psycopg.Error as exc:
             raise DatabaseError(target.shown or "database", one_line(exc, target)) from None
     return StatusReport(
