@@ -26,7 +26,7 @@ from .config import MAX_PG_VERSION, MIN_PG_VERSION, Config, find_config, load_co
 from .diagnostic import FAIL_ON, Severity
 from .discovery import migrations_folder
 from .errors import ConfigError, InputProblem
-from .formats import Display, Output, parse_output, render
+from .formats import FORMATS, Display, Output, parse_output, render
 from .linter import Report, Settings, input_error, lint_paths
 from .output_files import refusal, write_file
 from .project import Project, resolve_project
@@ -223,11 +223,13 @@ def _write_outputs(rendered: list[tuple[Output, str]]) -> None:
             ) from None
 
 
-def _check_outputs(options: dict[str, Any], project: Project) -> None:
+def _check_outputs(
+    options: dict[str, Any], project: Project, formats: tuple[str, ...] = FORMATS
+) -> None:
     """Refuse a bad --output before any work is done, and one that would write over a file the
     user did not mean to lose."""
     for value in options.get("outputs") or ():
-        output = parse_output(value)
+        output = parse_output(value, formats)
         if not output.file or options.get("force"):
             continue
         problem = refusal(output.file, project)
@@ -511,6 +513,98 @@ def ci(
         rendered = _render_outputs(result, options, config)
     _write_outputs(rendered)
     return result.exit_code
+
+
+# db/status_output.FORMATS, written here: the lint path never imports the db package.
+STATUS_FORMATS = ("text", "json", "markdown")
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option(
+    "--database",
+    required=True,
+    metavar="URL|ENVVAR",
+    help="The database: a postgresql:// URL, or the name of an environment variable holding "
+    "one (shown as $NAME). The connection is read-only.",
+)
+@click.option(
+    "--migrations-schema",
+    metavar="SCHEMA",
+    help="Schema of the runner's bookkeeping table [drizzle; for the others, the search path].",
+)
+@click.option(
+    "--migrations-table",
+    metavar="TABLE",
+    help="The runner's bookkeeping table [__drizzle_migrations, _prisma_migrations, "
+    "schema_migrations, goose_db_version or flyway_schema_history].",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(STATUS_FORMATS),
+    help="Format of standard output [text].",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT[:FILE]",
+    help="text, json or markdown, to a file or stdout; repeatable.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write --output files even over a migration, a file git tracks or a file that is "
+    "not a regular file.",
+)
+@_config_option
+def status(
+    path: str | None,
+    database: str,
+    migrations_schema: str | None,
+    migrations_table: str | None,
+    **options: Any,
+) -> int:
+    """Which migrations of a folder the database has applied, from the runner's own
+    bookkeeping: applied, pending, changed after it was applied, only in the database, or
+    (drizzle) going to be skipped.
+
+    PATH is a migrations folder [the one the config or drizzle.config names]. Reads drizzle,
+    Prisma, golang-migrate, goose, dbmate and Flyway folders; never writes to the database.
+
+    Exit codes: 0 all applied; 1 pending, or applied but missing here; 2 changed after it was
+    applied, failed or dirty, going to be skipped, or a database that cannot be read.
+    """
+    from .db.status import read_status
+    from .db.status_output import render as render_status
+    from .db.urls import target
+
+    project = resolve_project(_config(options.get("config_file")), Path.cwd())
+    _check_outputs(options, project, STATUS_FORMATS)
+    folder = _status_folder(path, project)
+    try:
+        report = read_status(folder, project, target(database), migrations_schema, migrations_table)
+    except InputError as exc:
+        raise InputProblem(f"{exc.path}: {exc.message}") from None
+    outputs = [parse_output(value, STATUS_FORMATS) for value in options.get("outputs") or ()]
+    outputs = outputs or [Output(options.get("output_format") or "text")]
+    _write_outputs([(output, render_status(output.format, report)) for output in outputs])
+    return report.exit_code
+
+
+def _status_folder(path: str | None, project: Project) -> str:
+    if path is None:
+        folders = project.default_folders()
+        if len(folders) > 1:
+            raise InputProblem(
+                f"the project has {len(folders)} migration folders ({', '.join(folders)}): "
+                "name the one to check"
+            )
+        return folders[0]
+    if not os.path.isdir(path):
+        raise InputProblem(f"{path}: not a folder: name the migrations folder")
+    return os.path.normpath(path)
 
 
 @cli.command()

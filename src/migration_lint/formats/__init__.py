@@ -30,11 +30,11 @@ class Output:
     file: str = ""  # "" for standard output
 
 
-def parse_output(value: str) -> Output:
-    """`FORMAT[:FILE]`, as --output takes it."""
+def parse_output(value: str, formats: tuple[str, ...] = FORMATS) -> Output:
+    """`FORMAT[:FILE]`, as --output takes it: one of `formats`, those of the command."""
     name, _, file = value.partition(":")
-    if name not in FORMATS:
-        raise ConfigError(f"--output {value!r}: the format must be one of {', '.join(FORMATS)}")
+    if name not in formats:
+        raise ConfigError(f"--output {value!r}: the format must be one of {', '.join(formats)}")
     return Output(name, file)
 
 
