@@ -23,6 +23,7 @@ from migration_lint.db import status as status_module
 from migration_lint.db.bookkeeping import RUNNERS
 from migration_lint.db.checksums import flyway_checksum, sha256_forms
 from migration_lint.db.folder import READERS
+from migration_lint.db.server import socket_url
 from migration_lint.db.status_output import FORMATS
 
 # The tests name the database by an environment variable, as CI would (--database DATABASE_URL).
@@ -343,6 +344,24 @@ def test_prisma_states(
         *rows,
     )
     assert status(folder, capsys)[:2] == (exit_code, expected)
+
+
+def test_a_prisma_url_with_its_own_parameters_reads_the_schema_it_names(
+    write, db: Database, capsys, monkeypatch
+) -> None:
+    folder = prisma_folder(write)
+    db.run('CREATE SCHEMA "app"')
+    db.run(PRISMA_TABLE.replace('"_prisma_migrations"', '"app"."_prisma_migrations"'))
+    db.run(
+        "INSERT INTO app._prisma_migrations (id, checksum, finished_at, migration_name,"
+        " rolled_back_at) VALUES (%s, %s, %s::timestamptz, %s, %s::timestamptz)",
+        prisma_row(INIT),
+    )
+    # As Prisma's DATABASE_URL has them: libpq refuses `schema` and `connection_limit`.
+    parts = conninfo_to_dict(db.url)
+    url = socket_url(str(parts["host"]), str(parts["dbname"]))
+    monkeypatch.setenv(DATABASE, f"{url}&schema=app&connection_limit=5")
+    assert status(folder, capsys)[:2] == (1, {INIT: "applied", ORDERS: "pending"})
 
 
 # golang-migrate, goose, dbmate, Flyway --------------------------------------------------------

@@ -7,7 +7,7 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from ..source import InputError
-from .urls import Target, scrub
+from .urls import Target, for_libpq, scrub
 
 if TYPE_CHECKING:
     import psycopg
@@ -37,13 +37,16 @@ def connect(
             target.shown or "database",
             "psycopg is not installed: pip install 'pg-migration-lint[db]'",
         ) from exc
+    url, schema = for_libpq(target.url)
     settings = [f"statement_timeout={statement_timeout}", f"lock_timeout={lock_timeout}"]
     if read_only:
         settings.append("default_transaction_read_only=on")
+    if schema:
+        settings.append(f"search_path={_option_value(schema)}")
     options = " ".join(f"-c {setting}" for setting in settings)
     try:
         return psycopg.connect(
-            target.url,
+            url,
             autocommit=autocommit,
             options=options,
             application_name="migration-lint",
@@ -69,6 +72,12 @@ def session(
         raise
     finally:
         connection.close()
+
+
+def _option_value(identifier: str) -> str:
+    """An identifier as a `-c name=value` option takes it: quoted, spaces backslash-escaped."""
+    quoted = '"' + identifier.replace('"', '""') + '"'
+    return quoted.replace("\\", "\\\\").replace(" ", "\\ ")
 
 
 def one_line(exc: BaseException, target: Target) -> str:

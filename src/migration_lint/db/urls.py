@@ -75,3 +75,37 @@ _QUERY_PASSWORD = re.compile(r"(?i)[?&]password=([^&#]*)")
 def _password(url: str) -> str:
     found = _NETLOC_PASSWORD.match(url) or _QUERY_PASSWORD.search(url)
     return found.group(1) if found else ""
+
+
+# Query parameters of Prisma's connection URLs that libpq does not know, and refuses.
+_PRISMA_ONLY = {
+    "schema",
+    "connection_limit",
+    "pool_timeout",
+    "pgbouncer",
+    "socket_timeout",
+    "statement_cache_size",
+    "sslaccept",
+    "sslidentity",
+    "max_connection_lifetime",
+    "max_idle_connection_lifetime",
+}
+
+
+def for_libpq(url: str) -> tuple[str, str | None]:
+    """A Prisma DATABASE_URL as libpq takes it: without Prisma's own parameters, and the
+    `schema` it names (Prisma's tables live there), if any."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url, None  # libpq says what is wrong with it
+    if not parts.query or not _URL.match(url):
+        return url, None
+    kept, schema = [], None
+    for pair in parts.query.split("&"):
+        name, _, value = pair.partition("=")
+        if name == "schema":
+            schema = unquote(value)
+        if name not in _PRISMA_ONLY:
+            kept.append(pair)
+    return urlunsplit(parts._replace(query="&".join(kept))), schema
