@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .diagnostic import Diagnostic, Severity, exit_code
 from .linter import Report
 from .project import Project
-from .traces import StatementTrace
+
+if TYPE_CHECKING:
+    from .traces import StatementTrace
 
 
 class Gate(str, enum.Enum):
