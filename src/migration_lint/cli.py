@@ -312,6 +312,13 @@ def baseline(paths: tuple[str, ...], **options: Any) -> int:
     "tables it rewrote and its time, and where the linter's lock claims disagree (JSON always "
     "has them).",
 )
+@click.option(
+    "--rollback",
+    is_flag=True,
+    help="Also undo each migration asked about that has a rollback plan (its down migration, "
+    "or the `-- rollback:` blocks of its allows) and check that the schema is the one before "
+    "it; then apply it again.",
+)
 @_scratch_options
 @_assume_in_transaction_option
 @_rule_options
@@ -319,6 +326,7 @@ def baseline(paths: tuple[str, ...], **options: Any) -> int:
 def verify(
     paths: tuple[str, ...],
     trace: bool,
+    rollback: bool,
     database_url: str | None,
     pg_bin: str | None,
     **options: Any,
@@ -326,7 +334,9 @@ def verify(
     """Apply migrations to a scratch PostgreSQL, as their runner would.
 
     Each folder's migrations are applied in order to a new scratch database; a statement the
-    server refuses is an `apply-failed` error at its line. With no PATH, the config's `paths`.
+    server refuses is an `apply-failed` error at its line. With --rollback, a plan that fails
+    is a `rollback-failed` error at its statement, one that leaves another schema a
+    `rollback-mismatch` error listing what differs. With no PATH, the config's `paths`.
     """
     from .db.connect import DatabaseError
     from .db.server import scratch_host
@@ -337,9 +347,15 @@ def verify(
     try:
         with scratch_host(database_url, pg_bin) as host:
             targets = list(paths or settings.project.default_folders())
-            verified = verify_paths(targets, settings, host)
+            verified = verify_paths(targets, settings, host, rollback)
     except DatabaseError as exc:
         raise InputProblem(f"{exc.path}: {exc.message}") from None
+    if rollback:
+        click.echo(
+            f"migration-lint verify: ran {verified.plans_checked} rollback plan(s); a migration "
+            "asked about with no down migration and no `-- rollback:` block has none.",
+            err=True,
+        )
     report = verified.report
     result = RunResult(
         report, "verify", settings.fail_on, report.linted, settings.project, traces=verified.traces

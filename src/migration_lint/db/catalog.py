@@ -245,7 +245,7 @@ def diff(before: Catalog, after: Catalog) -> list[str]:
     table added or removed are left out: the table's line says it."""
     lines = _compare("schema", dict.fromkeys(before.schemas, ""), dict.fromkeys(after.schemas, ""))
     lines += _compare("extension", before.extensions, after.extensions, _arrow, shown=str)
-    lines += _compare("table", _kinds(before), _kinds(after), _arrow, shown=str)
+    lines += _compare("table", _kinds(before), _kinds(after), _arrow, shown=_unless_plain)
     for table in sorted(before.tables.keys() & after.tables.keys()):
         lines += _compare(
             f"column {table}.",
@@ -308,6 +308,10 @@ def _detail(shown: Callable[[T], str] | None, value: T) -> str:
 
 def _kinds(catalog: Catalog) -> dict[str, str]:
     return {name: table.kind for name, table in catalog.tables.items()}
+
+
+def _unless_plain(kind: str) -> str:
+    return "" if kind == "table" else kind
 
 
 def _arrow(before: str, after: str) -> str:
