@@ -313,7 +313,7 @@ def test_yes_undoes_the_newest_migration_and_forgets_it(
     deployment.apply(1)
     code, out, err = rollback(pg_url, capsys, deployment.url, deployment.runner.folder, "--yes")
     assert (code, err) == (0, "")
-    assert f"Rolled back {deployment.path(3)};" in out
+    assert f"Rolled back: {deployment.path(3)}." in out
     assert deployment.state() == before
 
 
@@ -552,3 +552,72 @@ def test_a_password_in_the_url_is_never_shown(
     assert out + err
     assert PASSWORD not in out + err
     assert PASSWORD.lower() not in (out + err).lower()
+
+
+def test_refuses_when_a_deploy_ran_since_the_bookkeeping_was_read(
+    deploy, pg_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_lint.db import rollback as rollback_module
+
+    deployment = deploy("drizzle")
+    deployment.apply(2)
+    real_check = rollback_module.check_plans
+
+    def check_while_deploying(*args: object) -> object:
+        checked = real_check(*args)  # type: ignore[arg-type]
+        deployment.apply(1)
+        return checked
+
+    monkeypatch.setattr(rollback_module, "check_plans", check_while_deploying)
+    after_the_deploy = [*deployment.state().bookkeeping, (_when(3),)]  # type: ignore[misc]
+    code, _, err = rollback(pg_url, capsys, deployment.url, "drizzle", "--yes")
+    assert code == 2
+    assert (
+        'migration-lint: error: "drizzle"."__drizzle_migrations" changed since it was read' in err
+    )
+    assert deployment.state().bookkeeping == after_the_deploy
+
+
+@pytest.mark.parametrize(
+    ("table", "mode", "refusal"),
+    [
+        pytest.param(
+            '"drizzle"."__drizzle_migrations"',
+            "ROW EXCLUSIVE",  # a deploy's INSERT, not committed yet
+            "canceling statement due to lock timeout; it was rolled back: nothing was changed",
+            id="bookkeeping-in-use",
+        ),
+        pytest.param(
+            '"orders"',
+            "ACCESS SHARE",  # a long SELECT
+            "drizzle/0002_index.sql:3:4: the rollback plan of drizzle/0002_index.sql failed on "
+            "$TEST_DATABASE_URL: 55P03: canceling statement due to lock timeout; it was rolled "
+            "back: nothing was changed",
+            id="table-in-use",
+        ),
+    ],
+)
+def test_a_lock_held_elsewhere_stops_it_after_the_lock_timeout(
+    deploy,
+    pg_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    table: str,
+    mode: str,
+    refusal: str,
+) -> None:
+    from migration_lint.db import rollback as rollback_module
+
+    monkeypatch.setattr(rollback_module, "LOCK_TIMEOUT", "200ms")
+    deployment = deploy("drizzle")
+    deployment.apply(3)
+    before = deployment.state()
+    monkeypatch.setenv("TEST_DATABASE_URL", deployment.url)
+    with connect(Target(deployment.url, "test"), read_only=False) as other:
+        other.execute("BEGIN")
+        other.execute(f"LOCK TABLE {table} IN {mode} MODE")
+        code, _, err = rollback(pg_url, capsys, "TEST_DATABASE_URL", "drizzle", "--yes")
+    assert code == 2
+    assert refusal in err
+    assert len(err.strip().splitlines()) == 1
+    assert deployment.state() == before

@@ -352,8 +352,8 @@ def verify(
         raise InputProblem(f"{exc.path}: {exc.message}") from None
     if rollback:
         click.echo(
-            f"migration-lint verify: ran {verified.plans_checked} rollback plan(s); a migration "
-            "asked about with no down migration and no `-- rollback:` block has none.",
+            f"migration-lint verify: ran {verified.plans_checked} rollback plan(s) (a migration "
+            "with no down migration and no `-- rollback:` block has none).",
             err=True,
         )
     report = verified.report
@@ -429,9 +429,7 @@ def rollback(
     except InputError as exc:  # a DatabaseError too
         raise InputProblem(f"{exc.path}: {exc.message}") from None
     undone = ", ".join(step.applied.path for step in planned.steps)
-    click.echo(
-        f"Rolled back {undone}; {planned.bookkeeping.runner} applies it again at its next run."
-    )
+    click.echo(f"Rolled back: {undone}. {planned.bookkeeping.runner} applies each again.")
     return 0
 
 

@@ -175,7 +175,7 @@ def _prisma_read(
                 "the row's checksum; was it edited after it was applied?",
             )
         applied.append(Applied(path, (row_id,)))
-    return sorted(applied, key=lambda a: files.index(a.path))  # Prisma's order: the folders'
+    return applied
 
 
 def _prisma_checksum_matches(script: bytes, checksum: str) -> bool:

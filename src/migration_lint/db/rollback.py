@@ -20,18 +20,23 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import InputProblem
+from ..layouts import Layout
 from ..linter import FolderPlan, Settings
 from ..project import Project
 from ..rollback_plan import RollbackPlan, rollback_plan
 from ..source import InputError, read_source
 from .bookkeeping_rows import Applied, Bookkeeping, Write, bookkeeping_of
-from .connect import LOCK_TIMEOUT, connect
+from .connect import LOCK_TIMEOUT, DatabaseError, connect, one_line
 from .plans import PlanFailed, run_plan, shown
 from .server import ScratchHost
 from .urls import Target
 from .verify import Verified, run_order, verify_folder
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Rollback:
+    files: tuple[str, ...]  # the folder's migrations, in the runner's order
     folder: FolderPlan  # the migrations through the newest applied; the ones to undo requested
     bookkeeping: Bookkeeping
     applied: tuple[Applied, ...]  # as read: read again in the transaction, it must not differ
@@ -59,7 +65,7 @@ def plan_rollback(database: Target, folder: str, project: Project, to: str | Non
     try:
         files = run_order(layout, project.files(folder))
         with connect(database, read_only=True) as connection:
-            applied = bookkeeping.read(connection, layout, files)
+            applied = _applied(bookkeeping, connection, layout, files)
         _check_history(applied, files)
         undone = _undone(applied, to, layout.migration_name, layout.version)
         steps = []
@@ -78,8 +84,25 @@ def plan_rollback(database: Target, folder: str, project: Project, to: str | Non
     through = files[: len(applied)]
     requested = {step.applied.path for step in steps}
     return Rollback(
-        FolderPlan(layout, through, requested), bookkeeping, tuple(applied), tuple(steps)
+        tuple(files),
+        FolderPlan(layout, through, requested),
+        bookkeeping,
+        tuple(applied),
+        tuple(steps),
     )
+
+
+def _applied(
+    bookkeeping: Bookkeeping,
+    connection: psycopg.Connection[tuple[object, ...]],
+    layout: Layout,
+    files: list[str],
+) -> list[Applied]:
+    """The applied migrations in the folder's order: the order the scratch check applies them
+    in, and so undoes them in (a runner that applied one out of order, goose with
+    --allow-missing, is no exception)."""
+    applied = bookkeeping.read(connection, layout, files)
+    return sorted(applied, key=lambda a: files.index(a.path))
 
 
 def _check_history(applied: list[Applied], files: list[str]) -> None:
@@ -159,7 +182,17 @@ def plan_sql(rollback: Rollback, database: Target) -> str:
 
 def run_rollback(database: Target, rollback: Rollback) -> None:
     """Run the plan on `database` in one transaction; nothing is changed unless all of it
-    runs. Raises InputProblem when it does not."""
+    runs. Raises InputProblem (or a DatabaseError) when it does not."""
+    import psycopg
+
+    try:
+        _run(database, rollback)
+    except psycopg.Error as exc:  # a lock not granted in time, a privilege missing, ...
+        message = f"{one_line(exc, database)}; it was rolled back: nothing was changed"
+        raise DatabaseError(database.shown, message) from None
+
+
+def _run(database: Target, rollback: Rollback) -> None:
     bookkeeping = rollback.bookkeeping
     layout = rollback.folder.layout
     # Whatever stops it, leaving the `with` rolls the transaction back.
@@ -168,7 +201,8 @@ def run_rollback(database: Target, rollback: Rollback) -> None:
         connection.execute("BEGIN")
         connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         connection.execute(_lock(bookkeeping))
-        if bookkeeping.read(connection, layout, rollback.folder.files) != list(rollback.applied):
+        now = _applied(bookkeeping, connection, layout, list(rollback.files))
+        if now != list(rollback.applied):
             raise InputProblem(
                 f"{bookkeeping.table} changed since it was read (is a deploy running?): "
                 "nothing was changed"
