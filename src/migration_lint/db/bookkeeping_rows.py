@@ -71,10 +71,12 @@ class Bookkeeping:
 def _rows(
     connection: psycopg.Connection[tuple[object, ...]], runner: str, table: str, query: str
 ) -> list[tuple[object, ...]]:
+    import psycopg
+
     try:
         return connection.execute(query).fetchall()
-    except Exception as exc:
-        if getattr(exc, "sqlstate", None) == _UNDEFINED_TABLE:
+    except psycopg.Error as exc:
+        if exc.sqlstate == _UNDEFINED_TABLE:
             raise InputProblem(
                 f"no table {table} in this database: {runner} has applied nothing here (or "
                 "keeps its bookkeeping in a table of another name, which rollback cannot read)"
