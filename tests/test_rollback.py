@@ -443,6 +443,14 @@ NOT_NULL_COUPON = [
             id="plan-fails-its-check",
         ),
         pytest.param(
+            "drizzle",
+            [*MIGRATIONS[:2], ("index", ADD_INDEX, DROP_INDEX + "ROLLBACK;")],
+            None,
+            "drizzle/0002_index.sql:4:4: rollback-failed The rollback plan fails: ROLLBACK would "
+            "end the transaction the plan runs in",
+            id="plan-ends-the-transaction",
+        ),
+        pytest.param(
             "goose",
             NOT_NULL_COUPON,
             # A row the scratch check cannot know of: the plan fails on this database only.

@@ -94,7 +94,12 @@ def in_transaction(part: LocatedSql) -> str:
 
 
 def shown(part: LocatedSql) -> str:
-    """The part as it runs, for a plan printed before it runs: blanked lines left out."""
-    lines = [line.rstrip() for line in in_transaction(part).split("\n")]
+    """The part as it runs, for a plan printed before it runs: blanked lines left out. One that
+    cannot run is shown as written: running it (the check) reports why."""
+    try:
+        sql = in_transaction(part)
+    except PlanFailed:
+        sql = part.sql
+    lines = [line.rstrip() for line in sql.split("\n")]
     text = "\n".join(line for line in lines if line).strip()
     return text if text.endswith(";") else text + ";"
