@@ -194,7 +194,7 @@ def test_a_database_rule_reports_its_bad_example_and_not_its_good_one(
             tmp_path / example,
             {"0001_schema.sql": rule.example_schema, "0002_example.sql": getattr(rule, example)},
         )
-        _, data = verify(capsys, pg_url, str(folder))
+        _, data = verify(capsys, pg_url, "--rollback", str(folder))
         reported[example] = [d["rule"] for d in data["diagnostics"]]
     assert reported == {"bad": [rule.id], "good": []}
 

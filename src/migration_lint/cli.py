@@ -317,6 +317,13 @@ def baseline(paths: tuple[str, ...], **options: Any) -> int:
     "tables it rewrote and its time, and where the linter's lock claims disagree (JSON always "
     "has them).",
 )
+@click.option(
+    "--rollback",
+    is_flag=True,
+    help="Also undo each migration asked about that has a rollback plan (its down migration, "
+    "or the `-- rollback:` blocks of its allows) and check that the schema is the one before "
+    "it; then apply it again.",
+)
 @_scratch_options
 @_assume_in_transaction_option
 @_rule_options
@@ -324,6 +331,7 @@ def baseline(paths: tuple[str, ...], **options: Any) -> int:
 def verify(
     paths: tuple[str, ...],
     trace: bool,
+    rollback: bool,
     database_url: str | None,
     pg_bin: str | None,
     **options: Any,
@@ -331,12 +339,20 @@ def verify(
     """Apply migrations to a scratch PostgreSQL, as their runner would.
 
     Each folder's migrations are applied in order to a new scratch database; a statement the
-    server refuses is an `apply-failed` error at its line. With no PATH, the config's `paths`.
+    server refuses is an `apply-failed` error at its line. With --rollback, a plan that fails
+    is a `rollback-failed` error at its statement, one that leaves another schema a
+    `rollback-mismatch` error listing what differs. With no PATH, the config's `paths`.
     """
     config, settings = _settings(options)
     _check_outputs(options, settings.project)
     targets = list(paths or settings.project.default_folders())
-    verified = _verified(targets, settings, database_url, pg_bin)
+    verified = _verified(targets, settings, database_url, pg_bin, rollback)
+    if rollback:
+        click.echo(
+            f"migration-lint verify: ran {verified.plans_checked} rollback plan(s) (a migration "
+            "with no down migration and no `-- rollback:` block has none).",
+            err=True,
+        )
     report = verified.report
     result = RunResult(
         report,
@@ -351,7 +367,11 @@ def verify(
 
 
 def _verified(
-    paths: list[str], settings: Settings, database_url: str | None, pg_bin: str | None
+    paths: list[str],
+    settings: Settings,
+    database_url: str | None,
+    pg_bin: str | None,
+    rollback: bool = False,
 ) -> Verified:
     """verify's work on these paths, on a scratch server started for it (or the one given)."""
     from .db.connect import DatabaseError
@@ -360,9 +380,92 @@ def _verified(
 
     try:
         with scratch_host(database_url, pg_bin) as host:
-            return verify_paths(paths, settings, host)
+            return verify_paths(paths, settings, host, rollback)
     except DatabaseError as exc:
         raise InputProblem(f"{exc.path}: {exc.message}") from None
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option(
+    "--database",
+    required=True,
+    metavar="URL|ENVVAR",
+    help="The database to roll back: a postgresql:// URL, or the name of an environment "
+    "variable that holds one (messages show the variable's name, never the URL).",
+)
+@click.option(
+    "--to",
+    metavar="MIGRATION",
+    help="Undo every migration applied after this one (its file, name or version), newest "
+    "first; it stays applied [only the newest].",
+)
+@click.option("--yes", is_flag=True, help="Run the plan. Without it, nothing is written.")
+@_scratch_options
+@_assume_in_transaction_option
+@_config_option
+def rollback(
+    path: str | None,
+    database: str,
+    to: str | None,
+    yes: bool,
+    database_url: str | None,
+    pg_bin: str | None,
+    **options: Any,
+) -> int:
+    """Undo the newest applied migration by its rollback plan (the team's db:rollback).
+
+    Reads which migrations of PATH (a migrations folder; with none, the config's only one) the
+    database has applied, from the runner's bookkeeping (drizzle, Prisma, golang-migrate,
+    goose, dbmate), and prints the plan: each migration's down migration or `-- rollback:`
+    blocks, and the bookkeeping change that makes the runner apply it again. The plan is first
+    checked on a scratch database, as `verify --rollback` does. Only with --yes does it run,
+    in one transaction. Refuses (exit 2, nothing changed) when a migration has no plan, the
+    bookkeeping does not match the files, or the check fails.
+    """
+    from .db.rollback import check_plans, plan_rollback, plan_sql, run_rollback
+    from .db.server import scratch_host
+    from .db.urls import target
+
+    _, settings = _settings(options)
+    folder = _rollback_folder(path, settings.project)
+    try:
+        database_target = target(database)
+        planned = plan_rollback(database_target, folder, settings.project, to)
+        click.echo(plan_sql(planned, database_target))
+        with scratch_host(database_url, pg_bin) as host:
+            checked = check_plans(planned, settings, host)
+        problems = checked.report.diagnostics
+        if problems:
+            click.echo(render("text", RunResult(checked.report, "rollback"), Display()), err=True)
+            raise InputProblem(
+                f"the rollback plan fails its check on {checked.where}: nothing was changed"
+            )
+        click.echo(
+            f"-- Checked on {checked.where}: each plan restores the schema before its migration."
+        )
+        if not yes:
+            click.echo("Nothing was changed: run again with --yes to roll back.")
+            return 0
+        run_rollback(database_target, planned)
+    except InputError as exc:  # a DatabaseError too
+        raise InputProblem(f"{exc.path}: {exc.message}") from None
+    undone = ", ".join(step.applied.path for step in planned.steps)
+    click.echo(f"Rolled back: {undone}. {planned.bookkeeping.runner} applies each again.")
+    return 0
+
+
+def _rollback_folder(path: str | None, project: Project) -> str:
+    if path is not None:
+        if not os.path.isdir(path):
+            raise InputProblem(f"{path}: not a migrations folder: name the folder to roll back")
+        return os.path.normpath(path)
+    folders = project.default_folders()
+    if len(folders) != 1:
+        raise InputProblem(
+            f"the config names {len(folders)} migration folders: name the one to roll back"
+        )
+    return folders[0]
 
 
 @cli.command("check-naming")

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import runners
+from .located import LocatedSql, between
 from .runners import Runner
-from .source import InputError, read_head, read_text
+from .source import InputError, Source, read_head, read_text
 
 _DIGITS = re.compile(r"(\d+)")
 
@@ -125,14 +126,22 @@ class Layout:
 
     def down_sql(self, path: str, text: str) -> str | None:
         """The down migration's SQL: a sibling file's or the file's own down section."""
+        down = self.down_migration(path, text)
+        return down.sql if down else None
+
+    def down_migration(self, path: str, text: str) -> LocatedSql | None:
+        """The down migration, located in the file that holds it (`text` is `path`'s)."""
         section = self._down_section(text)
         if section is not None:
-            return text[section[1] : section[2]].strip() or None
+            marker, start, end = section
+            return between(Source(path, text), start, end, marker)
         if self.down_suffix and path.endswith(self.up_suffix):
+            down_path = path[: -len(self.up_suffix)] + self.down_suffix
             try:
-                return read_text(path[: -len(self.up_suffix)] + self.down_suffix).strip() or None
+                down_text = read_text(down_path)
             except InputError:
                 return None  # none, or one that is not read (a FIFO, a symlink out)
+            return between(Source(down_path, down_text), 0, len(down_text), 0)
         return None
 
 

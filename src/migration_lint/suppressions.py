@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pglast import parser as pg_parser
 
 from .diagnostic import Diagnostic, Severity
+from .located import LocatedSql, joined_lines
 from .parse import Statement
 from .registry import Rule
 from .source import Source
@@ -39,7 +40,7 @@ _ROLLBACK = re.compile(
     r"(?![ \t]*(?:[A-Z][a-z]+){2,}[ \t\r]*$).*(?:\n|$))*)",
     re.MULTILINE,
 )
-_COMMENT_PREFIX = re.compile(r"^[ \t]*--[ \t]?", re.MULTILINE)
+_COMMENT_PREFIX = re.compile(r"[ \t]*--[ \t]?")
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,24 @@ def directives(text: str) -> list[Directive]:
 
 def rollback_plans(text: str) -> list[tuple[str, int]]:
     """The SQL of each `-- rollback:` comment block, and where the block starts."""
-    if "rollback:" not in text:
+    return [(block.sql, block.start) for block in rollback_blocks(Source("", text))]
+
+
+def rollback_blocks(source: Source) -> list[LocatedSql]:
+    """Each `-- rollback:` comment block's SQL, located in the file."""
+    if "rollback:" not in source.text:
         return []
-    return [
-        ((match["first"] + "\n" + _COMMENT_PREFIX.sub("", match["rest"])).strip(), match.start())
-        for match in _ROLLBACK.finditer(_lf_lines(text))
-    ]
+    blocks = []
+    for match in _ROLLBACK.finditer(_lf_lines(source.text)):
+        lines = [(match.start("first"), match["first"])]
+        at = match.start("rest")
+        for line in match["rest"].split("\n"):
+            prefix = _COMMENT_PREFIX.match(line)
+            skipped = prefix.end() if prefix else 0
+            lines.append((at + skipped, line[skipped:]))
+            at += len(line) + 1
+        blocks.append(joined_lines(source, lines, match.start()))
+    return blocks
 
 
 _LONE_CR = re.compile(r"\r(?!\n)")

@@ -6,6 +6,12 @@ deployed database already has; the rest are applied as one run of the runner (fo
 transaction), each statement of the files asked about traced. The first statement the server
 refuses is an `apply-failed` finding at its file, line and column; later migrations are not
 applied.
+
+With `--rollback`, the files asked about are applied one at a time (for drizzle too, whose
+migrator runs them in one transaction), and each one with a rollback plan is undone by it, the
+schema compared with the one before (rollback_check.py), and applied again. A plan that leaves
+another schema stops the folder, as a failed migration does: later ones would not meet the
+schema they expect.
 """
 
 from __future__ import annotations
@@ -17,10 +23,13 @@ from ..diagnostic import Diagnostic, Severity
 from ..drizzle import JOURNAL, parse_journal
 from ..layouts import Layout
 from ..linter import FolderPlan, Report, Settings, input_error, lint_paths, plan_folders, runner_of
+from ..rollback_plan import RollbackPlan, rollback_plan
 from ..source import InputError, Source, read_source, read_text
 from ..traces import StatementTrace, claims_in, disagreements
+from . import catalog
 from .apply import Applier, ApplyFailed, Migration
 from .connect import session
+from .rollback_check import ROLLBACK_MISMATCH, check_plan
 from .server import ScratchHost
 
 APPLY_FAILED = "apply-failed"
@@ -31,19 +40,24 @@ class Verified:
     report: Report = field(default_factory=Report)
     traces: list[StatementTrace] = field(default_factory=list)
     where: str = ""  # the server, for the summary
+    plans_checked: int = 0  # --rollback: how many rollback plans were run
 
 
-def verify(paths: list[str], settings: Settings, host: ScratchHost) -> Verified:
+def verify(
+    paths: list[str], settings: Settings, host: ScratchHost, rollback: bool = False
+) -> Verified:
     verified = Verified(where=host.where)
     for folder in plan_folders(paths, settings.project, verified.report):
-        _verify_folder(folder, settings, host, verified)
+        verify_folder(folder, settings, host, verified, rollback)
     verified.report.diagnostics.sort(key=lambda d: (d.path, d.line, d.column))
     return verified
 
 
-def _verify_folder(
-    folder: FolderPlan, settings: Settings, host: ScratchHost, verified: Verified
+def verify_folder(
+    folder: FolderPlan, settings: Settings, host: ScratchHost, verified: Verified, rollback: bool
 ) -> None:
+    """Apply the folder's files in a new scratch database; `rollback`: check the plans of the
+    files asked about."""
     report = verified.report
     files = run_order(folder.layout, folder.files)
     requested = [f for f in files if f in folder.requested]
@@ -54,16 +68,24 @@ def _verify_folder(
     first = files.index(requested[0])
     label = os.path.basename(os.path.dirname(os.path.abspath(files[0])))
     try:
-        migrations = [_migration(folder.layout, f, f in folder.requested) for f in files]
+        sources = [read_source(f) for f in files]
     except InputError as exc:
         report.diagnostics.append(input_error(exc))
         return
+    layout = folder.layout
+    migrations = [
+        Migration(s.path, layout.up_text(s.text), s.path in folder.requested) for s in sources
+    ]
+    plans = _plans(layout, [s for s in sources if s.path in folder.requested]) if rollback else {}
     with host.database(label) as database, session(database, read_only=False) as connection:
         pg_version = connection.info.server_version // 10000
-        applier = Applier(connection, runner_of(folder.layout, settings), pg_version)
+        applier = Applier(connection, runner_of(layout, settings), pg_version)
         try:
             applier.apply(migrations[:first])
-            applier.apply(migrations[first:])
+            if rollback:
+                _apply_checking_plans(applier, migrations[first:], plans, verified)
+            else:
+                applier.apply(migrations[first:])
         except ApplyFailed as failed:
             report.diagnostics.append(_apply_failed(failed, migrations))
     report.statements += len(applier.traces)
@@ -86,22 +108,52 @@ def run_order(layout: Layout, files: list[str]) -> list[str]:
     return ordered or files
 
 
-def _migration(layout: Layout, path: str, traced: bool) -> Migration:
-    text = read_source(path).text
-    return Migration(path, layout.up_text(text), traced)
+def _apply_checking_plans(
+    applier: Applier,
+    migrations: list[Migration],
+    plans: dict[str, RollbackPlan],
+    verified: Verified,
+) -> None:
+    """Apply each migration on its own; undo one that has a plan by it, compare the schema
+    with the one before, and apply it again."""
+    connection = applier.connection
+    for index, migration in enumerate(migrations):
+        plan = plans.get(migration.path)
+        if plan is None:
+            applier.apply([migration])
+            continue
+        before = catalog.read(connection)
+        applier.apply([migration])
+        verified.plans_checked += 1
+        problem = check_plan(connection, plan, before, applier.pg_version)
+        if problem is None:
+            applier.apply([replace(migration, traced=False)])
+        elif problem.rule == ROLLBACK_MISMATCH:
+            later = len(migrations) - index - 1
+            if later:
+                problem = replace(problem, help=f"{problem.help} {_later(later)}")
+            verified.report.diagnostics.append(problem)
+            return
+        else:  # rolled back: the database is as the migration left it
+            verified.report.diagnostics.append(problem)
+
+
+def _plans(layout: Layout, sources: list[Source]) -> dict[str, RollbackPlan]:
+    """The rollback plans of these migrations, by path; those without one are left out."""
+    found = {}
+    for source in sources:
+        plan = rollback_plan(layout, source.path, source.text)
+        if plan is not None:
+            found[source.path] = plan
+    return found
 
 
 def _apply_failed(failed: ApplyFailed, migrations: list[Migration]) -> Diagnostic:
     failure = failed.failure
     index = next(i for i, m in enumerate(migrations) if m.path == failure.path)
     line, column = Source(failure.path, migrations[index].text).position(failure.offset)
-    later = migrations[index + 1 :]
     code = f"{failure.sqlstate}: " if failure.sqlstate else ""
-    help_text = (
-        f"The {len(later)} later migration(s) of this folder were not applied."
-        if later
-        else "It is the folder's last migration."
-    )
+    help_text = _later(len(migrations) - index - 1)
     return Diagnostic(
         APPLY_FAILED,
         Severity.ERROR,
@@ -113,6 +165,12 @@ def _apply_failed(failed: ApplyFailed, migrations: list[Migration]) -> Diagnosti
         f"PostgreSQL refused this statement: {code}{failure.message}",
         help_text,
     )
+
+
+def _later(count: int) -> str:
+    if count:
+        return f"The {count} later migration(s) of this folder were not applied."
+    return "It is the folder's last migration."
 
 
 def _add_claims(traces: list[StatementTrace], requested: list[str], settings: Settings) -> None:

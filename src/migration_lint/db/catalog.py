@@ -1,0 +1,337 @@
+"""A database's schema as plain data, read from pg_catalog, and the differences between two.
+
+What is read is what migrations change and what code depends on: schemas, extensions, tables
+and their columns (type, default, nullability), indexes, constraints, triggers, views,
+materialized views, functions, sequences and enum types; not data, owners, grants or
+comments. The objects of an extension are left to the extension's name and version. Names are
+schema-qualified, and quoted where PostgreSQL would need it.
+
+Nothing here knows why two schemas are compared: `verify --rollback` compares a database before
+a migration with the same database after the migration and its rollback plan; the schemas of
+two deployed databases compare the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+@dataclass(frozen=True)
+class Column:
+    type: str
+    not_null: bool
+    # How it is filled when a row leaves it out: "DEFAULT <expression>", an identity's or a
+    # generated column's GENERATED clause; None for none.
+    filled: str | None
+
+    def __str__(self) -> str:
+        return " ".join(
+            part for part in (self.type, "NOT NULL" if self.not_null else "", self.filled) if part
+        )
+
+
+@dataclass(frozen=True)
+class Table:
+    kind: str  # "table", "unlogged table", "partitioned table", "foreign table"
+    columns: Mapping[str, Column]
+
+
+@dataclass(frozen=True)
+class OnTable:
+    """An index, constraint or trigger: the table it belongs to, and its definition."""
+
+    table: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    schemas: frozenset[str]
+    extensions: Mapping[str, str]  # name -> version
+    tables: Mapping[str, Table]
+    indexes: Mapping[str, OnTable]  # by the index's name
+    constraints: Mapping[str, OnTable]  # by "name on table"
+    triggers: Mapping[str, OnTable]  # by "name on table"
+    views: Mapping[str, str]  # name -> its query
+    materialized_views: Mapping[str, str]
+    functions: Mapping[str, str]  # "name(argument types)" -> CREATE FUNCTION ...
+    sequences: Mapping[str, str]  # name -> its type and settings
+    enums: Mapping[str, tuple[str, ...]]  # name -> its values, in order
+
+
+# The user's schemas: not the system's, not TOAST's, not a session's temporary ones.
+_USER_SCHEMA = (
+    "{n}.nspname NOT IN ('pg_catalog', 'information_schema') AND {n}.nspname !~ '^pg_(toast|temp_)'"
+)
+_QUALIFIED = "quote_ident({n}.nspname) || '.' || quote_ident({o}.{name})"
+
+
+def _own(catalog: str, oid: str) -> str:
+    """The object is not an extension's (deptype 'e': it goes with the extension)."""
+    return (
+        f"NOT EXISTS (SELECT FROM pg_depend e WHERE e.classid = '{catalog}'::regclass "
+        f"AND e.objid = {oid} AND e.deptype = 'e')"
+    )
+
+
+def _relations(kinds: str) -> str:
+    """FROM and WHERE for the user's relations `c` of these relkinds, in namespace `n`."""
+    return (
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        f"WHERE c.relkind IN ({kinds}) AND {_USER_SCHEMA.format(n='n')} "
+        f"AND {_own('pg_class', 'c.oid')}"
+    )
+
+
+_TABLE_NAME = _QUALIFIED.format(n="n", o="c", name="relname")
+_SCHEMAS = f"""
+    SELECT quote_ident(n.nspname) FROM pg_namespace n
+    WHERE {_USER_SCHEMA.format(n="n")} AND {_own("pg_namespace", "n.oid")}
+"""
+_EXTENSIONS = "SELECT quote_ident(extname), extversion FROM pg_extension"
+_TABLE_KINDS = "'r', 'p', 'f'"
+_TABLES = f"SELECT {_TABLE_NAME}, c.relkind, c.relpersistence {_relations(_TABLE_KINDS)}"
+_COLUMNS = f"""
+    SELECT {_TABLE_NAME}, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
+           a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ({_TABLE_KINDS})
+      AND {_USER_SCHEMA.format(n="n")} AND {_own("pg_class", "c.oid")}
+"""
+_INDEXES = f"""
+    SELECT {_QUALIFIED.format(n="n", o="i", name="relname")}, {_TABLE_NAME},
+           pg_get_indexdef(x.indexrelid) || CASE WHEN x.indisvalid THEN '' ELSE ' (INVALID)' END
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class c ON c.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE {_USER_SCHEMA.format(n="n")} AND {_own("pg_class", "c.oid")}
+"""
+# NOT NULL constraints (contype 'n', PostgreSQL 18 on) are the columns' nullability already.
+_CONSTRAINTS = f"""
+    SELECT quote_ident(k.conname), {_TABLE_NAME}, pg_get_constraintdef(k.oid)
+    FROM pg_constraint k
+    JOIN pg_class c ON c.oid = k.conrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE k.contype <> 'n' AND {_USER_SCHEMA.format(n="n")} AND {_own("pg_class", "c.oid")}
+"""
+_TRIGGERS = f"""
+    SELECT quote_ident(t.tgname), {_TABLE_NAME}, pg_get_triggerdef(t.oid)
+    FROM pg_trigger t
+    JOIN pg_class c ON c.oid = t.tgrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE NOT t.tgisinternal AND {_USER_SCHEMA.format(n="n")} AND {_own("pg_class", "c.oid")}
+"""
+_VIEW_KINDS = "'v', 'm'"
+_VIEWS = f"SELECT {_TABLE_NAME}, c.relkind, pg_get_viewdef(c.oid, true) {_relations(_VIEW_KINDS)}"
+_FUNCTIONS = f"""
+    SELECT {_QUALIFIED.format(n="n", o="p", name="proname")}
+           || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           CASE WHEN p.prokind = 'a' THEN 'an aggregate' ELSE pg_get_functiondef(p.oid) END
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE {_USER_SCHEMA.format(n="n")} AND {_own("pg_proc", "p.oid")}
+"""
+_SEQUENCES = f"""
+    SELECT {_TABLE_NAME}, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin,
+           s.seqmax, s.seqcache, s.seqcycle
+    FROM pg_sequence s
+    JOIN pg_class c ON c.oid = s.seqrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE {_USER_SCHEMA.format(n="n")} AND {_own("pg_class", "c.oid")}
+"""
+_ENUMS = f"""
+    SELECT {_QUALIFIED.format(n="n", o="t", name="typname")},
+           array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+    FROM pg_type t
+    JOIN pg_enum e ON e.enumtypid = t.oid
+    JOIN pg_namespace n ON n.oid = t.typnamespace
+    WHERE {_USER_SCHEMA.format(n="n")} AND {_own("pg_type", "t.oid")}
+    GROUP BY 1
+"""
+
+_TABLE_KIND_NAMES = {"r": "table", "p": "partitioned table", "f": "foreign table"}
+_IDENTITY = {"a": "GENERATED ALWAYS AS IDENTITY", "d": "GENERATED BY DEFAULT AS IDENTITY"}
+_GENERATED = {"s": "STORED", "v": "VIRTUAL"}
+
+
+def read(connection: psycopg.Connection[tuple[object, ...]]) -> Catalog:
+    """The schema of the database `connection` is on.
+
+    Read in one transaction (a savepoint in the caller's), with an empty search_path: the
+    definitions PostgreSQL prints then name every object with its schema, the same way
+    whatever the session's search_path."""
+    with connection.transaction():
+        (search_path,) = connection.execute("SELECT current_setting('search_path')").fetchall()[0]
+        connection.execute("SELECT set_config('search_path', '', true)")
+        catalog = _read(connection)
+        connection.execute("SELECT set_config('search_path', %s, true)", (search_path,))
+    return catalog
+
+
+def _read(connection: psycopg.Connection[tuple[object, ...]]) -> Catalog:
+    def rows(query: str) -> list[tuple[object, ...]]:
+        return connection.execute(query).fetchall()
+
+    columns: dict[str, dict[str, Column]] = {}
+    for table, name, type_, not_null, default, identity, generated in rows(_COLUMNS):
+        columns.setdefault(str(table), {})[str(name)] = Column(
+            str(type_), bool(not_null), _filled(default, identity, generated)
+        )
+    tables = {
+        str(name): Table(
+            ("unlogged " if persistence == "u" else "") + _TABLE_KIND_NAMES[str(kind)],
+            columns.get(str(name), {}),
+        )
+        for name, kind, persistence in rows(_TABLES)
+    }
+    views = rows(_VIEWS)
+    return Catalog(
+        schemas=frozenset(str(name) for (name,) in rows(_SCHEMAS)),
+        extensions={str(name): str(version) for name, version in rows(_EXTENSIONS)},
+        tables=tables,
+        indexes=_on_table(rows(_INDEXES), keyed_by_table=False),
+        constraints=_on_table(rows(_CONSTRAINTS), keyed_by_table=True),
+        triggers=_on_table(rows(_TRIGGERS), keyed_by_table=True),
+        views={str(name): str(query) for name, kind, query in views if kind == "v"},
+        materialized_views={str(name): str(query) for name, kind, query in views if kind == "m"},
+        functions={str(name): str(definition) for name, definition in rows(_FUNCTIONS)},
+        sequences={str(row[0]): _sequence(row[1:]) for row in rows(_SEQUENCES)},
+        enums={str(name): _texts(values) for name, values in rows(_ENUMS)},
+    )
+
+
+def _filled(default: object, identity: object, generated: object) -> str | None:
+    if identity in _IDENTITY:
+        return _IDENTITY[str(identity)]
+    if generated in _GENERATED:
+        return f"GENERATED ALWAYS AS ({default}) {_GENERATED[str(generated)]}"
+    return None if default is None else f"DEFAULT {default}"
+
+
+def _texts(values: object) -> tuple[str, ...]:
+    return tuple(str(value) for value in values) if isinstance(values, list) else ()
+
+
+def _on_table(rows: list[tuple[object, ...]], keyed_by_table: bool) -> dict[str, OnTable]:
+    # Constraint and trigger names are unique on their table only; index names in the schema.
+    return {
+        f"{name} on {table}" if keyed_by_table else str(name): OnTable(str(table), str(definition))
+        for name, table, definition in rows
+    }
+
+
+def _sequence(settings: tuple[object, ...]) -> str:
+    type_, start, increment, minimum, maximum, cache, cycle = settings
+    return (
+        f"{type_} START {start} INCREMENT {increment} MINVALUE {minimum} MAXVALUE {maximum} "
+        f"CACHE {cache}{' CYCLE' if cycle else ''}"
+    )
+
+
+T = TypeVar("T")
+
+
+def diff(before: Catalog, after: Catalog) -> list[str]:
+    """What differs from `before` to `after`, one line each: "<kind> <name>: added (...)",
+    "removed (...)", or how it changed. The columns, indexes, constraints and triggers of a
+    table added or removed are left out: the table's line says it."""
+    lines = _compare("schema", dict.fromkeys(before.schemas, ""), dict.fromkeys(after.schemas, ""))
+    lines += _compare("extension", before.extensions, after.extensions, _arrow, shown=str)
+    lines += _compare("table", _kinds(before), _kinds(after), _arrow, shown=_unless_plain)
+    for table in sorted(before.tables.keys() & after.tables.keys()):
+        lines += _compare(
+            f"column {table}.",
+            before.tables[table].columns,
+            after.tables[table].columns,
+            _column_change,
+            shown=str,
+        )
+    added_or_removed = before.tables.keys() ^ after.tables.keys()
+    for kind, attached_before, attached_after in (
+        ("index", before.indexes, after.indexes),
+        ("constraint", before.constraints, after.constraints),
+        ("trigger", before.triggers, after.triggers),
+    ):
+        lines += _compare(
+            kind,
+            {
+                k: v.definition
+                for k, v in attached_before.items()
+                if v.table not in added_or_removed
+            },
+            {k: v.definition for k, v in attached_after.items() if v.table not in added_or_removed},
+            _arrow,
+            shown=str,
+        )
+    lines += _compare("view", before.views, after.views)
+    lines += _compare("materialized view", before.materialized_views, after.materialized_views)
+    lines += _compare("function", before.functions, after.functions)
+    lines += _compare("sequence", before.sequences, after.sequences, _arrow, shown=str)
+    lines += _compare("enum", before.enums, after.enums, _values_change, shown=_values)
+    return lines
+
+
+def _compare(
+    kind: str,
+    before: Mapping[str, T],
+    after: Mapping[str, T],
+    change: Callable[[T, T], str] | None = None,
+    shown: Callable[[T], str] | None = None,
+) -> list[str]:
+    """A line for each name that only one side has, or whose value differs: `change` says how
+    (None: "definition changed", for what is too long to show), `shown` what was added or
+    removed. A `kind` that ends in "." is the start of the name (a column's table)."""
+    label = kind if kind.endswith(".") else kind + " "
+    lines = []
+    for name in sorted(before.keys() | after.keys()):
+        if name not in after:
+            lines.append(f"{label}{name}: removed{_detail(shown, before[name])}")
+        elif name not in before:
+            lines.append(f"{label}{name}: added{_detail(shown, after[name])}")
+        elif before[name] != after[name]:
+            how = change(before[name], after[name]) if change else "definition changed"
+            lines.append(f"{label}{name}: {how}")
+    return lines
+
+
+def _detail(shown: Callable[[T], str] | None, value: T) -> str:
+    return f" ({shown(value)})" if shown is not None and shown(value) else ""
+
+
+def _kinds(catalog: Catalog) -> dict[str, str]:
+    return {name: table.kind for name, table in catalog.tables.items()}
+
+
+def _unless_plain(kind: str) -> str:
+    return "" if kind == "table" else kind
+
+
+def _arrow(before: str, after: str) -> str:
+    return f"{before} -> {after}"
+
+
+def _values(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
+def _values_change(before: tuple[str, ...], after: tuple[str, ...]) -> str:
+    return f"values {_values(before)} -> {_values(after)}"
+
+
+def _column_change(before: Column, after: Column) -> str:
+    changes = []
+    if before.type != after.type:
+        changes.append(f"type {before.type} -> {after.type}")
+    if before.not_null != after.not_null:
+        changes.append("NOT NULL -> nullable" if before.not_null else "nullable -> NOT NULL")
+    if before.filled != after.filled:
+        changes.append(f"{before.filled or 'no default'} -> {after.filled or 'no default'}")
+    return ", ".join(changes)

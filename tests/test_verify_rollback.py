@@ -1,0 +1,315 @@
+"""`verify --rollback` on a real server: each plan is run after its migration, and the schema
+compared with the one before; and the catalog reading it compares with."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from migration_lint.cli import main
+from migration_lint.db import catalog
+from migration_lint.db.connect import connect
+from migration_lint.db.urls import Target
+
+ORDERS = 'CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "coupon" text);\n'
+ALLOW = "-- migration-lint: allow drop-column -- coupons moved to the promotions service\n"
+DROP_COUPON = 'ALTER TABLE "orders" DROP COLUMN "coupon";\n'
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no config of the repository's
+
+
+def verify(pg_url: str, capsys: pytest.CaptureFixture[str], *paths: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    """The exit code and the JSON report; the note of how many plans ran is checked here."""
+    code = main(["verify", "--rollback", "--database-url", pg_url, "--format", "json", *paths])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    report["plans_ran"] = int(captured.err.split("ran ")[1].split(" ")[0])
+    return code, report
+
+
+def findings(report: dict) -> list[tuple[str, str, int, int]]:  # type: ignore[type-arg]
+    return [
+        (d["rule"], Path(d["path"]).name, d["line"], d["column"]) for d in report["diagnostics"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param(
+            {
+                "0001_orders.sql": ORDERS,
+                "0002_drop.sql": ALLOW
+                + '-- rollback:\n-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
+                + DROP_COUPON,
+            },
+            id="rollback-block",
+        ),
+        pytest.param(
+            {
+                "0001_orders.sql": ORDERS
+                + 'CREATE VIEW "coupons" AS SELECT "coupon" FROM "orders";\n',
+                # In the file's order, the view would be made again before its column.
+                "0002_drop.sql": '-- rollback: CREATE VIEW "coupons" AS SELECT "coupon" FROM "orders";\n'
+                'DROP VIEW "coupons";\n'
+                + ALLOW
+                + '-- rollback: ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
+                + DROP_COUPON,
+            },
+            id="blocks-run-last-first",
+        ),
+        pytest.param(
+            {
+                "000001_orders.up.sql": ORDERS,
+                "000002_drop.up.sql": DROP_COUPON,
+                "000002_drop.down.sql": 'BEGIN;\nALTER TABLE "orders" ADD COLUMN "coupon" text;\nCOMMIT;\n',
+            },
+            id="golang-migrate-down-file-with-its-own-transaction",
+        ),
+        pytest.param(
+            {
+                "00001_orders.sql": "-- +goose Up\n" + ORDERS,
+                "00002_drop.sql": "-- +goose Up\n"
+                + DROP_COUPON
+                + '-- +goose Down\nALTER TABLE "orders" ADD COLUMN "coupon" text;\n',
+            },
+            id="goose-down-section",
+        ),
+        pytest.param(
+            {
+                "20250101000001_orders.sql": "-- migrate:up\n" + ORDERS + "-- migrate:down\n",
+                "20250101000002_mood.sql": (
+                    "-- migrate:up\nCREATE TYPE mood AS ENUM ('ok', 'sad');\n"
+                    "CREATE VIEW coupons AS SELECT coupon FROM orders;\n"
+                    "-- migrate:down\nDROP VIEW coupons;\nDROP TYPE mood;\n"
+                ),
+            },
+            id="dbmate-down-section",
+        ),
+    ],
+)
+def test_a_plan_that_restores_the_schema_passes(
+    write, pg_url: str, capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    root = write({f"m/{name}": sql for name, sql in files.items()})
+    last = sorted(name for name in files if not name.endswith(".down.sql"))[-1]
+    code, report = verify(pg_url, capsys, str(root / "m" / last))
+    assert (code, findings(report), report["plans_ran"]) == (0, [], 1)
+
+
+def test_the_migration_is_applied_again_for_the_later_ones(
+    write, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write(
+        {
+            "m/0001_orders.sql": ORDERS,
+            "m/0002_drop.sql": ALLOW
+            + '-- rollback:\n-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
+            + DROP_COUPON,
+            # Fails unless 0002 dropped the column again after its plan added it back.
+            "m/0003_coupon.sql": 'ALTER TABLE "orders" ADD COLUMN "coupon" integer;\n',
+        }
+    )
+    code, report = verify(pg_url, capsys, str(root / "m"))
+    assert (code, findings(report)) == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("plan", "differences"),
+    [
+        pytest.param(
+            "SELECT 1;",
+            ["column public.orders.coupon: removed (text)"],
+            id="column-not-restored",
+        ),
+        pytest.param(
+            'ALTER TABLE "orders" ADD COLUMN "coupon" varchar(20) NOT NULL DEFAULT \'\';',
+            [
+                "column public.orders.coupon: type text -> character varying(20), "
+                "nullable -> NOT NULL, no default -> DEFAULT ''::character varying"
+            ],
+            id="column-restored-differently",
+        ),
+        pytest.param(
+            'ALTER TABLE "orders" ADD COLUMN "coupon" text;\n-- CREATE INDEX "o" ON "orders" ("id");',
+            ["index public.o: added (CREATE INDEX o ON public.orders USING btree (id))"],
+            id="index-left-behind",
+        ),
+    ],
+)
+def test_a_plan_that_leaves_another_schema_is_a_mismatch(
+    write, pg_url: str, capsys: pytest.CaptureFixture[str], plan: str, differences: list[str]
+) -> None:
+    block = "".join(f"-- {line}\n" for line in plan.replace("\n-- ", "\n").splitlines())
+    root = write(
+        {
+            "m/0001_orders.sql": ORDERS,
+            "m/0002_drop.sql": ALLOW + "-- rollback:\n" + block + DROP_COUPON,
+            "m/0003_later.sql": 'CREATE TABLE "later" ("id" bigint);\n',
+        }
+    )
+    code, report = verify(pg_url, capsys, str(root / "m"))
+    assert code == 2
+    assert findings(report) == [("rollback-mismatch", "0002_drop.sql", 2, 1)]
+    (finding,) = report["diagnostics"]
+    assert finding["message"].endswith(": " + "; ".join(differences))
+    assert "The 1 later migration(s) of this folder were not applied." in finding["help"]
+
+
+@pytest.mark.parametrize(
+    ("files", "where", "message"),
+    [
+        pytest.param(
+            {
+                "0002_drop.sql": ALLOW
+                + "-- rollback:\n"
+                + '-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
+                + '--    UPDATE "orders" SET "coupon" = "nope";\n'
+                + DROP_COUPON
+            },
+            ("0002_drop.sql", 4, 38),
+            '42703: column "nope" does not exist',
+            id="rollback-block-at-the-failing-column",
+        ),
+        pytest.param(
+            {
+                "0002_drop.up.sql": DROP_COUPON,
+                "0002_drop.down.sql": '\n\nALTER TABLE "orders" ADD COLUMN "coupon" text;\nALTER TABLE "nope" ADD COLUMN "x" text;\n',
+            },
+            ("0002_drop.down.sql", 4, 1),  # the server gives no position: the statement's
+            '42P01: relation "nope" does not exist',
+            id="down-file",
+        ),
+        pytest.param(
+            {
+                "0002_drop.sql": ALLOW
+                + '-- rollback:\n-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n-- ROLLBACK;\n'
+                + DROP_COUPON
+            },
+            ("0002_drop.sql", 4, 4),
+            "ROLLBACK would end the transaction the plan runs in",
+            id="rollback-statement",
+        ),
+        pytest.param(
+            {
+                "0002_index.sql": 'CREATE INDEX CONCURRENTLY "orders_coupon" ON "orders" ("coupon");\n'
+                '-- rollback: DROP INDEX CONCURRENTLY "orders_coupon";\n'
+            },
+            ("0002_index.sql", 2, 14),
+            "25001: DROP INDEX CONCURRENTLY cannot run inside a transaction block",
+            id="concurrently",
+        ),
+    ],
+)
+def test_a_plan_that_fails_is_reported_at_its_statement(
+    write,
+    pg_url: str,
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+    where: tuple[str, int, int],
+    message: str,
+) -> None:
+    first = "0001_orders.up.sql" if any(".up." in n for n in files) else "0001_orders.sql"
+    root = write({f"m/{first}": ORDERS, **{f"m/{n}": sql for n, sql in files.items()}})
+    code, report = verify(pg_url, capsys, str(root / "m"))
+    assert code == 2
+    assert findings(report) == [("rollback-failed", *where)]
+    assert message in report["diagnostics"][0]["message"]
+
+
+def test_only_the_files_asked_about_are_undone(
+    write, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write(
+        {
+            "m/0001_orders.sql": ORDERS + "-- rollback: SELECT 1;\n",  # would be a mismatch
+            "m/0002_drop.sql": ALLOW
+            + '-- rollback:\n-- ALTER TABLE "orders" ADD COLUMN "coupon" text;\n'
+            + DROP_COUPON,
+        }
+    )
+    code, report = verify(pg_url, capsys, str(root / "m" / "0002_drop.sql"))
+    assert (code, findings(report), report["plans_ran"]) == (0, [], 1)
+
+
+def read_catalog(url: str, sql: str = "") -> catalog.Catalog:
+    with connect(Target(url, "test"), read_only=False) as connection:
+        if sql:
+            connection.execute(sql.encode())
+        return catalog.read(connection)
+
+
+def test_the_catalog_lists_what_migrations_change(scratch_db: str) -> None:
+    empty = read_catalog(scratch_db)
+    full = read_catalog(
+        scratch_db,
+        """
+        CREATE SCHEMA app;
+        CREATE TYPE app.mood AS ENUM ('ok', 'it''s bad');
+        CREATE TABLE app."Orders" (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            total integer NOT NULL DEFAULT 0,
+            doubled integer GENERATED ALWAYS AS (total * 2) STORED,
+            mood app.mood,
+            CONSTRAINT positive CHECK (total >= 0)
+        );
+        CREATE UNLOGGED TABLE app.scratch (note text);
+        CREATE INDEX orders_total ON app."Orders" (total);
+        CREATE VIEW app.totals AS SELECT total FROM app."Orders";
+        CREATE MATERIALIZED VIEW app.moods AS SELECT mood FROM app."Orders";
+        CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+        CREATE TRIGGER touched BEFORE UPDATE ON app."Orders" FOR EACH ROW EXECUTE FUNCTION app.touch();
+        CREATE SEQUENCE app.tickets START 100;
+        """,
+    )
+    assert catalog.diff(empty, full) == [
+        "schema app: added",
+        'table app."Orders": added',
+        "table app.scratch: added (unlogged table)",
+        "view app.totals: added",
+        "materialized view app.moods: added",
+        "function app.touch(): added",
+        'sequence app."Orders_id_seq": added (bigint START 1 INCREMENT 1 MINVALUE 1 '
+        "MAXVALUE 9223372036854775807 CACHE 1)",
+        "sequence app.tickets: added (bigint START 100 INCREMENT 1 MINVALUE 1 "
+        "MAXVALUE 9223372036854775807 CACHE 1)",
+        "enum app.mood: added ('ok', 'it''s bad')",
+    ]
+    orders = full.tables['app."Orders"']
+    assert {name: str(column) for name, column in orders.columns.items()} == {
+        "id": "bigint NOT NULL GENERATED ALWAYS AS IDENTITY",
+        "total": "integer NOT NULL DEFAULT 0",
+        "doubled": "integer GENERATED ALWAYS AS ((total * 2)) STORED",
+        "mood": "app.mood",
+    }
+    assert full.constraints['positive on app."Orders"'].definition == "CHECK ((total >= 0))"
+    assert full.triggers['touched on app."Orders"'].definition.endswith(
+        "EXECUTE FUNCTION app.touch()"
+    )
+    assert read_catalog(scratch_db) == full  # read again: the same
+    changed = read_catalog(
+        scratch_db,
+        """
+        ALTER TABLE app."Orders" DROP CONSTRAINT positive, ALTER total DROP DEFAULT;
+        DROP INDEX app.orders_total;
+        ALTER TYPE app.mood ADD VALUE 'fine';
+        ALTER TABLE app.scratch SET LOGGED;
+        CREATE OR REPLACE VIEW app.totals AS SELECT total, mood FROM app."Orders";
+        DROP TRIGGER touched ON app."Orders";
+        """,
+    )
+    assert catalog.diff(full, changed) == [
+        "table app.scratch: unlogged table -> table",
+        'column app."Orders".total: DEFAULT 0 -> no default',
+        'index app.orders_total: removed (CREATE INDEX orders_total ON app."Orders" USING btree (total))',
+        'constraint positive on app."Orders": removed (CHECK ((total >= 0)))',
+        'trigger touched on app."Orders": removed (CREATE TRIGGER touched BEFORE UPDATE ON '
+        'app."Orders" FOR EACH ROW EXECUTE FUNCTION app.touch())',
+        "view app.totals: definition changed",
+        "enum app.mood: values 'ok', 'it''s bad' -> 'ok', 'it''s bad', 'fine'",
+    ]
