@@ -46,10 +46,15 @@ import yaml
 from tools import (
     BIN,
     CORPUS,
+    JOURNAL,
     REPO,
+    Folder,
     add_migration_lint_argument,
+    cell,
+    corpus_folders,
     find_migration_lint,
     markdown_table,
+    prisma_migrations,
 )
 
 NAME = "adopt_check"  # the new migration's name, and the table it creates
@@ -100,7 +105,6 @@ model AdoptCheck {{
   @@map("{NAME}")
 }}
 """
-JOURNAL = Path("meta") / "_journal.json"
 # drizzle-kit's prefix modes, by the number of digits before the first `_`.
 PREFIX_WIDTHS = {4: "index", 14: "timestamp", 10: "unix"}
 TIMESTAMP = "%Y%m%d%H%M%S"
@@ -111,16 +115,6 @@ SHOWN_IN_DETAILS = 12  # output lines per failed hook, findings per failed gate
 
 class ScenarioError(Exception):
     """The scenario could not be set up as intended: a bug of this script, not a verdict."""
-
-
-@dataclass(frozen=True)
-class Folder:
-    kind: str  # "drizzle" or "prisma"
-    source: Path
-
-    @property
-    def name(self) -> str:
-        return f"{self.kind}/{self.source.name}"
 
 
 @dataclass
@@ -205,24 +199,6 @@ def commit_all(repo: Path, message: str) -> None:
 
 
 # --- The corpus -----------------------------------------------------------------------------------
-
-
-def corpus_folders(corpus: Path) -> tuple[list[Folder], list[Path]]:
-    """The drizzle and Prisma migration folders of the corpus, and the folders that are neither."""
-    folders, skipped = [], []
-    for kind_dir in sorted(p for p in corpus.iterdir() if p.is_dir()):
-        for source in sorted(p for p in kind_dir.iterdir() if p.is_dir()):
-            if kind_dir.name == "drizzle" and (source / JOURNAL).is_file():
-                folders.append(Folder("drizzle", source))
-            elif kind_dir.name == "prisma" and prisma_migrations(source):
-                folders.append(Folder("prisma", source))
-            else:
-                skipped.append(source)
-    return folders, skipped
-
-
-def prisma_migrations(folder: Path) -> list[str]:
-    return sorted(p.parent.name for p in folder.glob("*/migration.sql"))
 
 
 def drizzle_tags(folder: Path) -> list[str]:
@@ -433,10 +409,6 @@ def adopt(folder: Folder, work: Path, checkout: Path, migration_lint: str) -> Ou
 
 
 # --- Output ---------------------------------------------------------------------------------------
-
-
-def cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def failures(outcome: Outcome) -> list[tuple[str, list[str]]]:
