@@ -24,14 +24,15 @@ from ..operations import Operation
 from ..parse import Statement, StatementTree, parse
 from ..runners import Cause, Runner
 from ..splitting import COPY_DATA, STATEMENT, chunks, pieces
-from ..traces import StatementTrace
+from ..traces import Claim, StatementTrace, disagreements, relation_key
 from . import observe
 
 if TYPE_CHECKING:
     import psycopg
 
-# A statement that cannot run inside a transaction block (PreventInTransactionBlock).
-_ACTIVE_SQL_TRANSACTION = "25001"
+# A statement that cannot run inside a transaction block (PreventInTransactionBlock), and a
+# procedure or DO block that commits, which cannot inside one either.
+_NOT_IN_A_TRANSACTION_BLOCK = {"25001", "2D000"}
 _SHOWN_SQL = 80
 
 
@@ -40,6 +41,8 @@ class Migration:
     path: str
     text: str  # what the runner runs (a down section blanked out)
     traced: bool  # observe each statement
+    # The linter's lock claims about its statements, by the character offset each finding is at.
+    claims: tuple[tuple[int, Claim], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,10 @@ class Applier:
         self.runner = runner
         self.pg_version = pg_version
         self.traces: list[StatementTrace] = []
+        # The snapshot after the last traced statement, while nothing else has run since: the
+        # next one's "before". Reading the catalogs twice per statement would make a long
+        # transaction's trace quadratic twice over.
+        self._last: observe.Snapshot | None = None
 
     def apply(self, migrations: Sequence[Migration]) -> None:
         """Apply `migrations` in order, as one run of the runner (drizzle's migrator puts all
@@ -90,6 +97,7 @@ class Applier:
             if batch:
                 self._commit()
         except ApplyFailed:
+            self._last = None
             if self._in_transaction():
                 self.connection.execute("ROLLBACK")
             raise
@@ -138,15 +146,17 @@ class Applier:
         wrapped = traced and not self._in_transaction() and _may_wrap(step)
         if wrapped:
             self._begin()
-        before = observe.snapshot(self.connection) if traced else None
+        before = (self._last or observe.snapshot(self.connection)) if traced else None
+        self._last = None
         locks_seen = self._in_transaction()
         started = time.perf_counter()
         try:
             self._send(sql, step.copy_data)
         except Exception as exc:
-            if not (wrapped and getattr(exc, "sqlstate", None) == _ACTIVE_SQL_TRANSACTION):
+            if not (wrapped and getattr(exc, "sqlstate", None) in _NOT_IN_A_TRANSACTION_BLOCK):
                 raise ApplyFailed(_failure(migration.path, step.start, exc)) from None
-            # Not allowed in a transaction: run it as the runner does; its locks go unseen.
+            # Not allowed in a transaction block: run it as the runner does; its locks go
+            # unseen.
             self.connection.execute("ROLLBACK")
             wrapped = locks_seen = False
             started = time.perf_counter()
@@ -160,6 +170,8 @@ class Applier:
         after = observe.snapshot(self.connection) if traced else None
         if wrapped:
             self._commit()
+        elif locks_seen:
+            self._last = after
         if before is not None and after is not None:
             effect = observe.effect(before, after)
             self.traces.append(_trace(migration, step, sql, milliseconds, effect, locks_seen))
@@ -178,9 +190,11 @@ class Applier:
         return self.connection.info.transaction_status is not TransactionStatus.IDLE
 
     def _begin(self) -> None:
+        self._last = None
         self.connection.execute("BEGIN")
 
     def _commit(self) -> None:
+        self._last = None
         self.connection.execute("COMMIT")
 
 
@@ -203,10 +217,14 @@ def _trace(
     effect: observe.Effect,
     locks_seen: bool,
 ) -> StatementTrace:
+    """The statement's trace, with the linter's claims about it beside what was seen. Of the
+    locks held, it keeps those on the relations it locked itself or a claim names: the rest
+    were taken by earlier statements of the transaction, and kept with every statement of a
+    long drizzle run they would make its report grow with the square of its length."""
     text = migration.text
     line = text.count("\n", 0, step.start) + 1
     column = step.start - (text.rfind("\n", 0, step.start) + 1) + 1
-    return StatementTrace(
+    trace = StatementTrace(
         migration.path,
         line,
         column,
@@ -216,7 +234,17 @@ def _trace(
         rewrites=effect.rewrites,
         milliseconds=round(milliseconds, 2),
         observed=locks_seen,
+        claims=[claim for at, claim in migration.claims if step.start <= at < step.end],
     )
+    for claim in trace.claims:
+        trace.disagreements.extend(disagreements(claim, trace))
+    named = {relation_key(claim.target) for claim in trace.claims}
+    trace.locks = {
+        name: modes
+        for name, modes in trace.locks.items()
+        if name in trace.new_locks or relation_key(name) in named
+    }
+    return trace
 
 
 def _failure(path: str, start: int, exc: BaseException) -> ApplyFailure:

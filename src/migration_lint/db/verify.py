@@ -25,7 +25,7 @@ from ..layouts import Layout
 from ..linter import FolderPlan, Report, Settings, input_error, lint_paths, plan_folders, runner_of
 from ..rollback_plan import RollbackPlan, rollback_plan
 from ..source import InputError, Source, read_source, read_text
-from ..traces import StatementTrace, claims_in, disagreements
+from ..traces import Claim, StatementTrace, claims_in
 from . import catalog
 from .apply import Applier, ApplyFailed, Migration
 from .connect import session
@@ -73,12 +73,19 @@ def verify_folder(
         report.diagnostics.append(input_error(exc))
         return
     layout = folder.layout
-    migrations = [
-        Migration(s.path, layout.up_text(s.text), s.path in folder.requested) for s in sources
-    ]
     plans = _plans(layout, [s for s in sources if s.path in folder.requested]) if rollback else {}
     with host.database(label) as database, session(database, read_only=False) as connection:
         pg_version = connection.info.server_version // 10000
+        claims = _claims(sources, requested, replace(settings, pg_version=pg_version))
+        migrations = [
+            Migration(
+                s.path,
+                layout.up_text(s.text),
+                s.path in folder.requested,
+                tuple(claims.get(s.path, ())),
+            )
+            for s in sources
+        ]
         applier = Applier(connection, runner_of(layout, settings), pg_version)
         try:
             applier.apply(migrations[:first])
@@ -89,7 +96,6 @@ def verify_folder(
         except ApplyFailed as failed:
             report.diagnostics.append(_apply_failed(failed, migrations))
     report.statements += len(applier.traces)
-    _add_claims(applier.traces, requested, replace(settings, pg_version=pg_version))
     verified.traces.extend(applier.traces)
 
 
@@ -173,19 +179,18 @@ def _later(count: int) -> str:
     return "It is the folder's last migration."
 
 
-def _add_claims(traces: list[StatementTrace], requested: list[str], settings: Settings) -> None:
-    """Put each lock claim of the linter's findings beside the statement it is about."""
-    findings = lint_paths(requested, settings).diagnostics
-    by_path: dict[str, list[StatementTrace]] = {}
-    for trace in traces:
-        by_path.setdefault(trace.path, []).append(trace)
-    for finding in findings:
-        claims = claims_in(finding.rule, finding.message)
-        statements = by_path.get(finding.path, [])
-        at = [t for t in statements if (t.line, t.column) <= (finding.line, finding.column)]
-        if not claims or not at:
+def _claims(
+    sources: list[Source], requested: list[str], settings: Settings
+) -> dict[str, list[tuple[int, Claim]]]:
+    """The lock claims of the linter's findings in the files asked about, by file, each at the
+    character offset of its finding (on the scratch server's version)."""
+    texts = {source.path: source for source in sources}
+    found: dict[str, list[tuple[int, Claim]]] = {}
+    for finding in lint_paths(requested, settings).diagnostics:
+        source = texts.get(finding.path)
+        offset = source.offset(finding.line, finding.column) if source else None
+        if offset is None:
             continue
-        trace = at[-1]
-        trace.claims.extend(claims)
-        for claim in claims:
-            trace.disagreements.extend(disagreements(claim, trace))
+        for claim in claims_in(finding.rule, finding.message):
+            found.setdefault(finding.path, []).append((offset, claim))
+    return found
