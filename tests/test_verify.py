@@ -299,3 +299,123 @@ def test_the_embedded_server_goes_where_its_user_can_reach_it(tmp_path, monkeypa
             assert os.path.dirname(folder) == parent
         finally:
             os.rmdir(folder)
+
+
+GOOSE_UP = "-- +goose Up\n"
+PRISMA_LOCK = {"migration_lock.toml": 'provider = "postgresql"\n'}
+
+
+@pytest.mark.parametrize(
+    ("files", "asked", "expected"),
+    [
+        pytest.param(
+            {
+                "meta/_journal.json": DRIZZLE_JOURNAL,
+                "0000_users.sql": 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
+            },
+            "",
+            ("apply-failed", "0001_index.sql", 1, "stops before running any migration"),
+            id="drizzle-stops-when-a-journal-entry-has-no-file",
+        ),
+        pytest.param(
+            {
+                "meta/_journal.json": DRIZZLE_JOURNAL,
+                "0000_users.sql": 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
+                "0001_index.sql": 'CREATE INDEX "users_name_idx" ON "users" ("name");',
+                "0002_stray.sql": "SELEC broken;",
+            },
+            "0002_stray.sql",
+            ("input-error", "0002_stray.sql", 1, "the journal does not list it"),
+            id="drizzle-never-runs-a-file-its-journal-leaves-out",
+        ),
+        pytest.param(
+            {
+                "V1__create.sql": 'CREATE TABLE "t" ("id" int);',
+                "V1_1__first.sql": 'ALTER TABLE "t" ADD COLUMN "a" int;',
+                "V1.2__second.sql": 'ALTER TABLE "t" ADD COLUMN "b" int;',
+            },
+            "",
+            None,
+            id="flyway-orders-by-version-numbers",
+        ),
+        pytest.param(
+            {
+                "001_t.sql": 'CREATE TABLE "t" ("id" int);\nINSERT INTO "t" VALUES (1);\n'
+                'CREATE PROCEDURE "bump"() LANGUAGE plpgsql AS $$ BEGIN UPDATE "t" SET "id" = "id" + 1; COMMIT; END $$;\n',
+                "002_call.sql": 'CALL "bump"();\nDO $$ BEGIN UPDATE "t" SET "id" = 0; COMMIT; END $$;\n',
+            },
+            "",
+            None,
+            id="a-procedure-that-commits-runs-as-the-runner-runs-it",
+        ),
+        pytest.param(
+            {
+                "001_t.sql": 'CREATE TABLE "t" ("id" int);',
+                "002_lock.sql": 'LOCK TABLE "t" IN ACCESS EXCLUSIVE MODE;',
+            },
+            "",
+            ("apply-failed", "002_lock.sql", 1, "25P01"),
+            id="lock-outside-a-transaction-fails-as-with-the-runner",
+        ),
+        pytest.param(
+            {
+                "001_t.sql": GOOSE_UP
+                + 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nCREATE TABLE "t" ("id" int);\n',
+            },
+            "",
+            None,
+            id="set-transaction-first-in-goose-transaction",
+        ),
+        pytest.param(
+            {
+                **PRISMA_LOCK,
+                "20250101000000_a/migration.sql": 'CREATE TABLE "t" ("id" int);',
+                "20250102000000_b/migration.sql": 'INSERT INTO "missing" VALUES (1);\nSELEC 1;\n',
+            },
+            "",
+            ("apply-failed", "20250102000000_b/migration.sql", 2, "42601"),
+            id="prisma-one-query-fails-on-its-syntax-error-first",
+        ),
+        pytest.param(
+            {
+                **PRISMA_LOCK,
+                "20250101000000_a/migration.sql": 'CREATE TABLE "t" ("id" int, "name" text);',
+                "20250102000000_b/migration.sql": 'COPY "t" ("id", "name") FROM stdin;\n1\tone\n\\.\n',
+            },
+            "",
+            ("apply-failed", "20250102000000_b/migration.sql", 2, "COPY"),
+            id="copy-data-is-sent-as-sql",
+        ),
+        pytest.param(
+            {"001_t.sql": "SELECT pg_terminate_backend(pg_backend_pid());"},
+            "",
+            ("apply-failed", "001_t.sql", 1, "57P01"),
+            id="a-connection-that-ends",
+        ),
+        pytest.param(
+            {
+                "001_ext.sql": 'CREATE EXTENSION "not_on_this_server";',
+                "002_t.sql": 'CREATE TABLE "t" ("id" int);',
+            },
+            "002_t.sql",
+            ("apply-failed", "001_ext.sql", 1, "not verified"),
+            id="a-failing-history-leaves-the-files-asked-about-unverified",
+        ),
+    ],
+)
+def test_verify_applies_as_the_runner_would(
+    tmp_path, capsys, pg_url, files, asked, expected
+) -> None:
+    folder = write_folder(tmp_path / "migrations", files)
+    code, data = verify(capsys, pg_url, str(folder / asked) if asked else str(folder))
+    found = [
+        (d["rule"], os.path.relpath(d["path"], folder), d["line"], d["message"] + " " + d["help"])
+        for d in data["diagnostics"]
+    ]
+    if expected is None:
+        assert (code, found) == (0, [])
+        return
+    rule, path, line, text = expected
+    ((found_rule, found_path, found_line, found_text),) = found
+    assert (found_rule, found_path, found_line) == (rule, path, line)
+    assert text in found_text

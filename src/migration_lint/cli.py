@@ -608,7 +608,8 @@ def ci(
         changed = [m for m in result.migrations if os.path.isfile(m)]
         if verify_changes and changed:
             verified = _verified(changed, settings, database_url, pg_bin)
-            result.report.diagnostics += verified.report.diagnostics
+            known = set(result.report.diagnostics)  # an unreadable file: lint said so already
+            result.report.diagnostics += [d for d in verified.report.diagnostics if d not in known]
             result.traces, result.server = verified.traces, verified.where
         checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
         _with_baseline(result.report, settings, checked)

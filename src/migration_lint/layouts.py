@@ -52,6 +52,9 @@ class Layout:
     # The runner applies numbered versions in order whatever their spacing, so a gap is no
     # mistake (golang-migrate, Flyway).
     gaps_allowed: bool = False
+    # The runner orders by the version's numbers, not the name: Flyway's V1 < V1_1 < V1.2 < V2,
+    # which the names' characters do not say ("_" sorts after ".").
+    version_order: bool = False
 
     def files(self, folder: str) -> list[str]:
         """The folder's up migrations, in the order the runner applies them.
@@ -92,10 +95,14 @@ class Layout:
             return os.path.basename(os.path.dirname(path))
         return os.path.basename(path)
 
-    def order_key(self, path: str) -> tuple[int, list[str | int]]:
+    def order_key(self, path: str) -> tuple[int, list[int], list[str | int]]:
         name = self.migration_name(path)
         repeatable = bool(self.repeatable_prefix) and name.startswith(self.repeatable_prefix or "")
-        return (1 if repeatable else 0, natural_key(name))
+        version = self.version(path) if self.version_order else None
+        numbers = [int(part) for part in re.split(r"[._]", version)] if version else []
+        while len(numbers) > 1 and numbers[-1] == 0:
+            numbers.pop()  # 1.0 is 1
+        return (1 if repeatable else 0, numbers, natural_key(name))
 
     def version(self, path: str) -> str | None:
         match = self.pattern.match(self.migration_name(path))
@@ -232,6 +239,7 @@ LAYOUTS: dict[str, Layout] = {
             down_prefix="U",
             repeatable_prefix="R__",
             gaps_allowed=True,
+            version_order=True,
         ),
         Layout(
             "golang-migrate",

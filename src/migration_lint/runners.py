@@ -69,10 +69,20 @@ class Runner:
     splits_on_breakpoints: bool = False
     # Whether the transaction it opens holds all pending migrations, not one each.
     pending_in_one_transaction: bool = False
+    # Whether it sends the migration, inside the transaction it opens, as one query (dbmate).
+    one_query_in_transaction: bool = False
 
     @property
     def runs_pending_in_one_transaction(self) -> bool:
         return self.pending_in_one_transaction and self.sending is Sending.IN_TRANSACTION
+
+    @property
+    def sends_one_query(self) -> bool:
+        """Whether the whole migration goes to the server as one query, which PostgreSQL
+        parses in full before it runs any of it: a syntax error anywhere stops it all."""
+        if self.sending is Sending.AS_ONE_QUERY:
+            return True
+        return self.one_query_in_transaction and self.sending is Sending.IN_TRANSACTION
 
     def transaction(
         self, path: str, text: str, statements: Sequence[Statement], pg_version: int
@@ -269,6 +279,7 @@ DBMATE = Runner(
     "does not say `transaction:false`)",
     opts_out=_says(re.compile(r"^--\s*migrate:up\b.*\btransaction:false\b", re.MULTILINE)),
     opted_out=Sending.AS_ONE_QUERY,
+    one_query_in_transaction=True,
 )
 # pressly/goose, migration_sql.go, runSQLMigration: every statement in one transaction, or with
 # `-- +goose NO TRANSACTION` each statement on its own.

@@ -11,6 +11,14 @@ each one can be observed; that is what the runner does too, or equivalent to it:
 - statements sent one by one: each on its own. To observe its locks, each is run inside
   BEGIN ... COMMIT, which changes nothing for a statement allowed in a transaction; one that is
   not (SQLSTATE 25001, raised before it does anything) is run again on its own, unobserved.
+  Statements that behave otherwise inside a transaction block (LOCK, DECLARE, SET, the
+  migration's own BEGIN or COMMIT) are never wrapped, and SET or a transaction statement is
+  not observed: the reading would be a query before it.
+
+What statement-by-statement sending would get wrong is checked first: a runner that sends a
+migration (or drizzle a part between breakpoints) as one query sends text PostgreSQL parses in
+full before it runs any of it, so a syntax error anywhere in it is its first failure; and no
+runner sends COPY's data as data (only psql does), so the data lines fail as SQL.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..operations import Operation
-from ..parse import Statement, StatementTree, parse
+from ..parse import Problem, Statement, StatementTree, parse
 from ..runners import Cause, Runner
 from ..splitting import COPY_DATA, STATEMENT, chunks, pieces
 from ..traces import Claim, StatementTrace, disagreements, relation_key
@@ -33,6 +41,12 @@ if TYPE_CHECKING:
 # A statement that cannot run inside a transaction block (PreventInTransactionBlock), and a
 # procedure or DO block that commits, which cannot inside one either.
 _NOT_IN_A_TRANSACTION_BLOCK = {"25001", "2D000"}
+# Statements whose outcome a BEGIN ... COMMIT around them would change: LOCK and DECLARE fail
+# outside a transaction block, SET LOCAL and SET TRANSACTION do nothing or fail there.
+_NEVER_WRAPPED = {"TransactionStmt", "LockStmt", "DeclareCursorStmt", "VariableSetStmt"}
+# Statements a snapshot query before them would change: SET TRANSACTION must come first.
+_NOT_OBSERVED = {"TransactionStmt", "VariableSetStmt"}
+_SYNTAX_ERROR = "42601"
 _SHOWN_SQL = 80
 
 
@@ -65,7 +79,7 @@ class ApplyFailed(Exception):
 class _Step:
     start: int
     end: int
-    copy_data: str | None  # the data lines after COPY ... FROM STDIN
+    copy_data: bool  # the data lines after COPY ... FROM STDIN, not a statement
     statement: Statement | None  # None: the linter's parser does not read it
 
 
@@ -98,12 +112,14 @@ class Applier:
                 self._commit()
         except ApplyFailed:
             self._last = None
-            if self._in_transaction():
+            # The failure may have been the connection's end (a terminated backend).
+            if not self.connection.closed and self._in_transaction():
                 self.connection.execute("ROLLBACK")
             raise
 
     def _apply_one(self, migration: Migration, in_batch: bool) -> None:
-        statements, _ = parse(migration.text, self.runner.splits_on_breakpoints, no_operations)
+        text = migration.text
+        statements, problems = parse(text, self.runner.splits_on_breakpoints, no_operations)
         transaction = self.runner.transaction(
             migration.path, migration.text, statements, self.pg_version
         )
@@ -113,35 +129,58 @@ class Applier:
         reopen = transaction is not None and transaction.survives_commit
         if own:
             self._begin()
-        for step in self._steps(migration.text, statements):
+        refused = self._refused_queries(text, [p for p in problems if p.syntax])
+        for step in self._steps(text, statements):
+            syntax_error = next((p for start, end, p in refused if start <= step.start < end), None)
+            if syntax_error is not None:
+                failure = ApplyFailure(
+                    migration.path, syntax_error.start, _SYNTAX_ERROR, syntax_error.message
+                )
+                raise ApplyFailed(failure)
+            if step.copy_data:
+                raise ApplyFailed(
+                    ApplyFailure(migration.path, step.start, _SYNTAX_ERROR, _COPY_DATA)
+                )
             if reopen and not self._in_transaction():
                 self._begin()  # a query of several statements goes on after its COMMIT
             self._run(migration, step)
         if own and self._in_transaction():
             self._commit()
 
+    def _refused_queries(
+        self, text: str, syntax_errors: list[Problem]
+    ) -> list[tuple[int, int, Problem]]:
+        """The queries the runner sends whole that hold a syntax error: (start, end, where the
+        first error is). PostgreSQL refuses such a query before running any of it."""
+        if self.runner.sends_one_query:
+            queries = [(0, len(text))]
+        elif self.runner.splits_on_breakpoints:
+            queries = list(chunks(text, True))
+        else:
+            return []  # statement by statement: each fails when it is reached
+        return [
+            (start, end, inside[0])
+            for start, end in queries
+            if (inside := [p for p in syntax_errors if start <= p.start < end])
+        ]
+
     def _steps(self, text: str, statements: Sequence[Statement]) -> list[_Step]:
         by_start = {statement.start: statement for statement in statements}
         steps: list[_Step] = []
         for chunk_start, chunk_end in chunks(text, self.runner.splits_on_breakpoints):
             for piece in pieces(text, chunk_start, chunk_end):
-                if piece.kind == COPY_DATA and steps:
-                    previous = steps[-1]
-                    steps[-1] = _Step(
-                        previous.start,
-                        previous.end,
-                        text[piece.start : piece.end],
-                        previous.statement,
-                    )
+                if piece.kind == COPY_DATA:
+                    steps.append(_Step(piece.start, piece.end, True, None))
                 elif piece.kind == STATEMENT:
-                    steps.append(_Step(piece.start, piece.end, None, by_start.get(piece.start)))
+                    steps.append(_Step(piece.start, piece.end, False, by_start.get(piece.start)))
                 else:  # a psql meta-command: the runner sends it, and the server refuses it
-                    steps.append(_Step(piece.start, piece.end, None, None))
+                    steps.append(_Step(piece.start, piece.end, False, None))
         return steps
 
     def _run(self, migration: Migration, step: _Step) -> None:
         sql = migration.text[step.start : step.end]
-        traced = migration.traced
+        kind = step.statement.kind if step.statement else ""
+        traced = migration.traced and kind not in _NOT_OBSERVED
         # Outside a transaction a statement's locks are gone before they can be read.
         wrapped = traced and not self._in_transaction() and _may_wrap(step)
         if wrapped:
@@ -151,7 +190,7 @@ class Applier:
         locks_seen = self._in_transaction()
         started = time.perf_counter()
         try:
-            self._send(sql, step.copy_data)
+            self._send(sql)
         except Exception as exc:
             if not (wrapped and getattr(exc, "sqlstate", None) in _NOT_IN_A_TRANSACTION_BLOCK):
                 raise ApplyFailed(_failure(migration.path, step.start, exc)) from None
@@ -161,7 +200,7 @@ class Applier:
             wrapped = locks_seen = False
             started = time.perf_counter()
             try:
-                self._send(sql, step.copy_data)
+                self._send(sql)
             except Exception as again:
                 raise ApplyFailed(_failure(migration.path, step.start, again)) from None
         milliseconds = (time.perf_counter() - started) * 1000
@@ -176,13 +215,9 @@ class Applier:
             effect = observe.effect(before, after)
             self.traces.append(_trace(migration, step, sql, milliseconds, effect, locks_seen))
 
-    def _send(self, sql: str, copy_data: str | None) -> None:
+    def _send(self, sql: str) -> None:
         with self.connection.cursor() as cursor:
-            if copy_data is None:
-                cursor.execute(sql.encode(), prepare=False)
-                return
-            with cursor.copy(sql.encode()) as copy:
-                copy.write(copy_data.split("\n\\.", 1)[0] + "\n")
+            cursor.execute(sql.encode(), prepare=False)
 
     def _in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
@@ -204,9 +239,15 @@ def no_operations(tree: StatementTree) -> Sequence[Operation]:
 
 
 def _may_wrap(step: _Step) -> bool:
-    # Not the migration's own BEGIN or COMMIT, and not what the parser cannot read (the server
+    # Not what a transaction block changes, and not what the parser cannot read (the server
     # refuses it whatever surrounds it).
-    return step.statement is not None and step.statement.kind != "TransactionStmt"
+    return step.statement is not None and step.statement.kind not in _NEVER_WRAPPED
+
+
+_COPY_DATA = (
+    "the runner sends the lines after COPY ... FROM STDIN as SQL, and they are not SQL: only "
+    "psql reads them as COPY's data (use INSERT, or COPY FROM a file on the server)"
+)
 
 
 def _trace(

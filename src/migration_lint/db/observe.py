@@ -71,13 +71,18 @@ def effect(before: Snapshot, after: Snapshot) -> Effect:
                 grouped.setdefault(names[oid], []).append(lock_mode(mode))
         return {name: sorted(modes, key=_strength) for name, modes in sorted(grouped.items())}
 
+    rebuilt_names = {r.name: r.filenode for r in after.relations.values()}
     rewrites = [
         relation.name
         for oid, relation in before.relations.items()
-        # A partitioned table or a view has no file of its own (filenode 0).
+        # A partitioned table or a view has no file of its own (filenode 0). An index that
+        # ALTER TYPE rebuilds comes back as a new relation of the same name.
         if relation.filenode
-        and oid in after.relations
-        and after.relations[oid].filenode != relation.filenode
+        and (
+            after.relations[oid].filenode != relation.filenode
+            if oid in after.relations
+            else rebuilt_names.get(relation.name, relation.filenode) != relation.filenode
+        )
     ]
     return Effect(
         by_relation(after.locks), by_relation(after.locks - before.locks), sorted(rewrites)

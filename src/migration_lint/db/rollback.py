@@ -63,7 +63,7 @@ def plan_rollback(database: Target, folder: str, project: Project, to: str | Non
     layout = project.layout_for(folder)
     bookkeeping = bookkeeping_of(layout)
     try:
-        files = run_order(layout, project.files(folder))
+        files = run_order(layout, project.files(folder), project.max_file_bytes)
         with connect(database, read_only=True) as connection:
             applied = _applied(bookkeeping, connection, layout, files)
         _check_history(applied, files)

@@ -20,15 +20,15 @@ import os
 from dataclasses import dataclass, field, replace
 
 from ..diagnostic import Diagnostic, Severity
-from ..drizzle import JOURNAL, parse_journal
 from ..layouts import Layout
 from ..linter import FolderPlan, Report, Settings, input_error, lint_paths, plan_folders, runner_of
 from ..rollback_plan import RollbackPlan, rollback_plan
-from ..source import InputError, Source, read_source, read_text
+from ..source import InputError, Source, read_source
 from ..traces import Claim, StatementTrace, claims_in
 from . import catalog
 from .apply import Applier, ApplyFailed, Migration
 from .connect import session
+from .folder import migrations_in
 from .rollback_check import ROLLBACK_MISMATCH, check_plan
 from .server import ScratchHost
 
@@ -59,10 +59,19 @@ def verify_folder(
     """Apply the folder's files in a new scratch database; `rollback`: check the plans of the
     files asked about."""
     report = verified.report
-    files = run_order(folder.layout, folder.files)
+    try:
+        files = run_order(folder.layout, folder.files, settings.project.max_file_bytes)
+    except InputError as exc:
+        report.diagnostics.append(_runner_stops(exc))
+        return
     requested = [f for f in files if f in folder.requested]
-    report.files += len(requested)
+    report.files += len(folder.requested)
     report.linted.extend(requested)
+    report.diagnostics += [
+        input_error(InputError(f, f"{folder.layout.runner.name} does not run this file: {why}"))
+        for f in sorted(folder.requested - set(files))
+        if (why := _not_run(folder.layout))
+    ]
     if not requested:
         return
     first = files.index(requested[0])
@@ -94,24 +103,37 @@ def verify_folder(
             else:
                 applier.apply(migrations[first:])
         except ApplyFailed as failed:
-            report.diagnostics.append(_apply_failed(failed, migrations))
+            report.diagnostics.append(_apply_failed(failed, migrations, folder.requested))
     report.statements += len(applier.traces)
     verified.traces.extend(applier.traces)
 
 
-def run_order(layout: Layout, files: list[str]) -> list[str]:
-    """The migrations the runner runs, in its order: drizzle's migrator runs the journal's
-    entries in the journal's order, and no other file."""
+def run_order(layout: Layout, files: list[str], max_bytes: int) -> list[str]:
+    """The migrations the runner runs, in its order. drizzle's migrator runs the journal's
+    entries in the journal's order, and no other file; it stops before running any when an
+    entry has no file or the journal cannot be read (an InputError)."""
     if layout.name != "drizzle" or not files:
         return files
-    folder = os.path.dirname(files[0])
-    try:
-        journal = parse_journal(read_text(os.path.join(folder, JOURNAL)))
-    except InputError:
-        return files  # the linter reports the journal
-    by_tag = {os.path.basename(f).removesuffix(".sql"): f for f in files}
-    ordered = [by_tag[e.tag] for e in journal.entries if e.tag in by_tag]
-    return ordered or files
+    return [m.path for m in migrations_in(os.path.dirname(files[0]), layout, max_bytes)]
+
+
+def _not_run(layout: Layout) -> str:
+    return "the journal does not list it" if layout.name == "drizzle" else ""
+
+
+def _runner_stops(exc: InputError) -> Diagnostic:
+    line = exc.line or 1
+    return Diagnostic(
+        APPLY_FAILED,
+        Severity.ERROR,
+        exc.path,
+        line,
+        1,
+        line,
+        1,
+        f"the migrator stops before running any migration: {exc.message}",
+        "Nothing of this folder was applied.",
+    )
 
 
 def _apply_checking_plans(
@@ -154,22 +176,27 @@ def _plans(layout: Layout, sources: list[Source]) -> dict[str, RollbackPlan]:
     return found
 
 
-def _apply_failed(failed: ApplyFailed, migrations: list[Migration]) -> Diagnostic:
+def _apply_failed(
+    failed: ApplyFailed, migrations: list[Migration], requested: set[str]
+) -> Diagnostic:
+    """The refused statement as a finding: an error in a file asked about; in the history
+    before them (a base migration in `ci --verify`), a warning that they went unverified, as
+    the change is not what failed."""
     failure = failed.failure
     index = next(i for i, m in enumerate(migrations) if m.path == failure.path)
     line, column = Source(failure.path, migrations[index].text).position(failure.offset)
     code = f"{failure.sqlstate}: " if failure.sqlstate else ""
-    help_text = _later(len(migrations) - index - 1)
+    message = f"PostgreSQL refused this statement: {code}{failure.message}"
+    severity, help_text = Severity.ERROR, _later(len(migrations) - index - 1)
+    if failure.path not in requested:
+        severity = Severity.WARNING
+        help_text = (
+            "This earlier migration fails on the scratch server (often an extension it does not "
+            "have: use --database-url with a server that has it), so the files asked about "
+            "were not verified."
+        )
     return Diagnostic(
-        APPLY_FAILED,
-        Severity.ERROR,
-        failure.path,
-        line,
-        column,
-        line,
-        column,
-        f"PostgreSQL refused this statement: {code}{failure.message}",
-        help_text,
+        APPLY_FAILED, severity, failure.path, line, column, line, column, message, help_text
     )
 
 
