@@ -13,12 +13,15 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import stat
 import subprocess
+import sys
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -176,9 +179,7 @@ def embedded_server(binaries: Binaries) -> Iterator[ScratchHost]:
                 f"an embedded {version} ({binaries.origin})",
             )
         finally:
-            # Also when start-up was interrupted after the server began to run.
-            if os.path.exists(os.path.join(data, "postmaster.pid")):
-                _run(binaries, user, "pg_ctl", ["-w", "-D", data, "-m", "immediate", "stop"])
+            _stop(binaries, user, data)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -246,6 +247,40 @@ def _server_user() -> pwd.struct_passwd | None:
         ) from None
 
 
+def _stop(binaries: Binaries, user: pwd.struct_passwd | None, data: str) -> None:
+    """Stop the server in `data`, if one runs (also when its start-up was interrupted), and
+    make sure no process of it is left writing there."""
+    pid = _postmaster_pid(data)
+    if pid is None:
+        return
+    with suppress(DatabaseError):  # interrupted early, pg_ctl may find no server to stop
+        _run(binaries, user, "pg_ctl", ["-w", "-D", data, "-m", "immediate", "stop"])
+    with suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    _wait_gone(lambda: os.kill(pid, 0))
+
+
+def _postmaster_pid(data: str) -> int | None:
+    try:
+        with open(os.path.join(data, "postmaster.pid"), encoding="ascii") as lock_file:
+            first = lock_file.readline().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(first) if first.isdigit() else None
+
+
+def _wait_gone(probe: Callable[[], object]) -> None:
+    """Wait (a bounded while) until `probe` finds no process: raises ProcessLookupError."""
+    for _ in range(200):
+        try:
+            probe()
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            pass  # alive, as another user: a pid reused by someone else's process
+        time.sleep(0.025)
+
+
 def _run(
     binaries: Binaries,
     user: pwd.struct_passwd | None,
@@ -253,22 +288,36 @@ def _run(
     args: list[str],
     log: str | None = None,
 ) -> None:
+    """Run initdb or pg_ctl in a process group of its own. Interrupted, the whole group is
+    killed and waited for: initdb's single-user postgres would go on writing into the folder
+    that is being removed."""
     try:
-        done = subprocess.run(
+        process = subprocess.Popen(
             [binaries.tool(tool), *args],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=120,
             stdin=subprocess.DEVNULL,
             cwd=os.path.dirname(binaries.bin_dir),
             user=user.pw_uid if user else None,
             group=user.pw_gid if user else None,
             extra_groups=[] if user else None,
+            start_new_session=True,
         )
-    except (OSError, subprocess.SubprocessError) as exc:
+    except OSError as exc:
         raise DatabaseError(binaries.tool(tool), str(exc)) from None
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()
+    try:
+        out, err = process.communicate(timeout=120)
+    except BaseException:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        _wait_gone(lambda: os.killpg(process.pid, 0))
+        if not isinstance(sys.exc_info()[1], subprocess.TimeoutExpired):
+            raise
+        raise DatabaseError(binaries.tool(tool), "did not finish in 120 seconds") from None
+    if process.returncode != 0:
+        detail = (err or out).strip().splitlines()
         if log and os.path.exists(log):
             with open(log, encoding="utf-8", errors="replace") as server_log:
                 detail += server_log.read().strip().splitlines()[-3:]
