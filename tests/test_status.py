@@ -421,6 +421,13 @@ def goose_folder(write: Callable[..., Path]) -> Path:
         pytest.param(
             [(1, True), (2, True), (2, False)], ("applied", "pending"), 1, id="migrated-down"
         ),
+        pytest.param(
+            # goose up refuses a missing migration below the newest applied one.
+            [(2, True)],
+            ("out-of-order", "applied"),
+            2,
+            id="out-of-order",
+        ),
     ],
 )
 def test_goose_states(
@@ -524,6 +531,13 @@ def flyway_row(
             ("applied", "applied", "pending"),
             1,
             id="baseline",
+        ),
+        pytest.param(
+            # Without outOfOrder, Flyway's validate fails on V1 pending below 1.1.
+            [flyway_row(1, "V1_1__orders.sql", "1.1")],
+            ("out-of-order", "applied", "pending"),
+            2,
+            id="out-of-order",
         ),
     ],
 )

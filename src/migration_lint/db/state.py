@@ -11,6 +11,9 @@ class State(str, enum.Enum):
     CHANGED = "changed-after-apply"  # the file's checksum is not the one recorded
     DATABASE_ONLY = "database-only"  # recorded as applied, and no file here
     WILL_BE_SKIPPED = "will-be-skipped"  # pending, and drizzle's migrator will pass over it
+    # Pending below the newest applied version: goose refuses to migrate (without
+    # -allow-missing), Flyway's validate fails (without outOfOrder).
+    OUT_OF_ORDER = "out-of-order"
     FAILED = "failed"  # the runner recorded it as started and not finished, or as failed
     DIRTY = "dirty"  # golang-migrate: it failed partway, and the runner refuses to go on
 

@@ -86,10 +86,16 @@ def compare(migrations: list[Migration], records: Records, runner: str) -> list[
     """Each migration's entry, in the runner's order, then the records no file is for."""
     recorded = records.records
     paired = _pair(migrations, recorded)
+    newest = max((migrations[i].version or () for i in paired), default=())
     entries = [
         _entry(migration, recorded[paired[index]] if index in paired else None, records, runner)
         for index, migration in enumerate(migrations)
     ]
+    if runner in _REFUSE_OUT_OF_ORDER:
+        entries = [
+            _out_of_order(entry, migration, newest, runner)
+            for entry, migration in zip(entries, migrations, strict=True)
+        ]
     matched = set(paired.values())
     entries += [_database_only(r) for index, r in enumerate(recorded) if index not in matched]
     return entries
@@ -174,6 +180,28 @@ def _entry(migration: Migration, record: Record | None, records: Records, runner
         path,
         f"the file changed after it was applied: its checksum is not the recorded "
         f"{record.checksum}",
+    )
+
+
+# Runners that refuse a pending migration older than the newest applied one, and the setting
+# that lets them run it.
+_REFUSE_OUT_OF_ORDER = {
+    "goose": 'goose up fails with "found missing migrations" unless run with -allow-missing',
+    "Flyway": "Flyway's validate fails (it is ignored) unless outOfOrder is true",
+}
+
+
+def _out_of_order(
+    entry: Entry, migration: Migration, newest: tuple[int, ...], runner: str
+) -> Entry:
+    if entry.state is not State.PENDING or migration.version is None or migration.version >= newest:
+        return entry
+    return Entry(
+        entry.name,
+        State.OUT_OF_ORDER,
+        entry.path,
+        f"pending below the newest applied version ({'.'.join(map(str, newest))}): "
+        + _REFUSE_OUT_OF_ORDER[runner],
     )
 
 
