@@ -130,14 +130,19 @@ def runner_order(folder: Folder) -> RunnerOrder:
     return RunnerOrder([path for path in files if path.is_file()], refusal, ignored)
 
 
-def runner_checks(order: RunnerOrder, migrations: int, traced: list[Path]) -> list[str]:
-    """Where the migrations verify ran differ from the ones the runner runs."""
+def runner_checks(
+    order: RunnerOrder, migrations: int, traced: list[Path], stopped: bool
+) -> list[str]:
+    """Where the migrations verify ran differ from the ones the runner runs (`stopped`: verify
+    said the migrator stops before running any)."""
     checks = []
-    if order.refusal:
+    if order.refusal and not stopped:
         checks.append(
             f"drizzle's migrator stops before running anything ({order.refusal}); "
             "verify runs the folder anyway"
         )
+    if order.refusal and stopped and migrations == 0:
+        return checks
     if migrations != len(order.files):
         checks.append(
             f"verify's run holds {migrations} migrations; the runner's, {len(order.files)}"
@@ -205,7 +210,8 @@ def read_report(run: Run, report: dict[str, Any]) -> None:
     run.disagreeing = sum(1 for t in traces if t["disagreements"])
     order = runner_order(run.folder)
     traced = [Path(t["path"]).resolve() for t in traces]
-    run.checks = runner_checks(order, run.migrations, traced)
+    stopped = any("stops before running any" in d["message"] for d in report["diagnostics"])
+    run.checks = runner_checks(order, run.migrations, traced, stopped)
     failed = [d for d in report["diagnostics"] if d["rule"] == APPLY_FAILED]
     others = [d for d in report["diagnostics"] if d["rule"] != APPLY_FAILED]
     if others:  # verify reports nothing but apply-failed and input errors
