@@ -15,6 +15,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -22,8 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from ..source import InputError
 from .connect import DatabaseError, one_line, session
-from .urls import Target, redact
+from .urls import Target, for_libpq, target
 
 SERVER_USER = "migration-lint"
 _TOOLS = ("initdb", "pg_ctl", "postgres")
@@ -104,38 +106,76 @@ class ScratchHost:
 
     def __init__(self, admin: Target, where: str) -> None:
         self.admin = admin  # a connection to it may create and drop databases
-        self.where = where  # for messages: "an embedded PostgreSQL 18.6", or the redacted URL
+        self.where = where  # for messages: "an embedded PostgreSQL 18.6", or the shown URL
+        self._where = where
         self.version = 0  # server_version_num, read at the first database
 
     @contextmanager
     def database(self, label: str) -> Iterator[Target]:
         name = "migration_lint_" + re.sub(r"[^a-z0-9]+", "_", label.lower())[:30]
         name += "_" + uuid.uuid4().hex[:8]
-        with session(self.admin, read_only=False) as admin:
+        admin_target = self.admin
+        with session(admin_target, read_only=False) as admin:
             self.version = admin.info.server_version
             try:
                 admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
             except Exception as exc:
-                raise DatabaseError(self.where, one_line(exc, self.admin)) from None
+                raise DatabaseError(self._where, one_line(exc, admin_target)) from None
         try:
-            yield Target(_with_dbname(self.admin.url, name), f"scratch database {name}")
+            yield Target(_with_dbname(admin_target, name), f"scratch database {name}")
         finally:
+            self._drop(name)
+
+    def _drop(self, name: str) -> None:
+        """Drop a scratch database, with whatever still uses it; one that cannot be is named in
+        a warning, not raised over what is already on its way out."""
+        try:
             with session(self.admin, read_only=False) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                if admin.info.server_version >= _DROP_FORCE_SINCE:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    return
+                # Before PostgreSQL 13: end its other sessions first, as FORCE does.
+                admin.execute(
+                    "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_catalog.pg_backend_pid()",
+                    (name,),
+                )
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        except Exception as exc:
+            detail = exc.message if isinstance(exc, DatabaseError) else one_line(exc, self.admin)
+            sys.stderr.write(
+                f"migration-lint: warning: the scratch database {name} on {self._where} could "
+                f"not be dropped ({detail}): drop it by hand\n"
+            )
 
 
-def _with_dbname(url: str, dbname: str) -> str:
+# DROP DATABASE ... WITH (FORCE): PostgreSQL 13 and later.
+_DROP_FORCE_SINCE = 130000
+
+
+def _with_dbname(admin: Target, dbname: str) -> str:
+    """The admin address with another database: a keyword/value string libpq takes (without
+    Prisma's parameters, which it refuses)."""
+    from psycopg import Error
     from psycopg.conninfo import make_conninfo
 
-    return make_conninfo(url, dbname=dbname)
+    url, _ = for_libpq(admin.url)
+    try:
+        return make_conninfo(url, dbname=dbname)
+    except Error as exc:
+        raise DatabaseError(admin.shown, one_line(exc, admin)) from None
 
 
 @contextmanager
 def scratch_host(database_url: str | None, pg_bin: str | None) -> Iterator[ScratchHost]:
-    """An existing server (`--database-url`, where only the tool's own databases are created
-    and dropped) or an embedded one, started now and removed at the end."""
+    """An existing server (`--database-url`: a URL, keyword/value string or environment
+    variable, where only the tool's own databases are created and dropped), or an embedded
+    one, started now and removed at the end."""
     if database_url:
-        admin = Target(database_url, redact(database_url))
+        try:
+            admin = target(database_url)
+        except InputError as exc:
+            raise DatabaseError(f"--database-url {exc.path}", exc.message) from None
         yield ScratchHost(admin, admin.shown)
         return
     with embedded_server(find_binaries(pg_bin)) as host:
