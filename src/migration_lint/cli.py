@@ -380,7 +380,11 @@ def _verified(
 
     try:
         with scratch_host(database_url, pg_bin) as host:
-            return verify_paths(paths, settings, host, rollback)
+            verified = verify_paths(paths, settings, host, rollback)
+            # Where the migrations were applied: known once a scratch database was made there
+            # (the embedded server starts only then); empty when nothing was applied.
+            verified.where = host.where
+            return verified
     except DatabaseError as exc:
         raise InputProblem(f"{exc.path}: {exc.message}") from None
 

@@ -18,8 +18,8 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -102,13 +102,29 @@ def _from_path() -> Binaries | None:
 
 class ScratchHost:
     """Where scratch databases are made: `database(label)` gives a new empty one, dropped when
-    the `with` ends."""
+    the `with` ends. A host made with `start` starts its server at the first database, so that
+    a run with nothing to apply starts none."""
 
-    def __init__(self, admin: Target, where: str) -> None:
-        self.admin = admin  # a connection to it may create and drop databases
-        self.where = where  # for messages: "an embedded PostgreSQL 18.6", or the shown URL
-        self._where = where
+    def __init__(
+        self,
+        admin: Target | None,
+        where: str,
+        start: Callable[[], ScratchHost] | None = None,
+    ) -> None:
+        self._admin = admin  # a connection to it may create and drop databases
+        self._where = where  # for messages: "an embedded PostgreSQL 18.6", or the shown URL
+        self._start = start
+        self.where = ""  # `_where` once a scratch database was made there: for the summary
         self.version = 0  # server_version_num, read at the first database
+
+    @property
+    def admin(self) -> Target:
+        if self._admin is None:
+            started = self._start() if self._start else None
+            if started is None or started._admin is None:
+                raise DatabaseError("PostgreSQL", "the scratch server did not start")
+            self._admin, self._where, self._start = started._admin, started._where, None
+        return self._admin
 
     @contextmanager
     def database(self, label: str) -> Iterator[Target]:
@@ -121,6 +137,7 @@ class ScratchHost:
                 admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
             except Exception as exc:
                 raise DatabaseError(self._where, one_line(exc, admin_target)) from None
+        self.where = self._where
         try:
             yield Target(_with_dbname(admin_target, name), f"scratch database {name}")
         finally:
@@ -170,7 +187,7 @@ def _with_dbname(admin: Target, dbname: str) -> str:
 def scratch_host(database_url: str | None, pg_bin: str | None) -> Iterator[ScratchHost]:
     """An existing server (`--database-url`: a URL, keyword/value string or environment
     variable, where only the tool's own databases are created and dropped), or an embedded
-    one, started now and removed at the end."""
+    one, started at the first scratch database and removed at the end."""
     if database_url:
         try:
             admin = target(database_url)
@@ -178,8 +195,12 @@ def scratch_host(database_url: str | None, pg_bin: str | None) -> Iterator[Scrat
             raise DatabaseError(f"--database-url {exc.path}", exc.message) from None
         yield ScratchHost(admin, admin.shown)
         return
-    with embedded_server(find_binaries(pg_bin)) as host:
-        yield host
+    with ExitStack() as started:
+
+        def start() -> ScratchHost:
+            return started.enter_context(embedded_server(find_binaries(pg_bin)))
+
+        yield ScratchHost(None, "", start)
 
 
 @contextmanager
