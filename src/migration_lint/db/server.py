@@ -206,6 +206,8 @@ def scratch_host(database_url: str | None, pg_bin: str | None) -> Iterator[Scrat
 @contextmanager
 def embedded_server(binaries: Binaries) -> Iterator[ScratchHost]:
     user = _server_user()
+    if user is not None:
+        _check_reachable(binaries)
     root = server_folder(user is not None)
     data = os.path.join(root, "data")
     try:
@@ -257,13 +259,34 @@ def server_folder(for_another_user: bool) -> str:
 
 def _traversable(folder: str) -> bool:
     """Whether any user may pass through every folder above `folder`."""
-    parent = os.path.dirname(os.path.abspath(folder))
+    return _private_folder_above(folder) is None
+
+
+def _private_folder_above(path: str) -> str | None:
+    """The first folder above `path` that other users may not pass through, if any."""
+    parent = os.path.dirname(os.path.abspath(path))
     while True:
         if not os.stat(parent).st_mode & stat.S_IXOTH:
-            return False
+            return parent
         if parent == os.path.dirname(parent):
-            return True
+            return None
         parent = os.path.dirname(parent)
+
+
+def _check_reachable(binaries: Binaries) -> None:
+    """As root the server runs as SERVER_USER: it must reach the binaries (a virtualenv under
+    /root, mode 700, it cannot)."""
+    paths = [binaries.tool(tool) for tool in _TOOLS]
+    paths += [os.path.realpath(path) for path in paths]
+    private = next(filter(None, map(_private_folder_above, paths)), None)
+    if private is not None:
+        raise DatabaseError(
+            binaries.bin_dir,
+            f"running as root, the embedded server runs as the user {SERVER_USER!r}, who "
+            f"cannot reach these binaries ({binaries.origin}): {private} is private to its "
+            "owner; pass --pg-bin with PostgreSQL's binaries outside a private folder, or "
+            "install the tool outside one",
+        )
 
 
 def socket_url(socket_dir: str, dbname: str = "postgres") -> str:
