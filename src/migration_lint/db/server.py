@@ -19,13 +19,14 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from ..source import InputError
 from .connect import DatabaseError, one_line, session
 from .urls import Target, for_libpq, target
+from .watchdog import DONE
 
 SERVER_USER = "migration-lint"
 _TOOLS = ("initdb", "pg_ctl", "postgres")
@@ -210,6 +211,7 @@ def embedded_server(binaries: Binaries) -> Iterator[ScratchHost]:
         _check_reachable(binaries)
     root = server_folder(user is not None)
     data = os.path.join(root, "data")
+    watchdog = _watchdog(root)
     try:
         if user is not None:
             os.chown(root, user.pw_uid, user.pw_gid)
@@ -244,6 +246,41 @@ def embedded_server(binaries: Binaries) -> Iterator[ScratchHost]:
                 _run(binaries, user, "pg_ctl", ["-w", "-D", data, "-m", "immediate", "stop"])
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        _dismiss(watchdog)
+
+
+def _watchdog(root: str) -> tuple[subprocess.Popen[bytes], int] | None:
+    """A helper that stops the server and removes `root` if this process dies without doing it
+    (SIGKILL): it waits for the end of a pipe only this process holds (watchdog.py). None if it
+    cannot be started: the run goes on without it."""
+    read_end, write_end = os.pipe()  # neither is inherited by the server's processes
+    try:
+        helper = subprocess.Popen(
+            [sys.executable, "-I", os.path.join(os.path.dirname(__file__), "watchdog.py"), root],
+            stdin=read_end,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C to the terminal's job is the command's to handle
+            close_fds=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        os.close(write_end)
+        return None
+    finally:
+        os.close(read_end)
+    return helper, write_end
+
+
+def _dismiss(watchdog: tuple[subprocess.Popen[bytes], int] | None) -> None:
+    """Tell the watchdog that the server is stopped and its folder removed, and let it end."""
+    if watchdog is None:
+        return
+    helper, write_end = watchdog
+    with suppress(OSError):
+        os.write(write_end, DONE)
+    os.close(write_end)
+    with suppress(subprocess.SubprocessError):
+        helper.wait(timeout=10)
 
 
 def server_folder(for_another_user: bool) -> str:
