@@ -13,6 +13,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -375,21 +376,35 @@ def _run(
     log: str | None = None,
 ) -> None:
     try:
-        done = subprocess.run(
+        process = subprocess.Popen(
             [binaries.tool(tool), *args],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=120,
             stdin=subprocess.DEVNULL,
             cwd=os.path.dirname(binaries.bin_dir),
             user=user.pw_uid if user else None,
             group=user.pw_gid if user else None,
             extra_groups=[] if user else None,
+            start_new_session=True,  # its own process group: see below
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise DatabaseError(binaries.tool(tool), str(exc)) from None
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()
+    with process:
+        try:
+            stdout, stderr = process.communicate(timeout=120)
+        except BaseException as exc:
+            # Interrupted (or too slow): end the tool's own children too. initdb's postgres
+            # would otherwise go on writing into the folder that is being removed. (The server
+            # pg_ctl starts has a session of its own, and is stopped by pg_ctl.)
+            with suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise DatabaseError(binaries.tool(tool), str(exc)) from None
+            raise
+    if process.returncode != 0:
+        detail = (stderr or stdout).strip().splitlines()
         if log and os.path.exists(log):
             with open(log, encoding="utf-8", errors="replace") as server_log:
                 detail += server_log.read().strip().splitlines()[-3:]
