@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
@@ -37,20 +38,28 @@ def connect(
             target.shown or "database",
             "psycopg is not installed: pip install 'pg-migration-lint[db]'",
         ) from exc
+    from psycopg.conninfo import conninfo_to_dict
+
     url, schema = for_libpq(target.url)
     settings = [f"statement_timeout={statement_timeout}", f"lock_timeout={lock_timeout}"]
     if read_only:
         settings.append("default_transaction_read_only=on")
     if schema:
         settings.append(f"search_path={_option_value(schema)}")
-    options = " ".join(f"-c {setting}" for setting in settings)
     try:
+        # The address's own options stay; ours come after them, so that theirs cannot undo
+        # read-only.
+        given = conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS") or ""
+        options = " ".join([str(given), *(f"-c {setting}" for setting in settings)]).strip()
         return psycopg.connect(
             url,
             autocommit=autocommit,
             options=options,
             application_name="migration-lint",
             connect_timeout=10,
+            # Migrations are sent as UTF-8 bytes: PGCLIENTENCODING or the URL must not make the
+            # server read them as another encoding.
+            client_encoding="UTF8",
         )
     except psycopg.Error as exc:
         raise DatabaseError(target.shown or "database", one_line(exc, target)) from None

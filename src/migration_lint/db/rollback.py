@@ -155,8 +155,9 @@ def _undone(
 def check_plans(rollback: Rollback, settings: Settings, host: ScratchHost) -> Verified:
     """Run `verify --rollback` for the migrations to undo on a scratch database, after the
     ones applied before them."""
-    verified = Verified(where=host.where)
+    verified = Verified()
     verify_folder(rollback.folder, settings, host, verified, rollback=True)
+    verified.where = host.where  # known once the scratch database was made
     return verified
 
 

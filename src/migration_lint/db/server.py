@@ -21,12 +21,14 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from ..source import InputError
 from .connect import DatabaseError, one_line, session
-from .urls import Target, redact
+from .urls import Target, for_libpq, target
+from .watchdog import DONE
 
 SERVER_USER = "migration-lint"
 _TOOLS = ("initdb", "pg_ctl", "postgres")
@@ -103,53 +105,115 @@ def _from_path() -> Binaries | None:
 
 class ScratchHost:
     """Where scratch databases are made: `database(label)` gives a new empty one, dropped when
-    the `with` ends."""
+    the `with` ends. A host made with `start` starts its server at the first database, so that
+    a run with nothing to apply starts none."""
 
-    def __init__(self, admin: Target, where: str) -> None:
-        self.admin = admin  # a connection to it may create and drop databases
-        self.where = where  # for messages: "an embedded PostgreSQL 18.6", or the redacted URL
+    def __init__(
+        self,
+        admin: Target | None,
+        where: str,
+        start: Callable[[], ScratchHost] | None = None,
+    ) -> None:
+        self._admin = admin  # a connection to it may create and drop databases
+        self._where = where  # for messages: "an embedded PostgreSQL 18.6", or the shown URL
+        self._start = start
+        self.where = ""  # `_where` once a scratch database was made there: for the summary
         self.version = 0  # server_version_num, read at the first database
+
+    @property
+    def admin(self) -> Target:
+        if self._admin is None:
+            started = self._start() if self._start else None
+            if started is None or started._admin is None:
+                raise DatabaseError("PostgreSQL", "the scratch server did not start")
+            self._admin, self._where, self._start = started._admin, started._where, None
+        return self._admin
 
     @contextmanager
     def database(self, label: str) -> Iterator[Target]:
         name = "migration_lint_" + re.sub(r"[^a-z0-9]+", "_", label.lower())[:30]
         name += "_" + uuid.uuid4().hex[:8]
-        with session(self.admin, read_only=False) as admin:
+        admin_target = self.admin
+        with session(admin_target, read_only=False) as admin:
             self.version = admin.info.server_version
             try:
                 admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
             except Exception as exc:
-                raise DatabaseError(self.where, one_line(exc, self.admin)) from None
+                raise DatabaseError(self._where, one_line(exc, admin_target)) from None
+        self.where = self._where
         try:
-            yield Target(_with_dbname(self.admin.url, name), f"scratch database {name}")
+            yield Target(_with_dbname(admin_target, name), f"scratch database {name}")
         finally:
+            self._drop(name)
+
+    def _drop(self, name: str) -> None:
+        """Drop a scratch database, with whatever still uses it; one that cannot be is named in
+        a warning, not raised over what is already on its way out."""
+        try:
             with session(self.admin, read_only=False) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                if admin.info.server_version >= _DROP_FORCE_SINCE:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    return
+                # Before PostgreSQL 13: end its other sessions first, as FORCE does.
+                admin.execute(
+                    "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_catalog.pg_backend_pid()",
+                    (name,),
+                )
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        except Exception as exc:
+            detail = exc.message if isinstance(exc, DatabaseError) else one_line(exc, self.admin)
+            sys.stderr.write(
+                f"migration-lint: warning: the scratch database {name} on {self._where} could "
+                f"not be dropped ({detail}): drop it by hand\n"
+            )
 
 
-def _with_dbname(url: str, dbname: str) -> str:
+# DROP DATABASE ... WITH (FORCE): PostgreSQL 13 and later.
+_DROP_FORCE_SINCE = 130000
+
+
+def _with_dbname(admin: Target, dbname: str) -> str:
+    """The admin address with another database: a keyword/value string libpq takes (without
+    Prisma's parameters, which it refuses)."""
+    from psycopg import Error
     from psycopg.conninfo import make_conninfo
 
-    return make_conninfo(url, dbname=dbname)
+    url, _ = for_libpq(admin.url)
+    try:
+        return make_conninfo(url, dbname=dbname)
+    except Error as exc:
+        raise DatabaseError(admin.shown, one_line(exc, admin)) from None
 
 
 @contextmanager
 def scratch_host(database_url: str | None, pg_bin: str | None) -> Iterator[ScratchHost]:
-    """An existing server (`--database-url`, where only the tool's own databases are created
-    and dropped) or an embedded one, started now and removed at the end."""
+    """An existing server (`--database-url`: a URL, keyword/value string or environment
+    variable, where only the tool's own databases are created and dropped), or an embedded
+    one, started at the first scratch database and removed at the end."""
     if database_url:
-        admin = Target(database_url, redact(database_url))
+        try:
+            admin = target(database_url)
+        except InputError as exc:
+            raise DatabaseError(f"--database-url {exc.path}", exc.message) from None
         yield ScratchHost(admin, admin.shown)
         return
-    with embedded_server(find_binaries(pg_bin)) as host:
-        yield host
+    with ExitStack() as started:
+
+        def start() -> ScratchHost:
+            return started.enter_context(embedded_server(find_binaries(pg_bin)))
+
+        yield ScratchHost(None, "", start)
 
 
 @contextmanager
 def embedded_server(binaries: Binaries) -> Iterator[ScratchHost]:
     user = _server_user()
+    if user is not None:
+        _check_reachable(binaries)
     root = server_folder(user is not None)
     data = os.path.join(root, "data")
+    watchdog = _watchdog(root)
     try:
         if user is not None:
             os.chown(root, user.pw_uid, user.pw_gid)
@@ -182,6 +246,41 @@ def embedded_server(binaries: Binaries) -> Iterator[ScratchHost]:
             _stop(binaries, user, data)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        _dismiss(watchdog)
+
+
+def _watchdog(root: str) -> tuple[subprocess.Popen[bytes], int] | None:
+    """A helper that stops the server and removes `root` if this process dies without doing it
+    (SIGKILL): it waits for the end of a pipe only this process holds (watchdog.py). None if it
+    cannot be started: the run goes on without it."""
+    read_end, write_end = os.pipe()  # neither is inherited by the server's processes
+    try:
+        helper = subprocess.Popen(
+            [sys.executable, "-I", os.path.join(os.path.dirname(__file__), "watchdog.py"), root],
+            stdin=read_end,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C to the terminal's job is the command's to handle
+            close_fds=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        os.close(write_end)
+        return None
+    finally:
+        os.close(read_end)
+    return helper, write_end
+
+
+def _dismiss(watchdog: tuple[subprocess.Popen[bytes], int] | None) -> None:
+    """Tell the watchdog that the server is stopped and its folder removed, and let it end."""
+    if watchdog is None:
+        return
+    helper, write_end = watchdog
+    with suppress(OSError):
+        os.write(write_end, DONE)
+    os.close(write_end)
+    with suppress(subprocess.SubprocessError):
+        helper.wait(timeout=10)
 
 
 def server_folder(for_another_user: bool) -> str:
@@ -197,13 +296,34 @@ def server_folder(for_another_user: bool) -> str:
 
 def _traversable(folder: str) -> bool:
     """Whether any user may pass through every folder above `folder`."""
-    parent = os.path.dirname(os.path.abspath(folder))
+    return _private_folder_above(folder) is None
+
+
+def _private_folder_above(path: str) -> str | None:
+    """The first folder above `path` that other users may not pass through, if any."""
+    parent = os.path.dirname(os.path.abspath(path))
     while True:
         if not os.stat(parent).st_mode & stat.S_IXOTH:
-            return False
+            return parent
         if parent == os.path.dirname(parent):
-            return True
+            return None
         parent = os.path.dirname(parent)
+
+
+def _check_reachable(binaries: Binaries) -> None:
+    """As root the server runs as SERVER_USER: it must reach the binaries (a virtualenv under
+    /root, mode 700, it cannot)."""
+    paths = [binaries.tool(tool) for tool in _TOOLS]
+    paths += [os.path.realpath(path) for path in paths]
+    private = next(filter(None, map(_private_folder_above, paths)), None)
+    if private is not None:
+        raise DatabaseError(
+            binaries.bin_dir,
+            f"running as root, the embedded server runs as the user {SERVER_USER!r}, who "
+            f"cannot reach these binaries ({binaries.origin}): {private} is private to its "
+            "owner; pass --pg-bin with PostgreSQL's binaries outside a private folder, or "
+            "install the tool outside one",
+        )
 
 
 def socket_url(socket_dir: str, dbname: str = "postgres") -> str:

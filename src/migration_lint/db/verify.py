@@ -46,10 +46,13 @@ class Verified:
 def verify(
     paths: list[str], settings: Settings, host: ScratchHost, rollback: bool = False
 ) -> Verified:
-    verified = Verified(where=host.where)
+    verified = Verified()
     for folder in plan_folders(paths, settings.project, verified.report):
         verify_folder(folder, settings, host, verified, rollback)
     verified.report.diagnostics.sort(key=lambda d: (d.path, d.line, d.column))
+    # Known once a scratch database was made (the embedded server starts only then); empty
+    # when nothing was applied.
+    verified.where = host.where
     return verified
 
 
