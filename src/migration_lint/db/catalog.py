@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from .bookkeeping import DRIZZLE_SCHEMA, RUNNERS
+from .query_text import normalised
 
 if TYPE_CHECKING:
     import psycopg
@@ -76,7 +77,7 @@ class Catalog:
     indexes: Mapping[str, OnTable]  # by the index's name
     constraints: Mapping[str, OnTable]  # by "name on table"
     triggers: Mapping[str, OnTable]  # by "name on table"
-    views: Mapping[str, str]  # name -> its query
+    views: Mapping[str, str]  # name -> its query, as query_text prints it
     materialized_views: Mapping[str, str]
     functions: Mapping[str, str]  # "name(argument types)" -> CREATE FUNCTION ...
     sequences: Mapping[str, Sequence]
@@ -241,8 +242,10 @@ def _read(connection: psycopg.Connection[tuple[object, ...]]) -> Catalog:
         indexes=_on_table(rows(_INDEXES), keyed_by_table=False),
         constraints=_on_table(rows(_CONSTRAINTS), keyed_by_table=True),
         triggers=_on_table(rows(_TRIGGERS), keyed_by_table=True),
-        views={str(name): str(query) for name, kind, query in views if kind == "v"},
-        materialized_views={str(name): str(query) for name, kind, query in views if kind == "m"},
+        views={str(name): normalised(str(query)) for name, kind, query in views if kind == "v"},
+        materialized_views={
+            str(name): normalised(str(query)) for name, kind, query in views if kind == "m"
+        },
         functions={str(name): str(definition) for name, definition in rows(_FUNCTIONS)},
         sequences={str(row[0]): _sequence(row[1:]) for row in rows(_SEQUENCES)},
         enums={str(name): _texts(values) for name, values in rows(_ENUMS)},
