@@ -291,6 +291,9 @@ def test_no_output_shows_a_password(
         assert code == 2 and PASSWORD not in out + err and "***" in err
         code, out, err = run(capsys, "snapshot", unreachable, "-o", "x.json")
         assert code == 2 and PASSWORD not in out + err
+        # Not a URL, not a variable: a connection string is not echoed back.
+        code, out, err = run(capsys, "compare", f"host=db password={PASSWORD}", target)
+        assert code == 2 and PASSWORD not in out + err and "the side given" in err
 
 
 def test_the_html_page_is_self_contained_marks_and_copies(
@@ -417,11 +420,16 @@ def test_a_bad_environments_table_is_a_config_error_that_quotes_no_value(tmp_pat
     assert "unknown key 'password'" in str(raised.value) and "pw@" not in str(raised.value)
 
 
-def _postgresql_15_bin() -> str:
-    """Debian's PostgreSQL 15 (`apt-get install postgresql` in CI: .ci/run)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/15/bin/initdb"))
-    assert found, "PostgreSQL 15's binaries: apt-get install postgresql-15 (.ci/run does)"
-    return str(Path(found[-1]).parent)
+def _older_postgresql_bin() -> str:
+    """The distribution's PostgreSQL of the oldest major before 18: Debian 12's is 15
+    (`apt-get install postgresql`, as .ci/run does on a fresh machine)."""
+    majors = {
+        int(initdb.split("/")[-3]): str(Path(initdb).parent)
+        for initdb in glob.glob("/usr/lib/postgresql/*/bin/initdb")
+        if initdb.split("/")[-3].isdigit() and int(initdb.split("/")[-3]) < 18
+    }
+    assert majors, "no PostgreSQL before 18 in /usr/lib/postgresql: apt-get install postgresql"
+    return majors[min(majors)]
 
 
 NORMALISED = """
@@ -459,7 +467,7 @@ def test_the_same_folder_on_postgresql_15_and_18_compares_identical(
 ) -> None:
     root = write({"migrations/0001_schema.sql": NORMALISED})
     folder = str(root / "migrations")
-    with embedded_server(Binaries(_postgresql_15_bin(), "test")) as old:
+    with embedded_server(Binaries(_older_postgresql_bin(), "test")) as old:
         assert main(["snapshot", folder, "-o", "pg15.json", "--database-url", old.admin.url]) == 0
     assert main(["snapshot", folder, "-o", "pg18.json", "--database-url", pg_url]) == 0
     capsys.readouterr()

@@ -70,8 +70,10 @@ def _database(value: str, config: Config, environ: Mapping[str, str]) -> Target:
     if url:
         return Target(url, f"${value}")
     known = ", ".join(e.name for e in config.environments) or "none in the config"
+    # Not echoed when it may be a connection string, with a password in it.
+    shown = "the side given" if "=" in value or "://" in value else value
     raise InputError(
-        redact(value),
+        shown,
         "not a database URL, an environment of the config's [environments] "
         f"({known}), a folder, a snapshot file, or an environment variable set here or in "
         f"{' or '.join(ENV_FILES)}",
