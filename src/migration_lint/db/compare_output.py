@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from . import compare_html
 from .compare import Comparison, Difference, heading
-from .status_output import inline_code, table_cell
+from .status_output import inline_code
 
 FORMATS = ("text", "json", "markdown", "html")
 
@@ -89,7 +89,7 @@ def _markdown(comparison: Comparison, source: str, target: str) -> str:
     if comparison.differences:
         lines += ["| | Difference | Rule |", "|---|---|---|"]
         lines += [
-            f"| {'⛔ breaking' if d.breaking else 'compatible'} | {table_cell(str(d))} | "
+            f"| {'⛔ breaking' if d.breaking else 'compatible'} | {inline_code(str(d))} | "
             f"{inline_code(d.rule) if d.rule else ''} |"
             for d in (*comparison.breaking, *comparison.compatible)
         ]
