@@ -275,7 +275,7 @@ def test_the_catalog_lists_what_migrations_change(scratch_db: str) -> None:
         "materialized view app.moods: added",
         "function app.touch(): added",
         'sequence app."Orders_id_seq": added (bigint START 1 INCREMENT 1 MINVALUE 1 '
-        "MAXVALUE 9223372036854775807 CACHE 1)",
+        'MAXVALUE 9223372036854775807 CACHE 1 OWNED BY app."Orders".id)',
         "sequence app.tickets: added (bigint START 100 INCREMENT 1 MINVALUE 1 "
         "MAXVALUE 9223372036854775807 CACHE 1)",
         "enum app.mood: added ('ok', 'it''s bad')",

@@ -35,6 +35,8 @@ from .result import RunResult
 from .source import InputError
 
 if TYPE_CHECKING:
+    from .db.catalog import Catalog
+    from .db.sides import Side
     from .db.verify import Verified
 
 USAGE_ERROR = 3
@@ -709,6 +711,126 @@ def _status_folder(path: str | None, project: Project) -> str:
     if not os.path.isdir(path):
         raise InputProblem(f"{path}: not a folder: name the migrations folder")
     return os.path.normpath(path)
+
+
+# db/compare_output.FORMATS, written here: the lint path never imports the db package.
+COMPARE_FORMATS = ("text", "json", "markdown", "html")
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("target")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(COMPARE_FORMATS),
+    help="Format of standard output [text].",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT[:FILE]",
+    help="text, json, markdown or html, to a file or stdout; repeatable.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write --output files even over a migration, a file git tracks or a file that is "
+    "not a regular file.",
+)
+@_scratch_options
+@_config_option
+def compare(
+    source: str, target: str, database_url: str | None, pg_bin: str | None, **options: Any
+) -> int:
+    """Compare two schemas, as if SOURCE were deployed onto TARGET.
+
+    SOURCE and TARGET are each a side: a postgresql:// URL; the name of an environment
+    variable holding one (from the environment, .env.local or .env); an environment of the
+    config's [environments]; a migrations folder (replayed into a scratch database); or a
+    snapshot file. Databases are read with read-only connections; outputs name them by variable,
+    environment label or address without its password.
+
+    Exit codes: 0 identical; 1 compatible differences only (additions, widenings, indexes);
+    2 breaking differences (a table, column, view or function dropped, a type narrowed, a
+    NOT NULL column without a default added, an enum value removed, a rename), or a side that
+    cannot be read.
+    """
+    from .db.compare import compare as compare_schemas
+    from .db.compare_output import render as render_comparison
+
+    config, settings = _settings(options)
+    _check_outputs(options, settings.project, COMPARE_FORMATS)
+    sides, (source_schema, target_schema) = _schemas(
+        [source, target], config, settings, database_url, pg_bin
+    )
+    comparison = compare_schemas(source_schema, target_schema)
+    outputs = [parse_output(value, COMPARE_FORMATS) for value in options.get("outputs") or ()]
+    outputs = outputs or [Output(options.get("output_format") or "text")]
+    labels = (sides[0].label, sides[1].label)
+    _write_outputs([(o, render_comparison(o.format, comparison, *labels)) for o in outputs])
+    return comparison.exit_code
+
+
+@cli.command()
+@click.argument("side")
+@click.option(
+    "-o",
+    "--output",
+    "output_file",
+    required=True,
+    metavar="FILE",
+    help="Where to write the snapshot (- for standard output).",
+)
+@click.option("--force", is_flag=True, help="Write over a file that is not a snapshot.")
+@_scratch_options
+@_config_option
+def snapshot(
+    side: str,
+    output_file: str,
+    force: bool,
+    database_url: str | None,
+    pg_bin: str | None,
+    **options: Any,
+) -> int:
+    """Write a schema as stable, sorted JSON: to commit, or to compare against (from CI
+    without network access to the database).
+
+    SIDE is a side, as `compare` takes it (a URL, a variable, an environment, a folder or a
+    snapshot). Names, types, defaults, indexes, constraints, views, functions, sequences, enums
+    and extensions; not column order, owners, privileges, data, the objects of extensions,
+    or the migration runners' bookkeeping tables.
+    """
+    from .db.snapshot import dumps, is_snapshot
+
+    config, settings = _settings(options)
+    writing_file = output_file != "-"
+    if writing_file and os.path.exists(output_file) and not force and not is_snapshot(output_file):
+        raise InputProblem(
+            f"-o {output_file}: will not write over a file that is not a schema snapshot; "
+            "pass --force to write it anyway"
+        )
+    _, (schema,) = _schemas([side], config, settings, database_url, pg_bin)
+    _write_outputs([(Output("json", output_file if writing_file else ""), dumps(schema).rstrip())])
+    return 0
+
+
+def _schemas(
+    values: list[str],
+    config: Config,
+    settings: Settings,
+    database_url: str | None,
+    pg_bin: str | None,
+) -> tuple[list[Side], list[Catalog]]:
+    """The sides these values name, and their schemas."""
+    from .db.sides import read_all, resolve
+
+    try:
+        sides = [resolve(value, config, os.environ) for value in values]
+        return sides, read_all(sides, settings, database_url, pg_bin)
+    except InputError as exc:
+        raise InputProblem(f"{exc.path}: {exc.message}") from None
 
 
 @cli.command()

@@ -29,6 +29,16 @@ MIN_PG_VERSION, MAX_PG_VERSION = 9, 18
 
 
 @dataclass(frozen=True)
+class Environment:
+    """A deployed database `compare` and `snapshot` can name, from `[environments]`."""
+
+    name: str  # the key: `migration-lint compare dev prod`
+    url: str  # a postgresql:// URL, or (better: no password in the file) the name of the
+    # environment variable that holds one
+    label: str  # how outputs name it: "Development"; the name when none is given
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     paths: tuple[str, ...] = ()  # migration folders, relative to the config file
@@ -44,6 +54,7 @@ class Config:
     baseline: str | None = None  # the baseline file, relative to the working directory
     prisma_version: str | None = None  # the Prisma that applies the migrations, e.g. "7.4"
     max_file_size: int | None = None  # MiB; larger files are not read
+    environments: tuple[Environment, ...] = ()  # in the file's order
 
 
 def find_config(start: Path) -> Path | None:
@@ -65,10 +76,13 @@ def load_config(path: Path, known_rules: Collection[str]) -> Config:
     where = f"{path}: [tool.migration-lint]" if path.name == PYPROJECT else str(path)
     values: dict[str, Any] = {}
     data = {key.replace("_", "-"): value for key, value in data.items()}  # fail_on = fail-on
+    if "environments" in data:
+        values["environments"] = _environments(data.pop("environments"), where)
     for key, value in data.items():
         spec = _KEYS.get(key)
         if spec is None:
-            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {', '.join(_KEYS)})")
+            known = ", ".join((*_KEYS, "environments"))
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
         field_name, expected, description = spec
         if not _has_type(value, expected):
             # Not the value: a secret put in the wrong key must not reach a CI log.
@@ -128,6 +142,34 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "prisma-version": ("prisma_version", str, 'a quoted version such as "7.4"'),
     "max-file-size": ("max_file_size", int, "a size in MiB such as 16"),
 }
+
+
+def _environments(table: Any, where: str) -> tuple[Environment, ...]:
+    """`[environments]`: `dev = "DEV_POSTGRES_URL"`, or a table per environment,
+    `[environments.dev]` with `url` and an optional `label`. Errors never quote a value: it
+    may be a URL with its password."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: 'environments' must be a table ([environments])")
+    found = []
+    for name, value in table.items():
+        key = f"'environments.{name}'"
+        if isinstance(value, str):
+            value = {"url": value}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: {key} must be a URL's variable name or a table")
+        unknown = sorted(set(value) - {"url", "label"})
+        if unknown:
+            raise ConfigError(f"{where}: {key}: unknown key {unknown[0]!r} (known: url, label)")
+        url, label = value.get("url"), value.get("label", name)
+        if not isinstance(url, str) or not url:
+            raise ConfigError(
+                f"{where}: {key} needs `url`: the name of the environment variable holding the "
+                "database's URL (or the URL)"
+            )
+        if not isinstance(label, str) or not label.strip():
+            raise ConfigError(f"{where}: {key}: 'label' must be a non-empty string")
+        found.append(Environment(name, url, label))
+    return tuple(found)
 
 
 def _has_type(value: Any, expected: Any) -> bool:

@@ -14,8 +14,11 @@ two deployed databases compare the same way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
+
+from .bookkeeping import DRIZZLE_SCHEMA, RUNNERS
+from .query_text import normalised
 
 if TYPE_CHECKING:
     import psycopg
@@ -39,6 +42,13 @@ class Column:
 class Table:
     kind: str  # "table", "unlogged table", "partitioned table", "foreign table"
     columns: Mapping[str, Column]
+    # "PARTITION BY <key>" and/or "PARTITION OF <parent> <bound>"; "" for neither.
+    partitioning: str = ""
+
+    @property
+    def shape(self) -> str:
+        """What the table is, apart from its columns: its kind and partitioning."""
+        return " ".join(part for part in (self.kind, self.partitioning) if part)
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,16 @@ class OnTable:
 
 
 @dataclass(frozen=True)
+class Sequence:
+    settings: str  # its type, start, increment, bounds, cache and cycle
+    owned_by: str | None = None  # the column of a serial or identity: "<table>.<column>"
+    table: str | None = None  # the owning column's table
+
+    def __str__(self) -> str:
+        return self.settings + (f" OWNED BY {self.owned_by}" if self.owned_by else "")
+
+
+@dataclass(frozen=True)
 class Catalog:
     schemas: frozenset[str]
     extensions: Mapping[str, str]  # name -> version
@@ -57,10 +77,10 @@ class Catalog:
     indexes: Mapping[str, OnTable]  # by the index's name
     constraints: Mapping[str, OnTable]  # by "name on table"
     triggers: Mapping[str, OnTable]  # by "name on table"
-    views: Mapping[str, str]  # name -> its query
+    views: Mapping[str, str]  # name -> its query, as query_text prints it
     materialized_views: Mapping[str, str]
     functions: Mapping[str, str]  # "name(argument types)" -> CREATE FUNCTION ...
-    sequences: Mapping[str, str]  # name -> its type and settings
+    sequences: Mapping[str, Sequence]
     enums: Mapping[str, tuple[str, ...]]  # name -> its values, in order
 
 
@@ -95,7 +115,17 @@ _SCHEMAS = f"""
 """
 _EXTENSIONS = "SELECT quote_ident(extname), extversion FROM pg_extension"
 _TABLE_KINDS = "'r', 'p', 'f'"
-_TABLES = f"SELECT {_TABLE_NAME}, c.relkind, c.relpersistence {_relations(_TABLE_KINDS)}"
+# A partition's parent: with the partition's own name, schema-qualified as every name here.
+_PARENT = _QUALIFIED.format(n="pn", o="pc", name="relname")
+_TABLES = f"""
+    SELECT {_TABLE_NAME}, c.relkind, c.relpersistence, pg_get_partkeydef(c.oid),
+           (SELECT {_PARENT} || ' ' || pg_get_expr(c.relpartbound, c.oid)
+            FROM pg_inherits i
+            JOIN pg_class pc ON pc.oid = i.inhparent
+            JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+            WHERE i.inhrelid = c.oid AND c.relispartition)
+    {_relations(_TABLE_KINDS)}
+"""
 _COLUMNS = f"""
     SELECT {_TABLE_NAME}, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
            a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated
@@ -139,12 +169,19 @@ _FUNCTIONS = f"""
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE {_USER_SCHEMA.format(n="n")} AND {_own("pg_proc", "p.oid")}
 """
+# A serial's sequence depends on its column automatically ('a'), an identity's internally ('i').
 _SEQUENCES = f"""
     SELECT {_TABLE_NAME}, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin,
-           s.seqmax, s.seqcache, s.seqcycle
+           s.seqmax, s.seqcache, s.seqcycle, {_QUALIFIED.format(n="tn", o="t", name="relname")},
+           quote_ident(a.attname)
     FROM pg_sequence s
     JOIN pg_class c ON c.oid = s.seqrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
+         AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')
+    LEFT JOIN pg_class t ON t.oid = d.refobjid
+    LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
+    LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
     WHERE {_USER_SCHEMA.format(n="n")} AND {_own("pg_class", "c.oid")}
 """
 _ENUMS = f"""
@@ -189,8 +226,13 @@ def _read(connection: psycopg.Connection[tuple[object, ...]]) -> Catalog:
         str(name): Table(
             ("unlogged " if persistence == "u" else "") + _TABLE_KIND_NAMES[str(kind)],
             columns.get(str(name), {}),
+            " ".join(
+                f"{word} {value}"
+                for word, value in (("PARTITION BY", key), ("PARTITION OF", parent))
+                if value
+            ),
         )
-        for name, kind, persistence in rows(_TABLES)
+        for name, kind, persistence, key, parent in rows(_TABLES)
     }
     views = rows(_VIEWS)
     return Catalog(
@@ -200,8 +242,10 @@ def _read(connection: psycopg.Connection[tuple[object, ...]]) -> Catalog:
         indexes=_on_table(rows(_INDEXES), keyed_by_table=False),
         constraints=_on_table(rows(_CONSTRAINTS), keyed_by_table=True),
         triggers=_on_table(rows(_TRIGGERS), keyed_by_table=True),
-        views={str(name): str(query) for name, kind, query in views if kind == "v"},
-        materialized_views={str(name): str(query) for name, kind, query in views if kind == "m"},
+        views={str(name): normalised(str(query)) for name, kind, query in views if kind == "v"},
+        materialized_views={
+            str(name): normalised(str(query)) for name, kind, query in views if kind == "m"
+        },
         functions={str(name): str(definition) for name, definition in rows(_FUNCTIONS)},
         sequences={str(row[0]): _sequence(row[1:]) for row in rows(_SEQUENCES)},
         enums={str(name): _texts(values) for name, values in rows(_ENUMS)},
@@ -228,31 +272,105 @@ def _on_table(rows: list[tuple[object, ...]], keyed_by_table: bool) -> dict[str,
     }
 
 
-def _sequence(settings: tuple[object, ...]) -> str:
-    type_, start, increment, minimum, maximum, cache, cycle = settings
-    return (
+def _sequence(row: tuple[object, ...]) -> Sequence:
+    type_, start, increment, minimum, maximum, cache, cycle, table, column = row
+    settings = (
         f"{type_} START {start} INCREMENT {increment} MINVALUE {minimum} MAXVALUE {maximum} "
         f"CACHE {cache}{' CYCLE' if cycle else ''}"
     )
+    if table is None:
+        return Sequence(settings)
+    return Sequence(settings, f"{table}.{column}", str(table))
+
+
+# The tables migration runners keep their bookkeeping in (bookkeeping.py), in whatever schema:
+# a runner's, not the application's.
+_BOOKKEEPING_TABLES = frozenset(runner.table for runner in RUNNERS.values())
+
+
+def without_bookkeeping(catalog: Catalog) -> Catalog:
+    """The catalog without the runners' bookkeeping tables, what belongs to them (indexes,
+    constraints, triggers, their serial's sequence), and drizzle's schema when nothing else is
+    in it: two databases migrated to the same schema by different runs compare equal."""
+    left_out = {name for name in catalog.tables if _bare_name(name) in _BOOKKEEPING_TABLES}
+    kept = replace(
+        catalog,
+        tables={k: v for k, v in catalog.tables.items() if k not in left_out},
+        indexes={k: v for k, v in catalog.indexes.items() if v.table not in left_out},
+        constraints={k: v for k, v in catalog.constraints.items() if v.table not in left_out},
+        triggers={k: v for k, v in catalog.triggers.items() if v.table not in left_out},
+        sequences={k: v for k, v in catalog.sequences.items() if v.table not in left_out},
+    )
+    if DRIZZLE_SCHEMA in kept.schemas and not _in_schema(kept, DRIZZLE_SCHEMA):
+        kept = replace(kept, schemas=kept.schemas - {DRIZZLE_SCHEMA})
+    return kept
+
+
+def _bare_name(qualified: str) -> str:
+    # Bookkeeping tables have plain lower-case names, which quote_ident leaves unquoted.
+    return qualified.rsplit(".", 1)[-1]
+
+
+def _in_schema(catalog: Catalog, schema: str) -> bool:
+    prefix = schema + "."
+    named = (
+        catalog.tables,
+        catalog.views,
+        catalog.materialized_views,
+        catalog.functions,
+        catalog.sequences,
+        catalog.enums,
+    )
+    return any(name.startswith(prefix) for names in named for name in names)
 
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Change:
+    """One thing that differs from one catalog to another."""
+
+    kind: str  # "schema", "extension", "table", "column", "index", "constraint", "trigger",
+    # "view", "materialized view", "function", "sequence" or "enum"
+    name: str  # its key in the catalog; a column's, its name in its table
+    how: str  # "added", "removed" or "changed"
+    detail: str  # what was added or removed ("" for nothing to show); how it changed
+    table: str | None = None  # a column's, index's, constraint's or trigger's table
+
+    def __str__(self) -> str:
+        label = f"{self.kind} {self.table}.{self.name}" if self.kind == "column" else self.label
+        if self.how == "changed":
+            return f"{label}: {self.detail}"
+        return f"{label}: {self.how}" + (f" ({self.detail})" if self.detail else "")
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
 def diff(before: Catalog, after: Catalog) -> list[str]:
     """What differs from `before` to `after`, one line each: "<kind> <name>: added (...)",
-    "removed (...)", or how it changed. The columns, indexes, constraints and triggers of a
-    table added or removed are left out: the table's line says it."""
-    lines = _compare("schema", dict.fromkeys(before.schemas, ""), dict.fromkeys(after.schemas, ""))
-    lines += _compare("extension", before.extensions, after.extensions, _arrow, shown=str)
-    lines += _compare("table", _kinds(before), _kinds(after), _arrow, shown=_unless_plain)
+    "removed (...)", or how it changed."""
+    return [str(change) for change in changes(before, after)]
+
+
+def changes(before: Catalog, after: Catalog) -> list[Change]:
+    """What differs from `before` to `after`. The columns, indexes, constraints and triggers of
+    a table added or removed are left out: the table's change says it."""
+    found = _compare("schema", dict.fromkeys(before.schemas, ""), dict.fromkeys(after.schemas, ""))
+    found += _compare("extension", before.extensions, after.extensions, _arrow, shown=str)
+    found += _compare("table", _shapes(before), _shapes(after), _arrow, shown=_unless_plain)
     for table in sorted(before.tables.keys() & after.tables.keys()):
-        lines += _compare(
-            f"column {table}.",
+        found += _compare(
+            "column",
             before.tables[table].columns,
             after.tables[table].columns,
             _column_change,
             shown=str,
+            tables=dict.fromkeys(
+                before.tables[table].columns.keys() | after.tables[table].columns.keys(), table
+            ),
         )
     added_or_removed = before.tables.keys() ^ after.tables.keys()
     for kind, attached_before, attached_after in (
@@ -260,23 +378,22 @@ def diff(before: Catalog, after: Catalog) -> list[str]:
         ("constraint", before.constraints, after.constraints),
         ("trigger", before.triggers, after.triggers),
     ):
-        lines += _compare(
+        found += _compare(
             kind,
-            {
-                k: v.definition
-                for k, v in attached_before.items()
-                if v.table not in added_or_removed
-            },
-            {k: v.definition for k, v in attached_after.items() if v.table not in added_or_removed},
+            _definitions(attached_before, added_or_removed),
+            _definitions(attached_after, added_or_removed),
             _arrow,
             shown=str,
+            tables={
+                name: on.table for name, on in (*attached_before.items(), *attached_after.items())
+            },
         )
-    lines += _compare("view", before.views, after.views)
-    lines += _compare("materialized view", before.materialized_views, after.materialized_views)
-    lines += _compare("function", before.functions, after.functions)
-    lines += _compare("sequence", before.sequences, after.sequences, _arrow, shown=str)
-    lines += _compare("enum", before.enums, after.enums, _values_change, shown=_values)
-    return lines
+    found += _compare("view", before.views, after.views)
+    found += _compare("materialized view", before.materialized_views, after.materialized_views)
+    found += _compare("function", before.functions, after.functions)
+    found += _compare("sequence", before.sequences, after.sequences, _settings_change, shown=str)
+    found += _compare("enum", before.enums, after.enums, _values_change, shown=_values)
+    return found
 
 
 def _compare(
@@ -285,29 +402,34 @@ def _compare(
     after: Mapping[str, T],
     change: Callable[[T, T], str] | None = None,
     shown: Callable[[T], str] | None = None,
-) -> list[str]:
-    """A line for each name that only one side has, or whose value differs: `change` says how
-    (None: "definition changed", for what is too long to show), `shown` what was added or
-    removed. A `kind` that ends in "." is the start of the name (a column's table)."""
-    label = kind if kind.endswith(".") else kind + " "
-    lines = []
+    tables: Mapping[str, str] | None = None,
+) -> list[Change]:
+    """A change for each name that only one side has, or whose value differs: `change` says
+    how (None: "definition changed", for what is too long to show), `shown` what was added or
+    removed, `tables` whose each one is."""
+    found = []
+    table = (tables or {}).get
     for name in sorted(before.keys() | after.keys()):
         if name not in after:
-            lines.append(f"{label}{name}: removed{_detail(shown, before[name])}")
+            found.append(Change(kind, name, "removed", _detail(shown, before[name]), table(name)))
         elif name not in before:
-            lines.append(f"{label}{name}: added{_detail(shown, after[name])}")
+            found.append(Change(kind, name, "added", _detail(shown, after[name]), table(name)))
         elif before[name] != after[name]:
             how = change(before[name], after[name]) if change else "definition changed"
-            lines.append(f"{label}{name}: {how}")
-    return lines
+            found.append(Change(kind, name, "changed", how, table(name)))
+    return found
+
+
+def _definitions(attached: Mapping[str, OnTable], left_out: set[str]) -> dict[str, str]:
+    return {name: on.definition for name, on in attached.items() if on.table not in left_out}
 
 
 def _detail(shown: Callable[[T], str] | None, value: T) -> str:
-    return f" ({shown(value)})" if shown is not None and shown(value) else ""
+    return shown(value) if shown is not None else ""
 
 
-def _kinds(catalog: Catalog) -> dict[str, str]:
-    return {name: table.kind for name, table in catalog.tables.items()}
+def _shapes(catalog: Catalog) -> dict[str, str]:
+    return {name: table.shape for name, table in catalog.tables.items()}
 
 
 def _unless_plain(kind: str) -> str:
@@ -316,6 +438,10 @@ def _unless_plain(kind: str) -> str:
 
 def _arrow(before: str, after: str) -> str:
     return f"{before} -> {after}"
+
+
+def _settings_change(before: Sequence, after: Sequence) -> str:
+    return _arrow(str(before), str(after))
 
 
 def _values(values: tuple[str, ...]) -> str:

@@ -87,8 +87,8 @@ def _markdown(report: StatusReport) -> str:
     lines = [
         f"## {_HEADLINES[report.exit_code]}",
         "",
-        f"{_code(report.folder)} ({report.layout}) against {_code(report.database)}, "
-        f"bookkeeping in {_code(report.table)}.",
+        f"{inline_code(report.folder)} ({report.layout}) against {inline_code(report.database)}, "
+        f"bookkeeping in {inline_code(report.table)}.",
         "",
     ]
     if not report.table_found:
@@ -96,7 +96,7 @@ def _markdown(report: StatusReport) -> str:
     if report.entries:
         lines += ["| State | Migration | Detail |", "|---|---|---|"]
         lines += [
-            f"| {entry.state.value} | {_code(entry.name)} | {_cell(entry.detail)} |"
+            f"| {entry.state.value} | {inline_code(entry.name)} | {table_cell(entry.detail)} |"
             for entry in report.entries
         ]
         lines.append("")
@@ -104,15 +104,15 @@ def _markdown(report: StatusReport) -> str:
     return "\n".join(lines)
 
 
-def _code(text: str) -> str:
+def inline_code(text: str) -> str:
     """Text as inline code in a table cell: a fence longer than any run of backquotes in it, and
     a space inside it where the text starts or ends with one."""
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{_cell(text)}{pad}{fence}"
+    return f"{fence}{pad}{table_cell(text)}{pad}{fence}"
 
 
-def _cell(text: str) -> str:
+def table_cell(text: str) -> str:
     # A pipe ends the cell, a line break the row: names and labels read from the database are
     # shown as they are, not as Markdown.
     return " ".join(text.split()).replace("|", "\\|")
