@@ -18,7 +18,13 @@ from migration_lint.cli import COMPARE_FORMATS, main
 from migration_lint.config import Config, Environment
 from migration_lint.db import compare_output
 from migration_lint.db.connect import session
-from migration_lint.db.server import Binaries, ScratchHost, embedded_server, socket_url
+from migration_lint.db.server import (
+    Binaries,
+    ScratchHost,
+    embedded_server,
+    socket_url,
+    wheel_bin_dir,
+)
 from migration_lint.db.sides import DATABASE, FOLDER, SNAPSHOT, resolve
 from migration_lint.db.urls import Target
 
@@ -226,6 +232,21 @@ def test_a_migrations_folder_against_a_database(
             2,
             [("drop-column", "column public.users.email: removed (text)")],
         )
+
+
+def test_two_folders_are_replayed_apart_so_server_wide_objects_do_not_collide(
+    capsys: pytest.CaptureFixture[str], write
+) -> None:
+    # A role belongs to the whole server: replayed twice on one, the second CREATE ROLE fails.
+    root = write(
+        {
+            "migrations/0001_role.sql": 'CREATE ROLE "reporting_reader";\n',
+            "migrations/0002_users.sql": USERS,
+        }
+    )
+    folder = str(root / "migrations")
+    code, report = compare_json(capsys, folder, folder, "--pg-bin", str(wheel_bin_dir()))
+    assert (code, lines(report)) == (0, [])
 
 
 def test_a_folder_that_fails_to_replay_is_an_error(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from . import catalog, snapshot
 from .connect import DatabaseError, one_line, session
 from .env_files import ENV_FILES, project_environment
 from .replay import replay
-from .server import ScratchHost, scratch_host
+from .server import scratch_host
 from .urls import Target, redact, target
 
 DATABASE, FOLDER, SNAPSHOT = "database", "migrations folder", "snapshot"
@@ -83,19 +84,26 @@ def _database(value: str, config: Config, environ: Mapping[str, str]) -> Target:
 def read_all(
     sides: Sequence[Side], settings: Settings, database_url: str | None, pg_bin: str | None
 ) -> list[catalog.Catalog]:
-    """Each side's schema, in order. A scratch server (`database_url`'s, or an embedded one)
-    is started at the first folder, and serves them all."""
+    """Each side's schema, in order; a folder is replayed into a scratch database.
+
+    On `database_url`'s server the folders are replayed one after the other. Otherwise two
+    folders are replayed at the same time, each on an embedded server of its own: most of a
+    replay is the server's work, and roles and other objects a migration creates for the whole
+    server would collide on one."""
+    folders = [side for side in sides if side.kind == FOLDER]
     with ExitStack() as stack:
-        host: ScratchHost | None = None
-        found = []
-        for side in sides:
-            if side.kind == FOLDER:
-                if host is None:
-                    host = stack.enter_context(scratch_host(database_url, pg_bin))
-                found.append(replay(side.path, settings, host))
-            else:
-                found.append(read(side))
-        return found
+        if database_url or len(folders) < 2:
+            host = stack.enter_context(scratch_host(database_url, pg_bin))
+            return [replay(s.path, settings, host) if s.kind == FOLDER else read(s) for s in sides]
+        # Left before anything else: its exit waits for the replays, which stop their servers.
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=len(folders)))
+        replayed = {id(s): pool.submit(_replay_alone, s.path, settings, pg_bin) for s in folders}
+        return [replayed[id(s)].result() if s.kind == FOLDER else read(s) for s in sides]
+
+
+def _replay_alone(folder: str, settings: Settings, pg_bin: str | None) -> catalog.Catalog:
+    with scratch_host(None, pg_bin) as host:
+        return replay(folder, settings, host)
 
 
 def read(side: Side) -> catalog.Catalog:
