@@ -401,7 +401,8 @@ NOT_NULL_COUPON = [
             "prisma",
             MIGRATIONS,
             lambda d: sql_of(d.url, 'UPDATE "_prisma_migrations" SET finished_at = NULL'),
-            "failed or is still running (finished_at is empty)",
+            "prisma/migrations/20250101000001_orders/migration.sql (failed): Prisma recorded it "
+            "as failed (or started and never finished)",
             id="prisma-failed-migration",
         ),
         pytest.param(
@@ -422,10 +423,27 @@ NOT_NULL_COUPON = [
             id="history-with-a-gap",
         ),
         pytest.param(
+            "goose",
+            MIGRATIONS,
+            lambda d: sql_of(d.url, "DELETE FROM goose_db_version WHERE version_id = 2"),
+            "migrations/00002_total.sql (out-of-order): pending below the newest applied "
+            "version (3)",
+            id="goose-out-of-order",
+        ),
+        pytest.param(
+            "drizzle",
+            MIGRATIONS,
+            lambda d: sql_of(
+                d.url, f'DELETE FROM "drizzle"."__drizzle_migrations" WHERE created_at = {_when(2)}'
+            ),
+            "drizzle/0001_total.sql (will-be-skipped): its journal `when`",
+            id="drizzle-will-be-skipped",
+        ),
+        pytest.param(
             "golang-migrate",
             MIGRATIONS,
             lambda d: sql_of(d.url, "UPDATE schema_migrations SET dirty = true"),
-            "version 3 is dirty",
+            "migrations/000003_index.up.sql (dirty): golang-migrate marked the database dirty",
             id="golang-migrate-dirty",
         ),
         pytest.param(

@@ -453,7 +453,7 @@ def rollback(
     except InputError as exc:  # a DatabaseError too
         raise InputProblem(f"{exc.path}: {exc.message}") from None
     undone = ", ".join(step.applied.path for step in planned.steps)
-    click.echo(f"Rolled back: {undone}. {planned.bookkeeping.runner} applies each again.")
+    click.echo(f"Rolled back: {undone}. {planned.writer.runner.name} applies each again.")
     return 0
 
 

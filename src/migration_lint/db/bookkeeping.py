@@ -4,7 +4,7 @@ into records that name the migration the way the folder's files do (folder.py's 
 The tables, as the runners create them:
 - drizzle-orm: drizzle.__drizzle_migrations (id serial, hash text: sha256 of the file,
   created_at bigint: the journal's `when`); from 1.0 also `name`, the migration's name.
-- Prisma: _prisma_migrations (migration_name, checksum: sha256 of migration.sql, started_at,
+- Prisma: _prisma_migrations (id, migration_name, checksum: sha256 of migration.sql, started_at,
   finished_at, rolled_back_at, ...).
 - golang-migrate: schema_migrations (version bigint, dirty boolean): one row, the version the
   database is at.
@@ -41,6 +41,8 @@ class Record:
     label: str  # how to show it when no file is its
     state: State = State.APPLIED  # or FAILED, DIRTY
     checksum: str | None = None  # None: the runner recorded none
+    # What names its row in the table (a write's WHERE: rollback's); () where nothing writes it.
+    row: tuple[object, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def _drizzle(rows: list[Row], columns: frozenset[str]) -> Records:
         else:
             key = when_key(created_at) if created_at is not None else None
             label = f"created_at {created_at}, hash {str(digest)[:12]}…"
-        records.append(Record(key, label, checksum=str(digest)))
+        records.append(Record(key, label, checksum=str(digest), row=(row["id"],)))
     # The migrator reads the newest created_at and runs only later `when`s: what matters for
     # the table it creates before 1.0, whose shape this is.
     times = [t for t in (_integer(row["created_at"]) for row in rows) if t is not None]
@@ -159,7 +161,7 @@ def _prisma(rows: list[Row], columns: frozenset[str]) -> Records:
         name = str(row["migration_name"])
         # Started and never finished: Prisma refuses to deploy until it is resolved.
         state = State.APPLIED if row["finished_at"] is not None else State.FAILED
-        records.append(Record(name_key(name), name, state, str(row["checksum"])))
+        records.append(Record(name_key(name), name, state, str(row["checksum"]), (row["id"],)))
     return Records(tuple(records))
 
 
@@ -171,7 +173,7 @@ def _golang_migrate(rows: list[Row], columns: frozenset[str]) -> Records:
         return Records()
     # Dirty: the migration of this version failed partway; every later `up` refuses to run.
     state = State.DIRTY if rows[0]["dirty"] else State.APPLIED
-    record = Record(version_key((version,)), f"version {version}", state)
+    record = Record(version_key((version,)), f"version {version}", state, row=(version,))
     return Records((record,), applied_through=(version,))
 
 
@@ -185,7 +187,7 @@ def _goose(rows: list[Row], columns: frozenset[str]) -> Records:
     # Version 0 is the row goose writes when it creates the table.
     return Records(
         tuple(
-            Record(version_key((version,)), f"version {version}")
+            Record(version_key((version,)), f"version {version}", row=(version,))
             for version, applied in latest.items()
             if applied and version != 0
         )
@@ -193,12 +195,12 @@ def _goose(rows: list[Row], columns: frozenset[str]) -> Records:
 
 
 def _dbmate(rows: list[Row], columns: frozenset[str]) -> Records:
-    return Records(tuple(_by_version(str(row["version"])) for row in rows))
+    versions = [str(row["version"]) for row in rows]
+    return Records(tuple(Record(_version_key(v), f"version {v}", row=(v,)) for v in versions))
 
 
-def _by_version(version: str) -> Record:
-    key = version_key(numeric_version(version)) if _NUMERIC.fullmatch(version) else None
-    return Record(key, f"version {version}")
+def _version_key(version: str) -> str | None:
+    return version_key(numeric_version(version)) if _NUMERIC.fullmatch(version) else None
 
 
 _NUMERIC = re.compile(r"\d+(?:[._]\d+)*")
@@ -217,7 +219,7 @@ def _flyway(rows: list[Row], columns: frozenset[str]) -> Records:
                 baselines.append(numeric_version(version))
             continue
         if isinstance(version, str):
-            key = _by_version(version).key
+            key = _version_key(version)
         else:
             # A repeatable migration: recorded by its script, a row each time it ran.
             key = script_key(os.path.basename(script))
@@ -256,7 +258,9 @@ RUNNERS: dict[str, Runner] = {
         "Prisma",
         "_prisma_migrations",
         None,
-        frozenset(("migration_name", "checksum", "started_at", "finished_at", "rolled_back_at")),
+        frozenset(
+            ("id", "migration_name", "checksum", "started_at", "finished_at", "rolled_back_at")
+        ),
         _prisma,
     ),
     "golang-migrate": Runner(

@@ -2,15 +2,16 @@
 rollback plans, for runners that have no `down` of their own (drizzle, Prisma) and for those
 that do, the same checked way.
 
-1. Read the runner's bookkeeping (read-only): which of the folder's migrations are applied.
-   It must match the files (bookkeeping_rows.py), and be the folder's first migrations.
+1. Read the runner's bookkeeping (read-only) as `status` does: which of the folder's migrations
+   are applied. Every one must be applied or pending as status sees it (none changed after it
+   was applied, failed, ...), and the applied ones must be the folder's first migrations.
 2. The migrations to undo, newest first: the newest, or every one applied after `--to`. Each
    must have a rollback plan (rollback_plan.py).
 3. Check the plans on a scratch database as `verify --rollback` does: each must restore the
    schema its migration started from.
 4. Only then, and only when asked: one transaction with a lock_timeout that locks the
    bookkeeping table (no deploy can run meanwhile), reads it again, and runs each plan and the
-   bookkeeping change that makes the runner apply the migration again.
+   bookkeeping change that makes the runner apply the migration again (bookkeeping_rows.py).
 
 Anything that stops it is an InputProblem (exit 2), before anything is written.
 """
@@ -23,17 +24,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import InputProblem
-from ..layouts import Layout
 from ..linter import FolderPlan, Settings
 from ..project import Project
 from ..rollback_plan import RollbackPlan, rollback_plan
 from ..source import InputError, read_source
-from .bookkeeping_rows import Applied, Bookkeeping, Write, bookkeeping_of
+from .bookkeeping import read_bookkeeping
+from .bookkeeping_rows import Applied, BookkeepingWriter, Write, writer_of
 from .connect import LOCK_TIMEOUT, DatabaseError, connect, one_line
+from .folder import Migration
 from .plans import PlanFailed, run_plan, shown
 from .server import ScratchHost
+from .state import State
+from .status import Entry, compare, folder_migrations
 from .urls import Target
-from .verify import Verified, run_order, verify_folder
+from .verify import Verified, verify_folder
 
 if TYPE_CHECKING:
     import psycopg
@@ -50,9 +54,9 @@ class Step:
 
 @dataclass(frozen=True)
 class Rollback:
-    files: tuple[str, ...]  # the folder's migrations, in the runner's order
+    migrations: tuple[Migration, ...]  # the folder's, in the runner's order
     folder: FolderPlan  # the migrations through the newest applied; the ones to undo requested
-    bookkeeping: Bookkeeping
+    writer: BookkeepingWriter
     applied: tuple[Applied, ...]  # as read: read again in the transaction, it must not differ
     steps: tuple[Step, ...]  # newest first
 
@@ -60,13 +64,17 @@ class Rollback:
 def plan_rollback(database: Target, folder: str, project: Project, to: str | None) -> Rollback:
     """What undoing the newest migration (or every one after `to`) of `folder` takes, read
     from `database` without writing to it."""
+    import psycopg
+
     layout = project.layout_for(folder)
-    bookkeeping = bookkeeping_of(layout)
+    writer = writer_of(layout)
     try:
-        files = run_order(layout, project.files(folder), project.max_file_bytes)
+        migrations = folder_migrations(folder, project, layout)
         with connect(database, read_only=True) as connection:
-            applied = _applied(bookkeeping, connection, layout, files)
-        _check_history(applied, files)
+            try:
+                applied = _applied(connection, writer, migrations)
+            except psycopg.Error as exc:
+                raise DatabaseError(database.shown, one_line(exc, database)) from None
         undone = _undone(applied, to, layout.migration_name, layout.version)
         steps = []
         for index in undone:
@@ -78,47 +86,74 @@ def plan_rollback(database: Target, folder: str, project: Project, to: str | Non
                     "block): write one, or undo it by hand; nothing was changed"
                 )
             previous = applied[index - 1] if index else None
-            steps.append(Step(applied[index], plan, bookkeeping.forget(applied[index], previous)))
+            steps.append(Step(applied[index], plan, writer.forget(applied[index], previous)))
     except InputError as exc:
         raise InputProblem(f"{exc.path}: {exc.message}") from None
-    through = files[: len(applied)]
+    through = [migration.path for migration in migrations[: len(applied)]]
     requested = {step.applied.path for step in steps}
     return Rollback(
-        tuple(files),
+        tuple(migrations),
         FolderPlan(layout, through, requested),
-        bookkeeping,
+        writer,
         tuple(applied),
         tuple(steps),
     )
 
 
 def _applied(
-    bookkeeping: Bookkeeping,
     connection: psycopg.Connection[tuple[object, ...]],
-    layout: Layout,
-    files: list[str],
+    writer: BookkeepingWriter,
+    migrations: list[Migration],
 ) -> list[Applied]:
-    """The applied migrations in the folder's order: the order the scratch check applies them
-    in, and so undoes them in (a runner that applied one out of order, goose with
-    --allow-missing, is no exception)."""
-    applied = bookkeeping.read(connection, layout, files)
-    return sorted(applied, key=lambda a: files.index(a.path))
-
-
-def _check_history(applied: list[Applied], files: list[str]) -> None:
-    """The applied migrations must be the folder's first ones: the scratch check applies
-    those, and a migration skipped by the database would be applied there, not here."""
-    done = {a.path for a in applied}
+    """The applied migrations in the folder's order, read as `status` reads them: the order the
+    scratch check applies them in, and so undoes them in. Refuses bookkeeping that does not
+    match the files, or whose applied migrations are not the folder's first ones (the scratch
+    check applies those: a migration the database skipped would be applied there, not here)."""
+    runner = writer.runner
+    bookkeeping = read_bookkeeping(connection, runner)
+    if not bookkeeping.found:
+        raise InputProblem(
+            f"no table {writer.table} in this database: {runner.name} has applied nothing here "
+            "(or keeps its bookkeeping in a table of another name, which rollback cannot read)"
+        )
+    entries = compare(migrations, bookkeeping.records, runner.name)
+    for entry in entries:
+        if entry.state not in (State.APPLIED, State.PENDING):
+            raise InputProblem(
+                f"{writer.table} does not match the migration files: {_mismatch(entry)}"
+            )
+    applied: list[Applied] = []
+    pending: Entry | None = None
+    for migration, entry in zip(migrations, entries, strict=True):
+        if entry.state is State.PENDING:
+            pending = pending or entry
+        elif pending is not None:
+            raise InputProblem(
+                f"{pending.path} is not applied, and the later {entry.path} is: the database's "
+                "history is not the folder's order, and rollback would check another one; "
+                "nothing was changed"
+            )
+        else:
+            # golang-migrate records only the newest version: the files below it have no row.
+            row = entry.record.row if entry.record is not None else migration.version or ()
+            applied.append(Applied(migration.path, row))
     if not applied:
         raise InputProblem("no migration of this folder is applied: nothing to roll back")
-    for path in files[: len(applied)]:
-        if path not in done:
-            later = next(f for f in files[len(applied) :] if f in done)
-            raise InputProblem(
-                f"{path} is not applied, and the later {later} is: the database's history is "
-                "not the folder's order, and rollback would check another one; nothing was "
-                "changed"
-            )
+    return applied
+
+
+def _mismatch(entry: Entry) -> str:
+    record = entry.record
+    if entry.state is State.CHANGED and record is not None:
+        # drizzle and Prisma, the runners here that record a checksum, record a sha256.
+        row = ", ".join(map(str, record.row))
+        return (
+            f"{entry.path} is not the migration the database applied (row {row}): its sha256 "
+            f"differs from the recorded {record.checksum}; was it edited after it was applied?"
+        )
+    if entry.state is State.DATABASE_ONLY:
+        return f"{entry.name} is applied, and has no file here"
+    return f"{entry.path or entry.name} ({entry.state.value}): {entry.detail}"
 
 
 def _undone(
@@ -163,13 +198,13 @@ def check_plans(rollback: Rollback, settings: Settings, host: ScratchHost) -> Ve
 
 def plan_sql(rollback: Rollback, database: Target) -> str:
     """The plan as SQL, as it runs: what `--yes` does, and what a person could run instead."""
-    bookkeeping = rollback.bookkeeping
+    writer = rollback.writer
     lines = [
         f"-- Roll back {len(rollback.steps)} migration(s) on {database.shown} "
-        f"({bookkeeping.runner}, {bookkeeping.table}), newest first.",
+        f"({writer.runner.name}, {writer.table}), newest first.",
         "BEGIN;",
         f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';",
-        _lock(bookkeeping) + ";",
+        _lock(writer) + ";",
     ]
     for step in rollback.steps:
         lines.append("")
@@ -194,18 +229,17 @@ def run_rollback(database: Target, rollback: Rollback) -> None:
 
 
 def _run(database: Target, rollback: Rollback) -> None:
-    bookkeeping = rollback.bookkeeping
-    layout = rollback.folder.layout
+    writer = rollback.writer
     # Whatever stops it, leaving the `with` rolls the transaction back.
     with connect(database, read_only=False) as connection:
         pg_version = connection.info.server_version // 10000
         connection.execute("BEGIN")
         connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        connection.execute(_lock(bookkeeping))
-        now = _applied(bookkeeping, connection, layout, list(rollback.files))
+        connection.execute(_lock(writer))
+        now = _applied(connection, writer, list(rollback.migrations))
         if now != list(rollback.applied):
             raise InputProblem(
-                f"{bookkeeping.table} changed since it was read (is a deploy running?): "
+                f"{writer.table} changed since it was read (is a deploy running?): "
                 "nothing was changed"
             )
         for step in rollback.steps:
@@ -223,12 +257,11 @@ def _run(database: Target, rollback: Rollback) -> None:
             written = connection.execute(step.forget.sql, step.forget.params).rowcount
             if written < 1:
                 raise InputProblem(
-                    f"{bookkeeping.table}: no row to change for {step.applied.path}: nothing "
-                    "was changed"
+                    f"{writer.table}: no row to change for {step.applied.path}: nothing was changed"
                 )
         connection.execute("COMMIT")
 
 
-def _lock(bookkeeping: Bookkeeping) -> str:
+def _lock(writer: BookkeepingWriter) -> str:
     # Blocks the runner's own writes (a deploy) until the rollback commits; reads go on.
-    return f"LOCK TABLE {bookkeeping.table} IN SHARE ROW EXCLUSIVE MODE"
+    return f"LOCK TABLE {writer.table} IN SHARE ROW EXCLUSIVE MODE"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from ..layouts import Layout
 from ..project import Project
 from ..source import InputError
 from .bookkeeping import RUNNERS, Record, Records, read_bookkeeping
@@ -21,6 +22,7 @@ class Entry:
     state: State
     path: str | None = None  # None: only in the database
     detail: str = ""  # why it is in this state, when that is not plain
+    record: Record | None = None  # the runner's record of it, when it has one
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,7 @@ def read_status(
             f"a {layout.name} folder: status reads the bookkeeping of "
             f"{', '.join(RUNNERS)} (set `layout` in the config if this folder is one of them)",
         )
-    problem = project.not_postgres(folder)
-    if problem:
-        raise InputError(folder, problem)
-    migrations = migrations_in(folder, layout, project.max_file_bytes)
+    migrations = folder_migrations(folder, project, layout)
     with connect(target, read_only=True) as connection:
         import psycopg
 
@@ -80,6 +79,15 @@ def read_status(
         bookkeeping.found,
         tuple(compare(migrations, bookkeeping.records, runner.name)),
     )
+
+
+def folder_migrations(folder: str, project: Project, layout: Layout) -> list[Migration]:
+    """The folder's migrations as its runner applies them (folder.py); an InputError when they
+    are another database's."""
+    problem = project.not_postgres(folder)
+    if problem:
+        raise InputError(folder, problem)
+    return migrations_in(folder, layout, project.max_file_bytes)
 
 
 def compare(migrations: list[Migration], records: Records, runner: str) -> list[Entry]:
@@ -159,6 +167,7 @@ def _entry(migration: Migration, record: Record | None, records: Records, runner
             path,
             f"{runner} recorded it as failed (or started and never finished): "
             "it refuses to deploy until that is resolved",
+            record,
         )
     if record.state is State.DIRTY:
         return Entry(
@@ -167,19 +176,20 @@ def _entry(migration: Migration, record: Record | None, records: Records, runner
             path,
             f"{runner} marked the database dirty at this version: the migration failed "
             "partway; repair the schema by hand, then `migrate force` the right version",
+            record,
         )
     if _same_checksum(migration, record):
-        return Entry(name, State.APPLIED, path)
+        return Entry(name, State.APPLIED, path, record=record)
     if migration.reruns_when_changed:
-        return Entry(
-            name, State.PENDING, path, f"changed since it last ran: {runner} runs it again"
-        )
+        detail = f"changed since it last ran: {runner} runs it again"
+        return Entry(name, State.PENDING, path, detail, record)
     return Entry(
         name,
         State.CHANGED,
         path,
         f"the file changed after it was applied: its checksum is not the recorded "
         f"{record.checksum}",
+        record,
     )
 
 
@@ -207,5 +217,8 @@ def _out_of_order(
 
 def _database_only(record: Record) -> Entry:
     if record.state is State.APPLIED:
-        return Entry(record.label, State.DATABASE_ONLY, detail="recorded as applied; no file here")
-    return Entry(record.label, record.state, detail="recorded in the database; no file here")
+        detail = "recorded as applied; no file here"
+        return Entry(record.label, State.DATABASE_ONLY, detail=detail, record=record)
+    return Entry(
+        record.label, record.state, detail="recorded in the database; no file here", record=record
+    )
