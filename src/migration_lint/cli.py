@@ -816,6 +816,62 @@ def snapshot(
     return 0
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="The port to listen on.",
+)
+@click.option(
+    "--token",
+    envvar="MIGRATION_LINT_TOKEN",
+    help="Every request must carry it (Authorization: Bearer TOKEN, or ?token=TOKEN once, "
+    "which sets a cookie); required to listen on an address other than loopback "
+    "[env: MIGRATION_LINT_TOKEN, which keeps it out of the process list].",
+)
+@click.option(
+    "--timeout",
+    default=15.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds to wait for an environment's schema before the page says it did not answer.",
+)
+@_config_option
+def serve(host: str, port: int, token: str | None, timeout: float, config_file: str | None) -> int:
+    """Serve the schema comparison page at /devops/schema-comparison: pick a source and a
+    target among the config's [environments] and see what deploying one onto the other
+    changes, breaking differences in red, with copy buttons.
+
+    Databases are read over read-only connections; the page names environments by their
+    labels, never by URL. Needs the [web] and [db] extras.
+    """
+    from .web.access import is_loopback
+
+    if not token and not is_loopback(host):
+        raise click.UsageError(
+            f"--host {host} lets other machines connect: give a --token (or set "
+            "MIGRATION_LINT_TOKEN) that every request must carry"
+        )
+    try:
+        import uvicorn
+
+        from .web.app import create_app
+    except ImportError as exc:
+        raise ConfigError(
+            f"serve needs the web extra ({exc.name} is missing): "
+            "pip install 'pg-migration-lint[web,db]'"
+        ) from None
+    app = create_app(_config(config_file), os.environ, token=token, timeout=timeout)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"migration-lint serve: http://{shown}:{port}/devops/schema-comparison", err=True)
+    # No access log: a browser's first request carries ?token= in its query.
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    return 0
+
+
 def _schemas(
     values: list[str],
     config: Config,
