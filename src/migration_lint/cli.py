@@ -583,6 +583,13 @@ def require_migration(paths: tuple[str, ...], **options: Any) -> int:
     help="Also apply the changed migrations' folders to a scratch PostgreSQL, as `verify` does, "
     "tracing the changed files: a statement the server refuses blocks.",
 )
+@click.option(
+    "--compare-to",
+    metavar="SIDE",
+    help="Also replay the branch's migrations and compare the schema with SIDE's (a config "
+    "environment, a variable holding a URL, a snapshot file), as if deployed onto it: a "
+    "breaking difference no migration declares (allow, with a rollback plan) blocks.",
+)
 @_scratch_options
 @_lint_options
 @_output_options
@@ -590,6 +597,7 @@ def ci(
     base: str | None,
     approved: bool,
     verify_changes: bool,
+    compare_to: str | None,
     database_url: str | None,
     pg_bin: str | None,
     **options: Any,
@@ -604,6 +612,11 @@ def ci(
     _check_outputs(options, settings.project)
     _require_folders(settings.project)
     baseline = [settings.baseline] if settings.baseline else []
+    # Read here, before the run moves into HEAD's committed migrations: a snapshot file and the
+    # .env files are the working tree's.
+    compared_with = (
+        _schemas([compare_to], config, settings, database_url, pg_bin) if compare_to else None
+    )
     with committed_head(base, settings.project, baseline) as comparison:
         click.echo(f"migration-lint ci: {comparison.note()}", err=True)
         result = run_ci(comparison, approved, settings)
@@ -615,10 +628,36 @@ def ci(
             result.traces, result.server = verified.traces, verified.where
         checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
         _with_baseline(result.report, settings, checked)
+        if compared_with is not None:
+            ([side], [schema]) = compared_with
+            _check_schema(result, side.label, schema, settings, database_url, pg_bin)
         # Inside: the markdown comment quotes the migrations' SQL as committed.
         rendered = _render_outputs(result, options, config)
     _write_outputs(rendered)
     return result.exit_code
+
+
+def _check_schema(
+    result: RunResult,
+    label: str,
+    schema: Catalog,
+    settings: Settings,
+    database_url: str | None,
+    pg_bin: str | None,
+) -> None:
+    """ci --compare-to: the branch's folder against SIDE's schema, in the comment; what no
+    migration declares, as findings that block. After the baseline: it is not the files'."""
+    from .db.compare_to import check_schema, findings
+    from .db.server import scratch_host
+
+    folder = _status_folder(None, settings.project)
+    try:
+        with scratch_host(database_url, pg_bin) as host:
+            result.schema_check = check_schema(folder, label, schema, settings, host)
+    except InputError as exc:  # a migration the server refuses: --verify says more
+        result.report.diagnostics.append(input_error(exc))
+        return
+    result.report.diagnostics += findings(result.schema_check)
 
 
 # db/status_output.FORMATS, written here: the lint path never imports the db package.
