@@ -191,10 +191,38 @@ def test_an_undeclared_difference_says_what_to_write(
     ) in out
 
 
-def test_a_side_that_cannot_be_read_stops_before_anything_is_checked(
-    repo: DrizzleRepo, capsys: pytest.CaptureFixture[str]
+def two_folders(repo: DrizzleRepo) -> None:
+    repo.write(".migration-lint.toml", 'paths = ["drizzle", "other"]\n')
+    repo.write("other/0001_x.sql", 'CREATE TABLE "x" ("id" bigint PRIMARY KEY);\n')
+
+
+@pytest.mark.parametrize(
+    ("setup", "side", "expected"),
+    [
+        pytest.param(
+            lambda repo: None,
+            "NO_SUCH_DATABASE_URL",
+            "NO_SUCH_DATABASE_URL: not a database URL",
+            id="a-side-that-cannot-be-read",
+        ),
+        pytest.param(
+            two_folders,
+            "schema.json",
+            "the project has 2 migration folders (drizzle, other): --compare-to compares one",
+            id="two-folders",
+        ),
+    ],
+)
+def test_what_compare_to_refuses_before_anything_is_checked(
+    repo: DrizzleRepo,
+    capsys: pytest.CaptureFixture[str],
+    setup: Callable[[DrizzleRepo], None],
+    side: str,
+    expected: str,
 ) -> None:
+    setup(repo)
     additive(repo)
     repo.commit("feature")
-    assert main(["ci", "--base", "main", "--compare-to", "NO_SUCH_DATABASE_URL"]) == 2
-    assert "NO_SUCH_DATABASE_URL: not a database URL" in capsys.readouterr().err
+    assert main(["ci", "--base", "main", "--compare-to", side]) == 2
+    captured = capsys.readouterr()
+    assert expected in captured.err and "migration-lint ci: checks" not in captured.err

@@ -614,9 +614,11 @@ def ci(
     baseline = [settings.baseline] if settings.baseline else []
     # Read here, before the run moves into HEAD's committed migrations: a snapshot file and the
     # .env files are the working tree's.
-    compared_with = (
-        _schemas([compare_to], config, settings, database_url, pg_bin) if compare_to else None
-    )
+    compared_with: tuple[str, Side, Catalog] | None = None
+    if compare_to:
+        folder = _only_folder(settings.project, "--compare-to compares one folder's schema")
+        [side], [schema] = _schemas([compare_to], config, settings, database_url, pg_bin)
+        compared_with = folder, side, schema
     with committed_head(base, settings.project, baseline) as comparison:
         click.echo(f"migration-lint ci: {comparison.note()}", err=True)
         result = run_ci(comparison, approved, settings)
@@ -629,8 +631,8 @@ def ci(
         checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
         _with_baseline(result.report, settings, checked)
         if compared_with is not None:
-            ([side], [schema]) = compared_with
-            _check_schema(result, side.label, schema, settings, database_url, pg_bin)
+            folder, side, schema = compared_with
+            _check_schema(result, folder, side.label, schema, settings, database_url, pg_bin)
         # Inside: the markdown comment quotes the migrations' SQL as committed.
         rendered = _render_outputs(result, options, config)
     _write_outputs(rendered)
@@ -639,6 +641,7 @@ def ci(
 
 def _check_schema(
     result: RunResult,
+    folder: str,
     label: str,
     schema: Catalog,
     settings: Settings,
@@ -650,7 +653,6 @@ def _check_schema(
     from .db.compare_to import check_schema, findings
     from .db.server import scratch_host
 
-    folder = _status_folder(None, settings.project)
     try:
         with scratch_host(database_url, pg_bin) as host:
             result.schema_check = check_schema(folder, label, schema, settings, host)
@@ -744,16 +746,20 @@ def status(
 
 def _status_folder(path: str | None, project: Project) -> str:
     if path is None:
-        folders = project.default_folders()
-        if len(folders) > 1:
-            raise InputProblem(
-                f"the project has {len(folders)} migration folders ({', '.join(folders)}): "
-                "name the one to check"
-            )
-        return folders[0]
+        return _only_folder(project, "name the one to check")
     if not os.path.isdir(path):
         raise InputProblem(f"{path}: not a folder: name the migrations folder")
     return os.path.normpath(path)
+
+
+def _only_folder(project: Project, advice: str) -> str:
+    """The project's migrations folder, when it has only one."""
+    folders = project.default_folders()
+    if len(folders) > 1:
+        raise InputProblem(
+            f"the project has {len(folders)} migration folders ({', '.join(folders)}): {advice}"
+        )
+    return folders[0]
 
 
 # db/compare_output.FORMATS, written here: the lint path never imports the db package.
