@@ -643,3 +643,28 @@ def test_gitlab_note_only_when_migrations_change(
     )
     if expected:
         assert json.loads(state["writes"][0][2]) == {"body": COMMENT}
+
+
+def test_the_scheduled_drift_workflow_in_docs_is_valid_and_keeps_secrets_in_variables(
+    schemastore: Callable[[str], dict],  # type: ignore[type-arg]
+) -> None:
+    import tomllib
+
+    (workflow,) = yaml_blocks("docs/compare.md")
+    assert isinstance(workflow, dict)
+    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as true; GitHub does not
+    jsonschema.Draft7Validator(schemastore("github-workflow.json")).validate(workflow)
+    assert workflow["on"]["schedule"][0]["cron"]
+    steps = workflow["jobs"]["drift"]["steps"]
+    (drift,) = [step for step in steps if "migration-lint drift" in step.get("run", "")]
+    assert "--all" in drift["run"] and "--notify SLACK_WEBHOOK_URL" in drift["run"]
+    # Secrets reach the command as the variables the config names, never on its command line.
+    assert "secrets." not in drift["run"]
+    assert drift["env"] == {name: f"${{{{ secrets.{name} }}}}" for name in drift["env"]}
+    (config,) = re.findall(r"```toml\n(.*?)```", (ROOT / "docs/compare.md").read_text(), re.DOTALL)
+    environments = tomllib.loads(config)["environments"].values()
+    named = {e if isinstance(e, str) else e["url"] for e in environments}
+    assert named | {"SLACK_WEBHOOK_URL"} == set(drift["env"])
+    # The same actions as the pull request workflow's.
+    uses = {step["uses"] for step in steps if "uses" in step}
+    assert uses <= {step["uses"] for step in github_steps().values() if "uses" in step}

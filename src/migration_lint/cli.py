@@ -583,6 +583,13 @@ def require_migration(paths: tuple[str, ...], **options: Any) -> int:
     help="Also apply the changed migrations' folders to a scratch PostgreSQL, as `verify` does, "
     "tracing the changed files: a statement the server refuses blocks.",
 )
+@click.option(
+    "--compare-to",
+    metavar="SIDE",
+    help="Also replay the branch's migrations and compare the schema with SIDE's (a config "
+    "environment, a variable holding a URL, a snapshot file), as if deployed onto it: a "
+    "breaking difference no migration declares (allow, with a rollback plan) blocks.",
+)
 @_scratch_options
 @_lint_options
 @_output_options
@@ -590,6 +597,7 @@ def ci(
     base: str | None,
     approved: bool,
     verify_changes: bool,
+    compare_to: str | None,
     database_url: str | None,
     pg_bin: str | None,
     **options: Any,
@@ -604,6 +612,13 @@ def ci(
     _check_outputs(options, settings.project)
     _require_folders(settings.project)
     baseline = [settings.baseline] if settings.baseline else []
+    # Read here, before the run moves into HEAD's committed migrations: a snapshot file and the
+    # .env files are the working tree's.
+    compared_with: tuple[str, Side, Catalog] | None = None
+    if compare_to:
+        folder = _only_folder(settings.project, "--compare-to compares one folder's schema")
+        [side], [schema] = _schemas([compare_to], config, settings, database_url, pg_bin)
+        compared_with = folder, side, schema
     with committed_head(base, settings.project, baseline) as comparison:
         click.echo(f"migration-lint ci: {comparison.note()}", err=True)
         result = run_ci(comparison, approved, settings)
@@ -615,14 +630,54 @@ def ci(
             result.traces, result.server = verified.traces, verified.where
         checked = [*result.migrations, *{d.path for d in result.report.diagnostics}]
         _with_baseline(result.report, settings, checked)
+        if compared_with is not None:
+            folder, side, schema = compared_with
+            _check_schema(result, folder, side.label, schema, settings, database_url, pg_bin)
         # Inside: the markdown comment quotes the migrations' SQL as committed.
         rendered = _render_outputs(result, options, config)
     _write_outputs(rendered)
     return result.exit_code
 
 
+def _check_schema(
+    result: RunResult,
+    folder: str,
+    label: str,
+    schema: Catalog,
+    settings: Settings,
+    database_url: str | None,
+    pg_bin: str | None,
+) -> None:
+    """ci --compare-to: the branch's folder against SIDE's schema, in the comment; what no
+    migration declares, as findings that block. After the baseline: it is not the files'."""
+    from .db.compare_to import check_schema, findings
+    from .db.server import scratch_host
+
+    try:
+        with scratch_host(database_url, pg_bin) as host:
+            result.schema_check = check_schema(folder, label, schema, settings, host)
+    except InputError as exc:  # a migration the server refuses: --verify says more
+        result.report.diagnostics.append(input_error(exc))
+        return
+    result.report.diagnostics += findings(result.schema_check)
+
+
 # db/status_output.FORMATS, written here: the lint path never imports the db package.
 STATUS_FORMATS = ("text", "json", "markdown")
+# Where the runner's bookkeeping is, for the commands that read it (status, drift).
+_bookkeeping_options = _options(
+    click.option(
+        "--migrations-schema",
+        metavar="SCHEMA",
+        help="Schema of the runner's bookkeeping table [drizzle; for the others, the search path].",
+    ),
+    click.option(
+        "--migrations-table",
+        metavar="TABLE",
+        help="The runner's bookkeeping table [__drizzle_migrations, _prisma_migrations, "
+        "schema_migrations, goose_db_version or flyway_schema_history].",
+    ),
+)
 
 
 @cli.command()
@@ -634,17 +689,7 @@ STATUS_FORMATS = ("text", "json", "markdown")
     help="The database: a postgresql:// URL, or the name of an environment variable holding "
     "one (shown as $NAME). The connection is read-only.",
 )
-@click.option(
-    "--migrations-schema",
-    metavar="SCHEMA",
-    help="Schema of the runner's bookkeeping table [drizzle; for the others, the search path].",
-)
-@click.option(
-    "--migrations-table",
-    metavar="TABLE",
-    help="The runner's bookkeeping table [__drizzle_migrations, _prisma_migrations, "
-    "schema_migrations, goose_db_version or flyway_schema_history].",
-)
+@_bookkeeping_options
 @click.option(
     "--format",
     "output_format",
@@ -701,16 +746,20 @@ def status(
 
 def _status_folder(path: str | None, project: Project) -> str:
     if path is None:
-        folders = project.default_folders()
-        if len(folders) > 1:
-            raise InputProblem(
-                f"the project has {len(folders)} migration folders ({', '.join(folders)}): "
-                "name the one to check"
-            )
-        return folders[0]
+        return _only_folder(project, "name the one to check")
     if not os.path.isdir(path):
         raise InputProblem(f"{path}: not a folder: name the migrations folder")
     return os.path.normpath(path)
+
+
+def _only_folder(project: Project, advice: str) -> str:
+    """The project's migrations folder, when it has only one."""
+    folders = project.default_folders()
+    if len(folders) > 1:
+        raise InputProblem(
+            f"the project has {len(folders)} migration folders ({', '.join(folders)}): {advice}"
+        )
+    return folders[0]
 
 
 # db/compare_output.FORMATS, written here: the lint path never imports the db package.
@@ -870,6 +919,132 @@ def serve(host: str, port: int, token: str | None, timeout: float, config_file: 
     # No access log: a browser's first request carries ?token= in its query.
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
     return 0
+
+
+# db/drift_output.FORMATS and db/notify.FORMATS, written here: the lint path never imports the
+# db package.
+DRIFT_FORMATS = ("text", "json")
+NOTIFY_FORMATS = ("slack", "json")
+
+
+@cli.command()
+@click.argument("environments", nargs=-1, metavar="[ENV]...")
+@click.option(
+    "--all", "every_environment", is_flag=True, help="Every environment of the config, in order."
+)
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="The migrations folder [the one the config or drizzle.config names].",
+)
+@_bookkeeping_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(DRIFT_FORMATS),
+    help="Format of standard output [text].",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT[:FILE]",
+    help="text or json, to a file or stdout; repeatable.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write --output files even over a migration, a file git tracks or a file that is "
+    "not a regular file.",
+)
+@click.option(
+    "--notify",
+    metavar="URL|ENVVAR",
+    help="When something drifted, post a summary to this webhook: its URL, or (better: the URL "
+    "is a secret) the variable holding it, from the environment, .env.local or .env. Never "
+    "printed.",
+)
+@click.option(
+    "--notify-format",
+    type=click.Choice(NOTIFY_FORMATS),
+    default="slack",
+    show_default=True,
+    help='slack: {"text": ...}, for Slack-compatible incoming webhooks; json: the report.',
+)
+@_scratch_options
+@_config_option
+def drift(
+    environments: tuple[str, ...],
+    every_environment: bool,
+    folder: str | None,
+    migrations_schema: str | None,
+    migrations_table: str | None,
+    notify: str | None,
+    notify_format: str,
+    database_url: str | None,
+    pg_bin: str | None,
+    **options: Any,
+) -> int:
+    """What was changed in each environment outside the migrations.
+
+    Reads which migrations of the folder each environment applied (its runner's bookkeeping,
+    as `status` does), replays exactly those into a scratch database, and compares the live
+    schema with theirs. Two or more environments (--all: the config's [environments], in their
+    order) are also compared pair by pair, each with the next: what differs there and no
+    migration explains is drift too. ENV is an environment of the config, or the variable
+    holding a database's URL (from the environment, .env.local or .env).
+
+    Exit codes: 0 no drift; 1 drift; 2 an environment or its bookkeeping that cannot be read,
+    a history that cannot be replayed, or a notification that could not be posted.
+    """
+    from .db.drift import check_drift, environment
+    from .db.drift_output import render as render_drift
+    from .db.notify import payload, post, webhook
+    from .db.server import scratch_host
+    from .db.sides import resolve
+
+    config, settings = _settings(options)
+    _check_outputs(options, settings.project, DRIFT_FORMATS)
+    names = _drift_environments(environments, every_environment, config)
+    migrations = _status_folder(folder, settings.project)
+    try:
+        hook = webhook(notify, _project_folder(config), os.environ) if notify else None
+        sides = [environment(name, resolve(name, config, os.environ)) for name in names]
+        with scratch_host(database_url, pg_bin) as host:
+            report = check_drift(
+                sides, migrations, settings, host, migrations_schema, migrations_table
+            )
+        outputs = [parse_output(value, DRIFT_FORMATS) for value in options.get("outputs") or ()]
+        outputs = outputs or [Output(options.get("output_format") or "text")]
+        _write_outputs([(output, render_drift(output.format, report)) for output in outputs])
+        if hook is not None and report.drifted:
+            post(hook, payload(report, notify_format))
+            click.echo(f"migration-lint drift: posted to {hook.shown}", err=True)
+    except InputError as exc:  # a DatabaseError too
+        raise InputProblem(f"{exc.path}: {exc.message}") from None
+    return report.exit_code
+
+
+def _drift_environments(
+    named: tuple[str, ...], every_environment: bool, config: Config
+) -> list[str]:
+    if every_environment and named:
+        raise click.UsageError("name environments, or pass --all: not both")
+    if not every_environment:
+        if not named:
+            raise click.UsageError("name the environments to check, or pass --all")
+        return list(named)
+    if not config.environments:
+        raise InputProblem(
+            "--all: the config has no [environments] (docs/compare.md says how to list them)"
+        )
+    return [e.name for e in config.environments]
+
+
+def _project_folder(config: Config) -> str:
+    """Where the project's .env files are: beside the config, or here without one."""
+    return str(config.path.parent) if config.path else os.getcwd()
 
 
 def _schemas(

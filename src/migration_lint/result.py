@@ -19,6 +19,7 @@ from .linter import Report
 from .project import Project
 
 if TYPE_CHECKING:
+    from .db.compare_to import SchemaCheck
     from .traces import StatementTrace
 
 
@@ -53,6 +54,7 @@ class RunResult:
     approved: bool = False
     traces: list[StatementTrace] = field(default_factory=list)  # verify: what each statement did
     server: str = ""  # verify: the PostgreSQL it applied the migrations to
+    schema_check: SchemaCheck | None = None  # ci --compare-to: the branch's schema against SIDE
 
     @property
     def gate(self) -> Gate:

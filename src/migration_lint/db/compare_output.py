@@ -34,14 +34,15 @@ def _text(comparison: Comparison, source: str, target: str) -> str:
     ):
         if differences:
             lines.append(f"{title}:")
-            lines += [f"  {_rule(d)}{d}" for d in differences]
+            lines += [f"  {difference_line(d)}" for d in differences]
             lines.append("")
     lines.append(f"compare: {comparison.summary()}")
     return "\n".join(lines)
 
 
-def _rule(difference: Difference) -> str:
-    return f"[{difference.rule}] " if difference.rule else ""
+def difference_line(difference: Difference) -> str:
+    """The difference, after its rule in brackets when it is breaking."""
+    return f"[{difference.rule}] {difference}" if difference.rule else str(difference)
 
 
 def _json(comparison: Comparison, source: str, target: str) -> str:
@@ -49,19 +50,7 @@ def _json(comparison: Comparison, source: str, target: str) -> str:
         {
             "source": source,
             "target": target,
-            "differences": [
-                {
-                    "kind": d.kind,
-                    "name": d.name,
-                    "table": d.table,
-                    "change": d.how,
-                    "detail": d.detail,
-                    "breaking": d.breaking,
-                    "rule": d.rule,
-                    "text": str(d),
-                }
-                for d in comparison.differences
-            ],
+            "differences": [difference_json(d) for d in comparison.differences],
             "summary": {
                 "breaking": len(comparison.breaking),
                 "compatible": len(comparison.compatible),
@@ -70,6 +59,19 @@ def _json(comparison: Comparison, source: str, target: str) -> str:
         },
         indent=2,
     )
+
+
+def difference_json(difference: Difference) -> dict[str, object]:
+    return {
+        "kind": difference.kind,
+        "name": difference.name,
+        "table": difference.table,
+        "change": difference.how,
+        "detail": difference.detail,
+        "breaking": difference.breaking,
+        "rule": difference.rule,
+        "text": str(difference),
+    }
 
 
 _HEADLINES = {

@@ -4,6 +4,7 @@ database (verify's machinery, untraced), and read back."""
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 
 from ..linter import Report, Settings, plan_folders, runner_of
 from ..source import InputError, Source, read_source
@@ -14,9 +15,12 @@ from .server import ScratchHost
 from .verify import run_order
 
 
-def replay(folder: str, settings: Settings, host: ScratchHost) -> catalog.Catalog:
-    """The schema the folder's migrations make; an InputError when one of them cannot be read
-    or the server refuses a statement."""
+def replay(
+    folder: str, settings: Settings, host: ScratchHost, only: Collection[str] | None = None
+) -> catalog.Catalog:
+    """The schema the folder's migrations make (`only`: those of these paths, in the runner's
+    order: the ones a database's bookkeeping says it applied); an InputError when one of them
+    cannot be read or the server refuses a statement."""
     report = Report()
     plans = plan_folders([folder], settings.project, report)
     if report.diagnostics:
@@ -24,6 +28,9 @@ def replay(folder: str, settings: Settings, host: ScratchHost) -> catalog.Catalo
         raise InputError(first.path, first.message, first.line)
     (plan,) = plans
     files = run_order(plan.layout, plan.files, settings.project.max_file_bytes)
+    if only is not None:
+        wanted = {os.path.normpath(path) for path in only}
+        files = [path for path in files if os.path.normpath(path) in wanted]
     sources = [read_source(path, settings.project.max_file_bytes) for path in files]
     label = os.path.basename(os.path.abspath(folder))
     with host.database(label) as database, session(database, read_only=False) as connection:

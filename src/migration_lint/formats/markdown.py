@@ -75,6 +75,11 @@ def _markdown(result: RunResult, detail: str, limit: int | None = None) -> str:
         lines += [
             _finding_line(d, path_in_line=True, brief=detail == "breaking-only") for d in others
         ]
+    if result.schema_check is not None:
+        # Only `ci --compare-to` sets it, the database package loaded: lint never gets here.
+        from ..db.compare_to import markdown_section
+
+        lines += ["", *markdown_section(result.schema_check)]
     text = "\n".join(lines).rstrip() + "\n"
     if limit is not None and len(text) > limit:
         cut = text[: limit - 200].rsplit("\n", 1)[0]
