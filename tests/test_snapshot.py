@@ -104,3 +104,11 @@ def test_snapshot_writes_over_a_snapshot_only(
     assert main(["snapshot", "SCHEMA_URL", "-o", "s.json"]) == 0  # over its own: fine
     assert main(["snapshot", "SCHEMA_URL", "-o", "-"]) == 0
     assert json.loads(capsys.readouterr().out)["format"] == snapshot.FORMAT
+
+
+def test_snapshot_makes_the_folder_it_is_written_to(
+    schema_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCHEMA_URL", schema_db)
+    assert main(["snapshot", "SCHEMA_URL", "-o", "schema/prod.json"]) == 0
+    assert json.loads(Path("schema/prod.json").read_text())["format"] == snapshot.FORMAT

@@ -861,7 +861,15 @@ def snapshot(
             "pass --force to write it anyway"
         )
     _, (schema,) = _schemas([side], config, settings, database_url, pg_bin)
-    _write_outputs([(Output("json", output_file if writing_file else ""), dumps(schema).rstrip())])
+    if not writing_file:
+        click.echo(dumps(schema).rstrip())
+        return 0
+    try:
+        # Its folder too: `-o schema/prod.json` in a project that has none yet.
+        os.makedirs(os.path.dirname(output_file) or ".", exist_ok=True)
+        write_file(output_file, dumps(schema).rstrip() + "\n")
+    except OSError as exc:
+        raise InputProblem(f"-o {output_file}: cannot write: {exc.strerror or exc}") from None
     return 0
 
 
