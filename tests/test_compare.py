@@ -475,6 +475,8 @@ CREATE TABLE orders (
 ) PARTITION BY RANGE (placed_at);
 CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE INDEX orders_user ON orders (user_id);
+-- Its copies on each partition are named fkey1 on 15 and fkey_1 on 18.
+CREATE TABLE refunds (order_id int, placed_at date, FOREIGN KEY (order_id, placed_at) REFERENCES orders);
 CREATE VIEW user_emails AS SELECT id, lower(email) AS email FROM users WHERE mood <> 'sad';
 CREATE MATERIALIZED VIEW order_totals AS SELECT user_id, sum(total) AS total FROM orders GROUP BY user_id;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;

@@ -333,6 +333,18 @@ def test_a_notification_that_fails_is_an_error_that_does_not_show_the_webhook(
             "$NO_SUCH_WEBHOOK: not set to an http(s):// URL",
             id="webhook-variable-unset",
         ),
+        pytest.param(
+            ["dev", "--notify", "http://127.0.0.1:9/services/T0/B0/XOXB SECRET"],
+            2,
+            "the webhook given: not a URL that can be posted to",
+            id="webhook-with-white-space",
+        ),
+        pytest.param(
+            ["dev", "--notify", "http://u:XOXBSECRET@[::1/x"],
+            2,
+            "the webhook given: not a URL that can be posted to",
+            id="webhook-that-does-not-parse",
+        ),
     ],
 )
 def test_what_drift_refuses(
@@ -347,6 +359,7 @@ def test_what_drift_refuses(
     printed = capsys.readouterr()
     assert expected in printed.out + printed.err
     assert PASSWORD not in printed.out + printed.err
+    assert "SECRET" not in printed.out + printed.err and "Traceback" not in printed.err
 
 
 def test_a_migration_changed_after_it_was_applied_cannot_be_replayed(

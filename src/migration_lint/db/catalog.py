@@ -146,12 +146,15 @@ _INDEXES = f"""
     WHERE {_USER_SCHEMA.format(n="n")} AND {_own("pg_class", "c.oid")}
 """
 # NOT NULL constraints (contype 'n', PostgreSQL 18 on) are the columns' nullability already.
+# A constraint a partition inherits (conparentid) is its parent's, under a name each major
+# makes up its own way (fkey1 on 15, fkey_1 on 18).
 _CONSTRAINTS = f"""
     SELECT quote_ident(k.conname), {_TABLE_NAME}, pg_get_constraintdef(k.oid)
     FROM pg_constraint k
     JOIN pg_class c ON c.oid = k.conrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE k.contype <> 'n' AND {_USER_SCHEMA.format(n="n")} AND {_own("pg_class", "c.oid")}
+    WHERE k.contype <> 'n' AND k.conparentid = 0
+      AND {_USER_SCHEMA.format(n="n")} AND {_own("pg_class", "c.oid")}
 """
 _TRIGGERS = f"""
     SELECT quote_ident(t.tgname), {_TABLE_NAME}, pg_get_triggerdef(t.oid)

@@ -57,6 +57,13 @@ def connect(
             options=options,
             application_name="migration-lint",
             connect_timeout=10,
+            # statement_timeout is the server's: a network that goes quiet is the client's to
+            # notice, or a read waits forever.
+            keepalives=1,
+            keepalives_idle=30,
+            keepalives_interval=10,
+            keepalives_count=3,
+            tcp_user_timeout=60_000,
             # Migrations are sent as UTF-8 bytes: PGCLIENTENCODING or the URL must not make the
             # server read them as another encoding.
             client_encoding="UTF8",

@@ -15,6 +15,7 @@ import http.client
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,9 +46,10 @@ class Webhook:
 
 def webhook(value: str, folder: str, environ: Mapping[str, str]) -> Webhook:
     """The webhook `value` names: an http(s):// URL, or a variable holding one, looked up in
-    `environ`, then `folder`'s `.env.local` and `.env`."""
+    `environ`, then `folder`'s `.env.local` and `.env`. Checked before any work is done: a URL
+    that cannot be sent fails now, in words that never quote it (its path is the secret)."""
     if _WEB_URL.match(value):
-        return Webhook(value, "the webhook given")
+        return _checked(Webhook(value, "the webhook given"))
     if not _VARIABLE.match(value):
         raise InputError("--notify", "not an http(s):// URL or the name of a variable holding one")
     url = project_environment(folder, environ).get(value, "")
@@ -56,7 +58,18 @@ def webhook(value: str, folder: str, environ: Mapping[str, str]) -> Webhook:
             f"${value}",
             f"not set to an http(s):// URL, in the environment or in {' or '.join(ENV_FILES)}",
         )
-    return Webhook(url, f"${value}")
+    return _checked(Webhook(url, f"${value}"))
+
+
+def _checked(hook: Webhook) -> Webhook:
+    try:
+        parts = urllib.parse.urlsplit(hook.url)
+        parts.port  # noqa: B018 - reading it checks it
+    except ValueError:
+        raise InputError(hook.shown, "not a URL that can be posted to") from None
+    if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in hook.url):
+        raise InputError(hook.shown, "not a URL that can be posted to (no host, or white space)")
+    return hook
 
 
 def payload(report: DriftReport, notify_format: str) -> bytes:
@@ -84,4 +97,7 @@ def post(hook: Webhook, body: bytes) -> None:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         # A resolver's or TLS library's message may quote the address.
         shown = str(reason).replace(hook.url, hook.shown)
+        path = urllib.parse.urlsplit(hook.url).path
+        if path.strip("/"):
+            shown = shown.replace(path, "<its path>")
         raise InputError(hook.shown, f"cannot reach the webhook: {shown}") from None
