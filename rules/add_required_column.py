@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from migration_lint.advice import set_not_null_steps
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import AddColumn, quote
 from migration_lint.registry import rule
 
@@ -39,7 +38,7 @@ def add_required_column(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]
     yield (
         f"Adding NOT NULL column {name} without a default to {table} fails if {table} has any "
         f"rows, and INSERTs from running code that does not set {name} fail. "
-        + lock("ACCESS EXCLUSIVE", table),
+        + ctx.lock("ACCESS EXCLUSIVE", table),
         f"Add a required column in phases:\n"
         f"1. ALTER TABLE {table} ADD COLUMN {name} {column_type};\n"
         f"2. Deploy code that writes {name}, then backfill in batches:\n"

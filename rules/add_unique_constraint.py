@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import AddConstraint, quote
 from migration_lint.registry import rule
 
@@ -39,7 +38,7 @@ def add_unique_constraint(op: AddConstraint, ctx: Context) -> Iterator[tuple[str
     columns = ", ".join(quote(c) for c in constraint.columns) or "..."
     yield (
         f"Adding {kind} {name} builds its index on {table} while holding the lock. "
-        + lock("ACCESS EXCLUSIVE", table),
+        + ctx.lock("ACCESS EXCLUSIVE", table),
         f"Build the index first, then attach it:\n"
         f"1. CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {index} ON {table} ({columns});  "
         f"-- outside a transaction\n"

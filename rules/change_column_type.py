@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from migration_lint.coercion import rewrites_table
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import AlterColumnType, quote
 from migration_lint.registry import rule
 
@@ -41,12 +40,12 @@ def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str,
     change = f"from {old_type.sql} to {new_type}" if old_type else f"to {new_type}"
     if rewrite:
         what = f"Changing the type of {table}.{column} {change} can break running code that "
-        what += "reads or writes it. " + lock("ACCESS EXCLUSIVE", table, rewrite=True)
+        what += "reads or writes it. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True)
     else:
         what = (
             f"Changing the collation of {table}.{column} to {quote(op.collation or '')} changes "
             f"how running code's queries sort and compare it, and rebuilds every index on it. "
-            + lock("ACCESS EXCLUSIVE", table, rewrite=False)
+            + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False)
         )
     yield (
         what,

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import AddConstraint, Operation, ValidateConstraint, quote
 from migration_lint.registry import rule
 
@@ -54,10 +53,10 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
     name = quote(constraint.name) if constraint.name else '"<constraint name>"'
     if constraint.kind == "foreign_key" and constraint.references:
         what = f"Adding foreign key {name} checks every row of {table} against "
-        what += f"{constraint.references.sql}. " + lock("SHARE ROW EXCLUSIVE", "both tables")
+        what += f"{constraint.references.sql}. " + ctx.lock("SHARE ROW EXCLUSIVE", "both tables")
     else:
         what = f"Adding check constraint {name} checks every row of {table}. "
-        what += lock("ACCESS EXCLUSIVE", table)
+        what += ctx.lock("ACCESS EXCLUSIVE", table)
     add_not_valid = (
         f"{op.sql} NOT VALID;"
         if op.sql

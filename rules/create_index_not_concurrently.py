@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import CreateIndex, quote
 from migration_lint.registry import rule
 
@@ -44,7 +43,7 @@ def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tup
     )
     yield (
         f"Building index {name}on {table} without CONCURRENTLY blocks writes for the whole build. "
-        + lock("SHARE", table),
+        + ctx.lock("SHARE", table),
         steps,
     )
 

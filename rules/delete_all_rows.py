@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import Delete
 from migration_lint.registry import rule
 
@@ -31,7 +30,7 @@ def delete_all_rows(op: Delete, ctx: Context) -> Iterator[tuple[str, str]]:
     yield (
         f"DELETE without WHERE removes every row of {table} and locks each one until the "
         f"migration commits, blocking concurrent updates and deletes. "
-        + lock("ROW EXCLUSIVE", table),
+        + ctx.lock("ROW EXCLUSIVE", table),
         f"Say which rows go: DELETE FROM {table} WHERE <condition>;\n"
         f"To empty a large table, delete in batches from a job:\n"
         f"   DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} LIMIT 10000);",

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import DropColumn, quote
 from migration_lint.registry import rule
 
@@ -44,7 +43,7 @@ def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     )
     yield (
         f"Dropping column {column} of {table} breaks running code that still selects, inserts "
-        f"or updates it. " + lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        f"or updates it. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
         "Drop a column in two releases:\n"
         + first
         + f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};",

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import DropIndex
 from migration_lint.registry import rule
 
@@ -35,7 +34,7 @@ def drop_index_not_concurrently(op: DropIndex, ctx: Context) -> Iterator[tuple[s
     target = f"the table of {op.index.sql}" if table is None else table.sql
     yield (
         f"Dropping index {op.index.sql} without CONCURRENTLY queues every query of {target} "
-        f"behind it. " + lock("ACCESS EXCLUSIVE", target),
+        f"behind it. " + ctx.lock("ACCESS EXCLUSIVE", target),
         f"Drop it without blocking queries, in a migration that runs outside a transaction:\n"
         f"   DROP INDEX CONCURRENTLY IF EXISTS {op.index.sql};",
     )

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from migration_lint.advice import type_or_placeholder
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import RenameColumn, quote
 from migration_lint.registry import rule
 
@@ -34,7 +33,7 @@ def rename_column(op: RenameColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     column_type = type_or_placeholder(ctx.column_type(op.table, op.column), op.column)
     yield (
         f"Renaming column {old} of {table} to {new} breaks running code that still uses {old}. "
-        + lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
         f"Rename a column in phases:\n"
         f"1. ALTER TABLE {table} ADD COLUMN {new} {column_type};\n"
         f"2. Deploy code that writes both columns, then backfill in batches:\n"

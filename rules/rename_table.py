@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import RenameTable, quote
 from migration_lint.registry import rule
 
@@ -34,7 +33,7 @@ def rename_table(op: RenameTable, ctx: Context) -> Iterator[tuple[str, str]]:
     old, new = op.table.sql, op.table.sibling(op.new_name).sql
     yield (
         f"Renaming {old} to {quote(op.new_name)} breaks running code that still uses {old} "
-        f"until the new code is deployed. " + lock("ACCESS EXCLUSIVE", old, rewrite=False),
+        f"until the new code is deployed. " + ctx.lock("ACCESS EXCLUSIVE", old, rewrite=False),
         f"Rename without downtime:\n"
         f"1. In one migration, rename and keep the old name as a view (simple views accept "
         f"INSERT, UPDATE and DELETE):\n"

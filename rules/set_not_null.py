@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from migration_lint.advice import set_not_null_steps
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import SetNotNull, quote
 from migration_lint.registry import rule
 
@@ -38,7 +37,7 @@ def set_not_null(op: SetNotNull, ctx: Context) -> Iterator[tuple[str, str]]:
     table = op.table.sql
     yield (
         f"SET NOT NULL on {table}.{quote(op.column)} scans every row. "
-        + lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
         "Prove it with a CHECK constraint first, validated without blocking:\n"
         + set_not_null_steps(op.table, op.column, ctx.pg_version),
     )

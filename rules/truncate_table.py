@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import Truncate
 from migration_lint.registry import rule
 
@@ -30,7 +29,7 @@ def truncate_table(op: Truncate, ctx: Context) -> Iterator[tuple[str, str]]:
     table = op.table.sql
     yield (
         f"TRUNCATE deletes every row of {table}; the data is gone once the migration commits. "
-        + lock("ACCESS EXCLUSIVE", table),
+        + ctx.lock("ACCESS EXCLUSIVE", table),
         f"Delete only the rows meant, in batches from a job rather than in a migration, so each "
         f"lock is brief:\n"
         f"   DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} WHERE <condition> "

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.locks import lock
 from migration_lint.operations import Cluster, Operation, VacuumFull
 from migration_lint.registry import rule
 
@@ -29,7 +28,7 @@ def vacuum_full(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
     statement = "VACUUM FULL" if isinstance(op, VacuumFull) else "CLUSTER"
     target = op.table.sql if op.table else "every table of the database"
     yield (
-        f"{statement} rewrites {target}. " + lock("ACCESS EXCLUSIVE", target, rewrite=True),
+        f"{statement} rewrites {target}. " + ctx.lock("ACCESS EXCLUSIVE", target, rewrite=True),
         "Reclaim space online with pg_repack (or pg_squeeze) run by hand, outside the "
         "migrations; plain VACUUM, which blocks nothing, is usually enough.",
     )

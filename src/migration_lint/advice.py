@@ -33,3 +33,16 @@ def set_not_null_steps(table: Name, column: str, pg_version: int) -> str:
 
 def type_or_placeholder(column_type: ColumnType | None, column: str) -> str:
     return column_type.sql if column_type else f"<type of {quote(column)}>"
+
+
+def declare(rule_id: str, rollback: str) -> str:
+    """The end of every breaking finding's help: how to ship the change as it is, declared in
+    the migration with a reason and a rollback plan (`rollback`: SQL that undoes it, written
+    with the statement's names, one statement a line)."""
+    plan = "\n".join(f"-- {line}" for line in rollback.splitlines())
+    return (
+        "To ship it as it is, declare it above the statement, with why it is safe and how to "
+        "undo it:\n"
+        f"-- migration-lint: allow {rule_id} -- <why running code no longer needs it>\n"
+        f"-- rollback:\n{plan}"
+    )

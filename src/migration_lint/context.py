@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import locks
 from . import operations as ops
 from .parse import Statement
 from .runners import UNKNOWN, Cause, Runner, Transaction
@@ -67,6 +68,13 @@ class Context:
             return self.runner.fix
         removal = "Remove the BEGIN/COMMIT around it."
         return f"{removal} {self.runner.fix}" if self.runner_transaction else removal
+
+    def lock(
+        self, mode: str, target: str, rewrite: bool | None = None, table: ops.Name | None = None
+    ) -> str:
+        """The sentence naming the lock a statement takes on `target` (see locks.lock); `table`,
+        when the lock is on one table, lets it say what the open transaction already holds."""
+        return locks.lock(mode, target, rewrite)
 
     def first_in_migration(self, key: str) -> bool:
         """True the first time a key is asked in this migration, for once-a-file findings."""
