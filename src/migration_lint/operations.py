@@ -130,6 +130,12 @@ class Delete(Operation):
 
 
 @dataclass(slots=True)
+class Update(Operation):
+    table: Name
+    filtered: bool  # has a WHERE clause
+
+
+@dataclass(slots=True)
 class RenameTable(Operation):
     table: Name
     new_name: str

@@ -356,6 +356,9 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
     "DeleteStmt": lambda node, stmt: iter(
         [ops.Delete(stmt.start, _name(node["relation"]), "whereClause" in node)]
     ),
+    "UpdateStmt": lambda node, stmt: iter(
+        [ops.Update(stmt.start, _name(node["relation"]), "whereClause" in node)]
+    ),
     "IndexStmt": _create_index,
     "ReindexStmt": _reindex,
     "VacuumStmt": _vacuum,
