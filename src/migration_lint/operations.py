@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+NAME_BYTES = 63  # PostgreSQL truncates identifiers longer than this
+
 
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
@@ -83,6 +85,7 @@ class Constraint:
     references: Name | None = None
     # For CHECK (col IS NOT NULL): the column it proves not null.
     not_null_column: str | None = None
+    referenced_columns: tuple[str, ...] = ()  # a foreign key's columns in `references`
 
 
 @dataclass(slots=True)
@@ -99,6 +102,8 @@ class CreateTable(Operation):
     table: Name
     columns: tuple[Column, ...] = ()
     constraints: tuple[Constraint, ...] = ()
+    partitioned: bool = False  # PARTITION BY: its rows live in its partitions
+    partition_of: Name | None = None  # PARTITION OF a parent
 
 
 @dataclass(slots=True)
@@ -158,6 +163,7 @@ class AddColumn(Operation):
 class DropColumn(Operation):
     table: Name
     column: str
+    cascade: bool = False
 
 
 @dataclass(slots=True)
@@ -206,6 +212,7 @@ class CreateIndex(Operation):
     columns: tuple[str, ...] = ()
     unique: bool = False
     concurrently: bool = False
+    only: bool = False  # ON ONLY: the parent of a partitioned table alone, not its partitions
 
 
 @dataclass(slots=True)
@@ -259,6 +266,54 @@ class Transaction(Operation):
 class SetSetting(Operation):
     name: str
     value: str | None
+    local: bool = False  # SET LOCAL: until the transaction ends
+
+
+# Types and renames of indexes and constraints, which the context replays so that every
+# message names things as they are called now.
+
+
+@dataclass(slots=True)
+class CreateEnum(Operation):
+    enum: Name
+    values: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class RenameEnumValue(Operation):
+    enum: Name
+    value: str
+    new_value: str
+
+
+@dataclass(slots=True)
+class DropType(Operation):
+    type: Name
+
+
+@dataclass(slots=True)
+class RenameType(Operation):
+    type: Name
+    new_name: str
+
+
+@dataclass(slots=True)
+class RenameIndex(Operation):
+    index: Name
+    new_name: str
+
+
+@dataclass(slots=True)
+class RenameConstraint(Operation):
+    table: Name
+    name: str
+    new_name: str
+
+
+@dataclass(slots=True)
+class AttachPartition(Operation):
+    table: Name
+    partition: Name
 
 
 def declared_types(op: Operation) -> list[tuple[Name, str, ColumnType]]:

@@ -188,19 +188,43 @@ def constraint(node: Node) -> ops.Constraint | None:
         node.get("indexname"),
         _name(node["pktable"]) if "pktable" in node else None,
         not_null_column,
+        _strings(node.get("pk_attrs")),
     )
 
 
 def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
-    columns, constraints = [], []
+    columns: list[ops.Column] = []
+    constraints: list[ops.Constraint] = []
     for element in node.get("tableElts", ()):
         if "ColumnDef" in element:
             columns.append(column(element["ColumnDef"]))
+            constraints.extend(_column_constraints(element["ColumnDef"]))
         elif "Constraint" in element:
             found = constraint(element["Constraint"])
             if found:
                 constraints.append(found)
-    yield ops.CreateTable(stmt.start, _name(node["relation"]), tuple(columns), tuple(constraints))
+    parents = node.get("inhRelations", ())
+    yield ops.CreateTable(
+        stmt.start,
+        _name(node["relation"]),
+        tuple(columns),
+        tuple(constraints),
+        partitioned="partspec" in node,
+        partition_of=_name(parents[0]["RangeVar"]) if parents and "partbound" in node else None,
+    )
+
+
+# Written on a column, these constraints are the table's, on that column (NOT NULL stays a
+# property of the column).
+_TABLE_CONSTRAINT_KINDS = frozenset({"foreign_key", "check", "unique", "primary_key"})
+
+
+def _column_constraints(definition: Node) -> Iterator[ops.Constraint]:
+    for item in definition.get("constraints", ()):
+        found = constraint(item["Constraint"])
+        if found and found.kind in _TABLE_CONSTRAINT_KINDS:
+            found.columns = found.columns or (definition["colname"],)
+            yield found
 
 
 def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -215,7 +239,7 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
             col = definition["ColumnDef"]
             yield ops.AddColumn(stmt.offset(col.get("location", -1)), table, column(col))
         elif subtype == "AT_DropColumn":
-            yield ops.DropColumn(at, table, name)
+            yield ops.DropColumn(at, table, name, cmd.get("behavior") == "DROP_CASCADE")
         elif subtype == "AT_AlterColumnType":
             col = definition["ColumnDef"]
             collation = _strings(col.get("collClause", {}).get("collname"))
@@ -244,6 +268,8 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
             yield ops.DetachPartition(
                 at, table, _name(partition["name"]), bool(partition.get("concurrent"))
             )
+        elif subtype == "AT_AttachPartition":
+            yield ops.AttachPartition(at, table, _name(definition["PartitionCmd"]["name"]))
 
 
 def _converts(definition: Node, column_name: str) -> bool:
@@ -267,6 +293,16 @@ def _rename(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         yield ops.RenameColumn(
             stmt.start, _name(node["relation"]), node["subname"], node["newname"]
         )
+    elif kind == "OBJECT_TYPE":
+        yield ops.RenameType(
+            stmt.start, _name_from_list(node["object"]["List"]["items"]), node["newname"]
+        )
+    elif kind == "OBJECT_INDEX":
+        yield ops.RenameIndex(stmt.start, _name(node["relation"]), node["newname"])
+    elif kind == "OBJECT_TABCONSTRAINT" and "relation" in node:
+        yield ops.RenameConstraint(
+            stmt.start, _name(node["relation"]), node["subname"], node["newname"]
+        )
 
 
 def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -281,6 +317,8 @@ def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
             yield ops.DropIndex(
                 stmt.start, _name_from_list(obj["List"]["items"]), bool(node.get("concurrent"))
             )
+        elif kind == "OBJECT_TYPE":
+            yield ops.DropType(stmt.start, _name_from_list(obj["TypeName"]["names"]))
 
 
 def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -294,6 +332,7 @@ def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         columns,
         bool(node.get("unique")),
         bool(node.get("concurrent")),
+        only=not node["relation"].get("inh"),
     )
 
 
@@ -329,19 +368,26 @@ def _transaction(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
 
 
 def _set(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
-    if node.get("kind") not in ("VAR_SET_VALUE", "VAR_SET_DEFAULT") or "name" not in node:
+    if node.get("kind") not in ("VAR_SET_VALUE", "VAR_SET_DEFAULT", "VAR_RESET"):
+        return
+    if "name" not in node:
         return
     values = []
     for arg in node.get("args", ()):
         const = arg.get("A_Const", {})
         value = const.get("sval", {}).get("sval", const.get("ival", {}).get("ival"))
         values.append(str(value))
-    yield ops.SetSetting(stmt.start, node["name"], ", ".join(values) or None)
+    yield ops.SetSetting(
+        stmt.start, node["name"], ", ".join(values) or None, bool(node.get("is_local"))
+    )
 
 
 def _enum_values(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    enum = _name_from_list(node["typeName"])
     if "newVal" in node and "oldVal" not in node:
-        yield ops.AddEnumValue(stmt.start, _name_from_list(node["typeName"]), node["newVal"])
+        yield ops.AddEnumValue(stmt.start, enum, node["newVal"])
+    elif "newVal" in node:
+        yield ops.RenameEnumValue(stmt.start, enum, node["oldVal"], node["newVal"])
 
 
 _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]] = {
@@ -373,6 +419,9 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
         ]
     ),
     "AlterEnumStmt": _enum_values,
+    "CreateEnumStmt": lambda node, stmt: iter(
+        [ops.CreateEnum(stmt.start, _name_from_list(node["typeName"]), _strings(node.get("vals")))]
+    ),
     "TransactionStmt": _transaction,
     "DoStmt": _do_block,
     "VariableSetStmt": _set,
