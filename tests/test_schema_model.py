@@ -531,10 +531,12 @@ COERCIONS = [
 
 @pytest.fixture(scope="module")
 def coercion_db(pg_server: ScratchHost) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    with pg_server.database("coercion") as database:
-        with psycopg.connect(database.url, autocommit=True) as connection:
-            connection.execute("SET timezone = 'Europe/Berlin'")
-            yield connection
+    with (
+        pg_server.database("coercion") as database,
+        psycopg.connect(database.url, autocommit=True) as connection,
+    ):
+        connection.execute("SET timezone = 'Europe/Berlin'")
+        yield connection
 
 
 def relfilenode(connection: psycopg.Connection[tuple[object, ...]], table: str) -> object:

@@ -315,7 +315,8 @@ def parse_journal(text: str | None) -> Journal:
 def journal_order(folder: str, files: list[str], max_bytes: int) -> tuple[list[str], set[str]]:
     """A drizzle folder's migrations in the order its migrator runs them, the journal's, and
     the files the journal does not list (they never run; each keeps its place by name among
-    the others). Without a readable journal: the files in their own order, all listed."""
+    the others). Without a readable journal, or with one that lists none of them: the files in
+    their own order, all listed."""
     journal_path = os.path.join(folder, JOURNAL)
     try:
         journal = parse_journal(read_text(journal_path, max_bytes))
@@ -325,6 +326,8 @@ def journal_order(folder: str, files: list[str], max_bytes: int) -> tuple[list[s
         return files, set()
     by_tag = {os.path.basename(f).removesuffix(".sql"): f for f in files}
     listed = list(dict.fromkeys(by_tag[e.tag] for e in journal.entries if e.tag in by_tag))
+    if not listed:
+        return files, set()  # a journal of none of its files: something else runs them
     unlisted = [f for f in files if f not in set(listed)]
     ordered: list[str] = []
     waiting = iter(unlisted)
