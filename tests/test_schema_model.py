@@ -881,6 +881,16 @@ WIDEN = 'ALTER TABLE "t" ALTER COLUMN "code" SET DATA TYPE varchar(20);'
             ["drop-column"],
             id="an-unlisted-file-is-still-linted",
         ),
+        pytest.param(
+            {
+                "0000_init": 'CREATE TABLE "t" ("id" bigint, "code" varchar(10));',
+                "0001_widen": WIDEN,
+            },
+            ["0000_silly_sage"],
+            "0001_widen",
+            [],
+            id="a-journal-of-none-of-the-files-does-not-order-them",
+        ),
     ],
 )
 def test_drizzle_history_follows_the_journal(
