@@ -186,6 +186,24 @@ class Context:
         before = bisect.bisect_left(found, self._position, key=lambda entry: entry[0])
         return [operation for _, operation in found[:before]]
 
+    def column_added_in_migration(self, table: ops.Name, column: str) -> ops.AddColumn | None:
+        """The ADD COLUMN of this migration, before the current statement, that added it."""
+        added = [
+            op
+            for op in self.earlier(column_subject(table, column))
+            if isinstance(op, ops.AddColumn)
+        ]
+        return added[-1] if added else None
+
+    def default_settled_later(self, table: ops.Name, column: str) -> bool:
+        """Whether a later statement of the migration gives the column a default again, makes
+        it optional, or drops it or its table: then INSERTs that leave it out do not fail once
+        the migration is done."""
+        settled = (ops.SetDefault, ops.DropNotNull, ops.DropColumn)
+        return any(
+            isinstance(op, settled) for op in self.later(column_subject(table, column))
+        ) or any(isinstance(op, ops.DropTable) for op in self.later(relation_subject(table)))
+
     def line(self, offset: int) -> int:
         """The line of the migration a character offset is on."""
         return self._source.position(offset)[0] if self._source else 1
