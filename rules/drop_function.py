@@ -62,10 +62,10 @@ def drop_function(op: DropFunction, ctx: Context) -> Iterator[tuple[str, str]]:
         "uses it."
     )
     yield (
-        f"Dropping {kind} {name} breaks running code that calls it: the calls fail once the drop "
-        "commits (they do not wait for it: it locks the function alone, with an ACCESS "
-        "EXCLUSIVE lock, and no table). Functions that call it fail only when they run, as "
-        f"PostgreSQL does not track calls inside function bodies. {dependents}",
+        f"Dropping {kind} {name} breaks running code that calls it: calls fail once the drop "
+        "commits, and do not wait for it before (the drop holds an ACCESS EXCLUSIVE lock on "
+        "the function itself, on no table). Functions that call it fail only when they run, "
+        f"as PostgreSQL does not track calls inside function bodies. {dependents}",
         f"Drop a {kind} in two releases:\n"
         f"1. Deploy code that no longer calls {name}.\n"
         f"2. In a later migration, once that release runs everywhere: DROP {keyword} {name};\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 
 from migration_lint.context import Context
@@ -33,25 +34,27 @@ def update_all_rows(op: Update, ctx: Context) -> Iterator[tuple[str, str]]:
     if op.filtered or ctx.is_new_table(op.table):
         return
     table = op.table.sql
+    until = "it commits" if ctx.transaction is None else "the transaction commits"
     held = (
-        f" It runs inside a transaction ({ctx.transaction.reason}): the locks the migration's "
-        "other statements take are held until it commits as well, for as long as the update "
-        "runs."
+        f" It runs inside a transaction ({ctx.transaction.reason}), so the locks the "
+        "migration's earlier statements took stay held while it runs."
         if ctx.transaction is not None
         else ""
     )
     target = f"{table} AS {quote(op.alias)}" if op.alias else table
     assignments = op.set_clause or "<column> = <value>"
+    batch = (
+        f"UPDATE {target} SET {assignments}\n"
+        f"WHERE ctid IN (SELECT ctid FROM {table} WHERE <rows not yet updated> LIMIT {BATCH_ROWS});"
+    )
     yield (
-        f"UPDATE without WHERE writes a new version of every row of {table}, and each row stays "
-        "locked until its transaction commits: concurrent UPDATEs and DELETEs of those rows "
-        "wait for the whole update." + held + " " + ctx.lock("ROW EXCLUSIVE", table),
-        "Backfill in batches outside the migration (from a job, or by hand), each batch "
+        f"UPDATE without WHERE writes a new version of every row of {table} and keeps each row "
+        f"locked until {until}: concurrent UPDATEs and DELETEs of those rows wait for the whole "
+        "update." + held + " " + ctx.lock("ROW EXCLUSIVE", table),
+        "Run the update in batches outside the migration (from a job, or by hand), each batch "
         "committing on its own so that it holds its row locks briefly:\n"
-        f"   UPDATE {target} SET {assignments}\n"
-        f"   WHERE ctid IN (SELECT ctid FROM {table} WHERE <rows not yet updated> "
-        f"LIMIT {BATCH_ROWS});\n"
-        "repeated until it updates no row. Schema changes and data changes belong in separate "
-        "migrations, as the team's process asks: keep this migration to schema changes and run "
-        "the backfill as a step of its own.",
+        + textwrap.indent(batch, "   ")
+        + "\nrepeated until it updates no row. Schema changes and data changes belong in "
+        "separate migrations, as the team's process asks: keep this migration to schema changes "
+        "and run the backfill as a step of its own.",
     )

@@ -72,7 +72,10 @@ def _do_block(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         except pg_parser.ParseError:
             continue
         for statement in inner:
-            yield from operations_of(statement)
+            for operation in operations_of(statement):
+                if isinstance(operation, ops.Update):
+                    operation.set_clause = ""  # it may use the block's variables
+                yield operation
 
 
 def _sql_queries(function: Any) -> Iterator[tuple[str, bool]]:
