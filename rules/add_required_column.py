@@ -73,9 +73,10 @@ def _default_dropped_after_add(op: DropDefault, ctx: Context) -> Iterator[tuple[
     table, name = op.table.sql, quote(op.column)
     line = ctx.line(added.location)
     yield (
-        f"Dropping the default of {name}, which line {line} adds to {table} as NOT NULL, leaves "
-        f"INSERTs from running code, which does not know {name}, without a value: they fail "
-        f"once the migration commits. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        f"Dropping the default of {name}, added to {table} at line {line}, leaves INSERTs from "
+        f"running code (which does not know {name}) without a value for this NOT NULL column: "
+        "they fail once the migration commits. "
+        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
         "Keep the default until every INSERT sets the column:\n"
         f"1. Keep the ADD COLUMN of line {line} (its default fills the existing rows) and take "
         "this DROP DEFAULT out of the migration.\n"

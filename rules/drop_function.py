@@ -63,8 +63,8 @@ def drop_function(op: DropFunction, ctx: Context) -> Iterator[tuple[str, str]]:
     )
     yield (
         f"Dropping {kind} {name} breaks running code that calls it: calls fail once the drop "
-        "commits, and do not wait for it before (the drop holds an ACCESS EXCLUSIVE lock on "
-        "the function itself, on no table). Functions that call it fail only when they run, "
+        "commits; until then they do not wait for it (the drop holds an ACCESS EXCLUSIVE lock "
+        "on the function itself, on no table). Functions that call it fail only when they run, "
         f"as PostgreSQL does not track calls inside function bodies. {dependents}",
         f"Drop a {kind} in two releases:\n"
         f"1. Deploy code that no longer calls {name}.\n"
