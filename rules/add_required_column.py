@@ -60,8 +60,10 @@ def add_required_column(op: AddColumn | DropDefault, ctx: Context) -> Iterator[t
 def _default_dropped_after_add(op: DropDefault, ctx: Context) -> Iterator[tuple[str, str]]:
     """ADD COLUMN ... NOT NULL DEFAULT x, then DROP DEFAULT in the same migration: the default
     filled the existing rows, and then leaves running code's INSERTs without a value."""
+    if ctx.is_new_table(op.table):
+        return
     added = ctx.column_added_in_migration(op.table, op.column)
-    if added is None or ctx.is_new_table(op.table) or added.column.generated:
+    if added is None or added.column.generated:
         return
     earlier = ctx.earlier(column_subject(op.table, op.column))
     not_null = added.column.not_null
