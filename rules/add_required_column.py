@@ -78,7 +78,7 @@ def _default_dropped_after_add(op: DropDefault, ctx: Context) -> Iterator[tuple[
         f"Dropping the default of {name}, added to {table} at line {line}, leaves INSERTs from "
         f"running code (which does not know {name}) without a value for this NOT NULL column: "
         "they fail once the migration commits. "
-        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False, table=op.table),
         "Keep the default until every INSERT sets the column:\n"
         f"1. Keep the ADD COLUMN of line {line} (its default fills the existing rows) and take "
         "this DROP DEFAULT out of the migration.\n"

@@ -56,7 +56,7 @@ def drop_default(op: DropDefault, ctx: Context) -> Iterator[tuple[str, str]]:
         f"Removing the default of {subject} makes INSERTs that leave {column} out fail with a "
         f"not-null violation{condition}, and the running release leaves it out (ORMs such as "
         "Prisma and drizzle omit columns that have a default). "
-        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False, table=op.table),
         "Drop a default in two releases:\n"
         f"1. Deploy code that sets {column} in every INSERT into {table}, keeping the default "
         "in the ORM schema.\n"

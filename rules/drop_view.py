@@ -54,7 +54,7 @@ def drop_view(op: DropView, ctx: Context) -> Iterator[tuple[str, str]]:
     yield (
         f"Dropping {kind} {view} breaks running code that still queries it"
         + (", and CASCADE drops every view that depends on it as well. " if op.cascade else ". ")
-        + ctx.lock("ACCESS EXCLUSIVE", view),
+        + ctx.lock("ACCESS EXCLUSIVE", view, table=op.view),
         f"Drop a {kind} in two releases:\n"
         f"1. Deploy code that no longer queries {view} (remove it from the ORM schema).\n"
         f"2. In a later migration, once that release runs everywhere: {statement}\n"

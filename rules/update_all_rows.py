@@ -50,7 +50,7 @@ def update_all_rows(op: Update, ctx: Context) -> Iterator[tuple[str, str]]:
     yield (
         f"UPDATE without WHERE writes a new version of every row of {table} and keeps each row "
         f"locked until {until}: concurrent UPDATEs and DELETEs of those rows wait for the whole "
-        "update." + held + " " + ctx.lock("ROW EXCLUSIVE", table),
+        "update." + held + " " + ctx.lock("ROW EXCLUSIVE", table, table=op.table),
         "Run the update in batches outside the migration (from a job, or by hand), each batch "
         "committing on its own so that it holds its row locks briefly:\n"
         + textwrap.indent(batch, "   ")
