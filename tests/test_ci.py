@@ -304,7 +304,9 @@ def test_verify_applies_the_changed_migrations_and_a_refused_statement_blocks(
 ) -> None:
     repo.change_schema()
     repo.add_migration("0002_user_name", 'ALTER TABLE "users" ADD COLUMN "name" text;\n')
-    repo.add_migration("0003_backfill", 'UPDATE "users" SET "name" = "nickname";\n')
+    repo.add_migration(
+        "0003_backfill", 'UPDATE "users" SET "name" = "nickname" WHERE "name" IS NULL;\n'
+    )
     repo.commit("feature")
     assert main(["ci", "--base", "main", "--output", "json"]) == 0  # it lints clean
     capsys.readouterr()

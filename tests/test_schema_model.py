@@ -326,7 +326,7 @@ def test_the_prisma_enum_change_rewrites_and_its_help_runs(tmp_path, scratch_db)
                 '  ALTER TABLE "t" RENAME COLUMN new_id TO id;\n'
                 "END $$;",
             ],
-            ["drop-column"],
+            ["update-all-rows", "drop-column"],
             id="swap-in-a-temporary-column",
         ),
         pytest.param(

@@ -41,6 +41,28 @@ def type_or_placeholder(column_type: ColumnType | None, column: str) -> str:
     return column_type.sql if column_type else f"<type of {quote(column)}>"
 
 
+def set_default(table: Name, column: str, expression: str | None) -> str:
+    """The statement that gives a column its default back (a placeholder when not known)."""
+    return (
+        f"ALTER TABLE {table.sql} ALTER COLUMN {quote(column)} SET DEFAULT "
+        f"{expression or '<previous default>'};"
+    )
+
+
+# A definition longer than this is not copied into a rollback plan: its place is named instead.
+RECREATE_MAX_LINES = 40
+
+
+def recreate(sql: str, written_at: str, placeholder: str) -> str:
+    """The statement that creates an object again, for a rollback plan: `sql`, the statement
+    that created it (where `written_at` says), or `placeholder` when it is not known."""
+    if not sql:
+        return placeholder
+    if sql.count("\n") >= RECREATE_MAX_LINES:
+        return f"<the statement at {written_at}, which created it>"
+    return sql.rstrip().rstrip(";") + ";"
+
+
 def declare(rule_id: str, rollback: str) -> str:
     """The end of every breaking finding's help: how to ship the change as it is, declared in
     the migration with a reason and a rollback plan (`rollback`: SQL that undoes it, written

@@ -7,9 +7,11 @@ was before this statement.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,45 @@ from .runners import UNKNOWN, Cause, Runner, Transaction
 from .source import Source
 
 TableKey = tuple[str, str]
+# What an operation acts on, for questions about the rest of a migration: ("relation", schema,
+# name) for tables, views and indexes, ("column", schema, table, column), ("function", schema,
+# name).
+Subject = tuple[str, ...]
+
+
+def relation_subject(name: ops.Name) -> Subject:
+    return ("relation", *name.key)
+
+
+def column_subject(table: ops.Name, column: str) -> Subject:
+    return ("column", *table.key, column)
+
+
+def function_subject(name: ops.Name) -> Subject:
+    return ("function", *name.key)
+
+
+def subjects(operation: ops.Operation) -> Iterator[Subject]:
+    """The relations, columns and functions an operation acts on (read from its fields)."""
+    relation = getattr(operation, "table", None) or getattr(operation, "view", None)
+    if isinstance(relation, ops.Name):
+        yield relation_subject(relation)
+        column = getattr(operation, "column", None)
+        column_name = column.name if isinstance(column, ops.Column) else column
+        if isinstance(column_name, str):
+            yield column_subject(relation, column_name)
+    function = getattr(operation, "function", None)
+    if isinstance(function, ops.Name):
+        yield function_subject(function)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """The statement that created a view or function, for rollback plans."""
+
+    sql: str
+    path: str
+    line: int
 
 
 @dataclass
@@ -38,6 +79,9 @@ class Context:
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
         self.index_columns: dict[TableKey, tuple[str, ...]] = {}  # index -> its plain columns
         self.enums: dict[TableKey, list[str]] = {}  # enum type -> its values
+        self.views: dict[TableKey, Definition] = {}
+        # (function or procedure, its argument types) -> how it was created.
+        self.functions: dict[tuple[TableKey, tuple[str, ...]], Definition] = {}
         self.start_migration()
 
     def start_migration(
@@ -48,6 +92,8 @@ class Context:
         # Tables and indexes created earlier in this migration: no running code uses them yet.
         self._new_tables: set[TableKey] = set()
         self._new_indexes: set[TableKey] = set()
+        self._new_views: set[TableKey] = set()
+        self._new_functions: set[tuple[TableKey, tuple[str, ...]]] = set()
         self._source = source
         # The transaction the runner puts this migration in, and the one the statement being
         # linted runs in (the migration's own BEGIN and COMMIT change it).
@@ -71,6 +117,7 @@ class Context:
         self._dropped_enums: dict[TableKey, list[str]] = {}
         self.timezone_utc: bool | None = None  # None: not set by this migration
         self._timezone_local = False
+        self._start_look_ahead(statements)
 
     def fork(self) -> Context:
         """A copy to lint a migration on that is no part of the history (drizzle's journal
@@ -237,9 +284,83 @@ class Context:
 
     def apply(self, operation: ops.Operation) -> None:
         """Record what an operation did, after the rules have seen it."""
+        self._position += 1
         apply = _APPLY.get(type(operation))
         if apply:
             apply(self, operation)
+
+    # The whole migration: what its other statements do, before and after the current one.
+
+    def _start_look_ahead(self, statements: Sequence[Statement]) -> None:
+        self._position = 0  # of the operation the rules are looking at, in the migration
+        # Each subject's operations with their positions, in order. A migration too large to
+        # keep its operations (parse.KEPT_OPERATIONS) is not looked through.
+        self._by_subject: dict[Subject, list[tuple[int, ops.Operation]]] = defaultdict(list)
+        if not isinstance(statements, Statements) or not statements.keeps_operations:
+            return
+        position = 0
+        for operations in statements.operations():
+            for operation in operations:
+                for subject in subjects(operation):
+                    self._by_subject[subject].append((position, operation))
+                position += 1
+
+    def later(self, subject: Subject) -> list[ops.Operation]:
+        """What the statements after the current one in this migration do to `subject`."""
+        found = self._by_subject.get(subject, [])
+        after = bisect.bisect_right(found, self._position, key=lambda entry: entry[0])
+        return [operation for _, operation in found[after:]]
+
+    def earlier(self, subject: Subject) -> list[ops.Operation]:
+        """What the statements before the current one in this migration did to `subject`."""
+        found = self._by_subject.get(subject, [])
+        before = bisect.bisect_left(found, self._position, key=lambda entry: entry[0])
+        return [operation for _, operation in found[:before]]
+
+    def column_added_in_migration(self, table: ops.Name, column: str) -> ops.AddColumn | None:
+        """The ADD COLUMN of this migration, before the current statement, that added it."""
+        added = [
+            op
+            for op in self.earlier(column_subject(table, column))
+            if isinstance(op, ops.AddColumn)
+        ]
+        return added[-1] if added else None
+
+    def default_settled_later(self, table: ops.Name, column: str) -> bool:
+        """Whether a later statement of the migration gives the column a default again, makes
+        it optional, or drops it or its table: then INSERTs that leave it out do not fail once
+        the migration is done."""
+        settled = (ops.SetDefault, ops.DropNotNull, ops.DropColumn)
+        return any(
+            isinstance(op, settled) for op in self.later(column_subject(table, column))
+        ) or any(isinstance(op, ops.DropTable) for op in self.later(relation_subject(table)))
+
+    def line(self, offset: int) -> int:
+        """The line of the migration a character offset is on."""
+        return self._source.position(offset)[0] if self._source else 1
+
+    def is_new_view(self, view: ops.Name) -> bool:
+        return view.key in self._new_views
+
+    def is_new_function(self, function: ops.Name, arguments: tuple[str, ...] | None) -> bool:
+        return any(
+            key == function.key and arguments in (None, known) for key, known in self._new_functions
+        )
+
+    def function_definitions(
+        self, function: ops.Name, arguments: tuple[str, ...] | None
+    ) -> list[Definition]:
+        """How the functions of this name (and these argument types, when given) were created."""
+        return [
+            definition
+            for (key, known), definition in self.functions.items()
+            if key == function.key and arguments in (None, known)
+        ]
+
+    def _definition(self, operation: ops.Operation) -> Definition:
+        return Definition(
+            operation.sql, self._source.path if self._source else "", self.line(operation.location)
+        )
 
     def _replace_column(self, table: ops.Name, name: str, **changes: object) -> None:
         model = self.tables.get(table.key)
@@ -596,6 +717,31 @@ def _detach_partition(ctx: Context, op: ops.DetachPartition) -> None:
         parent.partitions = [p for p in parent.partitions if p.key != op.partition.key]
 
 
+def _create_view(ctx: Context, op: ops.CreateView) -> None:
+    if op.view.key not in ctx.views:
+        ctx._new_views.add(op.view.key)
+    ctx.views[op.view.key] = ctx._definition(op)
+
+
+def _drop_view(ctx: Context, op: ops.DropView) -> None:
+    ctx.views.pop(op.view.key, None)
+    ctx._new_views.discard(op.view.key)
+
+
+def _create_function(ctx: Context, op: ops.CreateFunction) -> None:
+    key = (op.function.key, op.arguments)
+    if key not in ctx.functions:
+        ctx._new_functions.add(key)
+    ctx.functions[key] = ctx._definition(op)
+
+
+def _drop_function(ctx: Context, op: ops.DropFunction) -> None:
+    for key in list(ctx.functions):
+        if key[0] == op.function.key and op.arguments in (None, key[1]):
+            del ctx.functions[key]
+            ctx._new_functions.discard(key)
+
+
 _APPLY: dict[type, Callable[[Context, Any], None]] = {
     ops.Transaction: _transaction,
     ops.SetSetting: _set_setting,
@@ -622,4 +768,14 @@ _APPLY: dict[type, Callable[[Context, Any], None]] = {
     ops.RenameConstraint: _rename_constraint,
     ops.AttachPartition: _attach_partition,
     ops.DetachPartition: _detach_partition,
+    ops.SetDefault: lambda ctx, op: ctx._replace_column(
+        op.table, op.column, has_default=True, default=op.expression
+    ),
+    ops.DropDefault: lambda ctx, op: ctx._replace_column(
+        op.table, op.column, has_default=False, default=None
+    ),
+    ops.CreateView: _create_view,
+    ops.DropView: _drop_view,
+    ops.CreateFunction: _create_function,
+    ops.DropFunction: _drop_function,
 }

@@ -73,6 +73,7 @@ class Column:
     has_default: bool = False
     default_functions: frozenset[str] = frozenset()  # functions the default expression calls
     generated: bool = False  # GENERATED ... AS IDENTITY or AS (expr) STORED: fills its own values
+    default: str | None = None  # the default expression as written, when it was read
 
 
 @dataclass(slots=True)
@@ -138,6 +139,10 @@ class Delete(Operation):
 class Update(Operation):
     table: Name
     filtered: bool  # has a WHERE clause
+    # Its assignments as written ("" when it also reads other tables: UPDATE ... FROM), and
+    # the alias they may use.
+    set_clause: str = ""
+    alias: str | None = None
 
 
 @dataclass(slots=True)
@@ -314,6 +319,67 @@ class RenameConstraint(Operation):
 class AttachPartition(Operation):
     table: Name
     partition: Name
+
+
+# Defaults, views, functions and SQL run through EXECUTE.
+
+
+@dataclass(slots=True)
+class SetDefault(Operation):
+    table: Name
+    column: str
+    expression: str | None  # as written; None when its text could not be read
+
+
+@dataclass(slots=True)
+class DropDefault(Operation):
+    """DROP DEFAULT, or SET DEFAULT NULL."""
+
+    table: Name
+    column: str
+
+
+@dataclass(slots=True)
+class CreateView(Operation):
+    view: Name
+    materialized: bool = False
+
+
+@dataclass(slots=True)
+class DropView(Operation):
+    view: Name
+    materialized: bool = False
+    cascade: bool = False
+
+
+@dataclass(slots=True)
+class CreateFunction(Operation):
+    function: Name
+    # The types of the arguments that identify it (not OUT ones), e.g. ("integer", "text[]").
+    arguments: tuple[str, ...]
+    kind: str = "function"  # or "procedure"
+
+
+@dataclass(slots=True)
+class DropFunction(Operation):
+    function: Name
+    arguments: tuple[str, ...] | None  # None: written without an argument list
+    kind: str = "function"  # "procedure", or "routine" (either)
+    cascade: bool = False
+
+    @property
+    def sql_name(self) -> str:
+        """The name with its argument list when one was written."""
+        if self.arguments is None:
+            return self.function.sql
+        return f"{self.function.sql}({', '.join(self.arguments)})"
+
+
+@dataclass(slots=True)
+class DynamicSql(Operation):
+    """A DO block's EXECUTE of SQL computed when it runs, which the linter cannot read."""
+
+    expression: str  # what EXECUTE evaluates, as written
 
 
 def declared_types(op: Operation) -> list[tuple[Name, str, ColumnType]]:
