@@ -40,12 +40,14 @@ def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str,
     change = f"from {old_type.sql} to {new_type}" if old_type else f"to {new_type}"
     if rewrite:
         what = f"Changing the type of {table}.{column} {change} can break running code that "
-        what += "reads or writes it. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True)
+        what += "reads or writes it. " + ctx.lock(
+            "ACCESS EXCLUSIVE", table, rewrite=True, table=op.table
+        )
     else:
         what = (
             f"Changing the collation of {table}.{column} to {quote(op.collation or '')} changes "
             f"how running code's queries sort and compare it, and rebuilds every index on it. "
-            + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False)
+            + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False, table=op.table)
         )
     yield (
         what,

@@ -43,7 +43,7 @@ def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tup
     )
     yield (
         f"Building index {name}on {table} without CONCURRENTLY blocks writes for the whole build. "
-        + ctx.lock("SHARE", table),
+        + ctx.lock("SHARE", table, table=op.table),
         steps,
     )
 

@@ -43,7 +43,7 @@ def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     )
     yield (
         f"Dropping column {column} of {table} breaks running code that still selects, inserts "
-        f"or updates it. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        f"or updates it. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False, table=op.table),
         "Drop a column in two releases:\n"
         + first
         + f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};",

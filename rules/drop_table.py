@@ -35,7 +35,7 @@ def drop_table(op: DropTable, ctx: Context) -> Iterator[tuple[str, str]]:
     table = op.table.sql
     yield (
         f"Dropping table {table} breaks running code that still queries it and deletes its data. "
-        + ctx.lock("ACCESS EXCLUSIVE", table),
+        + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table),
         f"Drop a table in two releases:\n"
         f"1. Deploy code that no longer reads or writes {table} (remove it from the ORM schema).\n"
         f"2. In a later migration, once that release runs everywhere and the data is backed up:\n"
