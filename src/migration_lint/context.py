@@ -125,11 +125,11 @@ class Context:
             return  # each lock ends with its statement (or Flyway refuses the migration)
         statement, taken = transaction_locks.taken(operation, self)
         line = self._source.position(operation.location)[0] if self._source else 1
-        for table, mode in taken:
+        for table, mode, why in taken:
             held = self._held.get(table.key)
             if held is None or locks.stronger(mode, held.mode):
                 self._held[table.key] = locks.HeldLock(
-                    table.sql, mode, line, statement, operation.end
+                    table.sql, mode, line, statement + why, operation.end
                 )
 
     def first_in_migration(self, key: str) -> bool:

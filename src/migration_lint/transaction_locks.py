@@ -17,7 +17,8 @@ from . import operations as ops
 if TYPE_CHECKING:
     from .context import Context
 
-Locks = list[tuple[ops.Name, str]]  # (table, lock mode)
+# (table, lock mode, what to add to the statement's description to say why it locks that table)
+Locks = list[tuple[ops.Name, str, str]]
 
 _KINDS = {
     "foreign_key": "FOREIGN KEY",
@@ -37,7 +38,11 @@ def taken(op: ops.Operation, ctx: Context) -> tuple[str, Locks]:
 
 
 def _references(constraints: tuple[ops.Constraint, ...], mode: str) -> Locks:
-    return [(c.references, mode) for c in constraints if c.kind == "foreign_key" and c.references]
+    return [
+        (c.references, mode, f" (its foreign key references {c.references.sql})")
+        for c in constraints
+        if c.kind == "foreign_key" and c.references
+    ]
 
 
 def _create_table(op: ops.CreateTable, ctx: Context) -> tuple[str, Locks]:
@@ -51,13 +56,13 @@ def _create_table(op: ops.CreateTable, ctx: Context) -> tuple[str, Locks]:
 def _drop_table(op: ops.DropTable, ctx: Context) -> tuple[str, Locks]:
     # Dropping a table drops its foreign keys' triggers on the tables they reference.
     keys = _references(tuple(ctx.constraints(op.table)), "ACCESS EXCLUSIVE")
-    return f"DROP TABLE {op.table.sql}", [(op.table, "ACCESS EXCLUSIVE"), *keys]
+    return f"DROP TABLE {op.table.sql}", [(op.table, "ACCESS EXCLUSIVE", ""), *keys]
 
 
 def _add_column(op: ops.AddColumn, ctx: Context) -> tuple[str, Locks]:
     keys = _references(op.column.constraints, "SHARE ROW EXCLUSIVE")
     text = f"ALTER TABLE {op.table.sql} ADD COLUMN {ops.quote(op.column.name)}"
-    return text, [(op.table, "ACCESS EXCLUSIVE"), *keys]
+    return text, [(op.table, "ACCESS EXCLUSIVE", ""), *keys]
 
 
 def _drop_column(op: ops.DropColumn, ctx: Context) -> tuple[str, Locks]:
@@ -65,7 +70,7 @@ def _drop_column(op: ops.DropColumn, ctx: Context) -> tuple[str, Locks]:
     its_keys = tuple(c for c in ctx.constraints(op.table) if op.column in c.columns)
     keys = _references(its_keys, "ACCESS EXCLUSIVE")
     text = f"ALTER TABLE {op.table.sql} DROP COLUMN {ops.quote(op.column)}"
-    return text, [(op.table, "ACCESS EXCLUSIVE"), *keys]
+    return text, [(op.table, "ACCESS EXCLUSIVE", ""), *keys]
 
 
 def _add_constraint(op: ops.AddConstraint, ctx: Context) -> tuple[str, Locks]:
@@ -74,43 +79,43 @@ def _add_constraint(op: ops.AddConstraint, ctx: Context) -> tuple[str, Locks]:
     text = f"ALTER TABLE {op.table.sql} ADD {named}{_KINDS[constraint.kind]}"
     if constraint.kind == "foreign_key":
         keys = _references((constraint,), "SHARE ROW EXCLUSIVE")
-        return text, [(op.table, "SHARE ROW EXCLUSIVE"), *keys]
-    return text, [(op.table, "ACCESS EXCLUSIVE")]
+        return text, [(op.table, "SHARE ROW EXCLUSIVE", ""), *keys]
+    return text, [(op.table, "ACCESS EXCLUSIVE", "")]
 
 
 def _drop_constraint(op: ops.DropConstraint, ctx: Context) -> tuple[str, Locks]:
     dropped = tuple(c for c in ctx.constraints(op.table) if c.name == op.name)
     keys = _references(dropped, "ACCESS EXCLUSIVE")
     text = f"ALTER TABLE {op.table.sql} DROP CONSTRAINT {ops.quote(op.name)}"
-    return text, [(op.table, "ACCESS EXCLUSIVE"), *keys]
+    return text, [(op.table, "ACCESS EXCLUSIVE", ""), *keys]
 
 
 def _create_index(op: ops.CreateIndex, ctx: Context) -> tuple[str, Locks]:
     unique = "UNIQUE " if op.unique else ""
     name = f"{ops.quote(op.name)} " if op.name else ""
     mode = "SHARE UPDATE EXCLUSIVE" if op.concurrently else "SHARE"
-    return f"CREATE {unique}INDEX {name}ON {op.table.sql}", [(op.table, mode)]
+    return f"CREATE {unique}INDEX {name}ON {op.table.sql}", [(op.table, mode, "")]
 
 
 def _drop_index(op: ops.DropIndex, ctx: Context) -> tuple[str, Locks]:
     table = ctx.table_of_index(op.index)
     mode = "SHARE UPDATE EXCLUSIVE" if op.concurrently else "ACCESS EXCLUSIVE"
-    return f"DROP INDEX {op.index.sql}", [(table, mode)] if table else []
+    return f"DROP INDEX {op.index.sql}", [(table, mode, "")] if table else []
 
 
 def _refresh(op: ops.RefreshMaterializedView, ctx: Context) -> tuple[str, Locks]:
     mode = "EXCLUSIVE" if op.concurrently else "ACCESS EXCLUSIVE"
-    return f"REFRESH MATERIALIZED VIEW {op.view.sql}", [(op.view, mode)]
+    return f"REFRESH MATERIALIZED VIEW {op.view.sql}", [(op.view, mode, "")]
 
 
 def _detach(op: ops.DetachPartition, ctx: Context) -> tuple[str, Locks]:
     mode = "SHARE UPDATE EXCLUSIVE" if op.concurrently else "ACCESS EXCLUSIVE"
     text = f"ALTER TABLE {op.table.sql} DETACH PARTITION {op.partition.sql}"
-    return text, [(op.table, mode), (op.partition, "ACCESS EXCLUSIVE")]
+    return text, [(op.table, mode, ""), (op.partition, "ACCESS EXCLUSIVE", "")]
 
 
 def _alter(table: ops.Name, action: str, mode: str = "ACCESS EXCLUSIVE") -> tuple[str, Locks]:
-    return f"ALTER TABLE {table.sql} {action}", [(table, mode)]
+    return f"ALTER TABLE {table.sql} {action}", [(table, mode, "")]
 
 
 _TAKEN: dict[type, Callable[[Any, Context], tuple[str, Locks]]] = {
@@ -140,10 +145,13 @@ _TAKEN: dict[type, Callable[[Any, Context], tuple[str, Locks]]] = {
     ops.ValidateConstraint: lambda op, ctx: _alter(
         op.table, f"VALIDATE CONSTRAINT {ops.quote(op.name)}", "SHARE UPDATE EXCLUSIVE"
     ),
-    ops.Truncate: lambda op, ctx: (f"TRUNCATE {op.table.sql}", [(op.table, "ACCESS EXCLUSIVE")]),
-    ops.Update: lambda op, ctx: (f"UPDATE {op.table.sql}", [(op.table, "ROW EXCLUSIVE")]),
-    ops.Delete: lambda op, ctx: (f"DELETE FROM {op.table.sql}", [(op.table, "ROW EXCLUSIVE")]),
+    ops.Truncate: lambda op, ctx: (
+        f"TRUNCATE {op.table.sql}",
+        [(op.table, "ACCESS EXCLUSIVE", "")],
+    ),
+    ops.Update: lambda op, ctx: (f"UPDATE {op.table.sql}", [(op.table, "ROW EXCLUSIVE", "")]),
+    ops.Delete: lambda op, ctx: (f"DELETE FROM {op.table.sql}", [(op.table, "ROW EXCLUSIVE", "")]),
     ops.Cluster: lambda op, ctx: (
-        (f"CLUSTER {op.table.sql}", [(op.table, "ACCESS EXCLUSIVE")]) if op.table else ("", [])
+        (f"CLUSTER {op.table.sql}", [(op.table, "ACCESS EXCLUSIVE", "")]) if op.table else ("", [])
     ),
 }
