@@ -80,8 +80,8 @@ def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]
         f"{work} runs while the transaction holds an ACCESS EXCLUSIVE lock on {table.sql}, taken "
         f"at line {held.line} by {held.statement}: nothing can read or write {table.sql} from "
         f"line {held.line} until the transaction commits, however long this takes.",
-        f"Move this statement out of the transaction, {ctx.later_transaction()}, so that "
-        f"{table.sql} is locked only for the statement of line {held.line}. {advice}",
+        f"Run this statement {ctx.later_transaction()}, so that {table.sql} is locked only for "
+        f"the statement of line {held.line}. {advice}",
     )
 
 

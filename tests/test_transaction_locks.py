@@ -27,6 +27,7 @@ LAYOUT_FILES = {
     "goose": ([f"2025010{day}000000_m.sql" for day in (1, 2, 3)], {}),
     "dbmate": ([f"2025010{day}000000_m.sql" for day in (1, 2, 3)], {}),
     "flyway": (["V1__a.sql", "V2__b.sql", "V3__c.sql"], {}),
+    "golang-migrate": ([f"00000{number}_m.up.sql" for number in (1, 2, 3)], {}),
     "plain": (["0001_a.sql", "0002_b.sql", "0003_c.sql"], {}),
 }
 BREAK = "--> statement-breakpoint "  # on the next statement's line: lines stay one a statement
@@ -119,6 +120,7 @@ INDEX = 'CREATE INDEX "orders_status_idx" ON "orders" ("status");\n'
             id="dbmate-transaction-false-one-query",
         ),
         pytest.param("flyway", [ADD + FILL], {}, [(2, "1")], id="flyway"),
+        pytest.param("golang-migrate", [ADD + FILL], {}, [(2, "1")], id="golang-migrate"),
         pytest.param(
             "drizzle",
             [
