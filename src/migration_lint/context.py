@@ -124,6 +124,8 @@ class Context:
         if self.transaction is None or self.transaction.cause is Cause.MIXED:
             return  # each lock ends with its statement (or Flyway refuses the migration)
         statement, taken = transaction_locks.taken(operation, self)
+        if not taken:
+            return
         line = self._source.position(operation.location)[0] if self._source else 1
         for table, mode, why in taken:
             held = self._held.get(table.key)

@@ -31,8 +31,8 @@ _KINDS = {
 
 
 def taken(op: ops.Operation, ctx: Context) -> tuple[str, Locks]:
-    """A short description of the statement, and the table locks it takes (none for a
-    statement this table does not know, or that locks no existing table)."""
+    """A short description of the statement, and the table locks it takes (none for a kind of
+    statement not listed here, or one that locks no table another session could be using)."""
     found = _TAKEN.get(type(op))
     return found(op, ctx) if found else ("", [])
 
