@@ -72,10 +72,18 @@ def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]
     slow = _slow_work(op, ctx)
     if slow is None:
         return
-    table, work, advice = slow
-    held = ctx.held_before(table, op)
-    if held is None or held.mode != "ACCESS EXCLUSIVE" or ctx.is_new_table(table):
+    scanned, work, advice = slow
+    # A foreign key's check also reads the table it references.
+    locked = [
+        (table, held)
+        for table in (scanned, *_referenced(op))
+        if (held := ctx.held_before(table, op))
+        and held.mode == "ACCESS EXCLUSIVE"
+        and not ctx.is_new_table(table)
+    ]
+    if not locked:
         return
+    table, held = locked[0]
     yield (
         f"{work} runs while the transaction holds an ACCESS EXCLUSIVE lock on {table.sql}, taken "
         f"at line {held.line} by {held.statement}: nothing can read or write {table.sql} from "
@@ -83,6 +91,16 @@ def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]
         f"Run this statement {ctx.later_transaction()}, so that {table.sql} is locked only for "
         f"the statement of line {held.line}. {advice}",
     )
+
+
+def _referenced(op: Operation) -> list[Name]:
+    if isinstance(op, AddConstraint):
+        constraints: tuple[Constraint, ...] = (op.constraint,)
+    elif isinstance(op, AddColumn):
+        constraints = op.column.constraints
+    else:
+        return []
+    return [c.references for c in constraints if c.kind == "foreign_key" and c.references]
 
 
 def _slow_work(op: Operation, ctx: Context) -> tuple[Name, str, str] | None:

@@ -174,6 +174,19 @@ INDEX = 'CREATE INDEX "orders_status_idx" ON "orders" ("status");\n'
             id="dropped-foreign-key-locks-the-referenced-table",
         ),
         pytest.param(
+            # Prisma's way to change a foreign key's ON DELETE: the drop locks "users" too, and
+            # the next foreign key to "users" reads it while it is locked.
+            "prisma",
+            [
+                'ALTER TABLE "orders" DROP CONSTRAINT "orders_user_fk";\n'
+                'ALTER TABLE "items" ADD CONSTRAINT "items_user_fk" FOREIGN KEY ("user_id") '
+                'REFERENCES "users"("id") ON DELETE CASCADE;\n'
+            ],
+            {},
+            [(2, "1")],
+            id="foreign-key-to-a-locked-table",
+        ),
+        pytest.param(
             "drizzle",
             [
                 'ALTER TABLE "orders" RENAME TO "purchases";\n'
