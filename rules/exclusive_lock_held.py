@@ -109,11 +109,16 @@ def _slow_work(op: Operation, ctx: Context) -> tuple[Name, str, str] | None:
     if isinstance(op, (Update, Delete)):
         statement = "UPDATE" if isinstance(op, Update) else "DELETE"
         rows = "" if op.filtered else "every row of "
+        batch = (
+            f"UPDATE {op.table.sql} SET <column> = <value> WHERE <batch condition>;"
+            if isinstance(op, Update)
+            else f"DELETE FROM {op.table.sql} WHERE <batch condition>;"
+        )
         return (
             op.table,
             f"This {statement} of {rows}{op.table.sql}",
-            f"Better still, run it after the deploy in batches from a job, so that each batch "
-            f"locks its rows briefly: {statement} ... WHERE <batch condition>.",
+            "Better still, run it after the deploy in batches from a job, so that each batch "
+            f"locks its rows briefly:\n   {batch}",
         )
     if isinstance(op, CreateIndex) and not op.concurrently:
         name = f"{quote(op.name)} " if op.name else ""
