@@ -44,7 +44,7 @@ def add_required_column(op: AddColumn | DropDefault, ctx: Context) -> Iterator[t
     yield (
         f"Adding NOT NULL column {name} without a default to {table} fails if {table} has any "
         f"rows, and INSERTs from running code that does not set {name} fail. "
-        + ctx.lock("ACCESS EXCLUSIVE", table),
+        + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table),
         f"Add a required column in phases:\n"
         f"1. ALTER TABLE {table} ADD COLUMN {name} {column_type};\n"
         f"2. Deploy code that writes {name}, then backfill in batches:\n"

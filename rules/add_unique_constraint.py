@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from migration_lint.advice import partitioned_index_steps
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.operations import AddConstraint, quote
+from migration_lint.operations import (
+    AddColumn,
+    AddConstraint,
+    Constraint,
+    Name,
+    Operation,
+    quote,
+    reads_existing_rows,
+)
 from migration_lint.registry import rule
 
 
@@ -15,7 +23,7 @@ from migration_lint.registry import rule
     id="add-unique-constraint",
     severity=Severity.WARNING,
     example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY, "email" text);',
-    inspects=(AddConstraint,),
+    inspects=(AddConstraint, AddColumn),
     summary="Adding a UNIQUE or PRIMARY KEY constraint builds its index while blocking all access.",
     rationale=(
         "ALTER TABLE ... ADD UNIQUE / PRIMARY KEY builds the index under an ACCESS EXCLUSIVE lock, "
@@ -26,21 +34,25 @@ from migration_lint.registry import rule
     good='ALTER TABLE "users" ADD CONSTRAINT "users_email_unique" UNIQUE USING INDEX '
     '"users_email_unique_idx";',
 )
-def add_unique_constraint(op: AddConstraint, ctx: Context) -> Iterator[tuple[str, str]]:
+def add_unique_constraint(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
+    if isinstance(op, AddColumn):
+        yield from _inline(op, ctx)
+        return
+    assert isinstance(op, AddConstraint)
     constraint = op.constraint
     if constraint.kind not in ("unique", "primary_key") or constraint.using_index:
         return
     if ctx.is_new_table(op.table):
         return
     table = op.table.sql
-    kind = "UNIQUE" if constraint.kind == "unique" else "PRIMARY KEY"
+    kind = _KINDS[constraint.kind]
     base = constraint.name or f"{op.table.name}_{'_'.join(constraint.columns)}_key"
-    name, index = quote(base), quote(f"{base}_idx"[:63])
-    columns = ", ".join(quote(c) for c in constraint.columns) or "..."
     if ctx.is_partitioned(op.table):
+        columns = ", ".join(quote(c) for c in constraint.columns) or "..."
         yield (
-            f"Adding {kind} {name} builds its index on partitioned table {table} and every "
-            f"partition while holding the lock. " + ctx.lock("ACCESS EXCLUSIVE", table),
+            f"Adding {kind} {quote(base)} builds its index on partitioned table {table} and every "
+            f"partition while holding the lock. "
+            + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table),
             "PostgreSQL supports neither CONCURRENTLY nor a constraint USING INDEX on a "
             "partitioned table, so the constraint itself can only be added under the lock. A "
             "unique index enforces the same uniqueness (its columns must include the partition "
@@ -51,16 +63,54 @@ def add_unique_constraint(op: AddConstraint, ctx: Context) -> Iterator[tuple[str
         )
         return
     yield (
-        f"Adding {kind} {name} builds its index on {table} while holding the lock. "
-        + ctx.lock("ACCESS EXCLUSIVE", table),
-        f"Build the index first, then attach it:\n"
-        f"1. CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {index} ON {table} ({columns});  "
-        f"-- outside a transaction\n"
-        f"2. ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index};  -- instant"
+        f"Adding {kind} {quote(base)} builds its index on {table} while holding the lock. "
+        + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table),
+        "Build the index first, then attach it:\n"
+        + _build_then_attach(1, op.table, constraint, base),
+    )
+
+
+_KINDS = {"unique": "UNIQUE", "primary_key": "PRIMARY KEY"}
+
+
+def _inline(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
+    """UNIQUE or PRIMARY KEY written in ADD COLUMN: built under the ADD COLUMN's lock."""
+    if ctx.is_new_table(op.table):
+        return
+    table, column = op.table.sql, quote(op.column.name)
+    for constraint in op.column.constraints:
+        if constraint.kind not in _KINDS or not reads_existing_rows(op.column, constraint):
+            continue
+        kind = _KINDS[constraint.kind]
+        # PostgreSQL's own names for them.
+        unique = f"{op.table.name}_{op.column.name}_key"
+        base = constraint.name or (
+            unique if constraint.kind == "unique" else f"{op.table.name}_pkey"
+        )
+        plain = op.column.plain_sql or f"{column} <type and default>"
+        yield (
+            f"Adding column {column} to {table} with {kind} builds its unique index over every "
+            f"existing row of {table} under the ADD COLUMN's ACCESS EXCLUSIVE lock. "
+            + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table),
+            "Add the column plain, then build the index without blocking and attach it:\n"
+            f"1. ALTER TABLE {table} ADD COLUMN {plain};\n"
+            + _build_then_attach(2, op.table, constraint, base),
+        )
+
+
+def _build_then_attach(step: int, table: Name, constraint: Constraint, base: str) -> str:
+    kind = _KINDS[constraint.kind]
+    name, index = quote(base), quote(f"{base}_idx"[:63])
+    columns = ", ".join(quote(c) for c in constraint.columns) or "..."
+    return (
+        f"{step}. CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {index} ON {table.sql} "
+        f"({columns});  -- outside a transaction\n"
+        f"{step + 1}. ALTER TABLE {table.sql} ADD CONSTRAINT {name} {kind} USING INDEX {index};  "
+        "-- instant"
         + (
-            "\nFor a PRIMARY KEY the columns must already be NOT NULL, or step 2 scans the table "
-            "to set it (see `migration-lint rules set-not-null`)."
+            "\nFor a PRIMARY KEY the columns must already be NOT NULL, or the last step scans "
+            "the table to set it (see `migration-lint rules set-not-null`)."
             if constraint.kind == "primary_key"
             else ""
-        ),
+        )
     )

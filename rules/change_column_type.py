@@ -60,12 +60,14 @@ def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str,
         )
     elif rewrite:
         what = f"Changing the type of {table}.{column} {change} can break running code that "
-        what += "reads or writes it. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True)
+        what += "reads or writes it. " + ctx.lock(
+            "ACCESS EXCLUSIVE", table, rewrite=True, table=op.table
+        )
     else:
         what = (
             f"Changing the collation of {table}.{column} to {quote(op.collation or '')} changes "
             f"how running code's queries sort and compare it, and rebuilds every index on it. "
-            + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False)
+            + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False, table=op.table)
         )
     phases = (
         f"1. ALTER TABLE {table} ADD COLUMN {replacement} {new_type};\n"

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import constraint_name
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.operations import AddConstraint, Operation, ValidateConstraint, quote
+from migration_lint.operations import (
+    AddColumn,
+    AddConstraint,
+    Name,
+    Operation,
+    ValidateConstraint,
+    quote,
+    reads_existing_rows,
+)
 from migration_lint.registry import rule
 
 
@@ -17,7 +26,7 @@ from migration_lint.registry import rule
         'CREATE TABLE "users" ("id" bigint PRIMARY KEY);\n'
         'CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "user_id" bigint);'
     ),
-    inspects=(AddConstraint, ValidateConstraint),
+    inspects=(AddConstraint, AddColumn, ValidateConstraint),
     summary="Adding a FOREIGN KEY or CHECK without NOT VALID scans the table under a blocking "
     "lock.",
     rationale=(
@@ -43,6 +52,9 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
                 f"{quote(op.name)}; in the next.",
             )
         return
+    if isinstance(op, AddColumn):
+        yield from _inline(op, ctx)
+        return
     assert isinstance(op, AddConstraint)
     constraint = op.constraint
     if constraint.kind not in ("foreign_key", "check") or constraint.not_valid:
@@ -53,10 +65,12 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
     name = quote(constraint.name) if constraint.name else '"<constraint name>"'
     if constraint.kind == "foreign_key" and constraint.references:
         what = f"Adding foreign key {name} checks every row of {table} against "
-        what += f"{constraint.references.sql}. " + ctx.lock("SHARE ROW EXCLUSIVE", "both tables")
+        what += f"{constraint.references.sql}. " + ctx.lock(
+            "SHARE ROW EXCLUSIVE", "both tables", table=(op.table, constraint.references)
+        )
     else:
         what = f"Adding check constraint {name} checks every row of {table}. "
-        what += ctx.lock("ACCESS EXCLUSIVE", table)
+        what += ctx.lock("ACCESS EXCLUSIVE", table, table=op.table)
     add_not_valid = (
         f"{op.sql} NOT VALID;"
         if op.sql
@@ -64,9 +78,58 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
     )
     yield (
         what,
-        f"Add it without the scan, then validate without blocking:\n"
+        "Add it without the scan, then validate without blocking:\n"
         f"1. {add_not_valid}  -- instant; new rows are checked\n"
-        f"2. In a separate transaction or migration:\n"
-        f"   ALTER TABLE {table} VALIDATE CONSTRAINT {name};  "
-        f"-- SHARE UPDATE EXCLUSIVE: reads and writes continue",
+        + _validate_later(2, op.table, name, ctx),
+    )
+
+
+def _inline(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
+    """REFERENCES or CHECK written in ADD COLUMN: checked under the ADD COLUMN's lock."""
+    if ctx.is_new_table(op.table):
+        return
+    table, column = op.table.sql, quote(op.column.name)
+    for constraint in op.column.constraints:
+        if constraint.kind not in ("foreign_key", "check"):
+            continue
+        if not reads_existing_rows(op.column, constraint):
+            continue
+        foreign_key = constraint.kind == "foreign_key"
+        name = (
+            quote(constraint.name)
+            if constraint.name
+            else constraint_name(op.table, op.column.name, "fkey" if foreign_key else "check")
+        )
+        locked = ctx.lock("ACCESS EXCLUSIVE", table, table=op.table)
+        if foreign_key and constraint.references:
+            referenced = constraint.references
+            what = (
+                f"Adding column {column} to {table} with REFERENCES {referenced.sql} checks the "
+                f"value every existing row of {table} gets against {referenced.sql}, under the "
+                f"ADD COLUMN's ACCESS EXCLUSIVE lock. {locked} "
+                + ctx.lock("SHARE ROW EXCLUSIVE", referenced.sql, table=referenced)
+            )
+            add = f"FOREIGN KEY ({column}) {constraint.clause}"
+        else:
+            what = (
+                f"Adding column {column} to {table} with {constraint.clause} checks every "
+                f"existing row of {table} under the ADD COLUMN's ACCESS EXCLUSIVE lock. {locked}"
+            )
+            add = constraint.clause
+        plain = op.column.plain_sql or f"{column} <type and default>"
+        yield (
+            what,
+            "Add the column plain, then the constraint without the scan, and validate it "
+            "without blocking:\n"
+            f"1. ALTER TABLE {table} ADD COLUMN {plain};\n"
+            f"2. ALTER TABLE {table} ADD CONSTRAINT {name} {add} NOT VALID;  "
+            "-- instant; new rows are checked\n" + _validate_later(3, op.table, name, ctx),
+        )
+
+
+def _validate_later(step: int, table: Name, name: str, ctx: Context) -> str:
+    return (
+        f"{step}. Then, {ctx.later_transaction()}:\n"
+        f"   ALTER TABLE {table.sql} VALIDATE CONSTRAINT {name};  "
+        "-- SHARE UPDATE EXCLUSIVE: reads and writes continue"
     )

@@ -30,7 +30,7 @@ def delete_all_rows(op: Delete, ctx: Context) -> Iterator[tuple[str, str]]:
     yield (
         f"DELETE without WHERE removes every row of {table} and locks each one until the "
         f"migration commits, blocking concurrent updates and deletes. "
-        + ctx.lock("ROW EXCLUSIVE", table),
+        + ctx.lock("ROW EXCLUSIVE", table, table=op.table),
         f"Say which rows go: DELETE FROM {table} WHERE <condition>;\n"
         f"To empty a large table, delete in batches from a job:\n"
         f"   DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} LIMIT 10000);",

@@ -45,7 +45,7 @@ def drop_index_not_concurrently(op: DropIndex, ctx: Context) -> Iterator[tuple[s
         return
     yield (
         f"Dropping index {op.index.sql} without CONCURRENTLY queues every query of {target} "
-        f"behind it. " + ctx.lock("ACCESS EXCLUSIVE", target),
+        f"behind it. " + ctx.lock("ACCESS EXCLUSIVE", target, table=table),
         f"Drop it without blocking queries, in a migration that runs outside a transaction:\n"
         f"   DROP INDEX CONCURRENTLY IF EXISTS {op.index.sql};",
     )

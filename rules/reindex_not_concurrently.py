@@ -18,12 +18,13 @@ from migration_lint.registry import rule
         'CREATE INDEX "orders_user_id_idx" ON "orders" ("user_id");'
     ),
     inspects=(Reindex,),
-    summary="REINDEX without CONCURRENTLY blocks writes, and reads that use the index, while it "
-    "rebuilds.",
+    summary="REINDEX without CONCURRENTLY blocks writes, and nearly every read of the table, while "
+    "it rebuilds.",
     rationale=(
         "REINDEX takes a SHARE lock on the table (blocking writes) and an ACCESS EXCLUSIVE lock "
-        "on each index it rebuilds (blocking the reads that use it). REINDEX CONCURRENTLY, from "
-        "PostgreSQL 12, rebuilds while both continue."
+        "on each index it rebuilds, which blocks nearly every read of the table too: the planner "
+        "locks all of a table's indexes for any query of it (checked on PostgreSQL 18). REINDEX "
+        "CONCURRENTLY, from PostgreSQL 12, rebuilds while both continue."
     ),
     bad='REINDEX INDEX "orders_user_id_idx";',
     good='REINDEX INDEX CONCURRENTLY "orders_user_id_idx";',
@@ -40,7 +41,8 @@ def reindex_not_concurrently(op: Reindex, ctx: Context) -> Iterator[tuple[str, s
             "CONCURRENTLY the old one and rename the copy."
         )
     yield (
-        f"REINDEX {target} takes a SHARE lock on the table (blocks writes; reads continue) and "
-        f"an ACCESS EXCLUSIVE lock on each index it rebuilds (blocks the reads that use it).",
+        f"REINDEX {target} takes a SHARE lock on the table and an ACCESS EXCLUSIVE lock on each "
+        f"index it rebuilds: writes wait, and so does nearly every read, as the planner locks "
+        f"all of a table's indexes for any query of it.",
         f"Rebuild without blocking: {safe}",
     )

@@ -33,7 +33,7 @@ def rename_column(op: RenameColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     column_type = type_or_placeholder(ctx.column_type(op.table, op.column), op.column)
     yield (
         f"Renaming column {old} of {table} to {new} breaks running code that still uses {old}. "
-        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False, table=op.table),
         f"Rename a column in phases:\n"
         f"1. ALTER TABLE {table} ADD COLUMN {new} {column_type};\n"
         f"2. Deploy code that writes both columns, then backfill in batches:\n"

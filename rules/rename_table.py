@@ -33,7 +33,8 @@ def rename_table(op: RenameTable, ctx: Context) -> Iterator[tuple[str, str]]:
     old, new = op.table.sql, op.table.sibling(op.new_name).sql
     yield (
         f"Renaming {old} to {quote(op.new_name)} breaks running code that still uses {old} "
-        f"until the new code is deployed. " + ctx.lock("ACCESS EXCLUSIVE", old, rewrite=False),
+        f"until the new code is deployed. "
+        + ctx.lock("ACCESS EXCLUSIVE", old, rewrite=False, table=op.table),
         f"Rename without downtime:\n"
         f"1. In one migration, rename and keep the old name as a view (simple views accept "
         f"INSERT, UPDATE and DELETE):\n"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from migration_lint.advice import set_not_null_steps
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
+from migration_lint.locks import blocks_more
 from migration_lint.operations import SetNotNull, quote
 from migration_lint.registry import rule
 
@@ -30,14 +31,21 @@ from migration_lint.registry import rule
 def set_not_null(op: SetNotNull, ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.is_new_table(op.table):
         return
-    if ctx.pg_version >= 12 and any(
-        c.not_null_column == op.column and not c.not_valid for c in ctx.constraints(op.table)
-    ):
+    if ctx.proves_not_null(op.table, op.column):
         return  # PostgreSQL uses the validated CHECK and skips the scan
     table = op.table.sql
+    held = ctx.held_before(op.table, op)
+    # The VALIDATE scan blocks nothing only once the transaction that locked the table is over.
+    where = (
+        f"\nRun them {ctx.later_transaction()}: this transaction holds {held.mode} on "
+        f"{table} since line {held.line}, and the VALIDATE would scan under it."
+        if held and blocks_more(held.mode, "SHARE UPDATE EXCLUSIVE")
+        else ""
+    )
     yield (
         f"SET NOT NULL on {table}.{quote(op.column)} scans every row. "
-        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False, table=op.table),
         "Prove it with a CHECK constraint first, validated without blocking:\n"
-        + set_not_null_steps(op.table, op.column, ctx.pg_version),
+        + set_not_null_steps(op.table, op.column, ctx.pg_version)
+        + where,
     )

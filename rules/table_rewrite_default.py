@@ -34,7 +34,7 @@ def table_rewrite_default(op: AddColumn, ctx: Context) -> Iterator[tuple[str, st
     column_type = column.type.sql if column.type else ""
     yield (
         f"On PostgreSQL {ctx.pg_version}, adding {name} to {table} with a DEFAULT writes it into "
-        f"every existing row. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True),
+        f"every existing row. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True, table=op.table),
         f"1. ALTER TABLE {table} ADD COLUMN {name} {column_type};\n"
         f"2. ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT <default>;  -- new rows only\n"
         f"3. Backfill in batches: UPDATE {table} SET {name} = <default> WHERE {name} IS NULL AND "

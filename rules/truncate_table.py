@@ -29,7 +29,7 @@ def truncate_table(op: Truncate, ctx: Context) -> Iterator[tuple[str, str]]:
     table = op.table.sql
     yield (
         f"TRUNCATE deletes every row of {table}; the data is gone once the migration commits. "
-        + ctx.lock("ACCESS EXCLUSIVE", table),
+        + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table),
         f"Delete only the rows meant, in batches from a job rather than in a migration, so each "
         f"lock is brief:\n"
         f"   DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} WHERE <condition> "

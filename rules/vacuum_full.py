@@ -28,7 +28,8 @@ def vacuum_full(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
     statement = "VACUUM FULL" if isinstance(op, VacuumFull) else "CLUSTER"
     target = op.table.sql if op.table else "every table of the database"
     yield (
-        f"{statement} rewrites {target}. " + ctx.lock("ACCESS EXCLUSIVE", target, rewrite=True),
+        f"{statement} rewrites {target}. "
+        + ctx.lock("ACCESS EXCLUSIVE", target, rewrite=True, table=op.table),
         "Reclaim space online with pg_repack (or pg_squeeze) run by hand, outside the "
         "migrations; plain VACUUM, which blocks nothing, is usually enough.",
     )

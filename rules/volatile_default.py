@@ -61,7 +61,7 @@ def volatile_default(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
         create = ""
     yield (
         f"Adding {name} to {table} with the volatile default {value} computes a value for every "
-        f"existing row. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True),
+        f"existing row. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True, table=op.table),
         f"Add the column without the default, then fill it in batches:\n"
         f"1. ALTER TABLE {table} ADD COLUMN {name} {column_type};\n{create}"
         f"   ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT {value};  -- new rows only\n"

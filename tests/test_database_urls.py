@@ -604,15 +604,17 @@ def test_a_killed_run_leaves_no_server_behind(tmp_path, server_parent) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        # Wait until the server runs, then kill the command as a CI timeout does.
-        pid_files: list[str] = []
+        # Wait until the server runs (its pid file is written, not only created), then kill
+        # the command as a CI timeout does.
+        pid_text = ""
         for _ in range(6000):
             pid_files = glob.glob(os.path.join(server_parent, "*", "data", "postmaster.pid"))
-            if pid_files or child.poll() is not None:
+            pid_text = Path(pid_files[0]).read_text() if pid_files else ""
+            if pid_text.strip() or child.poll() is not None:
                 break
             time.sleep(0.05)
-        assert pid_files, child.communicate()
-        postmaster = int(Path(pid_files[0]).read_text().split()[0])
+        assert pid_text.strip(), child.communicate()
+        postmaster = int(pid_text.split()[0])
         child.kill()
         child.wait()
         for _ in range(6000):

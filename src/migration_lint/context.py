@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import locks
+from . import locks, transaction_locks
 from . import operations as ops
 from .parse import Statement, Statements
 from .runners import UNKNOWN, Cause, Runner, Transaction
@@ -117,6 +117,7 @@ class Context:
         self._dropped_enums: dict[TableKey, list[str]] = {}
         self.timezone_utc: bool | None = None  # None: not set by this migration
         self._timezone_local = False
+        self._held: dict[TableKey, locks.HeldLock] = {}
         self._start_look_ahead(statements)
 
     def fork(self) -> Context:
@@ -136,11 +137,68 @@ class Context:
         return f"{removal} {self.runner.fix}" if self.runner_transaction else removal
 
     def lock(
-        self, mode: str, target: str, rewrite: bool | None = None, table: ops.Name | None = None
+        self,
+        mode: str,
+        target: str,
+        rewrite: bool | None = None,
+        table: ops.Name | tuple[ops.Name, ...] | None = None,
     ) -> str:
         """The sentence naming the lock a statement takes on `target` (see locks.lock); `table`,
-        when the lock is on one table, lets it say what the open transaction already holds."""
-        return locks.lock(mode, target, rewrite)
+        the table (or tables) it locks, lets it say what the open transaction already holds."""
+        tables = (table,) if isinstance(table, ops.Name) else table or ()
+        blocking = [
+            held
+            for held in (self._held.get(t.key) for t in tables)
+            if held and locks.blocks_more(held.mode, mode)
+        ]
+        strongest = max(blocking, key=lambda held: locks.LOCK_MODES.index(held.mode), default=None)
+        return locks.lock(mode, target, rewrite, strongest)
+
+    # --- Locks held across the transaction (issue 12) ---
+
+    def held_before(self, table: ops.Name, operation: ops.Operation) -> locks.HeldLock | None:
+        """The strongest lock the open transaction holds on a table, taken by a statement
+        before the operation's own (an earlier subcommand of its ALTER TABLE does not count)."""
+        held = self._held.get(table.key)
+        return held if held and held.statement_end != operation.end else None
+
+    def proves_not_null(self, table: ops.Name, column: str) -> bool:
+        """Whether SET NOT NULL can skip its scan: from PostgreSQL 12 a validated
+        CHECK (column IS NOT NULL) proves it."""
+        return self.pg_version >= 12 and any(
+            c.not_null_column == column and not c.not_valid for c in self.constraints(table)
+        )
+
+    def later_transaction(self) -> str:
+        """Where a statement goes to run once the open transaction has committed, true for the
+        runner: a phrase for help ("in a later migration (...)")."""
+        transaction = self.transaction
+        if transaction is None:
+            return "in a later migration"
+        if transaction.cause is Cause.BEGIN:
+            return "after the migration's COMMIT, or in a later migration"
+        if transaction.cause is Cause.RUNNER and self.runner.runs_pending_in_one_transaction:
+            return (
+                f"in a migration of a later deploy, or by hand after this deploy "
+                f"({transaction.reason}: a later migration of the same deploy runs in the same "
+                "transaction)"
+            )
+        return f"in a later migration ({transaction.reason}, and the next migration in a new one)"
+
+    def _hold_locks(self, operation: ops.Operation) -> None:
+        """Record the locks a statement takes, which its transaction keeps until it ends."""
+        if self.transaction is None or self.transaction.cause is Cause.MIXED:
+            return  # each lock ends with its statement (or Flyway refuses the migration)
+        statement, taken = transaction_locks.taken(operation, self)
+        if not taken:
+            return
+        line = self._source.position(operation.location)[0] if self._source else 1
+        for table, mode, why in taken:
+            held = self._held.get(table.key)
+            if held is None or locks.stronger(mode, held.mode):
+                self._held[table.key] = locks.HeldLock(
+                    table.sql, mode, line, statement + why, operation.end
+                )
 
     def first_in_migration(self, key: str) -> bool:
         """True the first time a key is asked in this migration, for once-a-file findings."""
@@ -285,6 +343,7 @@ class Context:
     def apply(self, operation: ops.Operation) -> None:
         """Record what an operation did, after the rules have seen it."""
         self._position += 1
+        self._hold_locks(operation)
         apply = _APPLY.get(type(operation))
         if apply:
             apply(self, operation)
@@ -379,6 +438,7 @@ def _transaction(ctx: Context, op: ops.Transaction) -> None:
             line = ctx._source.position(op.location)[0] if ctx._source else 1
             ctx.transaction = Transaction(Cause.BEGIN, f"the migration opens one at line {line}")
         return
+    ctx._held.clear()  # COMMIT and ROLLBACK release every lock, even where a new transaction starts
     survivor = ctx.runner_transaction
     ctx.transaction = survivor if survivor and survivor.survives_commit else None
 
@@ -448,6 +508,7 @@ def _drop_table(ctx: Context, op: ops.DropTable) -> None:
         for name, constraint in list(other.constraints.items()):
             if constraint.references is not None and constraint.references.key in gone:
                 del other.constraints[name]
+    ctx._held.pop(op.table.key, None)
 
 
 def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
@@ -469,12 +530,21 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
         for name, constraint in model.constraints.items():
             if constraint.references is not None and constraint.references.key == op.table.key:
                 model.constraints[name] = dataclasses.replace(constraint, references=renamed)
+    if op.table.key in ctx._held:  # a lock is on the table, whatever its name
+        held = ctx._held.pop(op.table.key)
+        ctx._held[new_key] = dataclasses.replace(held, table=op.table.sibling(op.new_name).sql)
 
 
 def _add_column(ctx: Context, op: ops.AddColumn) -> None:
     model = ctx.tables.get(op.table.key)
     if model:
         model.columns[op.column.name] = _stored(op.column)
+        for constraint in op.column.constraints:
+            name = constraint.name or default_constraint_name(
+                op.table.name, constraint, model.constraints
+            )
+            if name:
+                model.constraints[name] = dataclasses.replace(constraint, name=name)
     ctx._new_columns.add((op.table.key, op.column.name))
 
 

@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+# Lock modes from weakest to strongest, as PostgreSQL's documentation names them.
+LOCK_MODES = (
+    "ACCESS SHARE",
+    "ROW SHARE",
+    "ROW EXCLUSIVE",
+    "SHARE UPDATE EXCLUSIVE",
+    "SHARE",
+    "SHARE ROW EXCLUSIVE",
+    "EXCLUSIVE",
+    "ACCESS EXCLUSIVE",
+)
+
 _BLOCKS = {
     "ACCESS EXCLUSIVE": "blocks all reads and writes",
     "EXCLUSIVE": "blocks writes; reads continue",
@@ -12,12 +26,57 @@ _BLOCKS = {
 }
 
 
-def lock(mode: str, target: str, rewrite: bool | None = None) -> str:
-    """A sentence naming the lock a statement takes, what it blocks, and any table rewrite."""
+@dataclass(frozen=True, slots=True)
+class HeldLock:
+    """A table lock the open transaction holds: the strongest taken so far, and the statement
+    that took it (its line, and a short description such as `ALTER TABLE "t" DROP COLUMN "c"`)."""
+
+    table: str  # as messages name it
+    mode: str
+    line: int
+    statement: str
+    statement_end: int  # where that statement ends in the file: tells a later one apart
+
+
+def stronger(mode: str, than: str) -> bool:
+    return LOCK_MODES.index(mode) > LOCK_MODES.index(than)
+
+
+def _blocked(mode: str) -> int:
+    """What running code cannot do against a table locked in this mode: 2 read or write, 1
+    write, 0 neither (ROW EXCLUSIVE and weaker conflict only with schema changes and SHARE)."""
+    if mode == "ACCESS EXCLUSIVE":
+        return 2
+    return 1 if LOCK_MODES.index(mode) >= LOCK_MODES.index("SHARE") else 0
+
+
+def blocks_more(held: str, mode: str) -> bool:
+    """Whether a lock already held blocks reads or writes that `mode` alone would let through."""
+    return _blocked(held) > _blocked(mode)
+
+
+def lock(mode: str, target: str, rewrite: bool | None = None, held: HeldLock | None = None) -> str:
+    """A sentence naming the lock a statement takes, what it blocks, and any table rewrite.
+
+    `held`: a lock the transaction already holds on the target that blocks more than this one;
+    the sentence then says what stays blocked, and which earlier statement took it.
+    """
     article = "an" if mode[0] in "AEIOU" else "a"
-    text = f"Takes {article} {mode} lock on {target} ({_BLOCKS[mode]})"
+    if held is None:
+        blocks = _BLOCKS[mode]
+    else:
+        blocked = "reads and writes" if _blocked(held.mode) == 2 else "writes"
+        blocks = (
+            f"the transaction already holds {held.mode} on {held.table} since line {held.line}, "
+            f"so {blocked} stay blocked until it commits"
+            + ("; reads continue" if blocked == "writes" else "")
+        )
+    text = f"Takes {article} {mode} lock on {target} ({blocks})"
     if rewrite is True:
         text += " and rewrites the whole table and its indexes while holding it"
     elif rewrite is False:
         text += "; no table rewrite"
-    return text + "."
+    text += "."
+    if held is not None:
+        text += f" Line {held.line}: {held.statement}."
+    return text

@@ -74,6 +74,10 @@ class Column:
     default_functions: frozenset[str] = frozenset()  # functions the default expression calls
     generated: bool = False  # GENERATED ... AS IDENTITY or AS (expr) STORED: fills its own values
     default: str | None = None  # the default expression as written, when it was read
+    # Its REFERENCES, CHECK, UNIQUE and PRIMARY KEY clauses (`columns` is this column), and, in
+    # ADD COLUMN, its definition as written without them: for help that adds it plain first.
+    constraints: tuple[Constraint, ...] = ()
+    plain_sql: str = ""
 
 
 @dataclass(slots=True)
@@ -87,6 +91,20 @@ class Constraint:
     # For CHECK (col IS NOT NULL): the column it proves not null.
     not_null_column: str | None = None
     referenced_columns: tuple[str, ...] = ()  # a foreign key's columns in `references`
+    # In ADD COLUMN, the clause as written after any CONSTRAINT name, e.g.
+    # `REFERENCES "users"("id") ON DELETE cascade` or `CHECK ("qty" > 0)`.
+    clause: str = ""
+
+
+def reads_existing_rows(column: Column, constraint: Constraint) -> bool:
+    """Whether ADD COLUMN with this inline constraint reads every existing row: a CHECK is
+    checked and a UNIQUE index built whatever the values, but a foreign key is checked only when
+    the new column gets values (a default, a serial, an identity or generated column), as
+    PostgreSQL knows the rows are NULL otherwise (checked on PostgreSQL 18); and without values
+    a PRIMARY KEY fails at the first existing row (add-required-column says so)."""
+    if constraint.kind in ("foreign_key", "primary_key"):
+        return column.has_default or column.generated
+    return True
 
 
 @dataclass(slots=True)
@@ -231,6 +249,7 @@ class Reindex(Operation):
     target: str  # "index", "table", "schema", "database", "system"
     name: str
     concurrently: bool = False
+    relation: Name | None = None  # the index or table, for REINDEX INDEX and REINDEX TABLE
 
 
 @dataclass(slots=True)

@@ -176,16 +176,23 @@ def _function_names(expression: Any) -> Iterator[str]:
             yield value["funcname"][-1]["String"]["sval"]
 
 
-def column(definition: Node, stmt: StatementTree | None = None) -> ops.Column:
-    """A column definition; with its statement, also its default expression's text."""
+def column(
+    definition: Node, stmt: StatementTree | None = None, *, added: bool = False
+) -> ops.Column:
+    """A column definition; with its statement, also its default expression's text, and in
+    ADD COLUMN (`added`) its constraints as written."""
     type_ = column_type(definition["typeName"]) if "typeName" in definition else None
     not_null = generated = False
     has_default = type_ is not None and type_.name in ops.SERIAL_TYPES
     default_functions: frozenset[str] = frozenset()
     default = None
+    inline: list[tuple[Node, ops.Constraint]] = []
     for item in definition.get("constraints", ()):
         constraint = item["Constraint"]
         contype = constraint["contype"]
+        if contype in _INLINE_CONSTRAINTS:
+            found = _constraint(constraint, (definition["colname"],))
+            inline.append((constraint, found))
         if contype == "CONSTR_NOTNULL":
             not_null = True
         elif contype == "CONSTR_NULL":
@@ -199,6 +206,7 @@ def column(definition: Node, stmt: StatementTree | None = None) -> ops.Column:
                 default = expression_text(stmt, constraint["raw_expr"], _COLUMN_DEFAULT_ENDS)
         elif contype in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
             generated = True
+    plain_sql = _take_out(definition, inline, stmt) if stmt and added and inline else ""
     return ops.Column(
         definition["colname"],
         type_,
@@ -207,7 +215,61 @@ def column(definition: Node, stmt: StatementTree | None = None) -> ops.Column:
         default_functions,
         generated,
         default,
+        tuple(found for _, found in inline),
+        plain_sql,
     )
+
+
+# --- Inline constraints of a column definition, as written (issue 12) ---
+
+_INLINE_CONSTRAINTS = ("CONSTR_FOREIGN", "CONSTR_CHECK", "CONSTR_UNIQUE", "CONSTR_PRIMARY")
+
+
+def _take_out(
+    definition: Node, inline: list[tuple[Node, ops.Constraint]], stmt: StatementTree
+) -> str:
+    """The column definition as written without its inline constraints, whose `clause` it
+    fills in: each constraint runs to the next one of the column (its DEFERRABLE and INITIALLY
+    attributes are its own), or to the column's end."""
+    text, base = stmt.piece, stmt.piece_start
+    start = stmt.offset(definition.get("location", -1)) - base
+    end = _clause_end(text, start, stmt.end - base)
+    starts = sorted(
+        stmt.offset(node.get("location", -1)) - base
+        for node in (item["Constraint"] for item in definition.get("constraints", ()))
+        if not node["contype"].startswith("CONSTR_ATTR_")
+    )
+    kept, at = [], start
+    for node, found in inline:
+        begin = stmt.offset(node.get("location", -1)) - base
+        if not start < begin < end:
+            return ""  # a location pglast did not give: nothing safe to cut
+        finish = next((s for s in starts if s > begin), end)
+        written = text[begin:finish].strip()
+        found.clause = _after_name(written) if found.name else written
+        kept.append(text[at:begin].strip())
+        at = finish
+    kept.append(text[at:end].strip())
+    return " ".join(part for part in kept if part)
+
+
+def _clause_end(text: str, start: int, stop: int) -> int:
+    """Where the clause starting at `start` ends: at the first comma outside parentheses."""
+    depth = 0
+    for token in pg_parser.scan(text[start:stop]):
+        if token.name == "ASCII_40":  # (
+            depth += 1
+        elif token.name == "ASCII_41":  # )
+            depth -= 1
+        elif token.name == "ASCII_44" and depth == 0:  # ,
+            return start + token.start
+    return stop
+
+
+def _after_name(written: str) -> str:
+    """`CONSTRAINT name REFERENCES ...` without its first two tokens."""
+    tokens = pg_parser.scan(written)
+    return written[tokens[2].start :] if len(tokens) > 2 else written
 
 
 _CONSTRAINT_KINDS = {
@@ -221,9 +283,12 @@ _CONSTRAINT_KINDS = {
 
 
 def constraint(node: Node) -> ops.Constraint | None:
-    kind = _CONSTRAINT_KINDS.get(node["contype"])
-    if kind is None:
-        return None
+    return _constraint(node) if node["contype"] in _CONSTRAINT_KINDS else None
+
+
+def _constraint(node: Node, columns: tuple[str, ...] = ()) -> ops.Constraint:
+    """A constraint; `columns`: the column it is written on, for one inline in a definition."""
+    kind = _CONSTRAINT_KINDS[node["contype"]]
     not_null_column = None
     null_test = node.get("raw_expr", {}).get("NullTest")
     if kind == "check" and null_test and null_test["nulltesttype"] == "IS_NOT_NULL":
@@ -232,7 +297,7 @@ def constraint(node: Node) -> ops.Constraint | None:
     return ops.Constraint(
         kind,
         node.get("conname"),
-        _strings(node.get("fk_attrs") or node.get("keys")),
+        _strings(node.get("fk_attrs") or node.get("keys")) or columns,
         bool(node.get("skip_validation")),
         node.get("indexname"),
         _name(node["pktable"]) if "pktable" in node else None,
@@ -246,8 +311,8 @@ def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     constraints: list[ops.Constraint] = []
     for element in node.get("tableElts", ()):
         if "ColumnDef" in element:
-            constraints.extend(_column_constraints(element["ColumnDef"]))
             columns.append(column(element["ColumnDef"], stmt))
+            constraints.extend(columns[-1].constraints)
         elif "Constraint" in element:
             found = constraint(element["Constraint"])
             if found:
@@ -265,17 +330,6 @@ def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
 
 # Written on a column, these constraints are the table's, on that column (NOT NULL stays a
 # property of the column).
-_TABLE_CONSTRAINT_KINDS = frozenset({"foreign_key", "check", "unique", "primary_key"})
-
-
-def _column_constraints(definition: Node) -> Iterator[ops.Constraint]:
-    for item in definition.get("constraints", ()):
-        found = constraint(item["Constraint"])
-        if found and found.kind in _TABLE_CONSTRAINT_KINDS:
-            found.columns = found.columns or (definition["colname"],)
-            yield found
-
-
 def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     if node.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
         return
@@ -286,7 +340,9 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         at = stmt.start
         if subtype == "AT_AddColumn":
             col = definition["ColumnDef"]
-            yield ops.AddColumn(stmt.offset(col.get("location", -1)), table, column(col, stmt))
+            yield ops.AddColumn(
+                stmt.offset(col.get("location", -1)), table, column(col, stmt, added=True)
+            )
         elif subtype == "AT_DropColumn":
             yield ops.DropColumn(at, table, name, cmd.get("behavior") == "DROP_CASCADE")
         elif subtype == "AT_AlterColumnType":
@@ -410,8 +466,10 @@ def _options(node: Node, key: str) -> set[str]:
 
 def _reindex(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     target = node["kind"].removeprefix("REINDEX_OBJECT_").lower()
-    name = _name(node["relation"]).sql if "relation" in node else node.get("name", "")
-    yield ops.Reindex(stmt.start, target, name, "concurrently" in _options(node, "params"))
+    relation = _name(node["relation"]) if "relation" in node else None
+    name = relation.sql if relation else node.get("name", "")
+    concurrently = "concurrently" in _options(node, "params")
+    yield ops.Reindex(stmt.start, target, name, concurrently, relation)
 
 
 def _vacuum(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:

@@ -8,18 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Lock modes from weakest to strongest, as PostgreSQL's documentation names them.
-LOCK_MODES = (
-    "ACCESS SHARE",
-    "ROW SHARE",
-    "ROW EXCLUSIVE",
-    "SHARE UPDATE EXCLUSIVE",
-    "SHARE",
-    "SHARE ROW EXCLUSIVE",
-    "EXCLUSIVE",
-    "ACCESS EXCLUSIVE",
-)
-
 
 @dataclass(frozen=True)
 class Claim:

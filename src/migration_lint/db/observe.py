@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..traces import LOCK_MODES
+from ..locks import LOCK_MODES
 
 if TYPE_CHECKING:
     import psycopg
