@@ -7,7 +7,7 @@ from typing import Any
 
 from pglast import parser as pg_parser
 
-from . import deep_json
+from . import clauses, deep_json
 from . import operations as ops
 from .parse import Node, StatementTree, parse_trees
 
@@ -207,15 +207,16 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     if node.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
         return
     table = _name(node["relation"])
-    for item in node.get("cmds", ()):
+    commands = node.get("cmds", ())
+    # Each subcommand's operations point at the subcommand: `at` to `end`.
+    spans = clauses.alter_table_commands(stmt, node)
+    for item, (at, end) in zip(commands, spans, strict=True):
         cmd = item["AlterTableCmd"]
         subtype, name, definition = cmd["subtype"], cmd.get("name", ""), cmd.get("def", {})
-        at = stmt.start
         if subtype == "AT_AddColumn":
-            col = definition["ColumnDef"]
-            yield ops.AddColumn(stmt.offset(col.get("location", -1)), table, column(col))
+            yield ops.AddColumn(at, table, column(definition["ColumnDef"]), end=end)
         elif subtype == "AT_DropColumn":
-            yield ops.DropColumn(at, table, name)
+            yield ops.DropColumn(at, table, name, end=end)
         elif subtype == "AT_AlterColumnType":
             col = definition["ColumnDef"]
             collation = _strings(col.get("collClause", {}).get("collname"))
@@ -226,23 +227,24 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
                 column_type(col["typeName"]),
                 _converts(col, name),
                 ".".join(collation) or None,
+                end=end,
             )
         elif subtype == "AT_SetNotNull":
-            yield ops.SetNotNull(at, table, name)
+            yield ops.SetNotNull(at, table, name, end=end)
         elif subtype == "AT_DropNotNull":
-            yield ops.DropNotNull(at, table, name)
+            yield ops.DropNotNull(at, table, name, end=end)
         elif subtype == "AT_AddConstraint":
             found = constraint(definition["Constraint"])
             if found:
-                yield ops.AddConstraint(at, table, found)
+                yield ops.AddConstraint(at, table, found, end=end)
         elif subtype == "AT_ValidateConstraint":
-            yield ops.ValidateConstraint(at, table, name)
+            yield ops.ValidateConstraint(at, table, name, end=end)
         elif subtype == "AT_DropConstraint":
-            yield ops.DropConstraint(at, table, name)
+            yield ops.DropConstraint(at, table, name, end=end)
         elif subtype == "AT_DetachPartition":
             partition = definition["PartitionCmd"]
             yield ops.DetachPartition(
-                at, table, _name(partition["name"]), bool(partition.get("concurrent"))
+                at, table, _name(partition["name"]), bool(partition.get("concurrent")), end=end
             )
 
 
@@ -272,15 +274,33 @@ def _rename(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
 def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     kind = node["removeType"]
     cascade = node.get("behavior") == "DROP_CASCADE"
-    for obj in node.get("objects", ()):
+    objects = node.get("objects", ())
+    # Each object of a DROP of several points at its own name: `at` to `end`.
+    spans = clauses.dropped_objects(stmt, [_name_parts(obj) for obj in objects])
+    for obj, (at, end) in zip(objects, spans, strict=True):
         if kind == "OBJECT_SCHEMA":
-            yield ops.DropSchema(stmt.start, obj["String"]["sval"], cascade)
+            yield ops.DropSchema(at, obj["String"]["sval"], cascade, end=end)
         elif kind == "OBJECT_TABLE":
-            yield ops.DropTable(stmt.start, _name_from_list(obj["List"]["items"]), cascade)
+            yield ops.DropTable(at, _name_from_list(obj["List"]["items"]), cascade, end=end)
         elif kind == "OBJECT_INDEX":
             yield ops.DropIndex(
-                stmt.start, _name_from_list(obj["List"]["items"]), bool(node.get("concurrent"))
+                at, _name_from_list(obj["List"]["items"]), bool(node.get("concurrent")), end=end
             )
+
+
+def _name_parts(obj: Node) -> int:
+    """How many dot-separated parts a dropped object's name has; 0 when it is not a plain name
+    (a function's, with its arguments)."""
+    if "List" in obj:
+        return len(obj["List"]["items"])
+    return 1 if "String" in obj else 0
+
+
+def _truncate(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    range_vars = [relation["RangeVar"] for relation in node["relations"]]
+    # Each table of a TRUNCATE of several points at its own name: `at` to `end`.
+    for range_var, (at, end) in zip(range_vars, clauses.relations(stmt, range_vars), strict=True):
+        yield ops.Truncate(at, _name(range_var), end=end)
 
 
 def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -313,8 +333,8 @@ def _vacuum(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     relations = [r["VacuumRelation"]["relation"] for r in node.get("rels", ())]
     if not relations:
         yield ops.VacuumFull(stmt.start, None)
-    for relation in relations:
-        yield ops.VacuumFull(stmt.start, _name(relation))
+    for relation, (at, end) in zip(relations, clauses.relations(stmt, relations), strict=True):
+        yield ops.VacuumFull(at, _name(relation), end=end)
 
 
 def _transaction(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -350,9 +370,7 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
     "RenameStmt": _rename,
     "DropStmt": _drop,
     "DropdbStmt": lambda node, stmt: iter([ops.DropDatabase(stmt.start, node["dbname"])]),
-    "TruncateStmt": lambda node, stmt: (
-        ops.Truncate(stmt.start, _name(r["RangeVar"])) for r in node["relations"]
-    ),
+    "TruncateStmt": _truncate,
     "DeleteStmt": lambda node, stmt: iter(
         [ops.Delete(stmt.start, _name(node["relation"]), "whereClause" in node)]
     ),
