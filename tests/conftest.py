@@ -16,6 +16,20 @@ from migration_lint.linter import RuleSet, Settings, lint_paths, lint_source, ru
 from migration_lint.source import Source
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="write tests/snapshots/ again from what the rules report now (review the diff)",
+    )
+
+
+@pytest.fixture
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    """Whether this run writes the snapshot files instead of comparing with them."""
+    return bool(request.config.getoption("--update-snapshots"))
+
+
 def lint_sql(
     sql: str, path: str = "0001_test.sql", layout: str = "plain", **settings: object
 ) -> list[Diagnostic]:
