@@ -8,6 +8,7 @@ statement is its own clause.
 from __future__ import annotations
 
 import pytest
+from pglast.parser import parse_sql_json
 
 from conftest import lint_sql
 from migration_lint.diagnostic import Diagnostic
@@ -262,3 +263,34 @@ def test_suppressions_cover_every_clause_of_their_statement(
     sql: str, expected: list[tuple[str, bool, int]]
 ) -> None:
     assert [(d.rule, d.allowed, d.line) for d in lint_sql(sql)] == expected
+
+
+FOREIGN_KEY = 'ADD CONSTRAINT "fk" FOREIGN KEY ("user_id") REFERENCES "users" ("id")'
+
+
+@pytest.mark.parametrize(
+    ("sql", "rewritten"),
+    [
+        pytest.param(
+            f'ALTER TABLE "orders" {FOREIGN_KEY};',
+            f'ALTER TABLE "orders" {FOREIGN_KEY} NOT VALID;',
+            id="the-statement-of-one-subcommand",
+        ),
+        pytest.param(
+            f'ALTER TABLE "orders" {FOREIGN_KEY}, ALTER COLUMN "note" SET DEFAULT \'\';',
+            f'ALTER TABLE "orders" {FOREIGN_KEY} NOT VALID;',
+            id="one-subcommand-of-two",
+        ),
+        pytest.param(
+            'ALTER TABLE IF EXISTS ONLY "s"."orders" -- the orders\n  DROP COLUMN "note",\n'
+            f"  {FOREIGN_KEY} -- to users\n  ;",
+            f'ALTER TABLE IF EXISTS ONLY "s"."orders" {FOREIGN_KEY} NOT VALID;',
+            id="comments-around-a-subcommand-of-two",
+        ),
+    ],
+)
+def test_help_rewrites_the_subcommand_alone(sql: str, rewritten: str) -> None:
+    """Help that rewrites the user's statement rewrites the subcommand's own statement."""
+    (finding,) = [d for d in lint_sql(sql) if d.rule == "constraint-not-valid"]
+    assert f"1. {rewritten}  -- instant" in finding.help
+    parse_sql_json(rewritten)

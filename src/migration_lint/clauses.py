@@ -34,27 +34,48 @@ class _Token(NamedTuple):
     name: str  # the scanner's name for it: "IDENT", "ASCII_44" (a comma), "DROP", ...
 
 
-def alter_table_commands(stmt: StatementTree, node: Node) -> list[Span]:
-    """Where each subcommand of an ALTER TABLE (`node`) is: an added column's definition or an
-    added constraint (from its location to the subcommand's end); any other subcommand from its
-    first word to its last (the comma between two belongs to neither). The statement is the
-    subcommand of an ALTER TABLE of one: the scanner runs only for statements of several."""
+class Subcommand(NamedTuple):
+    """Where a finding about an ALTER TABLE subcommand points, and the statement that does what
+    the subcommand does, alone."""
+
+    start: int  # character offsets in the file; the end is exclusive
+    end: int
+    # `ALTER TABLE <name> <subcommand>` for a subcommand of an ALTER TABLE of several; "" for
+    # the only one, whose statement is that already (the front end gives its text).
+    sql: str
+
+
+def alter_table_commands(stmt: StatementTree, node: Node) -> list[Subcommand]:
+    """Each subcommand of an ALTER TABLE (`node`): an added column's definition or an added
+    constraint (from its location to the subcommand's end); any other subcommand from its first
+    word to its last (the comma between two belongs to neither). The statement is the subcommand
+    of an ALTER TABLE of one: the scanner runs only for statements of several."""
     commands = [item["AlterTableCmd"] for item in node.get("cmds", ())]
-    spans = _subcommands(stmt, node["relation"], len(commands))
-    return [_definition(stmt, command, span) for command, span in zip(commands, spans, strict=True)]
+    found = _subcommands(stmt, node["relation"], len(commands))
+    return [
+        Subcommand(*_definition(stmt, command, span), sql)
+        for command, (span, sql) in zip(commands, found, strict=True)
+    ]
 
 
-def _subcommands(stmt: StatementTree, relation: Node, count: int) -> list[Span]:
+def _subcommands(stmt: StatementTree, relation: Node, count: int) -> list[tuple[Span, str]]:
+    """Each subcommand's span, and the statement that does it alone."""
+    whole = [((stmt.start, stmt.end), "")] * count
     if count < 2:
-        return _whole(stmt, count)
+        return whole
     tokens = _tokens(stmt, stmt.offset(relation["location"]))
     first = _name_length(tokens, 0) if tokens else 0
     while first < len(tokens) and tokens[first].name in _AFTER_RELATION:
         first += 1
     items = _items(tokens[first:])
     if len(items) != count or not all(items):
-        return _whole(stmt, count)
-    return [(item[0].start, item[-1].end) for item in items]
+        return whole
+    # `ALTER TABLE [IF EXISTS] [ONLY] <name>`, up to its last token: no comment at its end.
+    prefix = _text(stmt, stmt.start, tokens[first - 1].end)
+    return [
+        ((item[0].start, item[-1].end), f"{prefix} {_text(stmt, item[0].start, item[-1].end)}")
+        for item in items
+    ]
 
 
 def _definition(stmt: StatementTree, command: Node, span: Span) -> Span:
@@ -109,11 +130,14 @@ def _whole(stmt: StatementTree, count: int) -> list[Span]:
     return [(stmt.start, stmt.end)] * count
 
 
+def _text(stmt: StatementTree, start: int, end: int) -> str:
+    return stmt.piece[start - stmt.piece_start : end - stmt.piece_start]
+
+
 def _tokens(stmt: StatementTree, start: int) -> list[_Token]:
     """The tokens of the statement from `start` (in the file) to its end, without comments."""
-    text = stmt.piece[start - stmt.piece_start : stmt.end - stmt.piece_start]
     try:
-        scanned = pg_parser.scan(text)
+        scanned = pg_parser.scan(_text(stmt, start, stmt.end))
     except pg_parser.ParseError:  # cannot happen to text PostgreSQL parsed; then no clauses
         return []
     # The scanner counts characters, and ends a token at its last one.

@@ -31,7 +31,7 @@ def operations_of(statement: StatementTree) -> list[ops.Operation]:
         return []
     found = list(convert(statement.node, statement))
     for operation in found:
-        if operation.end < 0:  # not already set by a statement inside a DO block
+        if operation.end < 0:  # not set already: a clause, or a statement inside a DO block
             operation.end = statement.end
     if len(found) == 1 and not found[0].sql:
         found[0].sql = statement.text
@@ -208,15 +208,15 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         return
     table = _name(node["relation"])
     commands = node.get("cmds", ())
-    # Each subcommand's operations point at the subcommand: `at` to `end`.
-    spans = clauses.alter_table_commands(stmt, node)
-    for item, (at, end) in zip(commands, spans, strict=True):
+    # Each subcommand's operations point at it, `at` to `end`; `sql` does it alone.
+    subcommands = clauses.alter_table_commands(stmt, node)
+    for item, (at, end, sql) in zip(commands, subcommands, strict=True):
         cmd = item["AlterTableCmd"]
         subtype, name, definition = cmd["subtype"], cmd.get("name", ""), cmd.get("def", {})
         if subtype == "AT_AddColumn":
-            yield ops.AddColumn(at, table, column(definition["ColumnDef"]), end=end)
+            yield ops.AddColumn(at, table, column(definition["ColumnDef"]), end=end, sql=sql)
         elif subtype == "AT_DropColumn":
-            yield ops.DropColumn(at, table, name, end=end)
+            yield ops.DropColumn(at, table, name, end=end, sql=sql)
         elif subtype == "AT_AlterColumnType":
             col = definition["ColumnDef"]
             collation = _strings(col.get("collClause", {}).get("collname"))
@@ -228,23 +228,29 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
                 _converts(col, name),
                 ".".join(collation) or None,
                 end=end,
+                sql=sql,
             )
         elif subtype == "AT_SetNotNull":
-            yield ops.SetNotNull(at, table, name, end=end)
+            yield ops.SetNotNull(at, table, name, end=end, sql=sql)
         elif subtype == "AT_DropNotNull":
-            yield ops.DropNotNull(at, table, name, end=end)
+            yield ops.DropNotNull(at, table, name, end=end, sql=sql)
         elif subtype == "AT_AddConstraint":
             found = constraint(definition["Constraint"])
             if found:
-                yield ops.AddConstraint(at, table, found, end=end)
+                yield ops.AddConstraint(at, table, found, end=end, sql=sql)
         elif subtype == "AT_ValidateConstraint":
-            yield ops.ValidateConstraint(at, table, name, end=end)
+            yield ops.ValidateConstraint(at, table, name, end=end, sql=sql)
         elif subtype == "AT_DropConstraint":
-            yield ops.DropConstraint(at, table, name, end=end)
+            yield ops.DropConstraint(at, table, name, end=end, sql=sql)
         elif subtype == "AT_DetachPartition":
             partition = definition["PartitionCmd"]
             yield ops.DetachPartition(
-                at, table, _name(partition["name"]), bool(partition.get("concurrent")), end=end
+                at,
+                table,
+                _name(partition["name"]),
+                bool(partition.get("concurrent")),
+                end=end,
+                sql=sql,
             )
 
 
