@@ -16,10 +16,27 @@ from migration_lint.linter import RuleSet, Settings, lint_paths, lint_source, ru
 from migration_lint.source import Source
 
 
-def lint_sql(sql: str, path: str = "0001_test.sql", **settings: object) -> list[Diagnostic]:
-    """Diagnostics for one migration's SQL, with the default rules unless told otherwise."""
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="write tests/snapshots/ again from what the rules report now (review the diff)",
+    )
+
+
+@pytest.fixture
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    """Whether this run writes the snapshot files instead of comparing with them."""
+    return bool(request.config.getoption("--update-snapshots"))
+
+
+def lint_sql(
+    sql: str, path: str = "0001_test.sql", layout: str = "plain", **settings: object
+) -> list[Diagnostic]:
+    """Diagnostics for one migration's SQL, with the default rules unless told otherwise, run
+    as the `layout`'s runner runs it."""
     options = Settings(**settings)  # type: ignore[arg-type]
-    context = Context(options.pg_version, runner_of(LAYOUTS["plain"], options))
+    context = Context(options.pg_version, runner_of(LAYOUTS[layout], options))
     diagnostics, _ = lint_source(Source(path, sql), RuleSet.from_settings(options), context)
     return diagnostics
 

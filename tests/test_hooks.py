@@ -92,28 +92,104 @@ def clean_change_on_an_old_broken_history(repo: DrizzleRepo) -> None:
     repo.change_schema()
 
 
+DROP_FILE = "drizzle/postgres/0003_drop_coupon.sql"
+INDEX_FILE = "drizzle/postgres/0003_coupon_index.sql"
+ONE_ERROR = "Found 1 error in 1 file."
+# Each scenario: whether the commit passes, the findings printed ("path:line: rule", in any
+# order: the hook set-ups run the checks in different orders), and a summary line printed (the
+# one of the check that decides the scenario).
 SCENARIOS = [
-    pytest.param(schema_alone, False, "missing-migration", id="schema-without-migration"),
-    pytest.param(schema_with_migration, True, "", id="schema-with-migration"),
-    pytest.param(badly_named_migration, False, "migration-naming", id="bad-name"),
-    pytest.param(edited_migration, False, "edited-migration", id="edited-committed-migration"),
-    pytest.param(breaking_migration, False, "drop-column", id="breaking-change"),
-    pytest.param(declared_breaking_migration, True, "", id="declared-breaking-change"),
-    # A passing hook still shows its warnings; a team can make them fail.
-    pytest.param(migration_with_a_warning, True, "create-index-not-concurrently", id="warning"),
     pytest.param(
-        warning_with_fail_on_warning, False, "create-index-not-concurrently", id="fail-on-warning"
+        schema_alone,
+        False,
+        ["src/db/schema-pg.ts:1: missing-migration"],
+        ONE_ERROR,
+        id="schema-without-migration",
     ),
     pytest.param(
-        clean_change_on_an_old_broken_history, True, "older-problems", id="old-broken-history"
+        schema_with_migration,
+        True,
+        [],
+        "Found no problems in 1 file (1 statement).",
+        id="schema-with-migration",
+    ),
+    pytest.param(
+        badly_named_migration,
+        False,
+        [
+            "drizzle/postgres/3_AddPrefs.sql:1: migration-naming",
+            "drizzle/postgres/3_AddPrefs.sql:1: journal-mismatch",
+        ],
+        "Found 2 errors in 4 files.",
+        id="bad-name",
+    ),
+    pytest.param(
+        edited_migration,
+        False,
+        ["drizzle/postgres/0002_user_name.sql:1: edited-migration"],
+        ONE_ERROR,
+        id="edited-committed-migration",
+    ),
+    pytest.param(
+        breaking_migration,
+        False,
+        [f"{DROP_FILE}:1: drop-column"],
+        "Found 1 breaking in 1 file (1 statement).",
+        id="breaking-change",
+    ),
+    # A declared breaking change passes, and is still shown.
+    pytest.param(
+        declared_breaking_migration,
+        True,
+        [f"{DROP_FILE}:4: drop-column"],
+        "Found no problems (1 allowed) in 1 file (1 statement).",
+        id="declared-breaking-change",
+    ),
+    # A passing hook still shows its warnings; a team can make them fail.
+    pytest.param(
+        migration_with_a_warning,
+        True,
+        [f"{INDEX_FILE}:1: create-index-not-concurrently"],
+        "Found 1 warning in 1 file (1 statement).",
+        id="warning",
+    ),
+    pytest.param(
+        warning_with_fail_on_warning,
+        False,
+        [f"{INDEX_FILE}:1: create-index-not-concurrently"],
+        "Found 1 warning in 1 file (1 statement).",
+        id="fail-on-warning",
+    ),
+    pytest.param(
+        clean_change_on_an_old_broken_history,
+        True,
+        ["drizzle/postgres:1: older-problems"],
+        "Found 1 info in 5 files.",
+        id="old-broken-history",
     ),
 ]
 # Hooks that compute the staged files themselves must keep deletions (pre-commit's always_run
 # hook gets them from git; its ten-second runs are spared this case).
 SCENARIOS_AND_DELETION = [
     *SCENARIOS,
-    pytest.param(deleted_migration, False, "edited-migration", id="deleted-committed-migration"),
+    pytest.param(
+        deleted_migration,
+        False,
+        ["drizzle/postgres/0001_orders.sql:1: edited-migration"],
+        ONE_ERROR,
+        id="deleted-committed-migration",
+    ),
 ]
+OUTCOME = ("change", "passes", "findings", "summary")
+# A finding as the text output starts it: path:line:column: rule-id
+FINDING = re.compile(r"^(\S+:\d+):\d+: ([a-z][a-z0-9-]*) ", re.MULTILINE)
+
+
+def assert_printed(output: str, findings: list[str], summary: str) -> None:
+    """The hooks printed exactly these findings, and this summary line."""
+    printed = [f"{where}: {rule}" for where, rule in FINDING.findall(output)]
+    assert sorted(printed) == sorted(findings), output
+    assert summary in output.splitlines(), output
 
 
 def run_hook(
@@ -128,13 +204,14 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-@pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS)
+@pytest.mark.parametrize(OUTCOME, SCENARIOS)
 def test_pre_commit_framework(
     repo: DrizzleRepo,
     pre_commit_home: Path,
     change: Callable[[DrizzleRepo], None],
     passes: bool,
-    rule: str,
+    findings: list[str],
+    summary: str,
 ) -> None:
     change(repo)
     repo.stage()
@@ -142,12 +219,16 @@ def test_pre_commit_framework(
     result = run_hook([str(BIN / "pre-commit"), "try-repo", str(CHECKOUT)], repo, env)
     output = result.stdout + result.stderr
     assert (result.returncode == 0) is passes, output
-    assert rule in output
+    assert_printed(output, findings, summary)
 
 
-@pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS_AND_DELETION)
+@pytest.mark.parametrize(OUTCOME, SCENARIOS_AND_DELETION)
 def test_plain_git_hook(
-    repo: DrizzleRepo, change: Callable[[DrizzleRepo], None], passes: bool, rule: str
+    repo: DrizzleRepo,
+    change: Callable[[DrizzleRepo], None],
+    passes: bool,
+    findings: list[str],
+    summary: str,
 ) -> None:
     shutil.copy(CHECKOUT / "hooks" / "pre-commit", repo.path / "pre-commit-hook")
     change(repo)
@@ -157,7 +238,7 @@ def test_plain_git_hook(
     result = run_hook(["sh", "pre-commit-hook"], repo, env)
     output = result.stdout + result.stderr
     assert (result.returncode == 0) is passes, output
-    assert rule in output
+    assert_printed(output, findings, summary)
 
 
 def workflow_doc_block(language: str, first_line: str) -> str:
@@ -171,9 +252,13 @@ def workflow_doc_block(language: str, first_line: str) -> str:
     return block
 
 
-@pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS_AND_DELETION)
+@pytest.mark.parametrize(OUTCOME, SCENARIOS_AND_DELETION)
 def test_husky_hook_in_docs(
-    repo: DrizzleRepo, change: Callable[[DrizzleRepo], None], passes: bool, rule: str
+    repo: DrizzleRepo,
+    change: Callable[[DrizzleRepo], None],
+    passes: bool,
+    findings: list[str],
+    summary: str,
 ) -> None:
     change(repo)
     repo.stage()
@@ -183,7 +268,7 @@ def test_husky_hook_in_docs(
     result = run_hook(["sh", "-e", "-c", script], repo, env)
     output = result.stdout + result.stderr
     assert (result.returncode == 0) is passes, output
-    assert rule in output
+    assert_printed(output, findings, summary)
 
 
 def only_git_and_sh(tmp_path: Path) -> Path:
@@ -223,9 +308,13 @@ def test_lefthook_config_in_docs_runs_the_three_checks() -> None:
     }
 
 
-@pytest.mark.parametrize(("change", "passes", "rule"), SCENARIOS_AND_DELETION)
+@pytest.mark.parametrize(OUTCOME, SCENARIOS_AND_DELETION)
 def test_lefthook_config_in_docs(
-    repo: DrizzleRepo, change: Callable[[DrizzleRepo], None], passes: bool, rule: str
+    repo: DrizzleRepo,
+    change: Callable[[DrizzleRepo], None],
+    passes: bool,
+    findings: list[str],
+    summary: str,
 ) -> None:
     """Each job as lefthook runs it: {staged_files} is the staged files that exist (lefthook
     leaves deletions out), and a job whose {staged_files} would be empty is skipped."""
@@ -249,7 +338,7 @@ def test_lefthook_config_in_docs(
         failed = failed or result.returncode != 0
         output += result.stdout + result.stderr
     assert failed is not passes, output
-    assert rule in output
+    assert_printed(output, findings, summary)
 
 
 def test_hooks_path_setup_runs_the_hook_on_commit(repo: DrizzleRepo) -> None:

@@ -118,6 +118,9 @@ class Context:
         self.timezone_utc: bool | None = None  # None: not set by this migration
         self._timezone_local = False
         self._held: dict[TableKey, locks.HeldLock] = {}
+        # Which statement of the migration the rules are looking at (the operations of one
+        # ALTER TABLE are one statement: a lock taken by an earlier subcommand is no earlier).
+        self.statement_number = 0
         self._start_look_ahead(statements)
 
     def fork(self) -> Context:
@@ -160,7 +163,7 @@ class Context:
         """The strongest lock the open transaction holds on a table, taken by a statement
         before the operation's own (an earlier subcommand of its ALTER TABLE does not count)."""
         held = self._held.get(table.key)
-        return held if held and held.statement_end != operation.end else None
+        return held if held and held.statement_number != self.statement_number else None
 
     def proves_not_null(self, table: ops.Name, column: str) -> bool:
         """Whether SET NOT NULL can skip its scan: from PostgreSQL 12 a validated
@@ -197,7 +200,7 @@ class Context:
             held = self._held.get(table.key)
             if held is None or locks.stronger(mode, held.mode):
                 self._held[table.key] = locks.HeldLock(
-                    table.sql, mode, line, statement + why, operation.end
+                    table.sql, mode, line, statement + why, self.statement_number
                 )
 
     def first_in_migration(self, key: str) -> bool:

@@ -241,6 +241,7 @@ def lint_source(
     if not statements and not problems:
         diagnostics.append(input_error(InputError(source.path, "no SQL statements, only comments")))
     for operations in statements.operations():
+        context.statement_number += 1
         for operation in operations:
             for rule in rules.by_operation.get(type(operation), ()) if rules else ():
                 for message, help_text in _run(rule, operation, context, source):

@@ -35,7 +35,7 @@ class HeldLock:
     mode: str
     line: int
     statement: str
-    statement_end: int  # where that statement ends in the file: tells a later one apart
+    statement_number: int  # which statement of the migration took it: tells a later one apart
 
 
 def stronger(mode: str, than: str) -> bool:

@@ -109,9 +109,12 @@ def reads_existing_rows(column: Column, constraint: Constraint) -> bool:
 
 @dataclass(slots=True)
 class Operation:
-    location: int  # character offset in the file the finding points at
-    # Set by the front end: where the statement ends, and its text when the statement is this
-    # one operation alone (rules use it to show the user's own statement rewritten).
+    # Character offsets in the file of the clause the finding points at (clauses.py): the
+    # statement, or the ALTER TABLE subcommand, column, constraint or listed object that does
+    # this. Set by the front end: `end` (exclusive), and `sql`, a statement that does this one
+    # operation alone: the user's own statement, or `ALTER TABLE <name> <subcommand>` for a
+    # subcommand of several (rules show it rewritten); "" when there is none.
+    location: int
     end: int = field(default=-1, kw_only=True)
     sql: str = field(default="", kw_only=True)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pglast import parser as pg_parser
 
-from . import deep_json
+from . import clauses, deep_json
 from . import operations as ops
 from .parse import Node, StatementTree, parse_trees
 
@@ -31,7 +31,7 @@ def operations_of(statement: StatementTree) -> list[ops.Operation]:
         return []
     found = list(convert(statement.node, statement))
     for operation in found:
-        if operation.end < 0:  # not already set by a statement inside a DO block
+        if operation.end < 0:  # not set already: a clause, or a statement inside a DO block
             operation.end = statement.end
     if len(found) == 1 and not found[0].sql:
         found[0].sql = statement.text
@@ -334,17 +334,19 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     if node.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
         return
     table = _name(node["relation"])
-    for item in node.get("cmds", ()):
+    commands = node.get("cmds", ())
+    # Each subcommand's operations point at it, `at` to `end`; `sql` does it alone.
+    subcommands = clauses.alter_table_commands(stmt, node)
+    for item, (at, end, sql) in zip(commands, subcommands, strict=True):
         cmd = item["AlterTableCmd"]
         subtype, name, definition = cmd["subtype"], cmd.get("name", ""), cmd.get("def", {})
-        at = stmt.start
         if subtype == "AT_AddColumn":
             col = definition["ColumnDef"]
-            yield ops.AddColumn(
-                stmt.offset(col.get("location", -1)), table, column(col, stmt, added=True)
-            )
+            yield ops.AddColumn(at, table, column(col, stmt, added=True), end=end, sql=sql)
         elif subtype == "AT_DropColumn":
-            yield ops.DropColumn(at, table, name, cmd.get("behavior") == "DROP_CASCADE")
+            yield ops.DropColumn(
+                at, table, name, cmd.get("behavior") == "DROP_CASCADE", end=end, sql=sql
+            )
         elif subtype == "AT_AlterColumnType":
             col = definition["ColumnDef"]
             collation = _strings(col.get("collClause", {}).get("collname"))
@@ -355,28 +357,36 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
                 column_type(col["typeName"]),
                 _converts(col, name),
                 ".".join(collation) or None,
+                end=end,
+                sql=sql,
             )
         elif subtype == "AT_SetNotNull":
-            yield ops.SetNotNull(at, table, name)
+            yield ops.SetNotNull(at, table, name, end=end, sql=sql)
         elif subtype == "AT_DropNotNull":
-            yield ops.DropNotNull(at, table, name)
+            yield ops.DropNotNull(at, table, name, end=end, sql=sql)
         elif subtype == "AT_AddConstraint":
             found = constraint(definition["Constraint"])
             if found:
-                yield ops.AddConstraint(at, table, found)
+                yield ops.AddConstraint(at, table, found, end=end, sql=sql)
         elif subtype == "AT_ValidateConstraint":
-            yield ops.ValidateConstraint(at, table, name)
+            yield ops.ValidateConstraint(at, table, name, end=end, sql=sql)
         elif subtype == "AT_DropConstraint":
-            yield ops.DropConstraint(at, table, name)
+            yield ops.DropConstraint(at, table, name, end=end, sql=sql)
         elif subtype == "AT_ColumnDefault":
-            yield _column_default(at, table, name, cmd.get("def"), stmt)
+            yield _column_default(at, table, name, cmd.get("def"), stmt, end, sql)
         elif subtype == "AT_DetachPartition":
             partition = definition["PartitionCmd"]
             yield ops.DetachPartition(
-                at, table, _name(partition["name"]), bool(partition.get("concurrent"))
+                at,
+                table,
+                _name(partition["name"]),
+                bool(partition.get("concurrent")),
+                end=end,
+                sql=sql,
             )
         elif subtype == "AT_AttachPartition":
-            yield ops.AttachPartition(at, table, _name(definition["PartitionCmd"]["name"]))
+            partition_name = _name(definition["PartitionCmd"]["name"])
+            yield ops.AttachPartition(at, table, partition_name, end=end, sql=sql)
 
 
 def _converts(definition: Node, column_name: str) -> bool:
@@ -415,14 +425,17 @@ def _rename(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
 def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     kind = node["removeType"]
     cascade = node.get("behavior") == "DROP_CASCADE"
-    for obj in node.get("objects", ()):
+    objects = node.get("objects", ())
+    # Each object of a DROP of several points at its own name: `at` to `end`.
+    spans = clauses.dropped_objects(stmt, [_name_parts(obj) for obj in objects])
+    for obj, (at, end) in zip(objects, spans, strict=True):
         if kind == "OBJECT_SCHEMA":
-            yield ops.DropSchema(stmt.start, obj["String"]["sval"], cascade)
+            yield ops.DropSchema(at, obj["String"]["sval"], cascade, end=end)
         elif kind == "OBJECT_TABLE":
-            yield ops.DropTable(stmt.start, _name_from_list(obj["List"]["items"]), cascade)
+            yield ops.DropTable(at, _name_from_list(obj["List"]["items"]), cascade, end=end)
         elif kind == "OBJECT_INDEX":
             yield ops.DropIndex(
-                stmt.start, _name_from_list(obj["List"]["items"]), bool(node.get("concurrent"))
+                at, _name_from_list(obj["List"]["items"]), bool(node.get("concurrent")), end=end
             )
         elif kind == "OBJECT_TYPE":
             yield ops.DropType(stmt.start, _name_from_list(obj["TypeName"]["names"]))
@@ -443,6 +456,21 @@ def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
                 _ROUTINE_KINDS[kind],
                 cascade,
             )
+
+
+def _name_parts(obj: Node) -> int:
+    """How many dot-separated parts a dropped object's name has; 0 when it is not a plain name
+    (a function's, with its arguments)."""
+    if "List" in obj:
+        return len(obj["List"]["items"])
+    return 1 if "String" in obj else 0
+
+
+def _truncate(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    range_vars = [relation["RangeVar"] for relation in node["relations"]]
+    # Each table of a TRUNCATE of several points at its own name: `at` to `end`.
+    for range_var, (at, end) in zip(range_vars, clauses.relations(stmt, range_vars), strict=True):
+        yield ops.Truncate(at, _name(range_var), end=end)
 
 
 def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -478,8 +506,8 @@ def _vacuum(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     relations = [r["VacuumRelation"]["relation"] for r in node.get("rels", ())]
     if not relations:
         yield ops.VacuumFull(stmt.start, None)
-    for relation in relations:
-        yield ops.VacuumFull(stmt.start, _name(relation))
+    for relation, (at, end) in zip(relations, clauses.relations(stmt, relations), strict=True):
+        yield ops.VacuumFull(at, _name(relation), end=end)
 
 
 def _transaction(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -596,13 +624,19 @@ def _expression_end(text: str, ends: frozenset[str]) -> int | None:
 
 
 def _column_default(
-    at: int, table: ops.Name, column_name: str, expression: Node | None, stmt: StatementTree
+    at: int,
+    table: ops.Name,
+    column_name: str,
+    expression: Node | None,
+    stmt: StatementTree,
+    end: int,
+    sql: str,
 ) -> ops.Operation:
     """ALTER COLUMN ... SET DEFAULT, or DROP DEFAULT (SET DEFAULT NULL drops it as well)."""
     if expression is None or _is_null(expression):
-        return ops.DropDefault(at, table, column_name)
+        return ops.DropDefault(at, table, column_name, end=end, sql=sql)
     written = expression_text(stmt, expression, frozenset({"ASCII_44"}))
-    return ops.SetDefault(at, table, column_name, written)
+    return ops.SetDefault(at, table, column_name, written, end=end, sql=sql)
 
 
 def _is_null(expression: Node) -> bool:
@@ -662,9 +696,7 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
     "RenameStmt": _rename,
     "DropStmt": _drop,
     "DropdbStmt": lambda node, stmt: iter([ops.DropDatabase(stmt.start, node["dbname"])]),
-    "TruncateStmt": lambda node, stmt: (
-        ops.Truncate(stmt.start, _name(r["RangeVar"])) for r in node["relations"]
-    ),
+    "TruncateStmt": _truncate,
     "DeleteStmt": lambda node, stmt: iter(
         [ops.Delete(stmt.start, _name(node["relation"]), "whereClause" in node)]
     ),
