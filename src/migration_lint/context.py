@@ -112,8 +112,6 @@ class Context:
         # creates anywhere (read ahead, on demand), and the session TimeZone it sets.
         self._new_columns: set[tuple[TableKey, str]] = set()
         self._new_types: set[TableKey] = set()
-        self._statements = statements
-        self._ahead: _TypesAhead | None = None
         self._dropped_enums: dict[TableKey, list[str]] = {}
         self.timezone_utc: bool | None = None  # None: not set by this migration
         self._timezone_local = False
@@ -267,7 +265,7 @@ class Context:
     def enum_recreated_in_migration(self, column_type: ops.ColumnType) -> tuple[str, ...] | None:
         """The values of the enum of this type's name that this migration drops and creates
         anew, in any of its statements (drizzle-kit changes its columns to text first)."""
-        ahead = self._types_ahead()
+        ahead = self._types_ahead
         key = type_key(column_type)
         return ahead.enums.get(key) if key in ahead.dropped else None
 
@@ -275,28 +273,10 @@ class Context:
         """A type's name once this migration's renames of it have run (Prisma creates X_new
         and renames it X)."""
         schema, name = type_key(column_type)
-        for old, new_name in self._types_ahead().renames:
+        for old, new_name in self._types_ahead.renames:
             if old == (schema, name):
                 name = new_name
         return ops.Name(name, schema if "." in column_type.name else None)
-
-    def _types_ahead(self) -> _TypesAhead:
-        if self._ahead is None:
-            self._ahead = _TypesAhead()
-            operations = (
-                self._statements.operations()
-                if isinstance(self._statements, Statements)
-                else iter(())
-            )
-            for statement in operations:
-                for op in statement:
-                    if isinstance(op, ops.CreateEnum):
-                        self._ahead.enums[op.enum.key] = op.values
-                    elif isinstance(op, ops.DropType):
-                        self._ahead.dropped.add(op.type.key)
-                    elif isinstance(op, ops.RenameType):
-                        self._ahead.renames.append((op.type.key, op.new_name))
-        return self._ahead
 
     def foreign_keys_to(
         self, table: ops.Name, column: str | None = None
@@ -358,6 +338,7 @@ class Context:
         # Each subject's operations with their positions, in order. A migration too large to
         # keep its operations (parse.KEPT_OPERATIONS) is not looked through.
         self._by_subject: dict[Subject, list[tuple[int, ops.Operation]]] = defaultdict(list)
+        self._types_ahead = _TypesAhead()
         if not isinstance(statements, Statements) or not statements.keeps_operations:
             return
         position = 0
@@ -365,6 +346,7 @@ class Context:
             for operation in operations:
                 for subject in subjects(operation):
                     self._by_subject[subject].append((position, operation))
+                self._types_ahead.read(operation)
                 position += 1
 
     def later(self, subject: Subject) -> list[ops.Operation]:
@@ -660,6 +642,14 @@ class _TypesAhead:
     enums: dict[TableKey, tuple[str, ...]] = field(default_factory=dict)  # created
     dropped: set[TableKey] = field(default_factory=set)
     renames: list[tuple[TableKey, str]] = field(default_factory=list)  # in order
+
+    def read(self, op: ops.Operation) -> None:
+        if isinstance(op, ops.CreateEnum):
+            self.enums[op.enum.key] = op.values
+        elif isinstance(op, ops.DropType):
+            self.dropped.add(op.type.key)
+        elif isinstance(op, ops.RenameType):
+            self.renames.append((op.type.key, op.new_name))
 
 
 def type_name(column_type: ops.ColumnType) -> ops.Name:
