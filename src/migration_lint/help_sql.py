@@ -6,8 +6,8 @@ What counts as SQL, for tests/test_help_sql.py and benchmarks/help_sql_corpus.py
   a `-- ` (a commented-out statement, as a rollback plan writes them) and a lead-in ending in
   `: ` (`In a later migration: `) are set aside, starts with an upper-case SQL command word
   (ALTER, CREATE, UPDATE, ...). It runs to the first line that ends with `;`, a trailing
-  `-- comment` allowed; the later lines of a commented-out statement lose their `-- `. A statement that
-  no `;` ends is a problem too: prose after a `;` on its line is not allowed.
+  `-- comment` allowed; the later lines of a commented-out statement lose their `-- `. A
+  statement that no `;` ends is a problem too: prose after a `;` on its line is not allowed.
 - In a message, the SQL fragments are its names: each run of dot-joined identifiers with at
   least one quoted part (`"Field"."positionX"`, `public."Role"[]`), parsed as a type name, which
   accepts any qualified name.
@@ -49,8 +49,9 @@ _WORD = re.compile(r'"((?:[^"]|"")*)"|([A-Za-z_][A-Za-z0-9_$]*)')
 
 
 def help_statements(help_text: str) -> list[str]:
-    """The SQL statements of a help, as shown (placeholders kept), each on its lines joined by
-    newlines (a commented-out one without its `-- `); a statement that no `;` ends is returned as it is, so parsing reports it."""
+    """The SQL statements of a help, as shown (placeholders kept), each one's lines joined by
+    newlines (a commented-out one's without their `-- `); a statement that no `;` ends is
+    returned as it is, so parsing reports it."""
     lines = help_text.split("\n")
     found = []
     index = 0
