@@ -35,14 +35,16 @@ def add_unique_constraint(op: AddConstraint, ctx: Context) -> Iterator[tuple[str
     kind = "UNIQUE" if constraint.kind == "unique" else "PRIMARY KEY"
     base = constraint.name or f"{op.table.name}_{'_'.join(constraint.columns)}_key"
     name, index = quote(base), quote(f"{base}_idx"[:63])
-    columns = ", ".join(quote(c) for c in constraint.columns) or "..."
+    columns = ", ".join(quote(c) for c in constraint.columns) or "<columns>"
+    note = ctx.outside_transaction()
     yield (
         f"Adding {kind} {name} builds its index on {table} while holding the lock. "
         + ctx.lock("ACCESS EXCLUSIVE", table),
         f"Build the index first, then attach it:\n"
         f"1. CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {index} ON {table} ({columns});  "
         f"-- outside a transaction\n"
-        f"2. ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index};  -- instant"
+        + (f"   {note}\n" if note else "")
+        + f"2. ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {index};  -- instant"
         + (
             "\nFor a PRIMARY KEY the columns must already be NOT NULL, or step 2 scans the table "
             "to set it (see `migration-lint rules set-not-null`)."

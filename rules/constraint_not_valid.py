@@ -38,9 +38,8 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
             yield (
                 f"VALIDATE CONSTRAINT {quote(op.name)} runs in the same transaction that added it "
                 f"NOT VALID, so the add's lock on {op.table.sql} is held for the whole scan.",
-                f"Commit between the two: add the constraint NOT VALID in one migration (or "
-                f"transaction) and run ALTER TABLE {op.table.sql} VALIDATE CONSTRAINT "
-                f"{quote(op.name)}; in the next.",
+                f"Keep the NOT VALID add here and validate {ctx.later_step}:\n"
+                f"   ALTER TABLE {op.table.sql} VALIDATE CONSTRAINT {quote(op.name)};",
             )
         return
     assert isinstance(op, AddConstraint)
@@ -57,16 +56,26 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
     else:
         what = f"Adding check constraint {name} checks every row of {table}. "
         what += ctx.lock("ACCESS EXCLUSIVE", table)
-    add_not_valid = (
-        f"{op.sql} NOT VALID;"
-        if op.sql
-        else f"ALTER TABLE {table} ADD CONSTRAINT {name} ... NOT VALID;"
-    )
+    if op.sql:
+        add_not_valid = f"{op.sql} NOT VALID;  -- instant; new rows are checked"
+    elif constraint.kind == "foreign_key" and constraint.references:
+        # One of several commands of its ALTER TABLE: its own statement, written again.
+        columns = ", ".join(quote(c) for c in constraint.columns)
+        add_not_valid = (
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({columns}) REFERENCES "
+            f"{constraint.references.sql} NOT VALID;  -- with its referenced columns and "
+            "ON DELETE/ON UPDATE as written"
+        )
+    else:
+        add_not_valid = (
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK (<condition as written>) "
+            "NOT VALID;  -- instant; new rows are checked"
+        )
     yield (
         what,
         f"Add it without the scan, then validate without blocking:\n"
-        f"1. {add_not_valid}  -- instant; new rows are checked\n"
-        f"2. In a separate transaction or migration:\n"
+        f"1. {add_not_valid}\n"
+        f"2. Then, {ctx.later_step}:\n"
         f"   ALTER TABLE {table} VALIDATE CONSTRAINT {name};  "
         f"-- SHARE UPDATE EXCLUSIVE: reads and writes continue",
     )

@@ -33,10 +33,7 @@ def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tup
     statement = _concurrently(op)
     steps = f"Build it without blocking writes:\n   {statement}\n"
     if ctx.transaction:
-        steps += (
-            f"CONCURRENTLY cannot run inside a transaction block, and {ctx.transaction.reason}. "
-            f"{ctx.transaction_fix()}\n"
-        )
+        steps += ctx.outside_transaction() + "\n"
     steps += (
         "If a concurrent build fails it leaves an INVALID index: drop it with DROP INDEX "
         "CONCURRENTLY and build it again."

@@ -32,9 +32,10 @@ def drop_index_not_concurrently(op: DropIndex, ctx: Context) -> Iterator[tuple[s
         return
     table = ctx.table_of_index(op.index)
     target = f"the table of {op.index.sql}" if table is None else table.sql
+    note = ctx.outside_transaction()
     yield (
         f"Dropping index {op.index.sql} without CONCURRENTLY queues every query of {target} "
         f"behind it. " + ctx.lock("ACCESS EXCLUSIVE", target),
-        f"Drop it without blocking queries, in a migration that runs outside a transaction:\n"
-        f"   DROP INDEX CONCURRENTLY IF EXISTS {op.index.sql};",
+        f"Drop it without blocking queries:\n   DROP INDEX CONCURRENTLY IF EXISTS {op.index.sql};"
+        + (f"\n{note}" if note else ""),
     )

@@ -33,14 +33,18 @@ def reindex_not_concurrently(op: Reindex, ctx: Context) -> Iterator[tuple[str, s
         return
     target = f"{op.target.upper()} {op.name}".strip()
     if ctx.pg_version >= 12:
-        safe = f"REINDEX {op.target.upper()} CONCURRENTLY {op.name};  -- outside a transaction"
+        note = ctx.outside_transaction()
+        safe = (
+            f"Rebuild without blocking:\n   REINDEX {op.target.upper()} CONCURRENTLY {op.name};  "
+            "-- outside a transaction" + (f"\n{note}" if note else "")
+        )
     else:
         safe = (
-            "before PostgreSQL 12: CREATE INDEX CONCURRENTLY a copy of the index, then DROP INDEX "
-            "CONCURRENTLY the old one and rename the copy."
+            "Before PostgreSQL 12, rebuild without blocking by hand: CREATE INDEX CONCURRENTLY a "
+            "copy of the index, then DROP INDEX CONCURRENTLY the old one and rename the copy."
         )
     yield (
         f"REINDEX {target} takes a SHARE lock on the table (blocks writes; reads continue) and "
         f"an ACCESS EXCLUSIVE lock on each index it rebuilds (blocks the reads that use it).",
-        f"Rebuild without blocking: {safe}",
+        safe,
     )

@@ -39,5 +39,5 @@ def set_not_null(op: SetNotNull, ctx: Context) -> Iterator[tuple[str, str]]:
         f"SET NOT NULL on {table}.{quote(op.column)} scans every row. "
         + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
         "Prove it with a CHECK constraint first, validated without blocking:\n"
-        + set_not_null_steps(op.table, op.column, ctx.pg_version),
+        + set_not_null_steps(op.table, op.column, ctx.pg_version, ctx.later_step),
     )

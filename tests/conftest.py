@@ -24,6 +24,20 @@ def lint_sql(sql: str, path: str = "0001_test.sql", **settings: object) -> list[
     return diagnostics
 
 
+def lint_under(
+    layout: str, sql: str, history: tuple[str, ...] = (), **settings: object
+) -> list[Diagnostic]:
+    """Diagnostics for one migration's SQL as the layout's runner applies it, after `history`
+    (earlier migrations, replayed without rules)."""
+    options = Settings(**settings)  # type: ignore[arg-type]
+    context = Context(options.pg_version, runner_of(LAYOUTS[layout], options))
+    for number, earlier in enumerate(history, start=1):
+        lint_source(Source(f"{number:04d}_history.sql", earlier), None, context)
+    migration = Source(f"{len(history) + 1:04d}_test.sql", LAYOUTS[layout].up_text(sql))
+    diagnostics, _ = lint_source(migration, RuleSet.from_settings(options), context)
+    return diagnostics
+
+
 def lint_folder(tmp_path: Path, migrations: list[str], **settings: object) -> list[Diagnostic]:
     """Write migrations 0001_m.sql, 0002_m.sql, ... and lint the last one, as pre-commit does."""
     folder = tmp_path / "migrations"

@@ -10,24 +10,32 @@ def constraint_name(table: Name, column: str, suffix: str) -> str:
     return quote(f"{table.name}_{column}_{suffix}"[:63])
 
 
-def set_not_null_steps(table: Name, column: str, pg_version: int) -> str:
-    """Making an existing column NOT NULL without a long ACCESS EXCLUSIVE scan."""
+def set_not_null_steps(
+    table: Name, column: str, pg_version: int, later: str, first: int = 1, when: str = ""
+) -> str:
+    """Making an existing column NOT NULL without a long ACCESS EXCLUSIVE scan, as numbered
+    steps from `first` (`when`: a lead-in for the first). The validation must not share the
+    transaction that added the check (it would keep the add's lock for the scan): `later` says
+    where it goes (Context.later_step)."""
     check = constraint_name(table, column, "not_null")
     col = quote(column)
+    lead = f"{when}\n   " if when else ""
     steps = (
-        f"ALTER TABLE {table.sql} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;\n"
-        f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {check};  "
+        f"{first}. {lead}ALTER TABLE {table.sql} ADD CONSTRAINT "
+        f"{check} CHECK ({col} IS NOT NULL) NOT VALID;  -- instant; new rows are checked\n"
+        f"{first + 1}. Then, {later}:\n"
+        f"   ALTER TABLE {table.sql} VALIDATE CONSTRAINT {check};  "
         "-- scans without blocking reads or writes\n"
     )
     if pg_version >= 12:
         return steps + (
-            f"ALTER TABLE {table.sql} ALTER COLUMN {col} SET NOT NULL;  "
+            f"   ALTER TABLE {table.sql} ALTER COLUMN {col} SET NOT NULL;  "
             "-- PostgreSQL 12+ uses the valid CHECK and skips the scan\n"
-            f"ALTER TABLE {table.sql} DROP CONSTRAINT {check};"
+            f"   ALTER TABLE {table.sql} DROP CONSTRAINT {check};"
         )
     return steps + (
-        "-- Before PostgreSQL 12, SET NOT NULL always scans under ACCESS EXCLUSIVE: keep the\n"
-        "-- CHECK constraint instead of SET NOT NULL until you upgrade."
+        "   Before PostgreSQL 12, SET NOT NULL always scans under ACCESS EXCLUSIVE: keep the\n"
+        "   CHECK constraint instead of SET NOT NULL until you upgrade."
     )
 
 

@@ -69,6 +69,22 @@ class Context:
         removal = "Remove the BEGIN/COMMIT around it."
         return f"{removal} {self.runner.fix}" if self.runner_transaction else removal
 
+    def outside_transaction(self) -> str:
+        """For help that suggests a CONCURRENTLY statement for this migration: why and how it
+        must leave the transaction it would run in; "" when it would run in none."""
+        if self.transaction is None:
+            return ""
+        return (
+            f"CONCURRENTLY cannot run inside a transaction block, and {self.transaction.reason}. "
+            + self.transaction_fix()
+        )
+
+    @property
+    def later_step(self) -> str:
+        """Where help puts a step that must not share this migration's transaction, true for
+        the runner (see Runner.later_step)."""
+        return self.runner.later_step
+
     def lock(
         self, mode: str, target: str, rewrite: bool | None = None, table: ops.Name | None = None
     ) -> str:

@@ -309,7 +309,10 @@ def _options(node: Node, key: str) -> set[str]:
 
 def _reindex(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     target = node["kind"].removeprefix("REINDEX_OBJECT_").lower()
-    name = _name(node["relation"]).sql if "relation" in node else node.get("name", "")
+    if "relation" in node:
+        name = _name(node["relation"]).sql
+    else:  # a schema or database, or none (REINDEX SYSTEM)
+        name = ops.quote(node["name"]) if node.get("name") else ""
     yield ops.Reindex(stmt.start, target, name, "concurrently" in _options(node, "params"))
 
 

@@ -77,6 +77,18 @@ class Runner:
         return self.pending_in_one_transaction and self.sending is Sending.IN_TRANSACTION
 
     @property
+    def later_step(self) -> str:
+        """Where help puts a step that must not share this migration's transaction (VALIDATE
+        after ADD ... NOT VALID), for "Then, ...:": a later migration commits in between,
+        unless one transaction holds all pending migrations."""
+        if self.runs_pending_in_one_transaction:
+            return (
+                f"in a later deploy, or by hand ({self.name} runs all pending migrations in one "
+                "transaction, so a later migration of the same deploy does not commit in between)"
+            )
+        return "in a later migration"
+
+    @property
     def sends_one_query(self) -> bool:
         """Whether the whole migration goes to the server as one query, which PostgreSQL
         parses in full before it runs any of it: a syntax error anywhere stops it all."""
