@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import set_not_null_steps, type_or_placeholder
+from migration_lint.advice import declare, set_not_null_steps, type_or_placeholder
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import AddColumn, quote
@@ -52,5 +52,6 @@ def add_required_column(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]
         )
         + "\nOr, when one value suits every existing row"
         + (" (no rewrite since PostgreSQL 11)" if ctx.pg_version >= 11 else "")
-        + f":\n   ALTER TABLE {table} ADD COLUMN {name} {column_type} NOT NULL DEFAULT <value>;",
+        + f":\n   ALTER TABLE {table} ADD COLUMN {name} {column_type} NOT NULL DEFAULT <value>;\n"
+        + declare("add-required-column", f"ALTER TABLE {table} DROP COLUMN {name};"),
     )

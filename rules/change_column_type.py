@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import declare, type_or_placeholder
 from migration_lint.coercion import rewrites_table
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.operations import AlterColumnType, quote
+from migration_lint.operations import AlterColumnType, ColumnType, quote
 from migration_lint.registry import rule
 
 
@@ -55,5 +56,18 @@ def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str,
         f"   UPDATE {table} SET {replacement} = {column}::{new_type} WHERE {replacement} IS NULL "
         f"AND <batch condition>;\n"
         f"3. Deploy code that reads and writes only {replacement}.\n"
-        f"4. In a later migration: ALTER TABLE {table} DROP COLUMN {column};",
+        f"4. In a later migration: ALTER TABLE {table} DROP COLUMN {column};\n"
+        + declare("change-column-type", _change_back(op, old_type)),
     )
+
+
+def _change_back(op: AlterColumnType, old_type: ColumnType | None) -> str:
+    """The statement that gives the column its type (or collation) back."""
+    table, column = op.table.sql, quote(op.column)
+    if op.collation is not None and not op.converts and not rewrites_table(old_type, op.new_type):
+        return (
+            f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {op.new_type.sql} "
+            "COLLATE <its collation before>;"
+        )
+    old = type_or_placeholder(old_type, op.column)
+    return f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {old} USING {column}::{old};"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from migration_lint.advice import runner_examples
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import CreateIndex, quote
@@ -24,6 +25,13 @@ from migration_lint.registry import rule
     ),
     bad='CREATE INDEX "orders_user_id_idx" ON "orders" USING btree ("user_id");',
     good='CREATE INDEX CONCURRENTLY "orders_user_id_idx" ON "orders" USING btree ("user_id");',
+    good_by_runner=runner_examples(
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_user_id_idx" ON "orders" USING btree '
+        '("user_id");',
+        "-- migration-lint: ignore create-index-not-concurrently -- built by hand with "
+        "CONCURRENTLY\n"
+        'CREATE INDEX IF NOT EXISTS "orders_user_id_idx" ON "orders" USING btree ("user_id");',
+    ),
 )
 def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tuple[str, str]]:
     if op.concurrently or ctx.is_new_table(op.table):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import declare, type_or_placeholder
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropColumn, quote
@@ -46,5 +47,10 @@ def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
         f"or updates it. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
         "Drop a column in two releases:\n"
         + first
-        + f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};",
+        + f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};\n"
+        + declare(
+            "drop-column",
+            f"ALTER TABLE {table} ADD COLUMN {column} "
+            f"{type_or_placeholder(known.type if known else None, op.column)};",
+        ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import declare
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropSchema, quote
@@ -43,5 +44,6 @@ def drop_schema(op: DropSchema, ctx: Context) -> Iterator[tuple[str, str]]:
         f"Empty a schema object by object:\n"
         f"1. Deploy code that no longer uses anything in {schema}.\n"
         f"2. Drop its tables one by one in later migrations (each reviewed on its own).\n"
-        f"3. Then, without CASCADE so it fails if anything is left: DROP SCHEMA {schema};",
+        f"3. Then, without CASCADE so it fails if anything is left: DROP SCHEMA {schema};\n"
+        + declare("drop-schema", f"CREATE SCHEMA {schema};"),
     )

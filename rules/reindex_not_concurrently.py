@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import runner_examples
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import Reindex
@@ -27,6 +28,10 @@ from migration_lint.registry import rule
     ),
     bad='REINDEX INDEX "orders_user_id_idx";',
     good='REINDEX INDEX CONCURRENTLY "orders_user_id_idx";',
+    good_by_runner=runner_examples(
+        'REINDEX INDEX CONCURRENTLY "orders_user_id_idx";',
+        by_hand=("drizzle", "supabase", "flyway"),
+    ),
 )
 def reindex_not_concurrently(op: Reindex, ctx: Context) -> Iterator[tuple[str, str]]:
     if op.concurrently:

@@ -23,9 +23,14 @@ from migration_lint.registry import rule
         "scan, and that constraint can be validated without blocking reads or writes."
     ),
     bad='ALTER TABLE "users" ALTER COLUMN "locale" SET NOT NULL;',
-    good='ALTER TABLE "users" ADD CONSTRAINT "users_locale_not_null" CHECK ("locale" IS NOT NULL) '
-    'NOT VALID;\nALTER TABLE "users" VALIDATE CONSTRAINT "users_locale_not_null";\n'
-    'ALTER TABLE "users" ALTER COLUMN "locale" SET NOT NULL;',
+    good="-- Prove it first: NOT VALID is instant, and new rows are checked.\n"
+    'ALTER TABLE "users" ADD CONSTRAINT "users_locale_not_null" CHECK ("locale" IS NOT NULL) '
+    "NOT VALID;\n"
+    "-- In a later migration (a later deploy with drizzle), once it commits: the validation\n"
+    "-- lets reads and writes continue, and SET NOT NULL then skips its scan.\n"
+    '-- ALTER TABLE "users" VALIDATE CONSTRAINT "users_locale_not_null";\n'
+    '-- ALTER TABLE "users" ALTER COLUMN "locale" SET NOT NULL;\n'
+    '-- ALTER TABLE "users" DROP CONSTRAINT "users_locale_not_null";',
 )
 def set_not_null(op: SetNotNull, ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.is_new_table(op.table):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .layouts import LAYOUTS
 from .operations import ColumnType, Name, quote
 
 
@@ -41,6 +42,38 @@ def set_not_null_steps(
 
 def type_or_placeholder(column_type: ColumnType | None, column: str) -> str:
     return column_type.sql if column_type else f"<type of {quote(column)}>"
+
+
+def kept_copy(table: Name) -> tuple[str, str]:
+    """SQL that keeps a copy of a table's rows before a migration deletes them, and SQL that
+    puts them back (identity columns keep their values)."""
+    copy = table.sibling(f"{table.name}_backup"[:63]).sql
+    return (
+        f"CREATE TABLE {copy} AS TABLE {table.sql};",
+        f"INSERT INTO {table.sql} OVERRIDING SYSTEM VALUE SELECT * FROM {copy};",
+    )
+
+
+def runner_examples(
+    statement: str, left_in_migration: str = "", by_hand: tuple[str, ...] = ("drizzle", "supabase")
+) -> dict[str, str]:
+    """Good examples, by layout (Rule.good_by_runner), of a statement that cannot run inside a
+    transaction block, for the runners that put a migration in one: goose's and dbmate's own
+    ways out, and for the layouts in `by_hand`, whose runner cannot run it, the statement run by
+    hand before the deploy and `left_in_migration` in the migration (a no-op form under an
+    ignore directive; nothing but comments when it is empty)."""
+    examples = {
+        "goose": f"-- +goose NO TRANSACTION\n-- +goose Up\n{statement}",
+        "dbmate": f"-- migrate:up transaction:false\n{statement}",
+    }
+    for layout in by_hand:
+        runner = LAYOUTS[layout].runner
+        reason = runner.transaction_reason or f"{runner.name} runs this migration in a transaction"
+        left = left_in_migration or "-- Nothing else is left in the migration."
+        examples[layout] = (
+            f"-- {reason}.\n-- Run it by hand (psql) before the deploy:\n--   {statement}\n{left}"
+        )
+    return examples
 
 
 def declare(rule_id: str, rollback: str) -> str:

@@ -112,6 +112,11 @@ class Context:
         model = self.tables.get(table.key)
         return list(model.constraints.values()) if model else []
 
+    def columns(self, table: ops.Name) -> list[ops.Column]:
+        """The table's columns as the history made them, in order; [] when it is not known."""
+        model = self.tables.get(table.key)
+        return list(model.columns.values()) if model else []
+
     def column(self, table: ops.Name, column: str) -> ops.Column | None:
         model = self.tables.get(table.key)
         return model.columns.get(column) if model else None
