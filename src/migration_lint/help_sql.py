@@ -14,11 +14,10 @@ What counts as SQL, for tests/test_help_sql.py and benchmarks/help_sql_corpus.py
 - Placeholders, `<` and a letter up to `>` (`<value>`, `<type of "x">`), become the word
   `placeholder` before parsing: PostgreSQL reads it as a name, a type or a condition alike.
 
-Parsing cannot see case folding (`Role` parses, as `role`), so the type names a fragment's
-parse holds are also compared with the migrations' own names: a type name that is not one of
-them, but matches one when case is ignored, was folded by a missing quote. (Tables, columns and
-constraints are always quoted; only types are printed bare, and a generated name such as a
-column's `type_new` may match another name when case is ignored.)
+Parsing cannot see case folding (`Role` parses, as `role`), so the type names a fragment writes
+without quotes are also compared with the migrations' own names: one that matches a mixed-case
+name of theirs when case is ignored was folded by a missing quote. (Tables, columns and
+constraints are always quoted; only types are printed bare.)
 """
 
 from __future__ import annotations
@@ -138,7 +137,9 @@ def problems(message: str, help_text: str, known_names: Iterable[str]) -> list[s
         except pg_parser.ParseError as exc:
             found.append(f"{shown}\n  does not parse: {exc.args[0]}")
             continue
-        lost = sorted(n for n in set(_type_names(tree)) - known if n in folded)
+        # Only a name written without quotes folds.
+        bare = {m[2].lower() for m in _WORD.finditer(runnable) if m[2] is not None}
+        lost = sorted(n for n in set(_type_names(tree)) if n in folded and n in bare)
         if lost:
             found.append(f"{shown}\n  folds to lower case: {', '.join(lost)}")
     return found
