@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import declare, type_or_placeholder
+from migration_lint.advice import create_table, declare
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.operations import DropTable, Name, quote
+from migration_lint.operations import DropTable
 from migration_lint.registry import rule
 
 
@@ -40,18 +40,9 @@ def drop_table(op: DropTable, ctx: Context) -> Iterator[tuple[str, str]]:
         f"Drop a table in two releases:\n"
         f"1. Deploy code that no longer reads or writes {table} (remove it from the ORM schema).\n"
         f"2. In a later migration, once that release runs everywhere and the data is backed up:\n"
-        f"   DROP TABLE {table};\n" + declare("drop-table", _create_table(op.table, ctx)),
+        f"   DROP TABLE {table};\n"
+        + declare(
+            "drop-table",
+            create_table(op.table, ctx.columns(op.table), ctx.constraints(op.table)),
+        ),
     )
-
-
-def _create_table(table: Name, ctx: Context) -> str:
-    """The table as the history made it (columns, types, NOT NULL), to create it again."""
-    columns = ctx.columns(table)
-    if not columns:
-        return f"CREATE TABLE {table.sql} (<column> <type>);"
-    definitions = ", ".join(
-        f"{quote(c.name)} {type_or_placeholder(c.type, c.name)}"
-        + (" NOT NULL" if c.not_null else "")
-        for c in columns
-    )
-    return f"CREATE TABLE {table.sql} ({definitions});"

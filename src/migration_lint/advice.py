@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .layouts import LAYOUTS
-from .operations import ColumnType, Name, quote
+from .operations import Column, ColumnType, Constraint, Name, quote
 
 
 def constraint_name(table: Name, column: str, suffix: str) -> str:
@@ -46,12 +46,31 @@ def type_or_placeholder(column_type: ColumnType | None, column: str) -> str:
 
 def kept_copy(table: Name) -> tuple[str, str]:
     """SQL that keeps a copy of a table's rows before a migration deletes them, and SQL that
-    puts them back (identity columns keep their values)."""
+    puts them back (identity columns keep their values) and drops the copy."""
     copy = table.sibling(f"{table.name}_backup"[:63]).sql
     return (
         f"CREATE TABLE {copy} AS TABLE {table.sql};",
-        f"INSERT INTO {table.sql} OVERRIDING SYSTEM VALUE SELECT * FROM {copy};",
+        f"INSERT INTO {table.sql} OVERRIDING SYSTEM VALUE SELECT * FROM {copy};\n"
+        f"DROP TABLE {copy};",
     )
+
+
+def create_table(table: Name, columns: list[Column], constraints: list[Constraint]) -> str:
+    """CREATE TABLE for a table as the history made it: its columns, their types and NOT
+    NULL, and its primary key and unique constraints (the others' definitions are not kept)."""
+    if not columns:
+        return f"CREATE TABLE {table.sql} (<column> <type>);"
+    parts = [
+        f"{quote(c.name)} {type_or_placeholder(c.type, c.name)}"
+        + (" NOT NULL" if c.not_null else "")
+        for c in columns
+    ]
+    for constraint in constraints:
+        kind = {"primary_key": "PRIMARY KEY", "unique": "UNIQUE"}.get(constraint.kind)
+        if kind and constraint.name and constraint.columns:
+            keys = ", ".join(quote(c) for c in constraint.columns)
+            parts.append(f"CONSTRAINT {quote(constraint.name)} {kind} ({keys})")
+    return f"CREATE TABLE {table.sql} ({', '.join(parts)});"
 
 
 def runner_examples(

@@ -112,6 +112,10 @@ class Context:
         model = self.tables.get(table.key)
         return list(model.constraints.values()) if model else []
 
+    def tables_in(self, schema: str) -> list[ops.Name]:
+        """The tables the history made in a schema, in the order it made them."""
+        return [ops.Name(name, schema) for (owner, name) in self.tables if owner == schema]
+
     def columns(self, table: ops.Name) -> list[ops.Column]:
         """The table's columns as the history made them, in order; [] when it is not known."""
         model = self.tables.get(table.key)

@@ -199,14 +199,23 @@ def constraint(node: Node) -> ops.Constraint | None:
 
 def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     columns, constraints = [], []
+    table = _name(node["relation"])
     for element in node.get("tableElts", ()):
         if "ColumnDef" in element:
-            columns.append(column(element["ColumnDef"]))
+            definition = element["ColumnDef"]
+            columns.append(column(definition))
+            if any(
+                c["Constraint"]["contype"] == "CONSTR_PRIMARY"
+                for c in definition.get("constraints", ())
+            ):
+                # PostgreSQL names an inline primary key <table>_pkey (within 63 bytes).
+                name = f"{table.name[:58]}_pkey"
+                constraints.append(ops.Constraint("primary_key", name, (definition["colname"],)))
         elif "Constraint" in element:
             found = constraint(element["Constraint"])
             if found:
                 constraints.append(found)
-    yield ops.CreateTable(stmt.start, _name(node["relation"]), tuple(columns), tuple(constraints))
+    yield ops.CreateTable(stmt.start, table, tuple(columns), tuple(constraints))
 
 
 def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
