@@ -593,3 +593,34 @@ def test_volatile_default_help_keeps_the_serial_width(column_type: str, integer_
     (finding,) = lint_sql(f'ALTER TABLE "t" ADD COLUMN "n" {column_type};')
     assert f'ALTER TABLE "t" ADD COLUMN "n" {integer_type};' in finding.help
     assert 'CREATE SEQUENCE "t_n_seq" OWNED BY "t"."n";' in finding.help
+
+
+@pytest.mark.parametrize(
+    ("sql", "validated"),
+    [
+        pytest.param(
+            'ALTER TABLE "Order" ADD FOREIGN KEY ("symbolProfileId") REFERENCES "SymbolProfile"("id");',
+            '"Order_symbolProfileId_fkey"',
+            id="foreign-key",
+        ),
+        pytest.param(
+            'ALTER TABLE "Order" ADD CHECK ("a" IS NOT NULL);',
+            '"Order_a_check"',
+            id="not-null-check",
+        ),
+        pytest.param(
+            'ALTER TABLE "Order" ADD CHECK ("a" > 0);', '"<constraint name>"', id="other-check"
+        ),
+        pytest.param(
+            f'ALTER TABLE "Order" ADD FOREIGN KEY ("{"x" * 60}") REFERENCES "S"("id");',
+            '"<constraint name>"',
+            id="name-postgresql-would-shorten",
+        ),
+    ],
+)
+def test_unnamed_constraint_is_validated_by_the_name_postgresql_gives_it(sql, validated) -> None:
+    # Checked on PostgreSQL 18: <table>_<columns>_fkey and <table>_<first column>_check.
+    (finding,) = lint_sql(sql, select=frozenset({"constraint-not-valid"}))
+    assert finding.help.splitlines()[-1].startswith(
+        f'   ALTER TABLE "Order" VALIDATE CONSTRAINT {validated};'
+    )

@@ -11,6 +11,19 @@ def constraint_name(table: Name, column: str, suffix: str) -> str:
     return quote(f"{table.name}_{column}_{suffix}"[:63])
 
 
+def default_constraint_name(table: Name, constraint: Constraint) -> str | None:
+    """The name PostgreSQL gives a constraint added without one, when it can be told: a
+    foreign key's is <table>_<columns>_fkey, a check's <table>_<first column>_check; None when
+    the name would be truncated (PostgreSQL shortens it its own way) or the column is unknown."""
+    if constraint.kind == "foreign_key" and constraint.columns:
+        name = f"{table.name}_{'_'.join(constraint.columns)}_fkey"
+    elif constraint.kind == "check" and constraint.not_null_column:
+        name = f"{table.name}_{constraint.not_null_column}_check"
+    else:
+        return None
+    return name if len(name.encode()) <= 63 else None
+
+
 def set_not_null_steps(
     table: Name, column: str, pg_version: int, later: str, first: int = 1, when: str = ""
 ) -> str:
