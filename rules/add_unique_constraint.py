@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import partitioned_index_steps
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import AddConstraint, quote
@@ -37,6 +38,20 @@ def add_unique_constraint(op: AddConstraint, ctx: Context) -> Iterator[tuple[str
     name, index = quote(base), quote(f"{base}_idx"[:63])
     columns = ", ".join(quote(c) for c in constraint.columns) or "<columns>"
     note = ctx.outside_transaction()
+    if ctx.is_partitioned(op.table):
+        yield (
+            f"Adding {kind} {name} builds its index on partitioned table {table} and every "
+            f"partition while holding the lock. " + ctx.lock("ACCESS EXCLUSIVE", table),
+            "PostgreSQL supports neither CONCURRENTLY nor a constraint USING INDEX on a "
+            "partitioned table, so the constraint itself can only be added under the lock. A "
+            "unique index enforces the same uniqueness (its columns must include the partition "
+            "key). "
+            + partitioned_index_steps(
+                ctx, op.table, f"{base}_idx"[:63], constraint.columns, f"({columns})", True
+            )
+            + (f"\n{note}" if note else ""),
+        )
+        return
     yield (
         f"Adding {kind} {name} builds its index on {table} while holding the lock. "
         + ctx.lock("ACCESS EXCLUSIVE", table),

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import declare, type_or_placeholder
-from migration_lint.coercion import rewrites_table
-from migration_lint.context import Context
+from migration_lint.advice import constraint_name, declare, type_or_placeholder
+from migration_lint.coercion import rewrite_unless_utc, rewrites_table
+from migration_lint.context import Context, type_key, type_name
 from migration_lint.diagnostic import Severity
-from migration_lint.operations import AlterColumnType, ColumnType, quote
+from migration_lint.operations import AlterColumnType, ColumnType, literal, quote
 from migration_lint.registry import rule
+
+RULE_ID = "change-column-type"
 
 
 @rule(
-    id="change-column-type",
+    id=RULE_ID,
     severity=Severity.BREAKING,
     example_schema='CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);',
     inspects=(AlterColumnType,),
@@ -22,7 +24,9 @@ from migration_lint.registry import rule
         "Most type changes rewrite the whole table and every index on it while holding an ACCESS "
         "EXCLUSIVE lock, so the table is unavailable for the duration; and running code may write "
         "values the new type rejects or read values in a shape it does not expect. Changes "
-        "PostgreSQL makes without a rewrite (such as widening a varchar) are not reported."
+        "PostgreSQL makes without a rewrite (such as widening a varchar) are not reported. "
+        "Recreating an enum without one of its values (as Prisma and drizzle-kit do to remove a "
+        "value) gets its own advice: the removed value is the breaking part."
     ),
     bad='ALTER TABLE "users" ALTER COLUMN "name" TYPE varchar(64);',
     good="-- Phase 1 of 4: add the new column; code writes both, a job backfills it.\n"
@@ -32,14 +36,29 @@ def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str,
     if ctx.is_new_table(op.table):
         return
     old_type = ctx.column_type(op.table, op.column)
-    rewrite = op.converts or rewrites_table(old_type, op.new_type)
-    if not rewrite and op.collation is None:
+    recreated = _enum_recreation(op, old_type, ctx)
+    if recreated is not None:
+        yield recreated
+        return
+    unless_utc = not op.converts and rewrite_unless_utc(old_type, op.new_type, ctx.pg_version)
+    if unless_utc and ctx.timezone_utc:
+        return  # the migration set a UTC TimeZone: PostgreSQL keeps the table as it is
+    rewrite = op.converts or (not unless_utc and rewrites_table(old_type, op.new_type))
+    if not rewrite and not unless_utc and op.collation is None:
         return
     table, column = op.table.sql, quote(op.column)
     new_type = op.new_type.sql
     replacement = quote(f"{op.column}_new")
     change = f"from {old_type.sql} to {new_type}" if old_type else f"to {new_type}"
-    if rewrite:
+    if unless_utc:
+        what = (
+            f"Changing the type of {table}.{column} {change} reinterprets its values in the "
+            f"session TimeZone and can break running code that reads or writes it. "
+            + ctx.lock("ACCESS EXCLUSIVE", table)
+            + " PostgreSQL skips the table rewrite only when the session TimeZone is UTC; "
+            "in any other zone it rewrites the whole table and its indexes while holding it."
+        )
+    elif rewrite:
         what = f"Changing the type of {table}.{column} {change} can break running code that "
         what += "reads or writes it. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True)
     else:
@@ -48,26 +67,139 @@ def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str,
             f"how running code's queries sort and compare it, and rebuilds every index on it. "
             + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False)
         )
-    yield (
-        what,
-        f"Change a type in phases, without a long lock:\n"
+    phases = (
         f"1. ALTER TABLE {table} ADD COLUMN {replacement} {new_type};\n"
         f"2. Deploy code that writes both columns, then backfill in batches:\n"
         f"   UPDATE {table} SET {replacement} = {column}::{new_type} WHERE {replacement} IS NULL "
         f"AND <batch condition>;\n"
         f"3. Deploy code that reads and writes only {replacement}.\n"
-        f"4. In a later migration: ALTER TABLE {table} DROP COLUMN {column};\n"
-        + declare("change-column-type", _change_back(op, old_type)),
+        f"4. In a later migration: ALTER TABLE {table} DROP COLUMN {column};"
     )
+    phases += "\n" + declare(RULE_ID, _change_back(op, old_type, not rewrite and not unless_utc))
+    if unless_utc:
+        yield what, _utc_route(op, ctx) + "\nOtherwise change the type in phases:\n" + phases
+        return
+    yield what, "Change a type in phases, without a long lock:\n" + phases
 
 
-def _change_back(op: AlterColumnType, old_type: ColumnType | None) -> str:
+def _change_back(op: AlterColumnType, old_type: ColumnType | None, collation_only: bool) -> str:
     """The statement that gives the column its type (or collation) back."""
     table, column = op.table.sql, quote(op.column)
-    if op.collation is not None and not op.converts and not rewrites_table(old_type, op.new_type):
+    if collation_only:
         return (
             f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {op.new_type.sql} "
             "COLLATE <its collation before>;"
         )
     old = type_or_placeholder(old_type, op.column)
     return f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {old} USING {column}::{old};"
+
+
+def _utc_route(op: AlterColumnType, ctx: Context) -> str:
+    """How to make the change without a rewrite when the stored values are UTC."""
+    statement = (
+        (
+            op.sql
+            or f"ALTER TABLE {op.table.sql} ALTER COLUMN {quote(op.column)} TYPE {op.new_type.sql}"
+        )
+        .rstrip()
+        .rstrip(";")
+    )
+    if ctx.in_transaction:
+        steps = f"   SET LOCAL timezone = 'UTC';\n   {statement};"
+        where = "in the same transaction, before the ALTER"
+    else:  # SET LOCAL outside a transaction block does nothing
+        steps = f"   BEGIN;\n   SET LOCAL timezone = 'UTC';\n   {statement};\n   COMMIT;"
+        where = "in a transaction of their own"
+    return (
+        "If the stored values are UTC (the application writes UTC), make PostgreSQL read them "
+        f"as UTC and skip the rewrite: run these {where}:\n{steps}"
+    )
+
+
+def _enum_recreation(
+    op: AlterColumnType, old_type: ColumnType | None, ctx: Context
+) -> tuple[str, str] | None:
+    """The finding for a column moved to a recreated enum: to an enum this migration created
+    (Prisma: X_new, renamed X afterwards), or to text on the way to one (drizzle-kit: text,
+    DROP TYPE, CREATE TYPE, back to the enum)."""
+    if old_type is not None and type_key(old_type) == type_key(op.new_type):
+        return None  # the same type: nothing to convert
+    recreated = (
+        ctx.enum_recreated_in_migration(old_type)
+        if old_type is not None and ctx.enum_values(old_type) is not None
+        else None
+    )
+    if ctx.is_new_enum(op.new_type):
+        new_values = tuple(ctx.enum_values(op.new_type) or ())
+        old_values = ctx.enum_values(old_type) or ctx.dropped_enum_values(op.new_type)
+        enum = ctx.final_type_name(op.new_type)
+    elif old_type is not None and recreated is not None:
+        new_values = recreated
+        old_values = ctx.enum_values(old_type)
+        enum = ctx.final_type_name(old_type)
+    else:
+        return None
+    table, column = op.table.sql, quote(op.column)
+    removed = [v for v in old_values if v not in new_values] if old_values is not None else None
+    gone = ", ".join(literal(v) for v in removed or ())
+    allowed = ", ".join(literal(v) for v in new_values) or "'<value>'"
+    if ctx.is_new_enum(op.new_type):
+        created = type_name(op.new_type)
+        later = f" (renamed {enum.sql} later in this migration)" if enum.key != created.key else ""
+        what = f"Changing {table}.{column} to the enum {created.sql}{later}, which this migration "
+        what += "creates,"
+    else:
+        what = f"Changing {table}.{column} to {op.new_type.sql} so that this migration can "
+        what += f"recreate the enum {enum.sql},"
+    it, one = ("it", "it") if removed and len(removed) == 1 else ("them", "one of them")
+    if removed:
+        what += (
+            f" removes {gone} from the values the column accepts:"
+            if ctx.is_new_enum(op.new_type)
+            else f" without {gone}:"
+        )
+        what += (
+            f" running code that still writes {it} fails, and the migration fails if a row "
+            f"holds {one}. "
+        )
+    elif removed is None:
+        what += " makes the migration fail if a row holds a value the new enum lacks. "
+    else:
+        what += " keeps every value the column holds, yet rewrites the table. "
+    what += ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True)
+    if removed:
+        check = f"SELECT count(*) FROM {table} WHERE {column}::text IN ({gone});  -- must be 0"
+        keep = (
+            f"- Keep {gone} in the enum (and in the ORM schema): removing an enum value is the "
+            f"breaking part. Remove {it} in a later release, once no code writes {it}."
+        )
+        rollback = "\n".join(f"ALTER TYPE {enum.sql} ADD VALUE {literal(v)};" for v in removed)
+    else:
+        check = (
+            f"SELECT count(*) FROM {table} WHERE {column}::text NOT IN ({allowed});  -- must be 0"
+        )
+        keep = (
+            "- Keep every value the column may hold: removing an enum value is the breaking "
+            f"part. To only add a value, ALTER TYPE {enum.sql} ADD VALUE '<value>'; needs no "
+            "new type and no rewrite."
+        )
+        rollback = (
+            "nothing to restore: every value is kept"
+            if removed == []
+            else f"ALTER TYPE {enum.sql} ADD VALUE '<removed value>';"
+        )
+    check_constraint = constraint_name(op.table, op.column, "check")
+    help_text = (
+        f"{keep}\n"
+        f"- Or prove that no row and no running code uses a removed value before this deploys "
+        f"(search the code for it too):\n"
+        f"   {check}\n"
+        f"The change rewrites {table} while it blocks every read and write. For a big table, a "
+        f"text column with a CHECK constraint avoids the rewrite the next time the values "
+        f"change; changing them is then a new constraint, validated without blocking writes:\n"
+        f"   ALTER TABLE {table} ADD CONSTRAINT {check_constraint} CHECK ({column} IN "
+        f"({allowed})) NOT VALID;\n"
+        f"   ALTER TABLE {table} VALIDATE CONSTRAINT {check_constraint};\n"
+        + declare(RULE_ID, rollback)
+    )
+    return what, help_text

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import default_constraint_name
-from migration_lint.context import Context
+from migration_lint.context import Context, default_constraint_name
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import AddConstraint, Operation, ValidateConstraint, quote
 from migration_lint.registry import rule
@@ -50,7 +49,8 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
     if ctx.is_new_table(op.table):
         return
     table = op.table.sql
-    given = constraint.name or default_constraint_name(op.table, constraint)
+    taken = {c.name: c for c in ctx.constraints(op.table) if c.name}
+    given = constraint.name or default_constraint_name(op.table.name, constraint, taken)
     name = quote(given) if given else '"<constraint name>"'
     if constraint.kind == "foreign_key" and constraint.references:
         what = f"Adding foreign key {name} checks every row of {table} against "

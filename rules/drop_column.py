@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import declare, type_or_placeholder
+from migration_lint.advice import declare, foreign_key_effects, type_or_placeholder
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropColumn, quote
@@ -30,7 +30,7 @@ from migration_lint.registry import rule
     'ALTER TABLE "users" DROP COLUMN "nickname";',
 )
 def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
-    if ctx.is_new_table(op.table):
+    if ctx.is_new_column(op.table, op.column):  # no running code uses it yet
         return
     table, column = op.table.sql, quote(op.column)
     known = ctx.column(op.table, op.column)
@@ -44,7 +44,10 @@ def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     )
     yield (
         f"Dropping column {column} of {table} breaks running code that still selects, inserts "
-        f"or updates it. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False),
+        f"or updates it. "
+        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False, table=op.table)
+        + _dropped_with_it(op, ctx)
+        + foreign_key_effects(ctx, op.table, op.column, op.cascade),
         "Drop a column in two releases:\n"
         + first
         + f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};\n"
@@ -54,3 +57,17 @@ def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
             f"{type_or_placeholder(known.type if known else None, op.column)};",
         ),
     )
+
+
+def _dropped_with_it(op: DropColumn, ctx: Context) -> str:
+    """The table's indexes and constraints that involve the column, which go with it."""
+    indexes = [quote(i) for i in ctx.indexes_on(op.table, op.column)]
+    constraints = [
+        quote(c.name) for c in ctx.constraints(op.table) if c.name and op.column in c.columns
+    ]
+    parts = []
+    if indexes:
+        parts.append(f"index{'es' if len(indexes) > 1 else ''} {', '.join(indexes)}")
+    if constraints:
+        parts.append(f"constraint{'s' if len(constraints) > 1 else ''} {', '.join(constraints)}")
+    return f" It also drops {' and '.join(parts)}." if parts else ""

@@ -39,6 +39,17 @@ def drop_index_not_concurrently(op: DropIndex, ctx: Context) -> Iterator[tuple[s
         return
     table = ctx.table_of_index(op.index)
     target = f"the table of {op.index.sql}" if table is None else table.sql
+    if table is not None and ctx.is_partitioned(table):
+        yield (
+            f"Dropping index {op.index.sql} of partitioned table {target} queues every query of "
+            f"the table and its partitions behind it. "
+            + ctx.lock("ACCESS EXCLUSIVE", target, table=table),
+            "PostgreSQL refuses to drop the index of a partitioned table concurrently. "
+            "Run the drop when the tables are quiet, with a short lock_timeout so that it gives "
+            "up (and can be retried) rather than queue every query behind it:\n"
+            f"   SET lock_timeout = '5s';\n   DROP INDEX IF EXISTS {op.index.sql};",
+        )
+        return
     note = ctx.outside_transaction()
     yield (
         f"Dropping index {op.index.sql} without CONCURRENTLY queues every query of {target} "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import create_table, declare
+from migration_lint.advice import create_table, declare, foreign_key_effects
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropTable
@@ -14,14 +14,18 @@ from migration_lint.registry import rule
 @rule(
     id="drop-table",
     severity=Severity.BREAKING,
-    example_schema='CREATE TABLE "sessions" ("id" bigint PRIMARY KEY);',
+    example_schema=(
+        'CREATE TABLE "users" ("id" bigint PRIMARY KEY);\n'
+        'CREATE TABLE "sessions" ("id" bigint PRIMARY KEY, "user_id" bigint REFERENCES "users");'
+    ),
     inspects=(DropTable,),
     summary="Dropping a table breaks code that still uses it and deletes its data.",
     rationale=(
         "Application servers running the previous release keep querying the table until they "
         "are replaced, and every such query fails once it is gone. The data cannot be recovered "
         "without a backup. Stop using the table in code first, deploy, and drop it in a later "
-        "migration."
+        "migration. Dropping it also drops its foreign keys, which locks the tables they "
+        "reference, and with CASCADE the foreign keys of other tables that reference it."
     ),
     bad='DROP TABLE "sessions";',
     good="-- Release 41 stopped using sessions; this migration ships with release 42.\n"
@@ -36,7 +40,8 @@ def drop_table(op: DropTable, ctx: Context) -> Iterator[tuple[str, str]]:
     table = op.table.sql
     yield (
         f"Dropping table {table} breaks running code that still queries it and deletes its data. "
-        + ctx.lock("ACCESS EXCLUSIVE", table),
+        + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table)
+        + foreign_key_effects(ctx, op.table, None, op.cascade),
         f"Drop a table in two releases:\n"
         f"1. Deploy code that no longer reads or writes {table} (remove it from the ORM schema).\n"
         f"2. In a later migration, once that release runs everywhere and the data is backed up:\n"

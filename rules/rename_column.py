@@ -27,7 +27,7 @@ from migration_lint.registry import rule
     'ALTER TABLE "users" ADD COLUMN "full_name" text;',
 )
 def rename_column(op: RenameColumn, ctx: Context) -> Iterator[tuple[str, str]]:
-    if ctx.is_new_table(op.table):
+    if ctx.is_new_column(op.table, op.column):  # no running code uses it yet
         return
     table, old, new = op.table.sql, quote(op.column), quote(op.new_name)
     column_type = type_or_placeholder(ctx.column_type(op.table, op.column), op.column)

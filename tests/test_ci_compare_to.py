@@ -61,6 +61,32 @@ def undeclared_drop(repo: DrizzleRepo) -> None:
     repo.add_migration("0002_drop_coupon", DROP_COUPON)
 
 
+# A view and a function made by hand on dev, which a migration of the branch drops, declared.
+COUPON_VIEW = 'CREATE VIEW "order_coupons" AS SELECT "id", "coupon" FROM "orders";'
+COUPON_FUNCTION = (
+    'CREATE FUNCTION "coupon_of"("order_id" integer) RETURNS text LANGUAGE sql '
+    "AS 'SELECT coupon FROM orders WHERE id = order_id';"
+)
+
+
+def declared_view_drop(repo: DrizzleRepo) -> None:
+    repo.add_migration(
+        "0002_drop_order_coupons",
+        "-- migration-lint: allow drop-view -- the report reads orders directly since release 41\n"
+        f"-- rollback:\n-- {COUPON_VIEW}\n"
+        'DROP VIEW IF EXISTS "order_coupons";\n',
+    )
+
+
+def declared_function_drop(repo: DrizzleRepo) -> None:
+    repo.add_migration(
+        "0002_drop_coupon_of",
+        "-- migration-lint: allow drop-function -- no caller since release 41\n"
+        f"-- rollback:\n-- {COUPON_FUNCTION}\n"
+        'DROP FUNCTION IF EXISTS "coupon_of"(integer);\n',
+    )
+
+
 def snapshot_of_dev(repo: DrizzleRepo) -> str:
     """dev's schema, committed as a snapshot: what CI compares with without reaching dev."""
     (repo.path / "schema").mkdir()
@@ -100,6 +126,25 @@ def snapshot_of_dev(repo: DrizzleRepo) -> str:
                 "| breaking, declared | `[drop-column] column public.orders.coupon: removed (text)` |"
             ],
             id="declared-drop-approved",
+        ),
+        pytest.param(
+            COUPON_VIEW,
+            declared_view_drop,
+            [],
+            "needs-approval",
+            ["| breaking, declared | `[drop-view] view public.order_coupons: removed` |"],
+            id="declared-view-drop-needs-approval",
+        ),
+        pytest.param(
+            COUPON_FUNCTION,
+            declared_function_drop,
+            ["--approved"],
+            "pass",
+            [
+                "| breaking, declared | `[drop-function] function public.coupon_of(order_id integer): "
+                "removed` |"
+            ],
+            id="declared-function-drop-approved",
         ),
         pytest.param(
             # The linter's drop-column turned off: the comparison still sees the drop.

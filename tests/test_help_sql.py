@@ -301,6 +301,16 @@ ODD_NAMES = (
             id="drizzle-table-and-schema",
         ),
         pytest.param(
+            "drizzle",
+            (DRIZZLE_ORDERS,),
+            'DROP FUNCTION IF EXISTS "Orders_total"(uuid);--> statement-breakpoint\n'
+            'DROP PROCEDURE "Orders_archive";--> statement-breakpoint\n'
+            'DROP MATERIALIZED VIEW "Orders_totals";--> statement-breakpoint\n'
+            'DROP VIEW "Orders_open";',
+            {"drop-function", "drop-view"},
+            id="drizzle-objects-made-outside-the-history",
+        ),
+        pytest.param(
             "goose",
             (ODD_NAMES,),
             "-- +goose Up\n"

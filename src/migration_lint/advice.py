@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from .layouts import LAYOUTS
-from .operations import Column, ColumnType, Constraint, Name, quote
+from .operations import NAME_BYTES, Column, ColumnType, Constraint, Name, quote
+
+if TYPE_CHECKING:
+    from .context import Context
 
 
 def constraint_name(table: Name, column: str, suffix: str) -> str:
     # PostgreSQL truncates identifiers at 63 bytes.
     return quote(f"{table.name}_{column}_{suffix}"[:63])
-
-
-def default_constraint_name(table: Name, constraint: Constraint) -> str | None:
-    """The name PostgreSQL gives a constraint added without one, when it can be told: a
-    foreign key's is <table>_<columns>_fkey, a check's <table>_<first column>_check; None when
-    the name would be truncated (PostgreSQL shortens it its own way) or the column is unknown."""
-    if constraint.kind == "foreign_key" and constraint.columns:
-        name = f"{table.name}_{'_'.join(constraint.columns)}_fkey"
-    elif constraint.kind == "check" and constraint.not_null_column:
-        name = f"{table.name}_{constraint.not_null_column}_check"
-    else:
-        return None
-    return name if len(name.encode()) <= 63 else None
 
 
 def set_not_null_steps(
@@ -108,6 +101,28 @@ def runner_examples(
     return examples
 
 
+def set_default(table: Name, column: str, expression: str | None) -> str:
+    """The statement that gives a column its default back (a placeholder when not known)."""
+    return (
+        f"ALTER TABLE {table.sql} ALTER COLUMN {quote(column)} SET DEFAULT "
+        f"{expression or '<previous default>'};"
+    )
+
+
+# A definition longer than this is not copied into a rollback plan: its place is named instead.
+RECREATE_MAX_LINES = 40
+
+
+def recreate(sql: str, written_at: str, placeholder: str) -> str:
+    """The statement that creates an object again, for a rollback plan: `sql`, the statement
+    that created it (where `written_at` says), or `placeholder` when it is not known."""
+    if not sql:
+        return placeholder
+    if sql.count("\n") >= RECREATE_MAX_LINES:
+        return f"<the statement at {written_at}, which created it>"
+    return sql.rstrip().rstrip(";") + ";"
+
+
 def declare(rule_id: str, rollback: str) -> str:
     """The end of every breaking finding's help: how to ship the change as it is, declared in
     the migration with a reason and a rollback plan (`rollback`: SQL that undoes it, written
@@ -118,4 +133,80 @@ def declare(rule_id: str, rollback: str) -> str:
         "undo it:\n"
         f"-- migration-lint: allow {rule_id} -- <why running code no longer needs it>\n"
         f"-- rollback:\n{plan}"
+    )
+
+
+def foreign_key_effects(ctx: Context, table: Name, column: str | None, cascade: bool) -> str:
+    """What dropping a table (or one of its columns) does through foreign keys, from history:
+    the tables it locks by dropping its own foreign keys, and what CASCADE drops with it (or
+    that PostgreSQL refuses the drop without CASCADE). Sentences to end a message with."""
+    text = ""
+    referenced = _distinct(
+        c.references for c in ctx.foreign_keys_of(table, column) if c.references is not None
+    )
+    referenced = [t for t in referenced if t.key != table.key]
+    if referenced:
+        names = ", ".join(t.sql for t in referenced)
+        text += (
+            f" Dropping its foreign key{'s' if len(referenced) > 1 else ''} to {names} locks "
+            f"{'that table' if len(referenced) == 1 else 'those tables'} as well. "
+            + " ".join(ctx.lock("ACCESS EXCLUSIVE", t.sql, table=t) for t in referenced)
+        )
+    dependents = ctx.foreign_keys_to(table, column)
+    if not dependents:
+        return text
+    listed = ", ".join(f"{quote(c.name or '')} of {other.sql}" for other, c in dependents)
+    if not cascade:
+        return text + (
+            f" PostgreSQL refuses it while foreign keys reference it ({listed}): drop them "
+            f"first, or add CASCADE, which drops them."
+        )
+    others = _distinct(other for other, _ in dependents)
+    return (
+        text
+        + f" CASCADE also drops the foreign keys that reference it ({listed}), which locks "
+        + f"{'that table' if len(others) == 1 else 'those tables'}. "
+        + " ".join(ctx.lock("ACCESS EXCLUSIVE", t.sql, table=t) for t in others)
+    )
+
+
+def _distinct(tables: Iterable[Name]) -> list[Name]:
+    found: dict[tuple[str, str], Name] = {}
+    for table in tables:
+        found.setdefault(table.key, table)
+    return list(found.values())
+
+
+def partitioned_index_steps(
+    ctx: Context, table: Name, index: str, columns: tuple[str, ...], definition: str, unique: bool
+) -> str:
+    """Building an index on a partitioned table without blocking writes, which PostgreSQL
+    cannot do with CONCURRENTLY: the parent's index alone (ON ONLY, instant, invalid), each
+    partition's concurrently, then each attached (the parent's becomes valid with the last).
+    `definition` is what follows the table: `USING btree ("user_id") WHERE ...`; the
+    partitions' indexes are named as PostgreSQL names them, from their table and `columns`."""
+    create = "CREATE UNIQUE INDEX" if unique else "CREATE INDEX"
+    suffix = "_".join(columns) or "expr"
+    partitions = [
+        (p.sql, quote(f"{p.name}_{suffix}"[: NAME_BYTES - 4] + "_idx"))
+        for p in ctx.partitions(table)
+    ]
+    if not partitions:
+        partitions = [("<partition>", "<partition index>")]
+    parent = quote(index)
+    builds = "\n".join(
+        f"   {create} CONCURRENTLY IF NOT EXISTS {name} ON {partition} {definition};"
+        for partition, name in partitions
+    )
+    attaches = "\n".join(
+        f"   ALTER INDEX {parent} ATTACH PARTITION {name};" for _, name in partitions
+    )
+    return (
+        "PostgreSQL refuses CONCURRENTLY on a partitioned table. Build the index partition by "
+        "partition instead, without blocking writes:\n"
+        f"1. {create} IF NOT EXISTS {parent} ON ONLY {table.sql} {definition};  "
+        "-- instant: an invalid index on the parent alone\n"
+        f"2. For each partition:\n{builds}\n"
+        "3. Attach each one; the parent's index is valid once every partition has one:\n"
+        f"{attaches}"
     )

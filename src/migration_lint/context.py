@@ -7,24 +7,68 @@ was before this statement.
 
 from __future__ import annotations
 
+import bisect
+import copy
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import locks
 from . import operations as ops
-from .parse import Statement
+from .parse import Statement, Statements
 from .runners import UNKNOWN, Cause, Runner, Transaction
 from .source import Source
 
 TableKey = tuple[str, str]
+# What an operation acts on, for questions about the rest of a migration: ("relation", schema,
+# name) for tables, views and indexes, ("column", schema, table, column), ("function", schema,
+# name).
+Subject = tuple[str, ...]
+
+
+def relation_subject(name: ops.Name) -> Subject:
+    return ("relation", *name.key)
+
+
+def column_subject(table: ops.Name, column: str) -> Subject:
+    return ("column", *table.key, column)
+
+
+def function_subject(name: ops.Name) -> Subject:
+    return ("function", *name.key)
+
+
+def subjects(operation: ops.Operation) -> Iterator[Subject]:
+    """The relations, columns and functions an operation acts on (read from its fields)."""
+    relation = getattr(operation, "table", None) or getattr(operation, "view", None)
+    if isinstance(relation, ops.Name):
+        yield relation_subject(relation)
+        column = getattr(operation, "column", None)
+        column_name = column.name if isinstance(column, ops.Column) else column
+        if isinstance(column_name, str):
+            yield column_subject(relation, column_name)
+    function = getattr(operation, "function", None)
+    if isinstance(function, ops.Name):
+        yield function_subject(function)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """The statement that created a view or function, for rollback plans."""
+
+    sql: str
+    path: str
+    line: int
 
 
 @dataclass
 class TableModel:
     columns: dict[str, ops.Column] = field(default_factory=dict)
     constraints: dict[str, ops.Constraint] = field(default_factory=dict)
+    partitioned: bool = False  # PARTITION BY: an index on it is built on every partition
+    partitions: list[ops.Name] = field(default_factory=list)  # as written when attached
 
 
 class Context:
@@ -33,6 +77,11 @@ class Context:
         self.runner = runner  # how migrations are applied
         self.tables: dict[TableKey, TableModel] = {}
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
+        self.index_columns: dict[TableKey, tuple[str, ...]] = {}  # index -> its plain columns
+        self.enums: dict[TableKey, list[str]] = {}  # enum type -> its values
+        self.views: dict[TableKey, Definition] = {}
+        # (function or procedure, its argument types) -> how it was created.
+        self.functions: dict[tuple[TableKey, tuple[str, ...]], Definition] = {}
         self.start_migration()
 
     def start_migration(
@@ -43,6 +92,8 @@ class Context:
         # Tables and indexes created earlier in this migration: no running code uses them yet.
         self._new_tables: set[TableKey] = set()
         self._new_indexes: set[TableKey] = set()
+        self._new_views: set[TableKey] = set()
+        self._new_functions: set[tuple[TableKey, tuple[str, ...]]] = set()
         self._source = source
         # The transaction the runner puts this migration in, and the one the statement being
         # linted runs in (the migration's own BEGIN and COMMIT change it).
@@ -57,6 +108,21 @@ class Context:
         self.not_valid_in_transaction: set[tuple[TableKey, str]] = set()
         self.lock_timeout_set = False
         self._reported: set[str] = set()
+        # Schema model: columns and types created earlier in this migration, the enums it
+        # creates anywhere (read ahead, on demand), and the session TimeZone it sets.
+        self._new_columns: set[tuple[TableKey, str]] = set()
+        self._new_types: set[TableKey] = set()
+        self._statements = statements
+        self._ahead: _TypesAhead | None = None
+        self._dropped_enums: dict[TableKey, list[str]] = {}
+        self.timezone_utc: bool | None = None  # None: not set by this migration
+        self._timezone_local = False
+        self._start_look_ahead(statements)
+
+    def fork(self) -> Context:
+        """A copy to lint a migration on that is no part of the history (drizzle's journal
+        does not list it): what it does leaves this context as it was."""
+        return copy.deepcopy(self)
 
     @property
     def in_transaction(self) -> bool:
@@ -129,11 +195,197 @@ class Context:
         found = self.column(table, column)
         return found.type if found else None
 
+    def is_new_column(self, table: ops.Name, column: str) -> bool:
+        """Whether this migration created the column (or its table): no running code uses it."""
+        return self.is_new_table(table) or (table.key, column) in self._new_columns
+
+    def is_partitioned(self, table: ops.Name) -> bool:
+        model = self.tables.get(table.key)
+        return model is not None and model.partitioned
+
+    def is_plain_table(self, table: ops.Name) -> bool:
+        """Whether history shows the table's columns and it is not partitioned."""
+        model = self.tables.get(table.key)
+        return model is not None and bool(model.columns) and not model.partitioned
+
+    def partitions(self, table: ops.Name) -> list[ops.Name]:
+        model = self.tables.get(table.key)
+        return list(model.partitions) if model else []
+
+    def enum_values(self, column_type: ops.ColumnType | None) -> list[str] | None:
+        """The values of the enum a column type names; None when it is not a known enum."""
+        if column_type is None or column_type.array_dimensions:
+            return None
+        return self.enums.get(type_key(column_type))
+
+    def is_new_enum(self, column_type: ops.ColumnType) -> bool:
+        """Whether the type is an enum this migration created before this statement."""
+        return (
+            type_key(column_type) in self._new_types and self.enum_values(column_type) is not None
+        )
+
+    def dropped_enum_values(self, column_type: ops.ColumnType) -> list[str] | None:
+        """The values of an enum of this type's name that this migration dropped."""
+        return self._dropped_enums.get(type_key(column_type))
+
+    def enum_recreated_in_migration(self, column_type: ops.ColumnType) -> tuple[str, ...] | None:
+        """The values of the enum of this type's name that this migration drops and creates
+        anew, in any of its statements (drizzle-kit changes its columns to text first)."""
+        ahead = self._types_ahead()
+        key = type_key(column_type)
+        return ahead.enums.get(key) if key in ahead.dropped else None
+
+    def final_type_name(self, column_type: ops.ColumnType) -> ops.Name:
+        """A type's name once this migration's renames of it have run (Prisma creates X_new
+        and renames it X)."""
+        schema, name = type_key(column_type)
+        for old, new_name in self._types_ahead().renames:
+            if old == (schema, name):
+                name = new_name
+        return ops.Name(name, column_type.schema)
+
+    def _types_ahead(self) -> _TypesAhead:
+        if self._ahead is None:
+            self._ahead = _TypesAhead()
+            operations = (
+                self._statements.operations()
+                if isinstance(self._statements, Statements)
+                else iter(())
+            )
+            for statement in operations:
+                for op in statement:
+                    if isinstance(op, ops.CreateEnum):
+                        self._ahead.enums[op.enum.key] = op.values
+                    elif isinstance(op, ops.DropType):
+                        self._ahead.dropped.add(op.type.key)
+                    elif isinstance(op, ops.RenameType):
+                        self._ahead.renames.append((op.type.key, op.new_name))
+        return self._ahead
+
+    def foreign_keys_to(
+        self, table: ops.Name, column: str | None = None
+    ) -> list[tuple[ops.Name, ops.Constraint]]:
+        """The foreign keys of other tables that reference a table (or one of its columns),
+        with the table each belongs to."""
+        found = []
+        for key, model in self.tables.items():
+            if key == table.key:
+                continue
+            for constraint in model.constraints.values():
+                if self._references(constraint, table, column):
+                    # Unqualified in messages when it is in the default schema.
+                    schema = None if key[0] == "public" else key[0]
+                    found.append((ops.Name(key[1], schema), constraint))
+        return found
+
+    def _references(self, constraint: ops.Constraint, table: ops.Name, column: str | None) -> bool:
+        if constraint.kind != "foreign_key" or constraint.references is None:
+            return False
+        if constraint.references.key != table.key:
+            return False
+        # Written without the referenced columns, a foreign key references the primary key.
+        referenced = constraint.referenced_columns or next(
+            (c.columns for c in self.constraints(table) if c.kind == "primary_key"), ()
+        )
+        return column is None or column in referenced
+
+    def foreign_keys_of(self, table: ops.Name, column: str | None = None) -> list[ops.Constraint]:
+        """The table's own foreign keys (those that include a column, when given)."""
+        return [
+            c
+            for c in self.constraints(table)
+            if c.kind == "foreign_key"
+            and c.references is not None
+            and (column is None or column in c.columns)
+        ]
+
+    def indexes_on(self, table: ops.Name, column: str) -> list[str]:
+        """The indexes history shows on a table that include a column, by name."""
+        return [
+            index[1]
+            for index, indexed in self.index_tables.items()
+            if indexed.key == table.key and column in self.index_columns.get(index, ())
+        ]
+
     def apply(self, operation: ops.Operation) -> None:
         """Record what an operation did, after the rules have seen it."""
+        self._position += 1
         apply = _APPLY.get(type(operation))
         if apply:
             apply(self, operation)
+
+    # The whole migration: what its other statements do, before and after the current one.
+
+    def _start_look_ahead(self, statements: Sequence[Statement]) -> None:
+        self._position = 0  # of the operation the rules are looking at, in the migration
+        # Each subject's operations with their positions, in order. A migration too large to
+        # keep its operations (parse.KEPT_OPERATIONS) is not looked through.
+        self._by_subject: dict[Subject, list[tuple[int, ops.Operation]]] = defaultdict(list)
+        if not isinstance(statements, Statements) or not statements.keeps_operations:
+            return
+        position = 0
+        for operations in statements.operations():
+            for operation in operations:
+                for subject in subjects(operation):
+                    self._by_subject[subject].append((position, operation))
+                position += 1
+
+    def later(self, subject: Subject) -> list[ops.Operation]:
+        """What the statements after the current one in this migration do to `subject`."""
+        found = self._by_subject.get(subject, [])
+        after = bisect.bisect_right(found, self._position, key=lambda entry: entry[0])
+        return [operation for _, operation in found[after:]]
+
+    def earlier(self, subject: Subject) -> list[ops.Operation]:
+        """What the statements before the current one in this migration did to `subject`."""
+        found = self._by_subject.get(subject, [])
+        before = bisect.bisect_left(found, self._position, key=lambda entry: entry[0])
+        return [operation for _, operation in found[:before]]
+
+    def column_added_in_migration(self, table: ops.Name, column: str) -> ops.AddColumn | None:
+        """The ADD COLUMN of this migration, before the current statement, that added it."""
+        added = [
+            op
+            for op in self.earlier(column_subject(table, column))
+            if isinstance(op, ops.AddColumn)
+        ]
+        return added[-1] if added else None
+
+    def default_settled_later(self, table: ops.Name, column: str) -> bool:
+        """Whether a later statement of the migration gives the column a default again, makes
+        it optional, or drops it or its table: then INSERTs that leave it out do not fail once
+        the migration is done."""
+        settled = (ops.SetDefault, ops.DropNotNull, ops.DropColumn)
+        return any(
+            isinstance(op, settled) for op in self.later(column_subject(table, column))
+        ) or any(isinstance(op, ops.DropTable) for op in self.later(relation_subject(table)))
+
+    def line(self, offset: int) -> int:
+        """The line of the migration a character offset is on."""
+        return self._source.position(offset)[0] if self._source else 1
+
+    def is_new_view(self, view: ops.Name) -> bool:
+        return view.key in self._new_views
+
+    def is_new_function(self, function: ops.Name, arguments: tuple[str, ...] | None) -> bool:
+        return any(
+            key == function.key and arguments in (None, known) for key, known in self._new_functions
+        )
+
+    def function_definitions(
+        self, function: ops.Name, arguments: tuple[str, ...] | None
+    ) -> list[Definition]:
+        """How the functions of this name (and these argument types, when given) were created."""
+        return [
+            definition
+            for (key, known), definition in self.functions.items()
+            if key == function.key and arguments in (None, known)
+        ]
+
+    def _definition(self, operation: ops.Operation) -> Definition:
+        return Definition(
+            operation.sql, self._source.path if self._source else "", self.line(operation.location)
+        )
 
     def _replace_column(self, table: ops.Name, name: str, **changes: object) -> None:
         model = self.tables.get(table.key)
@@ -143,6 +395,8 @@ class Context:
 
 def _transaction(ctx: Context, op: ops.Transaction) -> None:
     ctx.not_valid_in_transaction.clear()
+    if op.action != "begin" and ctx._timezone_local:
+        ctx.timezone_utc, ctx._timezone_local = None, False
     if op.action == "begin":
         # Inside the runner's transaction a BEGIN changes nothing (PostgreSQL only warns); in
         # a query of several statements it turns the implicit transaction into this one.
@@ -157,17 +411,23 @@ def _transaction(ctx: Context, op: ops.Transaction) -> None:
 def _set_setting(ctx: Context, op: ops.SetSetting) -> None:
     if op.name == "lock_timeout":
         ctx.lock_timeout_set = op.value not in (None, "0")
+    if op.name == "timezone" and not (op.local and ctx.transaction is None):
+        # SET LOCAL outside a transaction block does nothing (PostgreSQL only warns).
+        ctx.timezone_utc = op.value is not None and op.value.lower() in UTC_ZONES
+        ctx._timezone_local = op.local
 
 
 def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
     if op.name:
         index = op.table.sibling(op.name).key
         ctx.index_tables[index] = op.table
+        ctx.index_columns[index] = op.columns
         ctx._new_indexes.add(index)
 
 
 def _drop_index(ctx: Context, op: ops.DropIndex) -> None:
     ctx.index_tables.pop(op.index.key, None)
+    ctx.index_columns.pop(op.index.key, None)
     ctx._new_indexes.discard(op.index.key)
 
 
@@ -180,36 +440,85 @@ def _stored(column: ops.Column) -> ops.Column:
 
 
 def _create_table(ctx: Context, op: ops.CreateTable) -> None:
-    ctx.tables[op.table.key] = TableModel(
-        {c.name: _stored(c) for c in op.columns}, {c.name: c for c in op.constraints if c.name}
-    )
+    columns = {c.name: _stored(c) for c in op.columns}
+    if op.partition_of:
+        # Only a partitioned table has partitions, and they have its columns.
+        parent = ctx.tables.setdefault(op.partition_of.key, TableModel())
+        parent.partitioned = True
+        parent.partitions.append(op.table)
+        columns = {**parent.columns, **columns}
+    constraints: dict[str, ops.Constraint] = {}
+    for constraint in op.constraints:
+        name = constraint.name or default_constraint_name(op.table.name, constraint, constraints)
+        if name:
+            constraints[name] = dataclasses.replace(constraint, name=name)
+    ctx.tables[op.table.key] = TableModel(columns, constraints, op.partitioned)
     ctx._new_tables.add(op.table.key)
 
 
 def _drop_table(ctx: Context, op: ops.DropTable) -> None:
-    ctx.tables.pop(op.table.key, None)
+    model = ctx.tables.pop(op.table.key, None)
     ctx._new_tables.discard(op.table.key)
+    # Its indexes, its partitions (dropped with it) and the foreign keys that reference it
+    # (CASCADE drops them; without it the drop fails while they exist) go too.
+    gone = {op.table.key, *(p.key for p in model.partitions)} if model else {op.table.key}
+    for key in gone - {op.table.key}:
+        ctx.tables.pop(key, None)
+    for index, table in list(ctx.index_tables.items()):
+        if table.key in gone:
+            ctx.index_tables.pop(index)
+            ctx.index_columns.pop(index, None)
+    for other in ctx.tables.values():
+        other.partitions = [p for p in other.partitions if p.key not in gone]
+        for name, constraint in list(other.constraints.items()):
+            if constraint.references is not None and constraint.references.key in gone:
+                del other.constraints[name]
 
 
 def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
-    new_key = op.table.sibling(op.new_name).key
+    renamed = op.table.sibling(op.new_name)
+    new_key = renamed.key
     if op.table.key in ctx.tables:
         ctx.tables[new_key] = ctx.tables.pop(op.table.key)
     if op.table.key in ctx._new_tables:
         ctx._new_tables.discard(op.table.key)
         ctx._new_tables.add(new_key)
+    ctx._new_columns = {
+        (new_key if key == op.table.key else key, column) for key, column in ctx._new_columns
+    }
+    for index, table in ctx.index_tables.items():
+        if table.key == op.table.key:
+            ctx.index_tables[index] = renamed
+    for model in ctx.tables.values():
+        model.partitions = [renamed if p.key == op.table.key else p for p in model.partitions]
+        for name, constraint in model.constraints.items():
+            if constraint.references is not None and constraint.references.key == op.table.key:
+                model.constraints[name] = dataclasses.replace(constraint, references=renamed)
 
 
 def _add_column(ctx: Context, op: ops.AddColumn) -> None:
     model = ctx.tables.get(op.table.key)
     if model:
         model.columns[op.column.name] = _stored(op.column)
+    ctx._new_columns.add((op.table.key, op.column.name))
 
 
 def _drop_column(ctx: Context, op: ops.DropColumn) -> None:
     model = ctx.tables.get(op.table.key)
+    ctx._new_columns.discard((op.table.key, op.column))
+    if op.cascade:  # other tables' foreign keys that reference it go too
+        for table, constraint in ctx.foreign_keys_to(op.table, op.column):
+            ctx.tables[table.key].constraints.pop(constraint.name or "", None)
     if model:
         model.columns.pop(op.column, None)
+        # Indexes and constraints of the table that involve the column go with it.
+        for name, constraint in list(model.constraints.items()):
+            if op.column in constraint.columns:
+                del model.constraints[name]
+    for index in ctx.indexes_on(op.table, op.column):
+        key = op.table.sibling(index).key
+        ctx.index_tables.pop(key, None)
+        ctx.index_columns.pop(key, None)
 
 
 def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
@@ -218,13 +527,35 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
         model.columns[op.new_name] = dataclasses.replace(
             model.columns.pop(op.column), name=op.new_name
         )
+    if (op.table.key, op.column) in ctx._new_columns:
+        ctx._new_columns.discard((op.table.key, op.column))
+        ctx._new_columns.add((op.table.key, op.new_name))
+
+    def renamed(columns: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(op.new_name if c == op.column else c for c in columns)
+
+    if model:
+        for name, constraint in model.constraints.items():
+            model.constraints[name] = dataclasses.replace(
+                constraint, columns=renamed(constraint.columns)
+            )
+    for table, constraint in ctx.foreign_keys_to(op.table, op.column):
+        ctx.tables[table.key].constraints[constraint.name or ""] = dataclasses.replace(
+            constraint, referenced_columns=renamed(constraint.referenced_columns)
+        )
+    for index in ctx.indexes_on(op.table, op.column):
+        key = op.table.sibling(index).key
+        ctx.index_columns[key] = renamed(ctx.index_columns[key])
 
 
 def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
-    name = op.constraint.name
+    # Also for tables without history: a later SET NOT NULL may rely on the constraint.
+    model = ctx.tables.setdefault(op.table.key, TableModel())
+    name = op.constraint.name or default_constraint_name(
+        op.table.name, op.constraint, model.constraints
+    )
     if name:
-        # Also for tables without history: a later SET NOT NULL may rely on the constraint.
-        ctx.tables.setdefault(op.table.key, TableModel()).constraints[name] = op.constraint
+        model.constraints[name] = dataclasses.replace(op.constraint, name=name)
     if name and op.constraint.not_valid and ctx.in_transaction:
         ctx.not_valid_in_transaction.add((op.table.key, name))
 
@@ -241,6 +572,201 @@ def _drop_constraint(ctx: Context, op: ops.DropConstraint) -> None:
     model = ctx.tables.get(op.table.key)
     if model:
         model.constraints.pop(op.name, None)
+
+
+# Types, renames of indexes and constraints, and partitions.
+
+# TimeZone settings that are UTC at every instant, as PostgreSQL spells them (compared
+# lower-cased): with one of them, PostgreSQL 12+ changes timestamp to timestamptz (and back)
+# without rewriting the table.
+UTC_ZONES = frozenset(
+    {
+        "utc",
+        "etc/utc",
+        "uct",
+        "etc/uct",
+        "gmt",
+        "etc/gmt",
+        "gmt0",
+        "etc/gmt0",
+        "etc/gmt+0",
+        "etc/gmt-0",
+        "greenwich",
+        "etc/greenwich",
+        "universal",
+        "etc/universal",
+        "zulu",
+        "etc/zulu",
+        "+00",
+        "-00",
+        "+00:00",
+        "0",
+    }
+)
+
+
+@dataclass
+class _TypesAhead:
+    """What a whole migration does to types, read before its statements are linted."""
+
+    enums: dict[TableKey, tuple[str, ...]] = field(default_factory=dict)  # created
+    dropped: set[TableKey] = field(default_factory=set)
+    renames: list[tuple[TableKey, str]] = field(default_factory=list)  # in order
+
+
+def type_name(column_type: ops.ColumnType) -> ops.Name:
+    """The name of the type a column type names, to write it in SQL."""
+    return ops.Name(column_type.name, column_type.schema)
+
+
+def type_key(column_type: ops.ColumnType) -> TableKey:
+    """The catalog key of the type a column type names (its name may be schema-qualified)."""
+    return (column_type.schema or "public", column_type.name)
+
+
+def _renamed_type(column_type: ops.ColumnType, new_name: str) -> ops.ColumnType:
+    return dataclasses.replace(column_type, name=new_name)
+
+
+_CONSTRAINT_LABELS = {"foreign_key": "fkey", "unique": "key", "primary_key": "pkey"}
+
+
+def default_constraint_name(
+    table: str, constraint: ops.Constraint, taken: dict[str, ops.Constraint]
+) -> str | None:
+    """The name PostgreSQL gives a constraint written without one: table, columns (none for a
+    primary key) and a label, each part shortened to fit 63 bytes, and a number when taken."""
+    label = _CONSTRAINT_LABELS.get(constraint.kind)
+    written = constraint.columns
+    if label is None:
+        # A check is named from the first column of its expression: known for one written on
+        # a column, or one that proves a column NOT NULL.
+        if constraint.not_null_column and not written:
+            written = (constraint.not_null_column,)
+        if constraint.kind != "check" or len(written) != 1:
+            return None  # named from its expression: not worth guessing
+        label = "check"
+    columns = "" if label == "pkey" else "_".join(written)
+    base = _object_name(table, columns, label)
+    suffix = 0
+    name = base
+    while name in taken:
+        suffix += 1
+        name = _object_name(table, columns, f"{label}{suffix}")
+    return name
+
+
+def _object_name(first: str, second: str, label: str) -> str:
+    first_bytes, second_bytes = first.encode(), second.encode()
+    available = ops.NAME_BYTES - len(label) - 1 - (1 if second_bytes else 0)
+    while len(first_bytes) + len(second_bytes) > available:
+        if len(first_bytes) > len(second_bytes):
+            first_bytes = first_bytes[:-1]
+        else:
+            second_bytes = second_bytes[:-1]
+    parts = [first_bytes.decode(errors="ignore")]
+    if second_bytes:
+        parts.append(second_bytes.decode(errors="ignore"))
+    return "_".join([*parts, label])
+
+
+def _create_enum(ctx: Context, op: ops.CreateEnum) -> None:
+    if op.enum.key in ctx.enums:
+        return  # drizzle-kit's DO block that ignores duplicate_object: it stays as it was
+    ctx.enums[op.enum.key] = list(op.values)
+    ctx._new_types.add(op.enum.key)
+
+
+def _add_enum_value(ctx: Context, op: ops.AddEnumValue) -> None:
+    values = ctx.enums.get(op.enum.key)
+    if values is not None and op.value not in values:
+        values.append(op.value)
+
+
+def _rename_enum_value(ctx: Context, op: ops.RenameEnumValue) -> None:
+    values = ctx.enums.get(op.enum.key)
+    if values is not None and op.value in values:
+        values[values.index(op.value)] = op.new_value
+
+
+def _drop_type(ctx: Context, op: ops.DropType) -> None:
+    values = ctx.enums.pop(op.type.key, None)
+    if values is not None:
+        ctx._dropped_enums[op.type.key] = values
+    ctx._new_types.discard(op.type.key)
+
+
+def _rename_type(ctx: Context, op: ops.RenameType) -> None:
+    """Columns of the type now have a type of the new name (Prisma recreates an enum as
+    X_new, then renames X to X_old and X_new to X)."""
+    old_key, new_key = op.type.key, op.type.sibling(op.new_name).key
+    if old_key in ctx.enums:
+        ctx.enums[new_key] = ctx.enums.pop(old_key)
+    if old_key in ctx._new_types:
+        ctx._new_types.discard(old_key)
+        ctx._new_types.add(new_key)
+    for model in ctx.tables.values():
+        for name, column in model.columns.items():
+            if column.type is not None and type_key(column.type) == old_key:
+                model.columns[name] = dataclasses.replace(
+                    column, type=_renamed_type(column.type, op.new_name)
+                )
+
+
+def _rename_index(ctx: Context, op: ops.RenameIndex) -> None:
+    old_key, new_key = op.index.key, op.index.sibling(op.new_name).key
+    if old_key in ctx.index_tables:
+        ctx.index_tables[new_key] = ctx.index_tables.pop(old_key)
+        ctx.index_columns[new_key] = ctx.index_columns.pop(old_key, ())
+    if old_key in ctx._new_indexes:
+        ctx._new_indexes.discard(old_key)
+        ctx._new_indexes.add(new_key)
+
+
+def _rename_constraint(ctx: Context, op: ops.RenameConstraint) -> None:
+    model = ctx.tables.get(op.table.key)
+    if model and op.name in model.constraints:
+        model.constraints[op.new_name] = dataclasses.replace(
+            model.constraints.pop(op.name), name=op.new_name
+        )
+
+
+def _attach_partition(ctx: Context, op: ops.AttachPartition) -> None:
+    parent = ctx.tables.setdefault(op.table.key, TableModel())
+    parent.partitioned = True  # only a partitioned table has partitions to attach
+    if op.partition.key not in {p.key for p in parent.partitions}:
+        parent.partitions.append(op.partition)
+
+
+def _detach_partition(ctx: Context, op: ops.DetachPartition) -> None:
+    parent = ctx.tables.get(op.table.key)
+    if parent:
+        parent.partitions = [p for p in parent.partitions if p.key != op.partition.key]
+
+
+def _create_view(ctx: Context, op: ops.CreateView) -> None:
+    if op.view.key not in ctx.views:
+        ctx._new_views.add(op.view.key)
+    ctx.views[op.view.key] = ctx._definition(op)
+
+
+def _drop_view(ctx: Context, op: ops.DropView) -> None:
+    ctx.views.pop(op.view.key, None)
+    ctx._new_views.discard(op.view.key)
+
+
+def _create_function(ctx: Context, op: ops.CreateFunction) -> None:
+    key = (op.function.key, op.arguments)
+    if key not in ctx.functions:
+        ctx._new_functions.add(key)
+    ctx.functions[key] = ctx._definition(op)
+
+
+def _drop_function(ctx: Context, op: ops.DropFunction) -> None:
+    for key in list(ctx.functions):
+        if key[0] == op.function.key and op.arguments in (None, key[1]):
+            del ctx.functions[key]
+            ctx._new_functions.discard(key)
 
 
 _APPLY: dict[type, Callable[[Context, Any], None]] = {
@@ -260,4 +786,23 @@ _APPLY: dict[type, Callable[[Context, Any], None]] = {
     ops.AddConstraint: _add_constraint,
     ops.ValidateConstraint: _validate_constraint,
     ops.DropConstraint: _drop_constraint,
+    ops.CreateEnum: _create_enum,
+    ops.AddEnumValue: _add_enum_value,
+    ops.RenameEnumValue: _rename_enum_value,
+    ops.DropType: _drop_type,
+    ops.RenameType: _rename_type,
+    ops.RenameIndex: _rename_index,
+    ops.RenameConstraint: _rename_constraint,
+    ops.AttachPartition: _attach_partition,
+    ops.DetachPartition: _detach_partition,
+    ops.SetDefault: lambda ctx, op: ctx._replace_column(
+        op.table, op.column, has_default=True, default=op.expression
+    ),
+    ops.DropDefault: lambda ctx, op: ctx._replace_column(
+        op.table, op.column, has_default=False, default=None
+    ),
+    ops.CreateView: _create_view,
+    ops.DropView: _drop_view,
+    ops.CreateFunction: _create_function,
+    ops.DropFunction: _drop_function,
 }

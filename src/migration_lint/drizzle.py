@@ -312,6 +312,38 @@ def parse_journal(text: str | None) -> Journal:
     return Journal(tuple(parsed))
 
 
+def journal_order(folder: str, files: list[str], max_bytes: int) -> tuple[list[str], set[str]]:
+    """A drizzle folder's migrations in the order its migrator runs them, the journal's, and
+    the files the journal does not list (they never run; each keeps its place by name among
+    the others). Without a readable journal, or with one that lists none of them: the files in
+    their own order, all listed."""
+    journal_path = os.path.join(folder, JOURNAL)
+    try:
+        journal = parse_journal(read_text(journal_path, max_bytes))
+    except InputError:
+        return files, set()  # missing or not read: journal-mismatch reports it
+    if journal.unreadable:
+        return files, set()
+    by_tag = {os.path.basename(f).removesuffix(".sql"): f for f in files}
+    listed = list(dict.fromkeys(by_tag[e.tag] for e in journal.entries if e.tag in by_tag))
+    if not listed:
+        return files, set()  # a journal of none of its files: something else runs them
+    unlisted = [f for f in files if f not in set(listed)]
+    ordered: list[str] = []
+    waiting = iter(unlisted)
+    pending = next(waiting, None)
+    place = {f: i for i, f in enumerate(files)}
+    for file in listed:
+        while pending is not None and place[pending] < place[file]:
+            ordered.append(pending)
+            pending = next(waiting, None)
+        ordered.append(file)
+    if pending is not None:
+        ordered.append(pending)
+    ordered.extend(waiting)
+    return ordered, set(unlisted)
+
+
 def _not_json(constant: str) -> None:
     # Python's json reads NaN and Infinity; JavaScript's JSON.parse, drizzle's, rejects them.
     raise ValueError(f"{constant} is not JSON")

@@ -12,6 +12,7 @@ from .changes import describe_change
 from .context import Context
 from .diagnostic import Diagnostic, Severity
 from .discovery import migrations_folder
+from .drizzle import NOT_IN_JOURNAL, journal_order
 from .errors import ConfigError
 from .layouts import Layout
 from .operations import Operation
@@ -119,12 +120,18 @@ def _lint_plan(plan: list[FolderPlan], rules: RuleSet, settings: Settings, repor
                     report.diagnostics.append(input_error(exc))
                 continue
             up = Source(source.path, folder.layout.up_text(source.text))
+            # A file the drizzle journal does not list never runs, unless it ran by hand (as
+            # it says): it is linted on the history so far, but is no part of it.
+            history = file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(source.text))
             if not requested:
-                lint_source(up, None, context)
+                if history:
+                    lint_source(up, None, context)
                 continue
             has_down = folder.layout.down_sql(file, source.text) is not None
             changes = report.changes.setdefault(file, [])
-            diagnostics, statements = lint_source(up, rules, context, has_down, changes)
+            diagnostics, statements = lint_source(
+                up, rules, context if history else context.fork(), has_down, changes
+            )
             report.diagnostics.extend(diagnostics)
             report.statements += statements
 
@@ -138,6 +145,15 @@ class FolderPlan:
     layout: Layout
     files: list[str]  # its migrations in order
     requested: set[str] = field(default_factory=set)  # the ones to report on
+    unlisted: set[str] = field(default_factory=set)  # drizzle's: not in the journal
+
+
+def _planned(folder: str, layout: Layout, files: list[str], project: Project) -> FolderPlan:
+    """A folder's plan: for drizzle, its migrations in the journal's order."""
+    if layout.name != "drizzle":
+        return FolderPlan(layout, files)
+    ordered, unlisted = journal_order(folder, files, project.max_file_bytes)
+    return FolderPlan(layout, ordered, unlisted=unlisted)
 
 
 def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list[FolderPlan]:
@@ -158,7 +174,9 @@ def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list
             except InputError as exc:
                 report.diagnostics.append(input_error(exc))
                 continue
-            planned = plan.setdefault(path, FolderPlan(project.layout_for(path), files))
+            planned = plan.setdefault(
+                path, _planned(path, project.layout_for(path), files, project)
+            )
             planned.requested.update(files)
             continue
         if not os.path.lexists(path):  # a dangling symlink exists: reading it says so
@@ -181,7 +199,9 @@ def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list
             listed[folder] = layout, siblings, set(siblings)
         layout, siblings, members = listed[folder]
         if path in members:
-            plan.setdefault(folder, FolderPlan(layout, siblings)).requested.add(path)
+            if folder not in plan:
+                plan[folder] = _planned(folder, layout, siblings, project)
+            plan[folder].requested.add(path)
         else:  # e.g. a down migration: linted alone
             plan.setdefault(path, FolderPlan(layout, [path])).requested.add(path)
     return list(plan.values())

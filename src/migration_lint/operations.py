@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
+NAME_BYTES = 63  # PostgreSQL truncates identifiers longer than this
+
 
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
@@ -147,6 +149,7 @@ class Column:
     has_default: bool = False
     default_functions: frozenset[str] = frozenset()  # functions the default expression calls
     generated: bool = False  # GENERATED ... AS IDENTITY or AS (expr) STORED: fills its own values
+    default: str | None = None  # the default expression as written, when it was read
 
 
 @dataclass(slots=True)
@@ -159,6 +162,7 @@ class Constraint:
     references: Name | None = None
     # For CHECK (col IS NOT NULL): the column it proves not null.
     not_null_column: str | None = None
+    referenced_columns: tuple[str, ...] = ()  # a foreign key's columns in `references`
 
 
 @dataclass(slots=True)
@@ -175,6 +179,8 @@ class CreateTable(Operation):
     table: Name
     columns: tuple[Column, ...] = ()
     constraints: tuple[Constraint, ...] = ()
+    partitioned: bool = False  # PARTITION BY: its rows live in its partitions
+    partition_of: Name | None = None  # PARTITION OF a parent
 
 
 @dataclass(slots=True)
@@ -209,6 +215,10 @@ class Delete(Operation):
 class Update(Operation):
     table: Name
     filtered: bool  # has a WHERE clause
+    # Its assignments as written ("" when it also reads other tables: UPDATE ... FROM), and
+    # the alias they may use.
+    set_clause: str = ""
+    alias: str | None = None
 
 
 @dataclass(slots=True)
@@ -234,6 +244,7 @@ class AddColumn(Operation):
 class DropColumn(Operation):
     table: Name
     column: str
+    cascade: bool = False
 
 
 @dataclass(slots=True)
@@ -282,6 +293,7 @@ class CreateIndex(Operation):
     columns: tuple[str, ...] = ()
     unique: bool = False
     concurrently: bool = False
+    only: bool = False  # ON ONLY: the parent of a partitioned table alone, not its partitions
 
 
 @dataclass(slots=True)
@@ -335,6 +347,115 @@ class Transaction(Operation):
 class SetSetting(Operation):
     name: str
     value: str | None
+    local: bool = False  # SET LOCAL: until the transaction ends
+
+
+# Types and renames of indexes and constraints, which the context replays so that every
+# message names things as they are called now.
+
+
+@dataclass(slots=True)
+class CreateEnum(Operation):
+    enum: Name
+    values: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class RenameEnumValue(Operation):
+    enum: Name
+    value: str
+    new_value: str
+
+
+@dataclass(slots=True)
+class DropType(Operation):
+    type: Name
+
+
+@dataclass(slots=True)
+class RenameType(Operation):
+    type: Name
+    new_name: str
+
+
+@dataclass(slots=True)
+class RenameIndex(Operation):
+    index: Name
+    new_name: str
+
+
+@dataclass(slots=True)
+class RenameConstraint(Operation):
+    table: Name
+    name: str
+    new_name: str
+
+
+@dataclass(slots=True)
+class AttachPartition(Operation):
+    table: Name
+    partition: Name
+
+
+# Defaults, views, functions and SQL run through EXECUTE.
+
+
+@dataclass(slots=True)
+class SetDefault(Operation):
+    table: Name
+    column: str
+    expression: str | None  # as written; None when its text could not be read
+
+
+@dataclass(slots=True)
+class DropDefault(Operation):
+    """DROP DEFAULT, or SET DEFAULT NULL."""
+
+    table: Name
+    column: str
+
+
+@dataclass(slots=True)
+class CreateView(Operation):
+    view: Name
+    materialized: bool = False
+
+
+@dataclass(slots=True)
+class DropView(Operation):
+    view: Name
+    materialized: bool = False
+    cascade: bool = False
+
+
+@dataclass(slots=True)
+class CreateFunction(Operation):
+    function: Name
+    # The types of the arguments that identify it (not OUT ones), e.g. ("integer", "text[]").
+    arguments: tuple[str, ...]
+    kind: str = "function"  # or "procedure"
+
+
+@dataclass(slots=True)
+class DropFunction(Operation):
+    function: Name
+    arguments: tuple[str, ...] | None  # None: written without an argument list
+    kind: str = "function"  # "procedure", or "routine" (either)
+    cascade: bool = False
+
+    @property
+    def sql_name(self) -> str:
+        """The name with its argument list when one was written."""
+        if self.arguments is None:
+            return self.function.sql
+        return f"{self.function.sql}({', '.join(self.arguments)})"
+
+
+@dataclass(slots=True)
+class DynamicSql(Operation):
+    """A DO block's EXECUTE of SQL computed when it runs, which the linter cannot read."""
+
+    expression: str  # what EXECUTE evaluates, as written
 
 
 def declared_types(op: Operation) -> list[tuple[Name, str, ColumnType]]:

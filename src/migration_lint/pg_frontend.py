@@ -60,23 +60,67 @@ def _do_block(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     except pg_parser.ParseError:
         return  # PostgreSQL would report it when the block runs; nothing to inspect
     search_from = stmt.start - stmt.piece_start
-    for query in _sql_queries(function):
+    for query, executed in _sql_queries(function):
         found = stmt.piece.find(query, search_from)
         start = stmt.piece_start + found if found != -1 else stmt.start
         search_from = found + len(query) if found != -1 else search_from
+        if executed:
+            yield from _executed(query, start, start + len(query) if found != -1 else stmt.end)
+            continue
         try:
             inner = parse_trees(query, start)
         except pg_parser.ParseError:
             continue
         for statement in inner:
-            yield from operations_of(statement)
+            for operation in operations_of(statement):
+                if isinstance(operation, ops.Update):
+                    operation.set_clause = ""  # it may use the block's variables
+                yield operation
 
 
-def _sql_queries(function: Any) -> Iterator[str]:
-    """The plain SQL statements of a PL/pgSQL parse tree, in order."""
+def _sql_queries(function: Any) -> Iterator[tuple[str, bool]]:
+    """The SQL statements of a PL/pgSQL parse tree, in order, each with whether EXECUTE runs
+    it (then it is the expression that computes the SQL)."""
     for key, value in _entries(function):
         if key == "PLpgSQL_stmt_execsql":
-            yield value["sqlstmt"]["PLpgSQL_expr"]["query"]
+            yield value["sqlstmt"]["PLpgSQL_expr"]["query"], False
+        elif key == "PLpgSQL_stmt_dynexecute":
+            yield value["query"]["PLpgSQL_expr"]["query"], True
+
+
+def _executed(expression: str, start: int, end: int) -> Iterator[ops.Operation]:
+    """What `EXECUTE expression` runs: the statements of a string constant, read as if they
+    were written in the block; for any other expression, SQL the linter cannot see."""
+    sql = _string_constant(expression)
+    if sql is None:
+        yield ops.DynamicSql(start, expression, end=end)
+        return
+    # Without escapes the string's text is in the file as is, and so are its statements.
+    offset = expression.find(sql)
+    try:
+        inner = parse_trees(sql, start + max(offset, 0))
+    except pg_parser.ParseError:
+        return  # PostgreSQL would report it when the block runs
+    for statement in inner:
+        for operation in operations_of(statement):
+            if offset == -1:
+                operation.location, operation.end = start, end
+            yield operation
+
+
+def _string_constant(expression: str) -> str | None:
+    """The value of an expression that is one string constant ('...', $$...$$, E'...')."""
+    try:
+        parsed = deep_json.loads(pg_parser.parse_sql_json(f"SELECT {expression}"))
+    except pg_parser.ParseError:
+        return None
+    statements = parsed.get("stmts", ())
+    select = statements[0]["stmt"].get("SelectStmt", {}) if len(statements) == 1 else {}
+    targets = select.get("targetList", ())
+    if len(targets) != 1 or set(select) - {"targetList", "limitOption", "op"}:
+        return None
+    value = targets[0]["ResTarget"].get("val", {}).get("A_Const", {}).get("sval")
+    return value.get("sval", "") if value is not None else None
 
 
 def _entries(tree: Any) -> Iterator[tuple[str | None, Any]]:
@@ -138,11 +182,13 @@ def _function_names(expression: Any) -> Iterator[str]:
             yield value["funcname"][-1]["String"]["sval"]
 
 
-def column(definition: Node) -> ops.Column:
+def column(definition: Node, stmt: StatementTree | None = None) -> ops.Column:
+    """A column definition; with its statement, also its default expression's text."""
     type_ = column_type(definition["typeName"]) if "typeName" in definition else None
     not_null = generated = False
     has_default = type_ is not None and type_.name in ops.SERIAL_TYPES
     default_functions: frozenset[str] = frozenset()
+    default = None
     for item in definition.get("constraints", ()):
         constraint = item["Constraint"]
         contype = constraint["contype"]
@@ -155,6 +201,8 @@ def column(definition: Node) -> ops.Column:
         elif contype == "CONSTR_DEFAULT":
             has_default = True
             default_functions = frozenset(_function_names(constraint.get("raw_expr")))
+            if stmt is not None:
+                default = expression_text(stmt, constraint["raw_expr"], _COLUMN_DEFAULT_ENDS)
         elif contype in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
             generated = True
     return ops.Column(
@@ -164,6 +212,7 @@ def column(definition: Node) -> ops.Column:
         has_default,
         default_functions,
         generated,
+        default,
     )
 
 
@@ -194,28 +243,43 @@ def constraint(node: Node) -> ops.Constraint | None:
         node.get("indexname"),
         _name(node["pktable"]) if "pktable" in node else None,
         not_null_column,
+        _strings(node.get("pk_attrs")),
     )
 
 
 def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
-    columns, constraints = [], []
-    table = _name(node["relation"])
+    columns: list[ops.Column] = []
+    constraints: list[ops.Constraint] = []
     for element in node.get("tableElts", ()):
         if "ColumnDef" in element:
-            definition = element["ColumnDef"]
-            columns.append(column(definition))
-            if any(
-                c["Constraint"]["contype"] == "CONSTR_PRIMARY"
-                for c in definition.get("constraints", ())
-            ):
-                # PostgreSQL names an inline primary key <table>_pkey (within 63 bytes).
-                name = f"{table.name[:58]}_pkey"
-                constraints.append(ops.Constraint("primary_key", name, (definition["colname"],)))
+            constraints.extend(_column_constraints(element["ColumnDef"]))
+            columns.append(column(element["ColumnDef"], stmt))
         elif "Constraint" in element:
             found = constraint(element["Constraint"])
             if found:
                 constraints.append(found)
-    yield ops.CreateTable(stmt.start, table, tuple(columns), tuple(constraints))
+    parents = node.get("inhRelations", ())
+    yield ops.CreateTable(
+        stmt.start,
+        _name(node["relation"]),
+        tuple(columns),
+        tuple(constraints),
+        partitioned="partspec" in node,
+        partition_of=_name(parents[0]["RangeVar"]) if parents and "partbound" in node else None,
+    )
+
+
+# Written on a column, these constraints are the table's, on that column (NOT NULL stays a
+# property of the column).
+_TABLE_CONSTRAINT_KINDS = frozenset({"foreign_key", "check", "unique", "primary_key"})
+
+
+def _column_constraints(definition: Node) -> Iterator[ops.Constraint]:
+    for item in definition.get("constraints", ()):
+        found = constraint(item["Constraint"])
+        if found and found.kind in _TABLE_CONSTRAINT_KINDS:
+            found.columns = found.columns or (definition["colname"],)
+            yield found
 
 
 def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -228,9 +292,9 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         at = stmt.start
         if subtype == "AT_AddColumn":
             col = definition["ColumnDef"]
-            yield ops.AddColumn(stmt.offset(col.get("location", -1)), table, column(col))
+            yield ops.AddColumn(stmt.offset(col.get("location", -1)), table, column(col, stmt))
         elif subtype == "AT_DropColumn":
-            yield ops.DropColumn(at, table, name)
+            yield ops.DropColumn(at, table, name, cmd.get("behavior") == "DROP_CASCADE")
         elif subtype == "AT_AlterColumnType":
             col = definition["ColumnDef"]
             collation = _strings(col.get("collClause", {}).get("collname"))
@@ -254,11 +318,15 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
             yield ops.ValidateConstraint(at, table, name)
         elif subtype == "AT_DropConstraint":
             yield ops.DropConstraint(at, table, name)
+        elif subtype == "AT_ColumnDefault":
+            yield _column_default(at, table, name, cmd.get("def"), stmt)
         elif subtype == "AT_DetachPartition":
             partition = definition["PartitionCmd"]
             yield ops.DetachPartition(
                 at, table, _name(partition["name"]), bool(partition.get("concurrent"))
             )
+        elif subtype == "AT_AttachPartition":
+            yield ops.AttachPartition(at, table, _name(definition["PartitionCmd"]["name"]))
 
 
 def _converts(definition: Node, column_name: str) -> bool:
@@ -282,6 +350,16 @@ def _rename(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         yield ops.RenameColumn(
             stmt.start, _name(node["relation"]), node["subname"], node["newname"]
         )
+    elif kind == "OBJECT_TYPE":
+        yield ops.RenameType(
+            stmt.start, _name_from_list(node["object"]["List"]["items"]), node["newname"]
+        )
+    elif kind == "OBJECT_INDEX":
+        yield ops.RenameIndex(stmt.start, _name(node["relation"]), node["newname"])
+    elif kind == "OBJECT_TABCONSTRAINT" and "relation" in node:
+        yield ops.RenameConstraint(
+            stmt.start, _name(node["relation"]), node["subname"], node["newname"]
+        )
 
 
 def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -296,6 +374,25 @@ def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
             yield ops.DropIndex(
                 stmt.start, _name_from_list(obj["List"]["items"]), bool(node.get("concurrent"))
             )
+        elif kind == "OBJECT_TYPE":
+            yield ops.DropType(stmt.start, _name_from_list(obj["TypeName"]["names"]))
+        elif kind in ("OBJECT_VIEW", "OBJECT_MATVIEW"):
+            view = _name_from_list(obj["List"]["items"])
+            yield ops.DropView(stmt.start, view, kind == "OBJECT_MATVIEW", cascade)
+        elif kind in _ROUTINE_KINDS:
+            routine = obj["ObjectWithArgs"]
+            arguments = (
+                None
+                if routine.get("args_unspecified")
+                else tuple(_argument_type(t["TypeName"]) for t in routine.get("objargs", ()))
+            )
+            yield ops.DropFunction(
+                stmt.start,
+                _name_from_list(routine["objname"]),
+                arguments,
+                _ROUTINE_KINDS[kind],
+                cascade,
+            )
 
 
 def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -309,6 +406,7 @@ def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         columns,
         bool(node.get("unique")),
         bool(node.get("concurrent")),
+        only=not node["relation"].get("inh"),
     )
 
 
@@ -347,19 +445,166 @@ def _transaction(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
 
 
 def _set(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
-    if node.get("kind") not in ("VAR_SET_VALUE", "VAR_SET_DEFAULT") or "name" not in node:
+    if node.get("kind") not in ("VAR_SET_VALUE", "VAR_SET_DEFAULT", "VAR_RESET"):
+        return
+    if "name" not in node:
         return
     values = []
     for arg in node.get("args", ()):
         const = arg.get("A_Const", {})
         value = const.get("sval", {}).get("sval", const.get("ival", {}).get("ival"))
         values.append(str(value))
-    yield ops.SetSetting(stmt.start, node["name"], ", ".join(values) or None)
+    yield ops.SetSetting(
+        stmt.start, node["name"], ", ".join(values) or None, bool(node.get("is_local"))
+    )
 
 
 def _enum_values(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    enum = _name_from_list(node["typeName"])
     if "newVal" in node and "oldVal" not in node:
-        yield ops.AddEnumValue(stmt.start, _name_from_list(node["typeName"]), node["newVal"])
+        yield ops.AddEnumValue(stmt.start, enum, node["newVal"])
+    elif "newVal" in node:
+        yield ops.RenameEnumValue(stmt.start, enum, node["oldVal"], node["newVal"])
+
+
+# Defaults, views, functions and UPDATE: what the rules on them read.
+
+# Tokens that end a column definition's DEFAULT expression: a comma, or the next constraint.
+_COLUMN_DEFAULT_ENDS = frozenset(
+    {
+        "ASCII_44",
+        "CONSTRAINT",
+        "NOT",
+        "NULL_P",
+        "PRIMARY",
+        "UNIQUE",
+        "CHECK",
+        "DEFAULT",
+        "REFERENCES",
+        "GENERATED",
+        "COLLATE",
+        "DEFERRABLE",
+        "INITIALLY",
+    }
+)
+_OPENING = ("ASCII_40", "ASCII_91")  # ( [
+_CLOSING = ("ASCII_41", "ASCII_93", "ASCII_59")  # ) ] ;
+# Scanned this many characters at a time: an expression rarely needs more than the first.
+_SCAN_WINDOW = 256
+
+
+def expression_text(stmt: StatementTree, node: Node, ends: frozenset[str]) -> str | None:
+    """The text of an expression (or clause) of a statement, as written: from its first token
+    to the first of the `ends` tokens outside parentheses, an unmatched closing parenthesis or
+    the statement's end. None when its place is not known."""
+    locations = [
+        value
+        for key, value in _entries(node)
+        if key == "location" and isinstance(value, int) and value >= 0
+    ]
+    if not locations:
+        return None
+    start = stmt.offset(min(locations)) - stmt.piece_start
+    # Its first node may be inside parentheses that belong to it: `DEFAULT (1 + 2) * 3`.
+    before = start
+    while before > 0 and stmt.piece[before - 1] in "( \t\r\n":
+        before -= 1
+        if stmt.piece[before] == "(":
+            start = before
+    text = stmt.piece[start : stmt.end - stmt.piece_start]
+    end = _expression_end(text, ends)
+    return text[:end] if end else None
+
+
+def _expression_end(text: str, ends: frozenset[str]) -> int | None:
+    """Where the expression that starts `text` ends, scanning a growing window of it."""
+    size = _SCAN_WINDOW
+    while True:
+        whole = size >= len(text)
+        try:
+            tokens = pg_parser.scan(text[:size])
+        except pg_parser.ParseError:  # the window cut a string or comment in two
+            if whole:
+                return None
+            size *= 4
+            continue
+        depth, end, previous = 0, 0, ""
+        # The last token of a window may be cut short: only a whole text vouches for it.
+        for token in tokens if whole else tokens[:-1]:
+            name = token.name
+            if name in _OPENING:
+                depth += 1
+            elif name in _CLOSING:
+                if depth == 0 or name == "ASCII_59":
+                    return end
+                depth -= 1
+            elif depth == 0 and end and name in ends and not (name == "NOT" and previous == "IS"):
+                return end
+            end, previous = token.end + 1, name
+        if whole:
+            return end
+        size *= 4
+
+
+def _column_default(
+    at: int, table: ops.Name, column_name: str, expression: Node | None, stmt: StatementTree
+) -> ops.Operation:
+    """ALTER COLUMN ... SET DEFAULT, or DROP DEFAULT (SET DEFAULT NULL drops it as well)."""
+    if expression is None or _is_null(expression):
+        return ops.DropDefault(at, table, column_name)
+    written = expression_text(stmt, expression, frozenset({"ASCII_44"}))
+    return ops.SetDefault(at, table, column_name, written)
+
+
+def _is_null(expression: Node) -> bool:
+    """NULL, or NULL cast to a type."""
+    constant = expression.get("TypeCast", {}).get("arg", expression)
+    return bool(constant.get("A_Const", {}).get("isnull"))
+
+
+def _argument_type(type_name: Node) -> str:
+    # PostgreSQL ignores an argument type's modifiers: varchar(3) is varchar.
+    found = column_type(type_name)
+    return ops.ColumnType(found.name, (), found.array_dimensions).sql
+
+
+_ROUTINE_KINDS = {
+    "OBJECT_FUNCTION": "function",
+    "OBJECT_PROCEDURE": "procedure",
+    "OBJECT_ROUTINE": "routine",
+}
+# The argument modes that identify a function (OUT and TABLE ones do not).
+_IDENTIFYING_MODES = (
+    "FUNC_PARAM_IN",
+    "FUNC_PARAM_INOUT",
+    "FUNC_PARAM_VARIADIC",
+    "FUNC_PARAM_DEFAULT",
+)
+
+
+def _create_function(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    arguments = tuple(
+        _argument_type(parameter["argType"])
+        for item in node.get("parameters", ())
+        if (parameter := item["FunctionParameter"]).get("mode") in _IDENTIFYING_MODES
+    )
+    kind = "procedure" if node.get("is_procedure") else "function"
+    yield ops.CreateFunction(stmt.start, _name_from_list(node["funcname"]), arguments, kind)
+
+
+def _create_materialized_view(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    if node.get("objtype") == "OBJECT_MATVIEW":
+        yield ops.CreateView(stmt.start, _name(node["into"]["rel"]), materialized=True)
+
+
+def _update(node: Node, stmt: StatementTree) -> ops.Update:
+    targets = node.get("targetList", ())
+    set_clause = ""
+    if targets and "fromClause" not in node:
+        found = expression_text(stmt, targets[0], frozenset({"FROM", "RETURNING", "WHERE"}))
+        set_clause = found or ""
+    alias = node["relation"].get("alias", {}).get("aliasname")
+    return ops.Update(stmt.start, _name(node["relation"]), "whereClause" in node, set_clause, alias)
 
 
 _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]] = {
@@ -374,9 +619,10 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
     "DeleteStmt": lambda node, stmt: iter(
         [ops.Delete(stmt.start, _name(node["relation"]), "whereClause" in node)]
     ),
-    "UpdateStmt": lambda node, stmt: iter(
-        [ops.Update(stmt.start, _name(node["relation"]), "whereClause" in node)]
-    ),
+    "UpdateStmt": lambda node, stmt: iter([_update(node, stmt)]),
+    "ViewStmt": lambda node, stmt: iter([ops.CreateView(stmt.start, _name(node["view"]))]),
+    "CreateTableAsStmt": _create_materialized_view,
+    "CreateFunctionStmt": _create_function,
     "IndexStmt": _create_index,
     "ReindexStmt": _reindex,
     "VacuumStmt": _vacuum,
@@ -391,6 +637,9 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
         ]
     ),
     "AlterEnumStmt": _enum_values,
+    "CreateEnumStmt": lambda node, stmt: iter(
+        [ops.CreateEnum(stmt.start, _name_from_list(node["typeName"]), _strings(node.get("vals")))]
+    ),
     "TransactionStmt": _transaction,
     "DoStmt": _do_block,
     "VariableSetStmt": _set,
