@@ -63,7 +63,8 @@ def kept_copy(table: Name) -> tuple[str, str]:
 
 def create_table(table: Name, columns: list[Column], constraints: list[Constraint]) -> str:
     """CREATE TABLE for a table as the history made it: its columns, their types and NOT
-    NULL, and its primary key and unique constraints (the others' definitions are not kept)."""
+    NULL, its primary key and unique constraints, and its foreign keys (without their ON
+    DELETE/ON UPDATE actions, which the model does not keep; nor does it keep checks)."""
     if not columns:
         return f"CREATE TABLE {table.sql} (<column> <type>);"
     parts = [
@@ -72,10 +73,18 @@ def create_table(table: Name, columns: list[Column], constraints: list[Constrain
         for c in columns
     ]
     for constraint in constraints:
-        kind = {"primary_key": "PRIMARY KEY", "unique": "UNIQUE"}.get(constraint.kind)
-        if kind and constraint.name and constraint.columns:
-            keys = ", ".join(quote(c) for c in constraint.columns)
-            parts.append(f"CONSTRAINT {quote(constraint.name)} {kind} ({keys})")
+        kind = {"primary_key": "PRIMARY KEY", "unique": "UNIQUE", "foreign_key": "FOREIGN KEY"}
+        if constraint.kind not in kind or not (constraint.name and constraint.columns):
+            continue
+        keys = ", ".join(quote(c) for c in constraint.columns)
+        definition = f"CONSTRAINT {quote(constraint.name)} {kind[constraint.kind]} ({keys})"
+        if constraint.references is not None:
+            referenced = ", ".join(quote(c) for c in constraint.referenced_columns)
+            definition += f" REFERENCES {constraint.references.sql}"
+            definition += f" ({referenced})" if referenced else ""
+        elif constraint.kind == "foreign_key":
+            continue
+        parts.append(definition)
     return f"CREATE TABLE {table.sql} ({', '.join(parts)});"
 
 
