@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 
 from migration_lint import advice
-from migration_lint.advice import set_not_null_steps
+from migration_lint.advice import set_not_null_steps, type_or_placeholder
 from migration_lint.context import Context, column_subject
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import AddColumn, DropDefault, DropNotNull, SetNotNull, quote
@@ -40,7 +39,7 @@ def add_required_column(op: AddColumn | DropDefault, ctx: Context) -> Iterator[t
     if ctx.is_new_table(op.table):
         return
     table, name = op.table.sql, quote(column.name)
-    column_type = column.type.sql if column.type else ""
+    column_type = type_or_placeholder(column.type, column.name)
     yield (
         f"Adding NOT NULL column {name} without a default to {table} fails if {table} has any "
         f"rows, and INSERTs from running code that does not set {name} fail. "
@@ -49,11 +48,18 @@ def add_required_column(op: AddColumn | DropDefault, ctx: Context) -> Iterator[t
         f"1. ALTER TABLE {table} ADD COLUMN {name} {column_type};\n"
         f"2. Deploy code that writes {name}, then backfill in batches:\n"
         f"   UPDATE {table} SET {name} = <value> WHERE {name} IS NULL AND <batch condition>;\n"
-        f"3. In a later migration:\n"
-        + textwrap.indent(set_not_null_steps(op.table, column.name, ctx.pg_version), "   ")
-        + f"\nOr, when one value suits every existing row: ADD COLUMN {name} {column_type} "
-        f"NOT NULL DEFAULT <value>"
-        + (" (no rewrite since PostgreSQL 11)." if ctx.pg_version >= 11 else "."),
+        + set_not_null_steps(
+            op.table,
+            column.name,
+            ctx.pg_version,
+            ctx.later_transaction(),
+            first=3,
+            when="In a later migration, once every row has a value:",
+        )
+        + "\nOr, when one value suits every existing row"
+        + (" (no rewrite since PostgreSQL 11)" if ctx.pg_version >= 11 else "")
+        + f":\n   ALTER TABLE {table} ADD COLUMN {name} {column_type} NOT NULL DEFAULT <value>;\n"
+        + advice.declare("add-required-column", f"ALTER TABLE {table} DROP COLUMN {name};"),
     )
 
 

@@ -47,8 +47,9 @@ def add_unique_constraint(op: Operation, ctx: Context) -> Iterator[tuple[str, st
     table = op.table.sql
     kind = _KINDS[constraint.kind]
     base = constraint.name or f"{op.table.name}_{'_'.join(constraint.columns)}_key"
+    note = ctx.outside_transaction()
     if ctx.is_partitioned(op.table):
-        columns = ", ".join(quote(c) for c in constraint.columns) or "..."
+        columns = ", ".join(quote(c) for c in constraint.columns) or "<columns>"
         yield (
             f"Adding {kind} {quote(base)} builds its index on partitioned table {table} and every "
             f"partition while holding the lock. "
@@ -59,14 +60,15 @@ def add_unique_constraint(op: Operation, ctx: Context) -> Iterator[tuple[str, st
             "key). "
             + partitioned_index_steps(
                 ctx, op.table, f"{base}_idx"[:63], constraint.columns, f"({columns})", True
-            ),
+            )
+            + (f"\n{note}" if note else ""),
         )
         return
     yield (
         f"Adding {kind} {quote(base)} builds its index on {table} while holding the lock. "
         + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table),
         "Build the index first, then attach it:\n"
-        + _build_then_attach(1, op.table, constraint, base),
+        + _build_then_attach(1, op.table, constraint, base, note),
     )
 
 
@@ -94,18 +96,20 @@ def _inline(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
             + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table),
             "Add the column plain, then build the index without blocking and attach it:\n"
             f"1. ALTER TABLE {table} ADD COLUMN {plain};\n"
-            + _build_then_attach(2, op.table, constraint, base),
+            + _build_then_attach(2, op.table, constraint, base, ctx.outside_transaction()),
         )
 
 
-def _build_then_attach(step: int, table: Name, constraint: Constraint, base: str) -> str:
+def _build_then_attach(step: int, table: Name, constraint: Constraint, base: str, note: str) -> str:
+    """`note`: how the CONCURRENTLY build leaves the runner's transaction ("" when none)."""
     kind = _KINDS[constraint.kind]
     name, index = quote(base), quote(f"{base}_idx"[:63])
-    columns = ", ".join(quote(c) for c in constraint.columns) or "..."
+    columns = ", ".join(quote(c) for c in constraint.columns) or "<columns>"
     return (
         f"{step}. CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {index} ON {table.sql} "
         f"({columns});  -- outside a transaction\n"
-        f"{step + 1}. ALTER TABLE {table.sql} ADD CONSTRAINT {name} {kind} USING INDEX {index};  "
+        + (f"   {note}\n" if note else "")
+        + f"{step + 1}. ALTER TABLE {table.sql} ADD CONSTRAINT {name} {kind} USING INDEX {index};  "
         "-- instant"
         + (
             "\nFor a PRIMARY KEY the columns must already be NOT NULL, or the last step scans "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import constraint_name, declare
+from migration_lint.advice import constraint_name, declare, type_or_placeholder
 from migration_lint.coercion import rewrite_unless_utc, rewrites_table
 from migration_lint.context import Context, type_key, type_name
 from migration_lint.diagnostic import Severity
@@ -77,10 +77,23 @@ def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str,
         f"3. Deploy code that reads and writes only {replacement}.\n"
         f"4. In a later migration: ALTER TABLE {table} DROP COLUMN {column};"
     )
+    phases += "\n" + declare(RULE_ID, _change_back(op, old_type, not rewrite and not unless_utc))
     if unless_utc:
         yield what, _utc_route(op, ctx) + "\nOtherwise change the type in phases:\n" + phases
         return
     yield what, "Change a type in phases, without a long lock:\n" + phases
+
+
+def _change_back(op: AlterColumnType, old_type: ColumnType | None, collation_only: bool) -> str:
+    """The statement that gives the column its type (or collation) back."""
+    table, column = op.table.sql, quote(op.column)
+    if collation_only:
+        return (
+            f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {op.new_type.sql} "
+            "COLLATE <its collation before>;"
+        )
+    old = type_or_placeholder(old_type, op.column)
+    return f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {old} USING {column}::{old};"
 
 
 def _utc_route(op: AlterColumnType, ctx: Context) -> str:

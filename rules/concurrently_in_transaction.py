@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import runner_examples
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import (
@@ -41,6 +42,12 @@ _STATEMENTS = {
     ),
     bad='BEGIN;\nCREATE INDEX CONCURRENTLY "orders_user_id_idx" ON "orders" ("user_id");\nCOMMIT;',
     good='CREATE INDEX CONCURRENTLY "orders_user_id_idx" ON "orders" ("user_id");',
+    good_by_runner=runner_examples(
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_user_id_idx" ON "orders" ("user_id");',
+        "-- migration-lint: ignore create-index-not-concurrently -- built by hand with "
+        "CONCURRENTLY\n"
+        'CREATE INDEX IF NOT EXISTS "orders_user_id_idx" ON "orders" ("user_id");',
+    ),
 )
 def concurrently_in_transaction(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
     transaction = ctx.transaction

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migration_lint.advice import constraint_name
-from migration_lint.context import Context
+from migration_lint.context import Context, default_constraint_name
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import (
     AddColumn,
@@ -47,9 +47,8 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
             yield (
                 f"VALIDATE CONSTRAINT {quote(op.name)} runs in the same transaction that added it "
                 f"NOT VALID, so the add's lock on {op.table.sql} is held for the whole scan.",
-                f"Commit between the two: add the constraint NOT VALID in one migration (or "
-                f"transaction) and run ALTER TABLE {op.table.sql} VALIDATE CONSTRAINT "
-                f"{quote(op.name)}; in the next.",
+                f"Keep the NOT VALID add here and validate {ctx.later_transaction()}:\n"
+                f"   ALTER TABLE {op.table.sql} VALIDATE CONSTRAINT {quote(op.name)};",
             )
         return
     if isinstance(op, AddColumn):
@@ -62,7 +61,9 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
     if ctx.is_new_table(op.table):
         return
     table = op.table.sql
-    name = quote(constraint.name) if constraint.name else '"<constraint name>"'
+    taken = {c.name: c for c in ctx.constraints(op.table) if c.name}
+    given = constraint.name or default_constraint_name(op.table.name, constraint, taken)
+    name = quote(given) if given else '"<constraint name>"'
     if constraint.kind == "foreign_key" and constraint.references:
         what = f"Adding foreign key {name} checks every row of {table} against "
         what += f"{constraint.references.sql}. " + ctx.lock(
@@ -71,16 +72,25 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
     else:
         what = f"Adding check constraint {name} checks every row of {table}. "
         what += ctx.lock("ACCESS EXCLUSIVE", table, table=op.table)
-    add_not_valid = (
-        f"{op.sql} NOT VALID;"
-        if op.sql
-        else f"ALTER TABLE {table} ADD CONSTRAINT {name} ... NOT VALID;"
-    )
+    if op.sql:
+        add_not_valid = f"{op.sql} NOT VALID;  -- instant; new rows are checked"
+    elif constraint.kind == "foreign_key" and constraint.references:
+        # Read from a DO block: its own statement, written again.
+        columns = ", ".join(quote(c) for c in constraint.columns)
+        add_not_valid = (
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({columns}) REFERENCES "
+            f"{constraint.references.sql} NOT VALID;  -- with its referenced columns and "
+            "ON DELETE/ON UPDATE as written"
+        )
+    else:
+        add_not_valid = (
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK (<condition as written>) "
+            "NOT VALID;  -- instant; new rows are checked"
+        )
     yield (
         what,
         "Add it without the scan, then validate without blocking:\n"
-        f"1. {add_not_valid}  -- instant; new rows are checked\n"
-        + _validate_later(2, op.table, name, ctx),
+        f"1. {add_not_valid}\n" + _validate_later(2, op.table, name, ctx),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from migration_lint.advice import partitioned_index_steps
+from migration_lint.advice import partitioned_index_steps, runner_examples
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import CreateIndex, quote
@@ -28,6 +28,13 @@ from migration_lint.registry import rule
     ),
     bad='CREATE INDEX "orders_user_id_idx" ON "orders" USING btree ("user_id");',
     good='CREATE INDEX CONCURRENTLY "orders_user_id_idx" ON "orders" USING btree ("user_id");',
+    good_by_runner=runner_examples(
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_user_id_idx" ON "orders" USING btree '
+        '("user_id");',
+        "-- migration-lint: ignore create-index-not-concurrently -- built by hand with "
+        "CONCURRENTLY\n"
+        'CREATE INDEX IF NOT EXISTS "orders_user_id_idx" ON "orders" USING btree ("user_id");',
+    ),
 )
 def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tuple[str, str]]:
     if op.concurrently or ctx.is_new_table(op.table):
@@ -48,11 +55,9 @@ def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tup
             f"Building index {name}on {table} without CONCURRENTLY blocks writes for the whole "
             f"build. "
         )
-    if ctx.transaction:
-        steps += (
-            f"CONCURRENTLY cannot run inside a transaction block, and {ctx.transaction.reason}. "
-            f"{ctx.transaction_fix()}\n"
-        )
+    note = ctx.outside_transaction()
+    if note:
+        steps += note + "\n"
     steps += (
         "If a concurrent build fails it leaves an INVALID index: drop it with DROP INDEX "
         "CONCURRENTLY and build it again."
@@ -82,7 +87,7 @@ _IF_NOT_EXISTS = re.compile(r"\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE)
 def _concurrently(op: CreateIndex) -> str:
     """The user's own statement with CONCURRENTLY (and IF NOT EXISTS, so a rerun is harmless)."""
     if not op.sql:
-        columns = ", ".join(quote(c) for c in op.columns) or "..."
+        columns = ", ".join(quote(c) for c in op.columns) or "<columns>"
         return f"CREATE INDEX CONCURRENTLY ON {op.table.sql} ({columns});"
     guard = "IF NOT EXISTS " if op.name and not _IF_NOT_EXISTS.search(op.sql) else ""
     return _CREATE_INDEX.sub(lambda m: f"{m[1]} CONCURRENTLY {guard}", op.sql, count=1) + ";"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import foreign_key_effects
+from migration_lint.advice import declare, foreign_key_effects, type_or_placeholder
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropColumn, quote
@@ -50,7 +50,12 @@ def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
         + foreign_key_effects(ctx, op.table, op.column, op.cascade),
         "Drop a column in two releases:\n"
         + first
-        + f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};",
+        + f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};\n"
+        + declare(
+            "drop-column",
+            f"ALTER TABLE {table} ADD COLUMN {column} "
+            f"{type_or_placeholder(known.type if known else None, op.column)};",
+        ),
     )
 
 

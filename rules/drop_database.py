@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import declare
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropDatabase, quote
@@ -32,5 +33,6 @@ def drop_database(op: DropDatabase, ctx: Context) -> Iterator[tuple[str, str]]:
         f"Dropping database {database} deletes all of its data and fails while any session is "
         f"connected to it; it cannot run inside a transaction block.",
         f"Remove {database} outside the migrations: point every application away from it, take "
-        f"a backup (pg_dump), and drop it by hand: DROP DATABASE {database};",
+        f"a backup (pg_dump), and drop it by hand: DROP DATABASE {database};\n"
+        + declare("drop-database", f"CREATE DATABASE {database};"),
     )

@@ -46,8 +46,9 @@ def drop_function(op: DropFunction, ctx: Context) -> Iterator[tuple[str, str]]:
     known = ctx.function_definitions(op.function, op.arguments)
     create = (
         f"CREATE {create_keyword} {op.function.sql}"
-        f"({', '.join(op.arguments) if op.arguments is not None else '<its arguments>'}) "
-        "<the rest of its previous definition>;"
+        f"({', '.join(op.arguments) if op.arguments is not None else '<its arguments>'})"
+        + (" RETURNS <its result type>" if op.kind != "procedure" else "")
+        + " LANGUAGE <its language> AS $$<its body>$$;"
     )
     rollback = (
         advice.recreate(known[0].sql, f"{known[0].path}:{known[0].line}", create)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import runner_examples
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropIndex
@@ -26,6 +27,12 @@ from migration_lint.registry import rule
     ),
     bad='DROP INDEX "orders_user_id_idx";',
     good='DROP INDEX CONCURRENTLY IF EXISTS "orders_user_id_idx";',
+    good_by_runner=runner_examples(
+        'DROP INDEX CONCURRENTLY IF EXISTS "orders_user_id_idx";',
+        "-- migration-lint: ignore drop-index-not-concurrently -- dropped by hand with "
+        "CONCURRENTLY\n"
+        'DROP INDEX IF EXISTS "orders_user_id_idx";',
+    ),
 )
 def drop_index_not_concurrently(op: DropIndex, ctx: Context) -> Iterator[tuple[str, str]]:
     if op.concurrently or ctx.is_new_index(op.index):
@@ -43,9 +50,10 @@ def drop_index_not_concurrently(op: DropIndex, ctx: Context) -> Iterator[tuple[s
             f"   SET lock_timeout = '5s';\n   DROP INDEX IF EXISTS {op.index.sql};",
         )
         return
+    note = ctx.outside_transaction()
     yield (
         f"Dropping index {op.index.sql} without CONCURRENTLY queues every query of {target} "
         f"behind it. " + ctx.lock("ACCESS EXCLUSIVE", target, table=table),
-        f"Drop it without blocking queries, in a migration that runs outside a transaction:\n"
-        f"   DROP INDEX CONCURRENTLY IF EXISTS {op.index.sql};",
+        f"Drop it without blocking queries:\n   DROP INDEX CONCURRENTLY IF EXISTS {op.index.sql};"
+        + (f"\n{note}" if note else ""),
     )

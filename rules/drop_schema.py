@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import create_table, declare
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropSchema, quote
@@ -43,5 +44,16 @@ def drop_schema(op: DropSchema, ctx: Context) -> Iterator[tuple[str, str]]:
         f"Empty a schema object by object:\n"
         f"1. Deploy code that no longer uses anything in {schema}.\n"
         f"2. Drop its tables one by one in later migrations (each reviewed on its own).\n"
-        f"3. Then, without CASCADE so it fails if anything is left: DROP SCHEMA {schema};",
+        f"3. Then, without CASCADE so it fails if anything is left: DROP SCHEMA {schema};\n"
+        + declare("drop-schema", _create_schema(op, ctx)),
     )
+
+
+def _create_schema(op: DropSchema, ctx: Context) -> str:
+    """The schema, and with CASCADE the tables the history made in it, created again."""
+    statements = [f"CREATE SCHEMA {quote(op.schema)};"]
+    if op.cascade:
+        for table in ctx.tables_in(op.schema):
+            if ctx.columns(table):
+                statements.append(create_table(table, ctx.columns(table), ctx.constraints(table)))
+    return "\n".join(statements)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import foreign_key_effects
+from migration_lint.advice import create_table, declare, foreign_key_effects
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropTable
@@ -45,5 +45,9 @@ def drop_table(op: DropTable, ctx: Context) -> Iterator[tuple[str, str]]:
         f"Drop a table in two releases:\n"
         f"1. Deploy code that no longer reads or writes {table} (remove it from the ORM schema).\n"
         f"2. In a later migration, once that release runs everywhere and the data is backed up:\n"
-        f"   DROP TABLE {table};",
+        f"   DROP TABLE {table};\n"
+        + declare(
+            "drop-table",
+            create_table(op.table, ctx.columns(op.table), ctx.constraints(op.table)),
+        ),
     )

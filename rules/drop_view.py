@@ -42,7 +42,7 @@ def drop_view(op: DropView, ctx: Context) -> Iterator[tuple[str, str]]:
     kind = "materialized view" if op.materialized else "view"
     statement = f"DROP {kind.upper()} {view};"
     known = ctx.views.get(op.view.key)
-    create = f"CREATE {kind.upper()} {view} AS <its previous query>;"
+    create = f"CREATE {kind.upper()} {view} AS SELECT <its columns> FROM <its tables>;"
     rollback = advice.recreate(known.sql, f"{known.path}:{known.line}", create) if known else create
     in_place = (
         f"CREATE OR REPLACE VIEW {view} AS <new query> changes it in place (it may add columns "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import runner_examples
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import AddEnumValue, literal
@@ -24,6 +25,7 @@ from migration_lint.registry import rule
     bad="BEGIN;\nALTER TYPE \"status\" ADD VALUE 'archived';\nCOMMIT;",
     example_pg_version=11,
     good="ALTER TYPE \"status\" ADD VALUE 'archived';",
+    good_by_runner=runner_examples("ALTER TYPE \"status\" ADD VALUE 'archived';"),
 )
 def enum_value_in_transaction(op: AddEnumValue, ctx: Context) -> Iterator[tuple[str, str]]:
     transaction = ctx.transaction

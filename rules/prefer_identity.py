@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from migration_lint.context import Context
@@ -38,5 +39,5 @@ def prefer_identity(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
                 f"{table.sql}.{quote(column)} is {column_type.name}, a column with a loosely "
                 f"attached sequence; no lock or rewrite is involved.",
                 f"Declare it {integer_type} GENERATED ALWAYS AS IDENTITY (with drizzle: "
-                f'{integer_type}("{column}").generatedAlwaysAsIdentity()).',
+                f"{integer_type}({json.dumps(column)}).generatedAlwaysAsIdentity()).",
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from migration_lint.context import Context
@@ -37,6 +38,6 @@ def prefer_timestamptz(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]
             yield (
                 f"{table.sql}.{quote(column)} is timestamp without time zone; values from "
                 f"sessions in different time zones cannot be compared (no lock involved).",
-                f'Declare it timestamptz (with drizzle: timestamp("{column}", '
+                f"Declare it timestamptz (with drizzle: timestamp({json.dumps(column)}, "
                 f"{{ withTimezone: true }})).",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import runner_examples
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import Reindex
@@ -28,21 +29,29 @@ from migration_lint.registry import rule
     ),
     bad='REINDEX INDEX "orders_user_id_idx";',
     good='REINDEX INDEX CONCURRENTLY "orders_user_id_idx";',
+    good_by_runner=runner_examples(
+        'REINDEX INDEX CONCURRENTLY "orders_user_id_idx";',
+        by_hand=("drizzle", "supabase", "flyway"),
+    ),
 )
 def reindex_not_concurrently(op: Reindex, ctx: Context) -> Iterator[tuple[str, str]]:
     if op.concurrently:
         return
     target = f"{op.target.upper()} {op.name}".strip()
     if ctx.pg_version >= 12:
-        safe = f"REINDEX {op.target.upper()} CONCURRENTLY {op.name};  -- outside a transaction"
+        note = ctx.outside_transaction()
+        safe = (
+            f"Rebuild without blocking:\n   REINDEX {op.target.upper()} CONCURRENTLY {op.name};  "
+            "-- outside a transaction" + (f"\n{note}" if note else "")
+        )
     else:
         safe = (
-            "before PostgreSQL 12: CREATE INDEX CONCURRENTLY a copy of the index, then DROP INDEX "
-            "CONCURRENTLY the old one and rename the copy."
+            "Before PostgreSQL 12, rebuild without blocking by hand: CREATE INDEX CONCURRENTLY a "
+            "copy of the index, then DROP INDEX CONCURRENTLY the old one and rename the copy."
         )
     yield (
         f"REINDEX {target} takes a SHARE lock on the table and an ACCESS EXCLUSIVE lock on each "
         f"index it rebuilds: writes wait, and so does nearly every read, as the planner locks "
         f"all of a table's indexes for any query of it.",
-        f"Rebuild without blocking: {safe}",
+        safe,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import type_or_placeholder
+from migration_lint.advice import declare, type_or_placeholder
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import RenameColumn, quote
@@ -39,5 +39,6 @@ def rename_column(op: RenameColumn, ctx: Context) -> Iterator[tuple[str, str]]:
         f"2. Deploy code that writes both columns, then backfill in batches:\n"
         f"   UPDATE {table} SET {new} = {old} WHERE {new} IS NULL AND <batch condition>;\n"
         f"3. Deploy code that reads and writes only {new}.\n"
-        f"4. In a later migration: ALTER TABLE {table} DROP COLUMN {old};",
+        f"4. In a later migration: ALTER TABLE {table} DROP COLUMN {old};\n"
+        + declare("rename-column", f"ALTER TABLE {table} RENAME COLUMN {new} TO {old};"),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import declare
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import RenameTable, quote
@@ -41,5 +42,6 @@ def rename_table(op: RenameTable, ctx: Context) -> Iterator[tuple[str, str]]:
         f"   ALTER TABLE {old} RENAME TO {quote(op.new_name)};\n"
         f"   CREATE VIEW {old} AS SELECT * FROM {new};\n"
         f"2. Deploy code that uses {new}.\n"
-        f"3. In a later migration: DROP VIEW {old};",
+        f"3. In a later migration: DROP VIEW {old};\n"
+        + declare("rename-table", f"ALTER TABLE {new} RENAME TO {quote(op.table.name)};"),
     )

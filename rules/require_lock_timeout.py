@@ -60,5 +60,5 @@ def require_lock_timeout(op: Operation, ctx: Context) -> Iterator[tuple[str, str
         "This migration takes blocking locks on existing tables without a lock_timeout, so a "
         "wait behind a long query stalls every query queued behind it (reads too, for an ACCESS "
         "EXCLUSIVE lock).",
-        "Start the migration with: SET lock_timeout = '2s';  and retry it if it times out.",
+        "Start the migration with\n   SET lock_timeout = '2s';\nand retry it if it times out.",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import type_or_placeholder
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import AddColumn, quote
@@ -31,7 +32,7 @@ def table_rewrite_default(op: AddColumn, ctx: Context) -> Iterator[tuple[str, st
     if ctx.pg_version >= 11 or not column.has_default or ctx.is_new_table(op.table):
         return
     table, name = op.table.sql, quote(column.name)
-    column_type = column.type.sql if column.type else ""
+    column_type = type_or_placeholder(column.type, column.name)
     yield (
         f"On PostgreSQL {ctx.pg_version}, adding {name} to {table} with a DEFAULT writes it into "
         f"every existing row. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True, table=op.table),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import declare, kept_copy
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import Truncate
@@ -27,6 +28,7 @@ def truncate_table(op: Truncate, ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.is_new_table(op.table):
         return
     table = op.table.sql
+    keep, restore = kept_copy(op.table)
     yield (
         f"TRUNCATE deletes every row of {table}; the data is gone once the migration commits. "
         + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table),
@@ -34,5 +36,7 @@ def truncate_table(op: Truncate, ctx: Context) -> Iterator[tuple[str, str]]:
         f"lock is brief:\n"
         f"   DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} WHERE <condition> "
         f"LIMIT 10000);\n"
-        f"repeated until it deletes nothing. Back up the table first if the data may be needed.",
+        f"repeated until it deletes nothing.\n"
+        f"To empty it all, keep a copy to restore from first, in the migration:\n"
+        f"   {keep}\n" + declare("truncate-table", restore),
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_lint.advice import type_or_placeholder
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.operations import SERIAL_TYPES, AddColumn, quote
+from migration_lint.operations import SERIAL_TYPES, AddColumn, literal, quote
 from migration_lint.registry import rule
 
 # Functions PostgreSQL evaluates once per row (volatile): a default calling one is stored in
@@ -53,11 +54,11 @@ def volatile_default(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
         return
     table, name = op.table.sql, quote(column.name)
     if serial:
-        sequence = quote(f"{op.table.name}_{column.name}_seq")
-        value, column_type = f"nextval('{sequence}')", serial
+        sequence = op.table.sibling(f"{op.table.name}_{column.name}_seq"[:63]).sql
+        value, column_type = f"nextval({literal(sequence)})", serial
         create = f"   CREATE SEQUENCE {sequence} OWNED BY {table}.{name};\n"
     else:
-        value, column_type = f"{volatile[0]}()", column.type.sql if column.type else ""
+        value, column_type = f"{volatile[0]}()", type_or_placeholder(column.type, column.name)
         create = ""
     yield (
         f"Adding {name} to {table} with the volatile default {value} computes a value for every "

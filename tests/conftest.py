@@ -11,6 +11,7 @@ import pytest
 from migration_lint.context import Context
 from migration_lint.db.server import Binaries, ScratchHost, embedded_server, wheel_bin_dir
 from migration_lint.diagnostic import Diagnostic
+from migration_lint.help_sql import help_statements
 from migration_lint.layouts import LAYOUTS
 from migration_lint.linter import RuleSet, Settings, lint_paths, lint_source, runner_of
 from migration_lint.source import Source
@@ -39,6 +40,30 @@ def lint_sql(
     context = Context(options.pg_version, runner_of(LAYOUTS[layout], options))
     diagnostics, _ = lint_source(Source(path, sql), RuleSet.from_settings(options), context)
     return diagnostics
+
+
+def lint_under(
+    layout: str, sql: str, history: tuple[str, ...] = (), **settings: object
+) -> list[Diagnostic]:
+    """Diagnostics for one migration's SQL as the layout's runner applies it, after `history`
+    (earlier migrations, replayed without rules)."""
+    options = Settings(**settings)  # type: ignore[arg-type]
+    context = Context(options.pg_version, runner_of(LAYOUTS[layout], options))
+    for number, earlier in enumerate(history, start=1):
+        lint_source(Source(f"{number:04d}_history.sql", earlier), None, context)
+    migration = Source(f"{len(history) + 1:04d}_test.sql", LAYOUTS[layout].up_text(sql))
+    diagnostics, _ = lint_source(migration, RuleSet.from_settings(options), context)
+    return diagnostics
+
+
+def declaration_to_paste(help_text: str) -> str:
+    """What a breaking finding's help says to paste above its statement to ship it as it is:
+    the copy it keeps of rows it deletes (if any), and the allow directive with its rollback
+    plan, the help's last lines."""
+    kept = [sql for sql in help_statements(help_text) if " AS TABLE " in sql]
+    lines = help_text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("-- migration-lint: allow"))
+    return "\n".join([*kept, *lines[start:]])
 
 
 def lint_folder(tmp_path: Path, migrations: list[str], **settings: object) -> list[Diagnostic]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import lint_sql, rule_ids
+from conftest import declaration_to_paste, lint_sql, lint_under, rule_ids
+from migration_lint.diagnostic import Severity
+from migration_lint.registry import load_rules
 
 DRIZZLE_CREATE_USERS = (
     'CREATE TABLE "users" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"name" text\n);\n'
@@ -161,3 +163,146 @@ def test_finding_points_at_the_statement() -> None:
     sql = "-- first\nALTER TABLE users ADD COLUMN a int;\n\nALTER TABLE users\n  DROP COLUMN b;\n"
     (finding,) = lint_sql(sql)
     assert (finding.line, finding.column, finding.end_line, finding.end_column) == (4, 1, 5, 16)
+
+
+# How to declare it: the end of every breaking finding's help ----------------------------------
+
+BREAKING = sorted(
+    (r for r in load_rules().values() if r.severity is Severity.BREAKING and r.check),
+    key=lambda r: r.id,
+)
+
+
+@pytest.mark.parametrize("layout", ["plain", "drizzle", "prisma"])
+@pytest.mark.parametrize("rule", BREAKING, ids=[r.id for r in BREAKING])
+def test_the_declaration_in_the_help_declares_the_finding_when_pasted(rule, layout) -> None:
+    history = (rule.example_schema,)
+    (finding,) = lint_under(layout, rule.bad, history, select=frozenset({rule.id}))
+    assert not finding.allowed
+    pasted = declaration_to_paste(finding.help) + "\n" + rule.bad
+    found = lint_under(layout, pasted, history, select=frozenset({rule.id}))
+    assert [(d.rule, d.allowed) for d in found] == [(rule.id, True)]
+
+
+PRISMA_HISTORY = (
+    "CREATE TYPE \"Role\" AS ENUM ('USER', 'ADMIN');\n"
+    'CREATE TABLE "User" ("id" TEXT NOT NULL, "role" "Role" NOT NULL, "tags" "Role"[],\n'
+    '    "score" DOUBLE PRECISION, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n'
+    'CREATE UNIQUE INDEX "User_tags_key" ON "User"("tags");'
+)
+
+
+@pytest.mark.parametrize(
+    ("history", "sql", "rollback"),
+    [
+        pytest.param(
+            PRISMA_HISTORY,
+            'ALTER TABLE "User" DROP COLUMN "role";',
+            ['ALTER TABLE "User" ADD COLUMN "role" "Role";'],
+            id="drop-enum-column",
+        ),
+        pytest.param(
+            "",
+            'ALTER TABLE "users" DROP COLUMN "nickname";',
+            ['ALTER TABLE "users" ADD COLUMN "nickname" <type of "nickname">;'],
+            id="drop-column-without-history",
+        ),
+        pytest.param(
+            PRISMA_HISTORY,
+            'DROP TABLE "User";',
+            [
+                'CREATE TABLE "User" ("id" text NOT NULL, "role" "Role" NOT NULL, "tags" '
+                '"Role"[], "score" double precision, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));'
+            ],
+            id="drop-table",
+        ),
+        pytest.param(
+            'CREATE TABLE "public"."Session" ("id" bigint PRIMARY KEY);',
+            'DROP TABLE "public"."Session";',
+            [
+                'CREATE TABLE "public"."Session" ("id" bigint NOT NULL, '
+                'CONSTRAINT "Session_pkey" PRIMARY KEY ("id"));'
+            ],
+            id="drop-table-inline-primary-key",
+        ),
+        pytest.param(
+            "",
+            'DROP TABLE "sessions";',
+            ['CREATE TABLE "sessions" (<column> <type>);'],
+            id="drop-table-without-history",
+        ),
+        pytest.param(
+            PRISMA_HISTORY,
+            'ALTER TABLE "User" RENAME COLUMN "role" TO "userRole";',
+            ['ALTER TABLE "User" RENAME COLUMN "userRole" TO "role";'],
+            id="rename-column",
+        ),
+        pytest.param(
+            'CREATE TABLE "billing"."Invoice" ("id" bigint);',
+            'ALTER TABLE "billing"."Invoice" RENAME TO "Bill";',
+            ['ALTER TABLE "billing"."Bill" RENAME TO "Invoice";'],
+            id="rename-table-in-a-schema",
+        ),
+        pytest.param(
+            PRISMA_HISTORY,
+            'ALTER TABLE "User" ALTER COLUMN "role" SET DATA TYPE TEXT;',
+            ['ALTER TABLE "User" ALTER COLUMN "role" TYPE "Role" USING "role"::"Role";'],
+            id="change-enum-column-to-text",
+        ),
+        pytest.param(
+            PRISMA_HISTORY,
+            'ALTER TABLE "User" ALTER COLUMN "id" TYPE text COLLATE "C";',
+            ['ALTER TABLE "User" ALTER COLUMN "id" TYPE text COLLATE <its collation before>;'],
+            id="change-collation",
+        ),
+        pytest.param(
+            PRISMA_HISTORY,
+            'ALTER TABLE "User" ADD COLUMN "email" TEXT NOT NULL;',
+            ['ALTER TABLE "User" DROP COLUMN "email";'],
+            id="add-required-column",
+        ),
+        pytest.param(
+            PRISMA_HISTORY,
+            'DELETE FROM "User";',
+            [
+                'INSERT INTO "User" OVERRIDING SYSTEM VALUE SELECT * FROM "User_backup";',
+                'DROP TABLE "User_backup";',
+            ],
+            id="delete-all-rows",
+        ),
+        pytest.param(
+            'CREATE SCHEMA "Reports";\nCREATE TABLE "Reports"."Daily" ("day" date PRIMARY KEY);',
+            'DROP SCHEMA "Reports" CASCADE;',
+            [
+                'CREATE SCHEMA "Reports";',
+                'CREATE TABLE "Reports"."Daily" ("day" date NOT NULL, '
+                'CONSTRAINT "Daily_pkey" PRIMARY KEY ("day"));',
+            ],
+            id="drop-schema-cascade",
+        ),
+    ],
+)
+def test_rollback_plan_undoes_it_with_the_statements_names(
+    history: str, sql: str, rollback: list[str]
+) -> None:
+    (finding,) = [
+        d for d in lint_under("prisma", sql, (history,)) if d.severity.value == "breaking"
+    ]
+    plan = finding.help.split("-- rollback:\n")[1]
+    assert plan.splitlines() == [f"-- {line}" for line in rollback]
+
+
+def test_a_rollback_plan_with_a_placeholder_must_be_filled_in_before_it_declares() -> None:
+    # Without history the column's type is unknown: pasted as it is, the plan does not parse,
+    # and the linter says so rather than accepting a plan that cannot run.
+    sql = 'ALTER TABLE "users" DROP COLUMN "nickname";'
+    (finding,) = lint_sql(sql)
+    found = lint_sql(declaration_to_paste(finding.help) + "\n" + sql)
+    assert [(d.rule, d.line, d.allowed) for d in found] == [
+        ("invalid-suppression", 1, False),
+        ("invalid-suppression", 2, False),
+        ("drop-column", 4, False),
+    ]
+    assert found[1].message.startswith(
+        'the rollback plan is not valid SQL: syntax error at or near "<"'
+    )

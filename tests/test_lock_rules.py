@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import lint_sql, rule_ids
+from conftest import lint_sql, lint_under, rule_ids
 
 ALL_RULES = frozenset(
     {
@@ -479,14 +479,91 @@ def test_index_help_is_the_users_own_statement_made_concurrent(sql: str, suggest
     assert suggested in finding.help.splitlines()[1]
 
 
-def test_set_not_null_help_has_the_multi_step_sql() -> None:
-    (finding,) = lint_sql('ALTER TABLE "users" ALTER COLUMN "locale" SET NOT NULL;')
-    assert finding.help.splitlines()[1:] == [
-        'ALTER TABLE "users" ADD CONSTRAINT "users_locale_not_null" CHECK ("locale" IS NOT NULL) NOT VALID;',
-        'ALTER TABLE "users" VALIDATE CONSTRAINT "users_locale_not_null";  -- scans without blocking reads or writes',
-        'ALTER TABLE "users" ALTER COLUMN "locale" SET NOT NULL;  -- PostgreSQL 12+ uses the valid CHECK and skips the scan',
-        'ALTER TABLE "users" DROP CONSTRAINT "users_locale_not_null";',
-    ]
+CHECK_FIRST = [
+    "Prove it with a CHECK constraint first, validated without blocking:",
+    '1. ALTER TABLE "users" ADD CONSTRAINT "users_locale_not_null" CHECK ("locale" IS NOT NULL) NOT VALID;  -- instant; new rows are checked',
+]
+CHECK_THEN = [
+    '   ALTER TABLE "users" VALIDATE CONSTRAINT "users_locale_not_null";  -- scans without blocking reads or writes',
+    '   ALTER TABLE "users" ALTER COLUMN "locale" SET NOT NULL;  -- PostgreSQL 12+ uses the valid CHECK and skips the scan',
+    '   ALTER TABLE "users" DROP CONSTRAINT "users_locale_not_null";',
+]
+
+
+@pytest.mark.parametrize(
+    ("layout", "then"),
+    [
+        pytest.param("plain", "2. Then, in a later migration:", id="plain"),
+        pytest.param("goose", "2. Then, in a later migration:", id="goose"),
+        pytest.param("prisma", "2. Then, in a later migration:", id="prisma"),
+        pytest.param(
+            "drizzle",
+            "2. Then, in a later deploy, or by hand (drizzle's migrator runs all pending "
+            "migrations in one transaction, so a later migration of the same deploy does not "
+            "commit in between):",
+            id="drizzle",
+        ),
+    ],
+)
+def test_set_not_null_help_validates_after_a_commit_the_runner_makes(layout, then) -> None:
+    # Validating in the transaction that added the check keeps the add's lock for the scan, and
+    # constraint-not-valid reports it: the recipe must not put both in one transaction.
+    (finding,) = lint_under(layout, 'ALTER TABLE "users" ALTER COLUMN "locale" SET NOT NULL;')
+    assert finding.help.splitlines() == [*CHECK_FIRST, then, *CHECK_THEN]
+
+
+@pytest.mark.parametrize(
+    ("layout", "then"),
+    [
+        pytest.param("plain", "Then, in a later migration:", id="plain"),
+        pytest.param("dbmate", "Then, in a later migration:", id="dbmate"),
+        pytest.param(
+            "drizzle", "Then, in a later deploy, or by hand (drizzle's migrator", id="drizzle"
+        ),
+    ],
+)
+def test_constraint_help_validates_after_a_commit_the_runner_makes(layout, then) -> None:
+    sql = 'ALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") REFERENCES "users" ("id");'
+    (finding,) = lint_under(layout, sql)
+    assert f"2. {then}" in finding.help
+    assert "separate transaction" not in finding.help
+    assert finding.help.endswith(
+        'ALTER TABLE "orders" VALIDATE CONSTRAINT "orders_user_fk";  -- SHARE UPDATE EXCLUSIVE: reads and writes continue'
+    )
+
+
+def test_validating_in_the_adding_transaction_says_where_the_validation_goes_under_drizzle() -> (
+    None
+):
+    sql = (
+        'ALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") REFERENCES "users" ("id") NOT VALID;\n'
+        'ALTER TABLE "orders" VALIDATE CONSTRAINT "orders_user_fk";'
+    )
+    (finding,) = lint_under("drizzle", sql)
+    assert finding.help.startswith(
+        "Keep the NOT VALID add here and validate in a later deploy, or by hand (drizzle's migrator"
+    )
+    assert "in the next" not in finding.help
+
+
+@pytest.mark.parametrize(
+    ("sql", "step_1"),
+    [
+        pytest.param(
+            'ALTER TABLE "orders" ADD CONSTRAINT "fk" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE, ADD COLUMN "n" int;',
+            '1. ALTER TABLE "orders" ADD CONSTRAINT "fk" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE NOT VALID;  -- instant; new rows are checked',
+            id="foreign-key",
+        ),
+        pytest.param(
+            'ALTER TABLE "orders" ADD CONSTRAINT "positive" CHECK ("total" > 0), ADD COLUMN "n" int;',
+            '1. ALTER TABLE "orders" ADD CONSTRAINT "positive" CHECK ("total" > 0) NOT VALID;  -- instant; new rows are checked',
+            id="check",
+        ),
+    ],
+)
+def test_constraint_among_other_commands_is_written_as_a_statement_of_its_own(sql, step_1) -> None:
+    (finding,) = lint_sql(sql, select=frozenset({"constraint-not-valid"}))
+    assert finding.help.splitlines()[1] == step_1
 
 
 def test_every_rule_in_this_table_exists() -> None:
@@ -516,3 +593,35 @@ def test_volatile_default_help_keeps_the_serial_width(column_type: str, integer_
     (finding,) = lint_sql(f'ALTER TABLE "t" ADD COLUMN "n" {column_type};')
     assert f'ALTER TABLE "t" ADD COLUMN "n" {integer_type};' in finding.help
     assert 'CREATE SEQUENCE "t_n_seq" OWNED BY "t"."n";' in finding.help
+
+
+@pytest.mark.parametrize(
+    ("sql", "validated"),
+    [
+        pytest.param(
+            'ALTER TABLE "Order" ADD FOREIGN KEY ("symbolProfileId") REFERENCES "SymbolProfile"("id");',
+            '"Order_symbolProfileId_fkey"',
+            id="foreign-key",
+        ),
+        pytest.param(
+            'ALTER TABLE "Order" ADD CHECK ("a" IS NOT NULL);',
+            '"Order_a_check"',
+            id="not-null-check",
+        ),
+        pytest.param(
+            'ALTER TABLE "Order" ADD CHECK ("a" > 0);', '"<constraint name>"', id="other-check"
+        ),
+        pytest.param(
+            f'ALTER TABLE "Order" ADD FOREIGN KEY ("{"x" * 60}") REFERENCES "S"("id");',
+            f'"Order_{"x" * 52}_fkey"',
+            id="name-postgresql-shortens",
+        ),
+    ],
+)
+def test_unnamed_constraint_is_validated_by_the_name_postgresql_gives_it(sql, validated) -> None:
+    # Checked on PostgreSQL 18: <table>_<columns>_fkey and <table>_<first column>_check, the
+    # longer part shortened to fit 63 bytes.
+    (finding,) = lint_sql(sql, select=frozenset({"constraint-not-valid"}))
+    assert finding.help.splitlines()[-1].startswith(
+        f'   ALTER TABLE "Order" VALIDATE CONSTRAINT {validated};'
+    )

@@ -541,8 +541,8 @@ def test_a_dropped_function_rolls_back_to_its_definition_or_a_placeholder(
         "-- LANGUAGE sql AS $$ SELECT 0 $$;"
     )
     assert unknown.help.endswith(
-        '-- rollback:\n-- CREATE FUNCTION "gone"(<its arguments>) '
-        "<the rest of its previous definition>;"
+        '-- rollback:\n-- CREATE FUNCTION "gone"(<its arguments>) RETURNS <its result type> '
+        "LANGUAGE <its language> AS $$<its body>$$;"
     )
 
 

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import declaration_to_paste, lint_under
 from migration_lint.cli import main
 from migration_lint.db import catalog
 from migration_lint.db.connect import connect
 from migration_lint.db.urls import Target
+from migration_lint.diagnostic import Severity
+from migration_lint.registry import load_rules
 
 ORDERS = 'CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "coupon" text);\n'
 ALLOW = "-- migration-lint: allow drop-column -- coupons moved to the promotions service\n"
@@ -313,3 +316,30 @@ def test_the_catalog_lists_what_migrations_change(scratch_db: str) -> None:
         "view app.totals: definition changed",
         "enum app.mood: values 'ok', 'it''s bad' -> 'ok', 'it''s bad', 'fine'",
     ]
+
+
+# CREATE DATABASE, drop-database's plan, cannot run in the transaction verify runs a plan in.
+DECLARED = sorted(
+    (
+        r
+        for r in load_rules().values()
+        if r.severity is Severity.BREAKING and r.check and r.id != "drop-database"
+    ),
+    key=lambda r: r.id,
+)
+
+
+@pytest.mark.parametrize("rule", DECLARED, ids=[r.id for r in DECLARED])
+def test_the_rollback_plan_a_breaking_help_writes_restores_the_schema(
+    rule, pg_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (finding,) = lint_under("plain", rule.bad, (rule.example_schema,), select=frozenset({rule.id}))
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_schema.sql").write_text(rule.example_schema + "\n")
+    (folder / "0002_change.sql").write_text(
+        declaration_to_paste(finding.help) + "\n" + rule.bad + "\n"
+    )
+    code, report = verify(pg_url, capsys, str(folder))
+    # Applied, declared, then undone by its plan: the schema is the one from before.
+    assert (code, findings(report), report["plans_ran"]) == (0, [], 1)

@@ -1055,6 +1055,8 @@ def rules(rule_id: str | None, markdown: bool) -> int:
     if found.example_schema:
         click.echo("Given this schema:\n" + _indent(found.example_schema) + "\n")
     click.echo("Reported:\n" + _indent(found.bad) + "\n\nInstead:\n" + _indent(found.good))
+    for layout, example in found.good_by_runner.items():
+        click.echo(f"\nInstead, with {layout}:\n" + _indent(example))
     return 0
 
 

@@ -137,6 +137,16 @@ class Context:
         removal = "Remove the BEGIN/COMMIT around it."
         return f"{removal} {self.runner.fix}" if self.runner_transaction else removal
 
+    def outside_transaction(self) -> str:
+        """For help that suggests a CONCURRENTLY statement for this migration: why and how it
+        must leave the transaction it would run in; "" when it would run in none."""
+        if self.transaction is None:
+            return ""
+        return (
+            f"CONCURRENTLY cannot run inside a transaction block, and {self.transaction.reason}. "
+            + self.transaction_fix()
+        )
+
     def lock(
         self,
         mode: str,
@@ -180,11 +190,10 @@ class Context:
             return "after the migration's COMMIT, or in a later migration"
         if transaction.cause is Cause.RUNNER and self.runner.runs_pending_in_one_transaction:
             return (
-                f"in a migration of a later deploy, or by hand after this deploy "
-                f"({transaction.reason}: a later migration of the same deploy runs in the same "
-                "transaction)"
+                f"in a later deploy, or by hand ({transaction.reason}, so a later migration of "
+                "the same deploy does not commit in between)"
             )
-        return f"in a later migration ({transaction.reason}, and the next migration in a new one)"
+        return "in a later migration"  # the runner commits each migration before the next
 
     def _hold_locks(self, operation: ops.Operation) -> None:
         """Record the locks a statement takes, which its transaction keeps until it ends."""
@@ -220,6 +229,15 @@ class Context:
     def constraints(self, table: ops.Name) -> list[ops.Constraint]:
         model = self.tables.get(table.key)
         return list(model.constraints.values()) if model else []
+
+    def tables_in(self, schema: str) -> list[ops.Name]:
+        """The tables the history made in a schema, in the order it made them."""
+        return [ops.Name(name, schema) for (owner, name) in self.tables if owner == schema]
+
+    def columns(self, table: ops.Name) -> list[ops.Column]:
+        """The table's columns as the history made them, in order; [] when it is not known."""
+        model = self.tables.get(table.key)
+        return list(model.columns.values()) if model else []
 
     def column(self, table: ops.Name, column: str) -> ops.Column | None:
         model = self.tables.get(table.key)
@@ -276,7 +294,7 @@ class Context:
         for old, new_name in self._types_ahead.renames:
             if old == (schema, name):
                 name = new_name
-        return ops.Name(name, schema if "." in column_type.name else None)
+        return ops.Name(name, column_type.schema)
 
     def foreign_keys_to(
         self, table: ops.Name, column: str | None = None
@@ -654,19 +672,16 @@ class _TypesAhead:
 
 def type_name(column_type: ops.ColumnType) -> ops.Name:
     """The name of the type a column type names, to write it in SQL."""
-    schema, _, name = column_type.name.rpartition(".")
-    return ops.Name(name, schema or None)
+    return ops.Name(column_type.name, column_type.schema)
 
 
 def type_key(column_type: ops.ColumnType) -> TableKey:
     """The catalog key of the type a column type names (its name may be schema-qualified)."""
-    schema, _, name = column_type.name.rpartition(".")
-    return (schema or "public", name)
+    return (column_type.schema or "public", column_type.name)
 
 
 def _renamed_type(column_type: ops.ColumnType, new_name: str) -> ops.ColumnType:
-    schema, dot, _ = column_type.name.rpartition(".")
-    return dataclasses.replace(column_type, name=f"{schema}{dot}{new_name}")
+    return dataclasses.replace(column_type, name=new_name)
 
 
 _CONSTRAINT_LABELS = {"foreign_key": "fkey", "unique": "key", "primary_key": "pkey"}
@@ -678,11 +693,16 @@ def default_constraint_name(
     """The name PostgreSQL gives a constraint written without one: table, columns (none for a
     primary key) and a label, each part shortened to fit 63 bytes, and a number when taken."""
     label = _CONSTRAINT_LABELS.get(constraint.kind)
+    written = constraint.columns
     if label is None:
-        if constraint.kind != "check" or len(constraint.columns) != 1:
+        # A check is named from the first column of its expression: known for one written on
+        # a column, or one that proves a column NOT NULL.
+        if constraint.not_null_column and not written:
+            written = (constraint.not_null_column,)
+        if constraint.kind != "check" or len(written) != 1:
             return None  # named from its expression: not worth guessing
         label = "check"
-    columns = "" if label == "pkey" else "_".join(constraint.columns)
+    columns = "" if label == "pkey" else "_".join(written)
     base = _object_name(table, columns, label)
     suffix = 0
     name = base

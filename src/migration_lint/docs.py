@@ -59,4 +59,6 @@ def rules_markdown(rules: Iterable[Rule]) -> str:
             rule.good,
             "```",
         ]
+        for layout, example in rule.good_by_runner.items():
+            lines += ["", f"Instead, with {layout}:", "", f"```{fence}", example, "```"]
     return "\n".join(lines) + "\n"

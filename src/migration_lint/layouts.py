@@ -9,11 +9,15 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import runners
 from .located import LocatedSql, between
 from .runners import Runner
 from .source import InputError, Source, read_head, read_text
+
+if TYPE_CHECKING:
+    from .registry import Rule
 
 _DIGITS = re.compile(r"(\d+)")
 
@@ -319,3 +323,11 @@ def _first_head(folder: str, names: list[str]) -> str:
         except InputError:
             continue
     return ""
+
+
+def good_example(rule: Rule, layout: Layout) -> str:
+    """A rule's good example as the layout's runner needs it (see Rule.good_by_runner)."""
+    for name, example in rule.good_by_runner.items():
+        if name == layout.name or LAYOUTS[name].runner is layout.runner:
+            return example
+    return rule.good

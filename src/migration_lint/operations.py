@@ -9,13 +9,29 @@ slower to create, and a large folder creates one per statement, column and type.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 NAME_BYTES = 63  # PostgreSQL truncates identifiers longer than this
 
 
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
+
+
+_BARE = re.compile(r"[a-z_][a-z0-9_$]*")
+# Keywords that PostgreSQL does not read as a bare name everywhere a type or schema name goes.
+_NOT_BARE = COL_NAME_KEYWORDS | RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS
+
+
+def quote_if_needed(identifier: str) -> str:
+    """The identifier as PostgreSQL reads it back unchanged: bare when it is lower case and not
+    a keyword (`role`, `text`), quoted otherwise (`"Role"`, `"user"`, `"my type"`)."""
+    if _BARE.fullmatch(identifier) and identifier not in _NOT_BARE:
+        return identifier
+    return quote(identifier)
 
 
 # serial types and the integer type each stands for (they add a sequence default).
@@ -53,16 +69,76 @@ class Name:
         return Name(name, self.schema)
 
 
+# Built-in types as PostgreSQL's grammar spells them (the front end names pg_catalog's types
+# so): printed bare, since quoting names another type ("char") or none at all ("integer").
+BUILTIN_SPELLINGS = frozenset(
+    {
+        "smallint",
+        "integer",
+        "bigint",
+        "real",
+        "double precision",
+        "boolean",
+        "numeric",
+        "bit",
+        "varbit",
+        "character",
+        "varchar",
+        "timestamp",
+        "timestamptz",
+        "time",
+        "timetz",
+        "interval",
+        "json",
+    }
+)
+# An interval's first modifier is the fields it keeps, as a bit mask (PostgreSQL's datetime.h).
+_INTERVAL_FIELDS = {
+    1 << 2: "year",
+    1 << 1: "month",
+    1 << 3: "day",
+    1 << 10: "hour",
+    1 << 11: "minute",
+    1 << 12: "second",
+    (1 << 2) | (1 << 1): "year to month",
+    (1 << 3) | (1 << 10): "day to hour",
+    (1 << 3) | (1 << 10) | (1 << 11): "day to minute",
+    (1 << 3) | (1 << 10) | (1 << 11) | (1 << 12): "day to second",
+    (1 << 10) | (1 << 11): "hour to minute",
+    (1 << 10) | (1 << 11) | (1 << 12): "hour to second",
+    (1 << 11) | (1 << 12): "minute to second",
+}
+
+
 @dataclass(slots=True)
 class ColumnType:
-    name: str  # canonical lower-case name, e.g. "varchar", "integer", "numeric"
+    # A built-in type's SQL name ("varchar", "integer", "double precision": BUILTIN_SPELLINGS),
+    # or a named type's name as PostgreSQL stores it ("text", "uuid", "Role").
+    name: str
     modifiers: tuple[int | str, ...] = ()
     array_dimensions: int = 0
+    schema: str | None = None  # a named type's schema, when the migration qualifies it
 
     @property
     def sql(self) -> str:
-        mods = f"({', '.join(str(m) for m in self.modifiers)})" if self.modifiers else ""
-        return f"{self.name}{mods}" + "[]" * self.array_dimensions
+        """The type as SQL that names it: `varchar(64)`, `"Role"[]`, `public."Role"`."""
+        if self.name == "interval" and self.schema is None and self.modifiers:
+            text = self._interval()
+        else:
+            if self.schema is None and self.name in BUILTIN_SPELLINGS:
+                text = self.name
+            else:
+                parts = (self.schema, self.name) if self.schema else (self.name,)
+                text = ".".join(quote_if_needed(part) for part in parts)
+            if self.modifiers:
+                text += f"({', '.join(str(m) for m in self.modifiers)})"
+        return text + "[]" * self.array_dimensions
+
+    def _interval(self) -> str:
+        fields, *precision = self.modifiers
+        phrase = _INTERVAL_FIELDS.get(int(fields))
+        text = f"interval {phrase}" if phrase else "interval"
+        return text + (f"({precision[0]})" if precision else "")
 
 
 @dataclass(slots=True)

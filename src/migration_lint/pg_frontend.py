@@ -20,7 +20,7 @@ _TYPE_NAMES = {
     "float4": "real",
     "float8": "double precision",
     "bool": "boolean",
-    "bpchar": "char",
+    "bpchar": "character",  # not "char": quoted, that is another type
     "decimal": "numeric",
 }
 
@@ -156,18 +156,24 @@ def _strings(items: list[Node] | None) -> tuple[str, ...]:
 
 
 def column_type(type_name: Node) -> ops.ColumnType:
-    names = [n for n in _strings(type_name.get("names")) if n != "pg_catalog"]
-    name = ".".join(names)
+    names = list(_strings(type_name.get("names")))
+    if names[0] == "pg_catalog" and len(names) == 2:
+        # The grammar's own types (integer, double precision, ...) and pg_catalog.x.
+        name, schema = _TYPE_NAMES.get(names[1], names[1]), None
+    elif len(names) == 1:
+        name, schema = _TYPE_NAMES.get(names[0], names[0]), None
+    else:  # schema.type, or database.schema.type, which PostgreSQL accepts for this database
+        name, schema = names[-1], names[-2]
     modifiers: list[int | str] = []
     for mod in type_name.get("typmods", ()):
         const = mod.get("A_Const", {})
         if "ival" in const:
             modifiers.append(const["ival"].get("ival", 0))
         elif "sval" in const:
-            modifiers.append(const["sval"]["sval"])
-    return ops.ColumnType(
-        _TYPE_NAMES.get(name, name), tuple(modifiers), len(type_name.get("arrayBounds", ()))
-    )
+            modifiers.append(ops.literal(const["sval"]["sval"]))
+        elif "ColumnRef" in mod:  # a word, as PostGIS takes: geometry(Point, 4326)
+            modifiers.append(".".join(_strings(mod["ColumnRef"]["fields"])))
+    return ops.ColumnType(name, tuple(modifiers), len(type_name.get("arrayBounds", ())), schema)
 
 
 def _function_names(expression: Any) -> Iterator[str]:
@@ -495,7 +501,8 @@ def _options(node: Node, key: str) -> set[str]:
 def _reindex(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     target = node["kind"].removeprefix("REINDEX_OBJECT_").lower()
     relation = _name(node["relation"]) if "relation" in node else None
-    name = relation.sql if relation else node.get("name", "")
+    # Else a schema or database, or none (REINDEX SYSTEM).
+    name = relation.sql if relation else ops.quote(node["name"]) if node.get("name") else ""
     concurrently = "concurrently" in _options(node, "params")
     yield ops.Reindex(stmt.start, target, name, concurrently, relation)
 

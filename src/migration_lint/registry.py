@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,10 @@ class Rule:
     # SQL that creates what the examples use (their tables, indexes, types), for the docs and
     # for the tests that apply the examples to a real server.
     example_schema: str = ""
+    # The good example as a layout's runner needs it, where `good` would fail there (goose's
+    # and dbmate's transaction opt-outs, or a statement drizzle's migrator cannot run), keyed by
+    # layout name; a layout with the same runner as a key's uses its example too.
+    good_by_runner: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 class PluginError(Exception):
@@ -84,6 +88,7 @@ def rule(
     default: bool = True,
     example_pg_version: int = 16,
     example_schema: str = "",
+    good_by_runner: dict[str, str] | None = None,
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         REGISTRY.add(
@@ -100,6 +105,7 @@ def rule(
                 _loading_origin,
                 example_pg_version,
                 example_schema=example_schema,
+                good_by_runner=good_by_runner or {},
             )
         )
         return check
