@@ -90,10 +90,15 @@ def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]
     if not locked:
         return
     table, held = locked[0]
+    # One finding per lock held: the first slow statement under it says what the lock costs
+    # (drizzle-kit's migrations often rebuild a dozen foreign keys under one DROP CONSTRAINT).
+    if not ctx.first_in_migration(f"exclusive-lock-held {table.key} {held.line}"):
+        return
     yield (
         f"{work} runs while the transaction holds an ACCESS EXCLUSIVE lock on {table.sql}, taken "
         f"at line {held.line} by {held.statement}: nothing can read or write {table.sql} from "
-        f"line {held.line} until the transaction commits, however long this takes.",
+        f"line {held.line} until the transaction commits, however long this and any later "
+        "slow statement on it take.",
         f"Run this statement {ctx.later_transaction()}, so that {table.sql} is locked only for "
         f"the statement of line {held.line}. {advice}",
     )
