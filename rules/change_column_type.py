@@ -54,7 +54,7 @@ def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str,
         what = (
             f"Changing the type of {table}.{column} {change} reinterprets its values in the "
             f"session TimeZone and can break running code that reads or writes it. "
-            + ctx.lock("ACCESS EXCLUSIVE", table)
+            + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table)
             + " PostgreSQL skips the table rewrite only when the session TimeZone is UTC; "
             "in any other zone it rewrites the whole table and its indexes while holding it."
         )
@@ -168,7 +168,7 @@ def _enum_recreation(
         what += " makes the migration fail if a row holds a value the new enum lacks. "
     else:
         what += " keeps every value the column holds, yet rewrites the table. "
-    what += ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True)
+    what += ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True, table=op.table)
     if removed:
         check = f"SELECT count(*) FROM {table} WHERE {column}::text IN ({gone});  -- must be 0"
         keep = (
@@ -201,6 +201,7 @@ def _enum_recreation(
         f"change; changing them is then a new constraint, validated without blocking writes:\n"
         f"   ALTER TABLE {table} ADD CONSTRAINT {check_constraint} CHECK ({column} IN "
         f"({allowed})) NOT VALID;\n"
+        f"   Then, {ctx.later_transaction()}:\n"
         f"   ALTER TABLE {table} VALIDATE CONSTRAINT {check_constraint};\n"
         + declare(RULE_ID, rollback)
     )
