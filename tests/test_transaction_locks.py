@@ -253,6 +253,44 @@ INDEX = 'CREATE INDEX "orders_status_idx" ON "orders" ("status");\n'
             [],
             id="concurrently-is-another-rule",
         ),
+        # Statements seen only for their lock (the modes are checked on PostgreSQL in
+        # test_taken_locks.py).
+        *(
+            pytest.param("prisma", [first + INDEX], {}, [(2, "1")], id=first.rstrip(";\n"))
+            for first in (
+                'ALTER TABLE "orders" ENABLE ROW LEVEL SECURITY;\n',
+                'ALTER TABLE "orders" FORCE ROW LEVEL SECURITY;\n',
+                'CREATE POLICY "own" ON "orders" USING (true);\n',
+                'DROP POLICY "own" ON "orders";\n',
+                'LOCK TABLE "orders" IN ACCESS EXCLUSIVE MODE;\n',
+                'LOCK "orders";\n',
+                'DROP TRIGGER "orders_touch" ON "orders";\n',
+                'ALTER TABLE "orders" RENAME CONSTRAINT "orders_user_fk" TO "orders_user_fkey";\n',
+                'ALTER TABLE "orders" OWNER TO CURRENT_USER;\n',
+                'ALTER TABLE "orders" SET (fillfactor = 70, user_catalog_table = true);\n',
+            )
+        ),
+        *(
+            pytest.param("prisma", [first + INDEX], {}, [], id=first.rstrip(";\n"))
+            for first in (
+                'LOCK TABLE "orders" IN EXCLUSIVE MODE;\n',
+                'ALTER TABLE "orders" SET (fillfactor = 70);\n',
+                'CREATE TRIGGER "t" AFTER INSERT ON "orders" FOR EACH ROW EXECUTE FUNCTION f();\n',
+            )
+        ),
+        pytest.param(
+            "prisma",
+            [
+                'CREATE TABLE "events" ("id" bigint, "at" date) PARTITION BY RANGE ("at");\n'
+                'CREATE TABLE "events_2024" PARTITION OF "events" '
+                "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n",
+                'ALTER TABLE "events" ADD COLUMN "n" int;\n'
+                'CREATE INDEX "events_2024_n_idx" ON "events_2024" ("n");\n',
+            ],
+            {},
+            [(2, "1")],
+            id="partitioned-parent-locks-its-partitions",
+        ),
     ],
 )
 def test_slow_statement_under_an_earlier_access_exclusive_lock(

@@ -366,6 +366,19 @@ class Transaction(Operation):
 
 
 @dataclass(slots=True)
+class LockTable(Operation):
+    """A statement that matters to the rules only for the lock it takes on a table, held until
+    its transaction ends: LOCK TABLE, CREATE/ALTER/DROP POLICY, CREATE/DROP TRIGGER, and
+    ALTER TABLE's row level security, OWNER TO, storage parameters, REPLICA IDENTITY and
+    triggers."""
+
+    table: Name
+    mode: str  # as locks.LOCK_MODES names it
+    description: str  # the statement in short, for messages: `ALTER TABLE "t" OWNER TO "bob"`
+    partitions: bool = False  # a partitioned table's partitions are locked in the same mode
+
+
+@dataclass(slots=True)
 class SetSetting(Operation):
     name: str
     value: str | None
@@ -427,6 +440,7 @@ class SetDefault(Operation):
     table: Name
     column: str
     expression: str | None  # as written; None when its text could not be read
+    only: bool = False  # ALTER TABLE ONLY: not the partitions of a partitioned table
 
 
 @dataclass(slots=True)
@@ -435,6 +449,7 @@ class DropDefault(Operation):
 
     table: Name
     column: str
+    only: bool = False  # ALTER TABLE ONLY: not the partitions of a partitioned table
 
 
 @dataclass(slots=True)

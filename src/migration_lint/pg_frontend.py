@@ -9,6 +9,7 @@ from pglast import parser as pg_parser
 
 from . import clauses, deep_json
 from . import operations as ops
+from .locks import LOCK_MODES
 from .parse import Node, StatementTree, parse_trees
 
 # pglast spells built-in types by their internal names; users and messages use the SQL names.
@@ -340,6 +341,7 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     if node.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
         return
     table = _name(node["relation"])
+    only = not node["relation"].get("inh")
     commands = node.get("cmds", ())
     # Each subcommand's operations point at it, `at` to `end`; `sql` does it alone.
     subcommands = clauses.alter_table_commands(stmt, node)
@@ -379,7 +381,7 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         elif subtype == "AT_DropConstraint":
             yield ops.DropConstraint(at, table, name, end=end, sql=sql)
         elif subtype == "AT_ColumnDefault":
-            yield _column_default(at, table, name, cmd.get("def"), stmt, end, sql)
+            yield _column_default(at, table, name, cmd.get("def"), stmt, end, sql, only)
         elif subtype == "AT_DetachPartition":
             partition = definition["PartitionCmd"]
             yield ops.DetachPartition(
@@ -393,6 +395,53 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         elif subtype == "AT_AttachPartition":
             partition_name = _name(definition["PartitionCmd"]["name"])
             yield ops.AttachPartition(at, table, partition_name, end=end, sql=sql)
+        elif subtype in _LOCKING_SUBCOMMANDS:
+            action, mode = _locking_subcommand(cmd)
+            description = f"ALTER TABLE {table.sql} {action}"
+            yield ops.LockTable(at, table, mode, description, end=end, sql=sql)
+
+
+# ALTER TABLE subcommands that change no column, seen for their lock alone (read from pg_locks
+# on PostgreSQL 18: each locks the table it names, not its partitions): what each does, in
+# words for messages, and its mode.
+_LOCKING_SUBCOMMANDS = {
+    "AT_EnableRowSecurity": ("ENABLE ROW LEVEL SECURITY", "ACCESS EXCLUSIVE"),
+    "AT_DisableRowSecurity": ("DISABLE ROW LEVEL SECURITY", "ACCESS EXCLUSIVE"),
+    "AT_ForceRowSecurity": ("FORCE ROW LEVEL SECURITY", "ACCESS EXCLUSIVE"),
+    "AT_NoForceRowSecurity": ("NO FORCE ROW LEVEL SECURITY", "ACCESS EXCLUSIVE"),
+    "AT_ReplicaIdentity": ("REPLICA IDENTITY", "ACCESS EXCLUSIVE"),
+    "AT_ChangeOwner": ("OWNER TO", "ACCESS EXCLUSIVE"),
+    "AT_SetRelOptions": ("SET", "SHARE UPDATE EXCLUSIVE"),
+    "AT_ResetRelOptions": ("RESET", "SHARE UPDATE EXCLUSIVE"),
+}
+_REPLICA_IDENTITIES = {"d": "DEFAULT", "f": "FULL", "n": "NOTHING", "i": "USING INDEX "}
+# Storage parameters whose change takes ACCESS EXCLUSIVE rather than SHARE UPDATE EXCLUSIVE
+# (PostgreSQL's reloptions.c gives each its lock; of a table's, only this one is stronger).
+_ACCESS_EXCLUSIVE_PARAMETERS = frozenset({"user_catalog_table"})
+
+
+def _locking_subcommand(cmd: Node) -> tuple[str, str]:
+    action, mode = _LOCKING_SUBCOMMANDS[cmd["subtype"]]
+    if cmd["subtype"] == "AT_ChangeOwner":
+        role = cmd["newowner"]
+        named = role.get("rolename")
+        return (
+            f"{action} {ops.quote(named) if named else role['roletype'].removeprefix('ROLESPEC_')}",
+            mode,
+        )
+    if cmd["subtype"] == "AT_ReplicaIdentity":
+        identity = cmd["def"]["ReplicaIdentityStmt"]
+        kind = _REPLICA_IDENTITIES[identity["identity_type"]]
+        return f"{action} {kind}{ops.quote(identity['name']) if 'name' in identity else ''}", mode
+    if cmd["subtype"] in ("AT_SetRelOptions", "AT_ResetRelOptions"):
+        parameters = [
+            item["DefElem"] for item in cmd.get("def", {}).get("List", {}).get("items", ())
+        ]
+        names = [".".join(filter(None, (p.get("defnamespace"), p["defname"]))) for p in parameters]
+        if _ACCESS_EXCLUSIVE_PARAMETERS.intersection(names):
+            mode = "ACCESS EXCLUSIVE"
+        return f"{action} ({', '.join(names)})", mode
+    return action, mode
 
 
 def _converts(definition: Node, column_name: str) -> bool:
@@ -426,6 +475,11 @@ def _rename(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         yield ops.RenameConstraint(
             stmt.start, _name(node["relation"]), node["subname"], node["newname"]
         )
+    elif kind == "OBJECT_POLICY":
+        table = _name(node["relation"])
+        policy = f"{ops.quote(node['subname'])} ON {table.sql}"
+        description = f"ALTER POLICY {policy} RENAME TO {ops.quote(node['newname'])}"
+        yield ops.LockTable(stmt.start, table, "ACCESS EXCLUSIVE", description)
 
 
 def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -448,6 +502,14 @@ def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         elif kind in ("OBJECT_VIEW", "OBJECT_MATVIEW"):
             view = _name_from_list(obj["List"]["items"])
             yield ops.DropView(stmt.start, view, kind == "OBJECT_MATVIEW", cascade)
+        elif kind in ("OBJECT_POLICY", "OBJECT_TRIGGER"):
+            # Each locks the table it is on. A row trigger of a partitioned table is on its
+            # partitions too, but which triggers are row triggers is not known here.
+            *table_parts, name = obj["List"]["items"]
+            table = _name_from_list(table_parts)
+            what = "POLICY" if kind == "OBJECT_POLICY" else "TRIGGER"
+            description = f"DROP {what} {ops.quote(name['String']['sval'])} ON {table.sql}"
+            yield ops.LockTable(at, table, "ACCESS EXCLUSIVE", description, end=end)
         elif kind in _ROUTINE_KINDS:
             routine = obj["ObjectWithArgs"]
             arguments = (
@@ -638,12 +700,13 @@ def _column_default(
     stmt: StatementTree,
     end: int,
     sql: str,
+    only: bool,
 ) -> ops.Operation:
     """ALTER COLUMN ... SET DEFAULT, or DROP DEFAULT (SET DEFAULT NULL drops it as well)."""
     if expression is None or _is_null(expression):
-        return ops.DropDefault(at, table, column_name, end=end, sql=sql)
+        return ops.DropDefault(at, table, column_name, only, end=end, sql=sql)
     written = expression_text(stmt, expression, frozenset({"ASCII_44"}))
-    return ops.SetDefault(at, table, column_name, written, end=end, sql=sql)
+    return ops.SetDefault(at, table, column_name, written, only, end=end, sql=sql)
 
 
 def _is_null(expression: Node) -> bool:
@@ -697,6 +760,30 @@ def _update(node: Node, stmt: StatementTree) -> ops.Update:
     return ops.Update(stmt.start, _name(node["relation"]), "whereClause" in node, set_clause, alias)
 
 
+def _lock(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    """LOCK TABLE: each table it lists, with its partitions unless written with ONLY."""
+    mode = LOCK_MODES[node["mode"] - 1]  # PostgreSQL numbers the modes 1 to 8, weakest first
+    range_vars = [relation["RangeVar"] for relation in node["relations"]]
+    for range_var, (at, end) in zip(range_vars, clauses.relations(stmt, range_vars), strict=True):
+        table, partitions = _name(range_var), bool(range_var.get("inh"))
+        description = f"LOCK TABLE {'' if partitions else 'ONLY '}{table.sql} IN {mode} MODE"
+        yield ops.LockTable(at, table, mode, description, partitions, end=end)
+
+
+def _policy(node: Node, stmt: StatementTree, verb: str) -> Iterator[ops.Operation]:
+    table = _name(node["table"])
+    description = f"{verb} POLICY {ops.quote(node['policy_name'])} ON {table.sql}"
+    yield ops.LockTable(stmt.start, table, "ACCESS EXCLUSIVE", description)
+
+
+def _create_trigger(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    # A row trigger of a partitioned table is cloned onto each partition, which it locks too.
+    table = _name(node["relation"])
+    description = f"CREATE TRIGGER {ops.quote(node['trigname'])} ON {table.sql}"
+    row = bool(node.get("row"))
+    yield ops.LockTable(stmt.start, table, "SHARE ROW EXCLUSIVE", description, row)
+
+
 _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]] = {
     "CreateStmt": _create_table,
     "AlterTableStmt": _alter_table,
@@ -731,4 +818,8 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
     "TransactionStmt": _transaction,
     "DoStmt": _do_block,
     "VariableSetStmt": _set,
+    "LockStmt": _lock,
+    "CreatePolicyStmt": lambda node, stmt: _policy(node, stmt, "CREATE"),
+    "AlterPolicyStmt": lambda node, stmt: _policy(node, stmt, "ALTER"),
+    "CreateTrigStmt": _create_trigger,
 }

@@ -34,7 +34,56 @@ def taken(op: ops.Operation, ctx: Context) -> tuple[str, Locks]:
     """A short description of the statement, and the table locks it takes (none for a kind of
     statement not listed here, or one that locks no table another session could be using)."""
     found = _TAKEN.get(type(op))
-    return found(op, ctx) if found else ("", [])
+    if found is None:
+        return "", []
+    statement, locks = found(op, ctx)
+    table = getattr(op, "table", None)
+    if isinstance(table, ops.Name) and _reaches_partitions(op) and ctx.is_partitioned(table):
+        # Its lock on the partitioned table is taken on every partition too, in the same mode.
+        why = f" (which locks the partitions of {table.sql} too)"
+        mode = next(mode for locked, mode, _ in locks if locked.key == table.key)
+        locks += [(partition, mode, why) for partition in _partitions(table, ctx)]
+    return statement, locks
+
+
+def _reaches_partitions(op: ops.Operation) -> bool:
+    """Whether a statement on a partitioned table also locks its partitions (PostgreSQL 18:
+    what changes columns, constraints or indexes recurses; a rename of the table, row level
+    security or OWNER TO does not)."""
+    if isinstance(op, ops.LockTable):
+        return op.partitions
+    if isinstance(op, (ops.SetDefault, ops.DropDefault, ops.CreateIndex)):
+        return not op.only
+    return isinstance(op, _RECURSING)
+
+
+_RECURSING = (
+    ops.AddColumn,
+    ops.DropColumn,
+    ops.RenameColumn,
+    ops.AlterColumnType,
+    ops.SetNotNull,
+    ops.DropNotNull,
+    ops.AddConstraint,
+    ops.ValidateConstraint,
+    ops.DropConstraint,
+    ops.RenameConstraint,
+    ops.Truncate,
+)
+
+
+def _partitions(table: ops.Name, ctx: Context) -> list[ops.Name]:
+    """The partitions history shows for a table, and theirs, to any depth."""
+    found: list[ops.Name] = []
+    seen = {table.key}
+    waiting = ctx.partitions(table)
+    while waiting:
+        partition = waiting.pop(0)
+        if partition.key not in seen:  # a history that attaches in a circle ends here
+            seen.add(partition.key)
+            found.append(partition)
+            waiting += ctx.partitions(partition)
+    return found
 
 
 def _references(constraints: tuple[ops.Constraint, ...], mode: str) -> Locks:
@@ -157,6 +206,10 @@ _TAKEN: dict[type, Callable[[Any, Context], tuple[str, Locks]]] = {
     ),
     ops.Update: lambda op, ctx: (f"UPDATE {op.table.sql}", [(op.table, "ROW EXCLUSIVE", "")]),
     ops.Delete: lambda op, ctx: (f"DELETE FROM {op.table.sql}", [(op.table, "ROW EXCLUSIVE", "")]),
+    ops.RenameConstraint: lambda op, ctx: _alter(
+        op.table, f"RENAME CONSTRAINT {ops.quote(op.name)} TO {ops.quote(op.new_name)}"
+    ),
+    ops.LockTable: lambda op, ctx: (op.description, [(op.table, op.mode, "")]),
     ops.Cluster: lambda op, ctx: (
         (f"CLUSTER {op.table.sql}", [(op.table, "ACCESS EXCLUSIVE", "")]) if op.table else ("", [])
     ),
