@@ -90,9 +90,9 @@ def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]
     if not locked:
         return
     table, held = locked[0]
-    # One finding per lock held: the first slow statement under it says what the lock costs
-    # (drizzle-kit's migrations often rebuild a dozen foreign keys under one DROP CONSTRAINT).
-    if not ctx.first_in_migration(f"exclusive-lock-held {table.key} {held.line}"):
+    # One finding per slow statement, so that an ignore on one leaves the others reported (the
+    # subcommands of one ALTER TABLE are one statement, and one finding).
+    if not ctx.first_in_migration(f"exclusive-lock-held {ctx.statement_number}"):
         return
     yield (
         f"{work} runs while the transaction holds an ACCESS EXCLUSIVE lock on {table.sql}, taken "

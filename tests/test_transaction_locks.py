@@ -90,8 +90,8 @@ INDEX = 'CREATE INDEX "orders_status_idx" ON "orders" ("status");\n'
             "drizzle",
             [ADD + BREAK + FILL + BREAK + INDEX],
             {},
-            [(2, "1")],
-            id="drizzle-once-per-lock",
+            [(2, "1"), (3, "1")],
+            id="drizzle-each-slow-statement",
         ),
         pytest.param(
             # drizzle runs all pending migrations in one transaction, but which are pending
@@ -102,7 +102,13 @@ INDEX = 'CREATE INDEX "orders_status_idx" ON "orders" ("status");\n'
             [],
             id="drizzle-next-file",
         ),
-        pytest.param("prisma", [ADD + FILL + INDEX], {}, [(2, "1")], id="prisma-once-per-lock"),
+        pytest.param(
+            "prisma",
+            [ADD + FILL + INDEX],
+            {},
+            [(2, "1"), (3, "1")],
+            id="prisma-each-slow-statement",
+        ),
         pytest.param("prisma", [ADD], {}, [], id="prisma-one-statement"),
         pytest.param(
             "prisma", [ADD + FILL + INDEX], {"prisma_version": "7.4"}, [], id="prisma-7.4-splits"
@@ -298,6 +304,18 @@ def test_slow_statement_under_an_earlier_access_exclusive_lock(
 ) -> None:
     found = lint_layout(tmp_path, layout, HISTORY, *migrations, **settings)
     assert held_findings(found) == expected
+
+
+def test_an_ignore_on_one_slow_statement_leaves_the_next_reported(tmp_path) -> None:
+    findings = lint_layout(
+        tmp_path,
+        "prisma",
+        HISTORY,
+        ADD + "-- migration-lint: ignore exclusive-lock-held -- a tiny partial index\n"
+        'CREATE INDEX "orders_status_idx" ON "orders" ("status") WHERE "status" IS NOT NULL;\n'
+        + FILL,
+    )
+    assert held_findings(findings) == [(4, "1")]
 
 
 def test_the_finding_names_the_statement_and_the_runner_true_way_out(tmp_path) -> None:
