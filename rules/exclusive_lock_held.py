@@ -118,6 +118,8 @@ def _slow_work(op: Operation, ctx: Context) -> tuple[Name, str, str] | None:
     """The table a statement reads or writes in full, what it does there in words, and how to do
     it without a long lock; None for a statement that is quick."""
     if isinstance(op, (Update, Delete)):
+        if op.names_rows:
+            return None  # a few rows, named in its WHERE: not a backfill
         statement = "UPDATE" if isinstance(op, Update) else "DELETE"
         rows = "" if op.filtered else "every row of "
         batch = (

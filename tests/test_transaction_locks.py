@@ -306,6 +306,59 @@ def test_slow_statement_under_an_earlier_access_exclusive_lock(
     assert held_findings(found) == expected
 
 
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        # A WHERE that names its rows by constants writes a few rows: a setting, a seed row.
+        pytest.param('UPDATE "orders" SET "status" = \'paid\' WHERE "id" = 1;', [], id="id"),
+        pytest.param('UPDATE "orders" SET "status" = \'x\' WHERE 7 = "id";', [], id="reversed"),
+        pytest.param(
+            "DELETE FROM \"orders\" WHERE \"code\" IN ('a', 'b'::varchar);", [], id="in-list"
+        ),
+        pytest.param(
+            'UPDATE "orders" SET "note" = \'\' WHERE "id" = 1 AND "note" IS NULL;',
+            [],
+            id="and-with-anything",
+        ),
+        pytest.param(
+            'DELETE FROM "orders" WHERE "id" = 1 OR "code" = \'old\';', [], id="or-of-named"
+        ),
+        # Anything else may pick every row, as a backfill does.
+        pytest.param(
+            'UPDATE "orders" SET "status" = \'x\' WHERE "status" IS NULL;',
+            [(2, "1")],
+            id="is-null",
+        ),
+        pytest.param('DELETE FROM "orders" WHERE "total" > 100;', [(2, "1")], id="range"),
+        pytest.param(
+            'DELETE FROM "orders" WHERE "id" = 1 OR "total" > 100;', [(2, "1")], id="or-with-range"
+        ),
+        pytest.param('DELETE FROM "orders" WHERE "code" NOT IN (\'a\');', [(2, "1")], id="not-in"),
+        pytest.param(
+            'UPDATE "orders" SET "note" = \'\' WHERE "user_id" IN (SELECT "id" FROM "users");',
+            [(2, "1")],
+            id="in-subquery",
+        ),
+        pytest.param(
+            'UPDATE "orders" SET "note" = \'\' WHERE lower("code") = \'a\';',
+            [(2, "1")],
+            id="function-of-the-column",
+        ),
+        pytest.param(
+            'UPDATE "orders" SET "note" = \'\' WHERE "code" = "note";',
+            [(2, "1")],
+            id="column-to-column",
+        ),
+        pytest.param('DELETE FROM "orders" WHERE NOT "id" = 1;', [(2, "1")], id="not"),
+    ],
+)
+def test_an_update_or_delete_of_rows_named_by_constants_is_not_slow(
+    tmp_path, statement, expected
+) -> None:
+    found = lint_layout(tmp_path, "prisma", HISTORY, ADD + statement + "\n")
+    assert held_findings(found) == expected
+
+
 def test_an_ignore_on_one_slow_statement_leaves_the_next_reported(tmp_path) -> None:
     findings = lint_layout(
         tmp_path,

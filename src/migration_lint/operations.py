@@ -230,6 +230,7 @@ class Truncate(Operation):
 class Delete(Operation):
     table: Name
     filtered: bool  # has a WHERE clause
+    names_rows: bool = False  # its WHERE names rows by constants (pg_frontend.names_rows)
 
 
 @dataclass(slots=True)
@@ -240,6 +241,7 @@ class Update(Operation):
     # the alias they may use.
     set_clause: str = ""
     alias: str | None = None
+    names_rows: bool = False  # its WHERE names rows by constants (pg_frontend.names_rows)
 
 
 @dataclass(slots=True)

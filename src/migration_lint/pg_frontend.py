@@ -757,7 +757,55 @@ def _update(node: Node, stmt: StatementTree) -> ops.Update:
         found = expression_text(stmt, targets[0], frozenset({"FROM", "RETURNING", "WHERE"}))
         set_clause = found or ""
     alias = node["relation"].get("alias", {}).get("aliasname")
-    return ops.Update(stmt.start, _name(node["relation"]), "whereClause" in node, set_clause, alias)
+    where = node.get("whereClause")
+    return ops.Update(
+        stmt.start,
+        _name(node["relation"]),
+        where is not None,
+        set_clause,
+        alias,
+        where is not None and names_rows(where),
+    )
+
+
+def _delete(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    where = node.get("whereClause")
+    table = _name(node["relation"])
+    yield ops.Delete(stmt.start, table, where is not None, where is not None and names_rows(where))
+
+
+# How deep names_rows looks into ANDs and ORs: deeper, a WHERE is not a list of rows.
+_NAMING_DEPTH = 8
+
+
+def names_rows(where: Node, depth: int = 0) -> bool:
+    """Whether a WHERE clause picks its rows by constants: `column = constant` or `column IN
+    (constants)`, alone, ANDed with anything, or ORed with others that do. That is a few rows (a
+    setting, a seed row, a renamed key) written in place. Anything else may pick every row, as
+    a backfill does, and is not taken for a few: IS NULL, a range, NOT, NOT IN, a subquery, a
+    function of the column, another column."""
+    if depth > _NAMING_DEPTH:
+        return False
+    if "BoolExpr" in where:
+        operator, terms = where["BoolExpr"]["boolop"], where["BoolExpr"].get("args", ())
+        if operator == "AND_EXPR":
+            return any(names_rows(term, depth + 1) for term in terms)
+        return operator == "OR_EXPR" and all(names_rows(term, depth + 1) for term in terms)
+    comparison = where.get("A_Expr", {})
+    if _strings(comparison.get("name")) != ("=",):  # NOT IN is `<>` ALL
+        return False
+    left, right = comparison.get("lexpr", {}), comparison.get("rexpr", {})
+    if comparison["kind"] == "AEXPR_IN":
+        values = right.get("List", {}).get("items", ())
+        return "ColumnRef" in left and all(map(_constant, values))
+    return comparison["kind"] == "AEXPR_OP" and (
+        ("ColumnRef" in left and _constant(right)) or ("ColumnRef" in right and _constant(left))
+    )
+
+
+def _constant(expression: Node) -> bool:
+    """A literal, or a literal cast to a type."""
+    return "A_Const" in expression or "A_Const" in expression.get("TypeCast", {}).get("arg", {})
 
 
 def _lock(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -791,9 +839,7 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
     "DropStmt": _drop,
     "DropdbStmt": lambda node, stmt: iter([ops.DropDatabase(stmt.start, node["dbname"])]),
     "TruncateStmt": _truncate,
-    "DeleteStmt": lambda node, stmt: iter(
-        [ops.Delete(stmt.start, _name(node["relation"]), "whereClause" in node)]
-    ),
+    "DeleteStmt": _delete,
     "UpdateStmt": lambda node, stmt: iter([_update(node, stmt)]),
     "ViewStmt": lambda node, stmt: iter([ops.CreateView(stmt.start, _name(node["view"]))]),
     "CreateTableAsStmt": _create_materialized_view,
