@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.coercion import rewrites_table
-from migration_lint.context import Context
+from migration_lint.advice import constraint_name, not_null_after_backfill
+from migration_lint.context import Context, default_constraint_name
 from migration_lint.diagnostic import Severity
+from migration_lint.locks import HeldLock
 from migration_lint.operations import (
     AddColumn,
     AddConstraint,
-    AlterColumnType,
-    Cluster,
     Constraint,
     CreateIndex,
     Delete,
@@ -20,7 +19,6 @@ from migration_lint.operations import (
     Operation,
     RefreshMaterializedView,
     Reindex,
-    SetNotNull,
     Update,
     ValidateConstraint,
     quote,
@@ -29,16 +27,17 @@ from migration_lint.operations import (
 from migration_lint.registry import rule
 from migration_lint.transaction_locks import taken
 
+# The slow statements that take less than ACCESS EXCLUSIVE on the table they read (those that
+# take it themselves, a rewrite, SET NOT NULL, a CHECK or UNIQUE, block it for their whole run
+# anyway, and their own rules say so): a foreign key's check, a backfill, an index build, a
+# validation, a concurrent refresh.
 _SLOW = (
     AddColumn,
     AddConstraint,
-    AlterColumnType,
-    Cluster,
     CreateIndex,
     Delete,
     RefreshMaterializedView,
     Reindex,
-    SetNotNull,
     Update,
     ValidateConstraint,
 )
@@ -73,11 +72,10 @@ def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]
     slow = _slow_work(op, ctx)
     if slow is None:
         return
-    scanned, work, advice = slow
+    scanned, work = slow
     # A foreign key's check also reads the table it references.
-    # A statement that takes ACCESS EXCLUSIVE on the table itself (a rewrite, SET NOT NULL, a
-    # CHECK) blocks it for its whole run anyway, and its own rule says so: what the earlier
-    # lock makes worse is a statement that would otherwise let reads (and often writes) go on.
+    # What makes the earlier lock worse is a statement that would otherwise let reads (and
+    # often writes) go on: not one that takes ACCESS EXCLUSIVE on the table itself.
     own = {table.key for table, mode, _ in taken(op, ctx)[1] if mode == "ACCESS EXCLUSIVE"}
     locked = [
         (table, held)
@@ -99,109 +97,147 @@ def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]
         f"at line {held.line} by {held.statement}: nothing can read or write {table.sql} from "
         f"line {held.line} until the transaction commits, however long this and any later "
         "slow statement on it take.",
-        f"Run this statement {ctx.later_transaction()}, so that {table.sql} is locked only for "
-        f"the statement of line {held.line}. {advice}",
+        _way_out(op, ctx, table, held),
     )
 
 
 def _referenced(op: Operation) -> list[Name]:
+    return [c.references for c in _foreign_keys(op) if c.references]
+
+
+def _foreign_keys(op: Operation) -> list[Constraint]:
+    """The foreign keys a statement adds and checks against existing rows."""
     if isinstance(op, AddConstraint):
-        constraints: tuple[Constraint, ...] = (op.constraint,)
+        checked = [op.constraint] if not op.constraint.not_valid else []
     elif isinstance(op, AddColumn):
-        constraints = op.column.constraints
+        checked = [c for c in op.column.constraints if reads_existing_rows(op.column, c)]
     else:
         return []
-    return [c.references for c in constraints if c.kind == "foreign_key" and c.references]
+    return [c for c in checked if c.kind == "foreign_key"]
 
 
-def _slow_work(op: Operation, ctx: Context) -> tuple[Name, str, str] | None:
-    """The table a statement reads or writes in full, what it does there in words, and how to do
-    it without a long lock; None for a statement that is quick."""
+def _slow_work(op: Operation, ctx: Context) -> tuple[Name, str] | None:
+    """The table a statement reads or writes in full and what it does there, in words; None
+    for a statement that is quick."""
     if isinstance(op, (Update, Delete)):
         if op.names_rows:
             return None  # a few rows, named in its WHERE: not a backfill
         statement = "UPDATE" if isinstance(op, Update) else "DELETE"
         rows = "" if op.filtered else "every row of "
-        batch = (
-            f"UPDATE {op.table.sql} SET <column> = <value> WHERE <batch condition>;"
-            if isinstance(op, Update)
-            else f"DELETE FROM {op.table.sql} WHERE <batch condition>;"
-        )
-        return (
-            op.table,
-            f"This {statement} of {rows}{op.table.sql}",
-            "Better still, run it after the deploy in batches from a job, so that each batch "
-            f"locks its rows briefly:\n   {batch}",
-        )
+        return op.table, f"This {statement} of {rows}{op.table.sql}"
     if isinstance(op, CreateIndex) and not op.concurrently:
         name = f"{quote(op.name)} " if op.name else ""
-        return (
-            op.table,
-            f"Building index {name}on {op.table.sql}",
-            _see("create-index-not-concurrently", "to build it without blocking writes"),
+        return op.table, f"Building index {name}on {op.table.sql}"
+    if isinstance(op, (AddConstraint, AddColumn)) and _foreign_keys(op):
+        constraint = _foreign_keys(op)[0]
+        name = f" {quote(constraint.name)}" if constraint.name else ""
+        adding = (
+            f"Adding column {quote(op.column.name)} with its"
+            if isinstance(op, AddColumn)
+            else "Adding"
         )
-    if isinstance(op, AddConstraint):
-        return _constraint_work(op.table, op.constraint, "Adding")
-    if isinstance(op, AddColumn):
-        scanning = [c for c in op.column.constraints if reads_existing_rows(op.column, c)]
-        adding = f"Adding column {quote(op.column.name)} with its"
-        return _constraint_work(op.table, scanning[0], adding) if scanning else None
+        return op.table, f"{adding} foreign key{name} (a check of every row of {op.table.sql})"
     if isinstance(op, ValidateConstraint):
         return (
             op.table,
             f"VALIDATE CONSTRAINT {quote(op.name)} (a scan of every row of {op.table.sql})",
-            "Validating in a transaction of its own takes only SHARE UPDATE EXCLUSIVE, which "
-            "lets reads and writes continue.",
         )
-    if isinstance(op, SetNotNull) and not ctx.proves_not_null(op.table, op.column):
-        return (
-            op.table,
-            f"SET NOT NULL on {op.table.sql}.{quote(op.column)} (a scan of every row)",
-            _see("set-not-null", "to prove it with a CHECK constraint validated without blocking"),
-        )
-    if isinstance(op, AlterColumnType) and (
-        op.converts or rewrites_table(ctx.column_type(op.table, op.column), op.new_type)
-    ):
-        return (
-            op.table,
-            f"Rewriting {op.table.sql} for the new type of {quote(op.column)}",
-            _see("change-column-type", "to change the type without a rewrite under the lock"),
-        )
-    if isinstance(op, Cluster) and op.table:
-        return op.table, f"CLUSTER of {op.table.sql}", _see("vacuum-full", "for online ways")
     if isinstance(op, Reindex) and op.relation and not op.concurrently:
         table = op.relation if op.target == "table" else ctx.table_of_index(op.relation)
-        rebuild = _see("reindex-not-concurrently", "to rebuild it without blocking")
-        return (table, f"REINDEX {op.target.upper()} {op.name}", rebuild) if table else None
+        return (table, f"REINDEX {op.target.upper()} {op.name}") if table else None
     if isinstance(op, RefreshMaterializedView):
-        return (
-            op.view,
-            f"REFRESH MATERIALIZED VIEW {op.view.sql} (its whole query runs again)",
-            "",
-        )
+        return op.view, f"REFRESH MATERIALIZED VIEW {op.view.sql} (its whole query runs again)"
     return None
 
 
-def _constraint_work(
-    table: Name, constraint: Constraint, adding: str
-) -> tuple[Name, str, str] | None:
-    name = f" {quote(constraint.name)}" if constraint.name else ""
-    if constraint.kind in ("foreign_key", "check") and not constraint.not_valid:
-        kind = "foreign key" if constraint.kind == "foreign_key" else "check constraint"
-        return (
-            table,
-            f"{adding} {kind}{name} (a check of every row of {table.sql})",
-            _see("constraint-not-valid", "to add it NOT VALID and validate it without the lock"),
+def _way_out(op: Operation, ctx: Context, table: Name, held: HeldLock) -> str:
+    """How to run the slow work without the earlier lock, and what moving it would break."""
+    if isinstance(op, (AddConstraint, AddColumn)):
+        return _foreign_key_not_valid(op, ctx)
+    later = (
+        f"Run this statement {ctx.later_transaction()}, so that {table.sql} is locked only for "
+        f"the statement of line {held.line}."
+    )
+    if isinstance(op, (Update, Delete)):
+        # Each batch keeps the statement's own condition.
+        where = (
+            "WHERE <its condition> AND <batch condition>"
+            if op.filtered
+            else "WHERE <batch condition>"
         )
-    if constraint.kind in ("unique", "primary_key", "exclusion") and not constraint.using_index:
-        index = {"unique": "UNIQUE", "primary_key": "PRIMARY KEY", "exclusion": "EXCLUDE"}
-        return (
-            table,
-            f"{adding} {index[constraint.kind]}{name} (an index build over every row of "
-            f"{table.sql})",
-            _see("add-unique-constraint", "to build the index first without blocking"),
+        batch = (
+            f"UPDATE {op.table.sql} SET {op.set_clause or '<column> = <value>'} {where};"
+            if isinstance(op, Update)
+            else f"DELETE FROM {op.table.sql} {where};"
         )
-    return None
+        filled = not_null_after_backfill(op, ctx) if isinstance(op, Update) else ""
+        return (
+            f"{later} Better still, run it after the deploy in batches from a job, so that each "
+            f"batch locks its rows briefly:\n   {batch}" + (f"\n{filled}" if filled else "")
+        )
+    if isinstance(op, CreateIndex):
+        unique = (
+            " Until a unique index is built, nothing rejects duplicates and INSERT ... ON "
+            "CONFLICT on its columns fails: deploy code that relies on it once it is built."
+            if op.unique
+            else ""
+        )
+        return f"{later}{unique} " + _see(
+            "create-index-not-concurrently", "to build it without blocking writes"
+        )
+    if isinstance(op, ValidateConstraint):
+        return (
+            f"{later} Validating in a transaction of its own takes only SHARE UPDATE EXCLUSIVE, "
+            "which lets reads and writes continue; until then the constraint checks new rows."
+        )
+    if isinstance(op, Reindex):
+        return f"{later} " + _see("reindex-not-concurrently", "to rebuild it without blocking")
+    return later
+
+
+def _foreign_key_not_valid(op: AddConstraint | AddColumn, ctx: Context) -> str:
+    """A foreign key stays in the migration, added NOT VALID (instant), and is validated once
+    the transaction has committed: moved to a later migration whole, it would leave the table
+    without its foreign key in between (Prisma and drizzle-kit drop a foreign key and add it
+    again to change its ON DELETE)."""
+    table = op.table.sql
+    constraint = _foreign_keys(op)[0]
+    columns = ", ".join(quote(c) for c in constraint.columns)
+    references = constraint.references.sql if constraint.references else "<table>"
+    if isinstance(op, AddColumn):
+        name = (
+            quote(constraint.name)
+            if constraint.name
+            else constraint_name(op.table, op.column.name, "fkey")
+        )
+        plain = op.column.plain_sql or f"{quote(op.column.name)} <type and default>"
+        steps = [
+            f"ALTER TABLE {table} ADD COLUMN {plain};",
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({columns}) "
+            f"{constraint.clause or f'REFERENCES {references}'} NOT VALID;",
+        ]
+    else:
+        taken_names = {c.name: c for c in ctx.constraints(op.table) if c.name}
+        given = constraint.name or default_constraint_name(op.table.name, constraint, taken_names)
+        name = quote(given) if given else '"<constraint name>"'
+        steps = [
+            f"{op.sql} NOT VALID;"
+            if op.sql
+            else f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({columns}) REFERENCES "
+            f"{references} NOT VALID;  -- with its referenced columns and ON DELETE/ON UPDATE "
+            "as written"
+        ]
+    numbered = "".join(f"{number}. {step}\n" for number, step in enumerate(steps, start=1))
+    return (
+        "Keep the foreign key in this migration, added NOT VALID: that is instant, and rows "
+        "written from then on are checked. Validate it once the transaction has committed: "
+        "VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE, which lets reads and writes "
+        f"continue. (Moved whole to a later migration, it would leave {table} without its "
+        "foreign key in between.)\n"
+        + numbered
+        + f"{len(steps) + 1}. Then, {ctx.later_transaction()}:\n"
+        f"   ALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+    )
 
 
 def _see(rule_id: str, purpose: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterator
 
+from migration_lint.advice import not_null_after_backfill
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import Update, quote
@@ -56,5 +57,6 @@ def update_all_rows(op: Update, ctx: Context) -> Iterator[tuple[str, str]]:
         + textwrap.indent(batch, "   ")
         + "\nrepeated until it updates no row. Schema changes and data changes belong in "
         "separate migrations, as the team's process asks: keep this migration to schema changes "
-        "and run the backfill as a step of its own.",
+        "and run the backfill as a step of its own."
+        + (f"\n{filled}" if (filled := not_null_after_backfill(op, ctx)) else ""),
     )

@@ -425,6 +425,92 @@ def test_a_dropped_foreign_key_names_why_it_locks_the_referenced_table(tmp_path)
     )
 
 
+# Prisma and drizzle-kit change a foreign key's ON DELETE by dropping it and adding it again.
+READD = (
+    'ALTER TABLE "orders" DROP CONSTRAINT "orders_user_fk";\n'
+    'ALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") '
+    'REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("migration", "steps"),
+    [
+        pytest.param(
+            READD,
+            [
+                'ALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") '
+                'REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE NOT VALID;',
+                'ALTER TABLE "orders" VALIDATE CONSTRAINT "orders_user_fk";',
+            ],
+            id="re-added-foreign-key",
+        ),
+        pytest.param(
+            'ALTER TABLE "orders" DROP CONSTRAINT "orders_user_fk";\n'
+            'ALTER TABLE "orders" ADD COLUMN "owner_id" bigint DEFAULT 0 REFERENCES "users"("id");\n',
+            [
+                'ALTER TABLE "orders" ADD COLUMN "owner_id" bigint DEFAULT 0;',
+                'ALTER TABLE "orders" ADD CONSTRAINT "orders_owner_id_fkey" FOREIGN KEY '
+                '("owner_id") REFERENCES "users"("id") NOT VALID;',
+                'ALTER TABLE "orders" VALIDATE CONSTRAINT "orders_owner_id_fkey";',
+            ],
+            id="inline-foreign-key-to-a-locked-table",
+        ),
+    ],
+)
+def test_a_foreign_key_under_the_lock_is_added_not_valid_here_not_moved_later(
+    tmp_path, migration, steps
+) -> None:
+    # Moved to a later migration, the ADD CONSTRAINT would leave the table without its foreign
+    # key in between.
+    findings = lint_layout(tmp_path, "prisma", HISTORY, migration)
+    (finding,) = [d for d in findings if d.rule == "exclusive-lock-held"]
+    assert "Run this statement in a later migration" not in finding.help
+    assert "without its foreign key" in finding.help
+    assert sql_lines(finding.help) == steps
+    assert finding.help.index("NOT VALID;") < finding.help.index("Then, in a later migration:")
+    for sql in steps:
+        pg_parser.parse_sql(sql)
+
+
+SET_NOT_NULL = 'ALTER TABLE "orders" ALTER COLUMN "status" SET NOT NULL;\n'
+
+
+@pytest.mark.parametrize(
+    ("migration", "moves"),
+    [
+        pytest.param(ADD + FILL + SET_NOT_NULL, True, id="add-backfill-set-not-null"),
+        pytest.param(ADD + FILL, False, id="no-set-not-null"),
+        pytest.param(
+            ADD + FILL + 'ALTER TABLE "orders" ALTER COLUMN "note" SET NOT NULL;\n',
+            False,
+            id="another-column",
+        ),
+    ],
+)
+def test_moving_a_backfill_out_takes_its_set_not_null_along(tmp_path, migration, moves) -> None:
+    findings = lint_layout(tmp_path, "prisma", HISTORY, migration)
+    moved = (
+        'Line 3 sets "status" NOT NULL, which fails while rows are not filled: move it with the '
+        "backfill, after its last batch"
+    )
+    for rule in ("exclusive-lock-held", "update-all-rows"):
+        (finding,) = [d for d in findings if d.rule == rule]
+        assert (moved in finding.help) == moves, rule
+        assert ("`migration-lint rules set-not-null`" in finding.help) == moves, rule
+
+
+def test_a_unique_index_moved_later_says_what_is_missing_meanwhile(tmp_path) -> None:
+    findings = lint_layout(
+        tmp_path,
+        "prisma",
+        HISTORY,
+        ADD + 'CREATE UNIQUE INDEX "orders_status_key" ON "orders" ("status");\n',
+    )
+    (finding,) = [d for d in findings if d.rule == "exclusive-lock-held"]
+    assert "duplicates" in finding.help and "ON CONFLICT" in finding.help
+
+
 def held_messages(diagnostics: list[Diagnostic]) -> list[str]:
     return [d.message for d in diagnostics if d.rule == "exclusive-lock-held"]
 

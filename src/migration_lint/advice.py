@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from .context import column_subject
 from .layouts import LAYOUTS
-from .operations import NAME_BYTES, Column, ColumnType, Constraint, Name, quote
+from .operations import NAME_BYTES, Column, ColumnType, Constraint, Name, SetNotNull, Update, quote
 
 if TYPE_CHECKING:
     from .context import Context
@@ -218,4 +219,22 @@ def partitioned_index_steps(
         f"2. For each partition:\n{builds}\n"
         "3. Attach each one; the parent's index is valid once every partition has one:\n"
         f"{attaches}"
+    )
+
+
+def not_null_after_backfill(update: Update, ctx: Context) -> str:
+    """For help that moves a backfill out of the migration: a later SET NOT NULL of a column it
+    fills (ADD COLUMN, UPDATE, SET NOT NULL) fails without it, and goes with it ("" when the
+    migration has none)."""
+    found = [
+        (column, ctx.line(later.location))
+        for column in dict.fromkeys(update.columns)
+        for later in ctx.later(column_subject(update.table, column))
+        if isinstance(later, SetNotNull)
+    ]
+    return "".join(
+        f"Line {line} sets {quote(column)} NOT NULL, which fails while rows are not filled: move "
+        "it with the backfill, after its last batch, where `migration-lint rules set-not-null` "
+        "shows how to set it without a long lock."
+        for column, line in found[:1]
     )

@@ -242,6 +242,7 @@ class Update(Operation):
     set_clause: str = ""
     alias: str | None = None
     names_rows: bool = False  # its WHERE names rows by constants (pg_frontend.names_rows)
+    columns: tuple[str, ...] = ()  # the columns it sets
 
 
 @dataclass(slots=True)

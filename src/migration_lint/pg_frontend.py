@@ -765,6 +765,7 @@ def _update(node: Node, stmt: StatementTree) -> ops.Update:
         set_clause,
         alias,
         where is not None and names_rows(where),
+        tuple(target["ResTarget"]["name"] for target in targets if "ResTarget" in target),
     )
 
 
