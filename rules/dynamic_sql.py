@@ -12,6 +12,10 @@ from migration_lint.registry import rule
 # The part of the EXECUTE expression a message quotes.
 SHOWN_CHARS = 60
 
+# Commands that read or write rows, which is not what the linter checks: their SQL built at run
+# time hides no schema change (a SELECT may call setval(), and WITH holds only such commands).
+ROW_COMMANDS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "WITH"})
+
 
 @rule(
     id="dynamic-sql",
@@ -22,8 +26,9 @@ SHOWN_CHARS = 60
         "The statements that EXECUTE runs exist only when the block runs, so no rule sees "
         "whether they drop, rename or rewrite something, or which locks they take. An EXECUTE "
         "of a string constant is checked like the block's other statements; one that builds "
-        "its SQL (format(), ||) is not. Write the statements out where you can, or review what "
-        "they do by hand."
+        "its SQL (format(), ||) is not, and is reported unless its text starts with a command "
+        "that only reads or writes rows (SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, WITH). "
+        "Write the statements out where you can, or review what they do by hand."
     ),
     bad="DO $$\nDECLARE t text;\nBEGIN\n"
     "  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP\n"
@@ -33,6 +38,8 @@ SHOWN_CHARS = 60
     'ALTER TABLE "orders" ENABLE ROW LEVEL SECURITY;',
 )
 def dynamic_sql(op: DynamicSql, ctx: Context) -> Iterator[tuple[str, str]]:
+    if op.command in ROW_COMMANDS:
+        return
     expression = " ".join(op.expression.split())
     if len(expression) > SHOWN_CHARS:
         expression = expression[: SHOWN_CHARS - 3] + "..."

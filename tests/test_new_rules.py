@@ -602,6 +602,35 @@ RLS_LOOP = (
             [("drop-column", 2, 2)],
             id="plain-statements",
         ),
+        # SQL built at run time that reads or writes rows, not the schema: not reported.
+        *(
+            pytest.param(
+                f"DO $$\nDECLARE n int;\nBEGIN\n  EXECUTE {expression};\nEND $$;", [], id=name
+            )
+            for name, expression in {
+                "select-into": "'SELECT count(*) FROM ' || quote_ident('t') INTO n",
+                "setval": "format('SELECT setval(%L, 1)', 't_id_seq')",
+                "insert": "format($f$ INSERT INTO %I VALUES (1) $f$, 't')",
+                "update": "'UPDATE ' || 't' || ' SET a = 1'",
+                "delete": "concat('delete from ', 't')",
+                "values": "'VALUES (' || 1 || ')'",
+                "with-select": "format('WITH x AS (SELECT 1) SELECT * FROM %I', 't')",
+                "commented": "format('-- count\n  (SELECT count(*) FROM %I)', 't') INTO n",
+            }.items()
+        ),
+        # What may change the schema, or cannot be told, is.
+        *(
+            pytest.param(
+                f"DO $$\nBEGIN\n  EXECUTE {expression};\nEND $$;", [("dynamic-sql", 3, 11)], id=name
+            )
+            for name, expression in {
+                "a-setting": "current_setting('app.sql')",
+                "a-function-of-it": "lower(current_setting('app.sql'))",
+                "it-first": "current_setting('app.sql') || ' SELECT 1'",
+                "select-then-ddl": "format('SELECT 1; DROP TABLE %I', 't')",
+                "grant": "format('GRANT SELECT ON %I TO app', 't')",
+            }.items()
+        ),
     ],
 )
 def test_dynamic_sql(sql: str, expected: list[tuple[str, int, int]]) -> None:

@@ -496,6 +496,9 @@ class DynamicSql(Operation):
     """A DO block's EXECUTE of SQL computed when it runs, which the linter cannot read."""
 
     expression: str  # what EXECUTE evaluates, as written
+    # The first word of the SQL it builds, upper case, when a string constant starts it and
+    # holds one statement (`format('SELECT ...', t)`: "SELECT"); None when that is not known.
+    command: str | None = None
 
 
 def declared_types(op: Operation) -> list[tuple[Name, str, ColumnType]]:

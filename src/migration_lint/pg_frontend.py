@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -92,9 +93,11 @@ def _sql_queries(function: Any) -> Iterator[tuple[str, bool]]:
 def _executed(expression: str, start: int, end: int) -> Iterator[ops.Operation]:
     """What `EXECUTE expression` runs: the statements of a string constant, read as if they
     were written in the block; for any other expression, SQL the linter cannot see."""
-    sql = _string_constant(expression)
+    tree = _expression_tree(expression)
+    sql = _string_value(tree) if tree is not None else None
     if sql is None:
-        yield ops.DynamicSql(start, expression, end=end)
+        command = _leading_command(tree) if tree is not None else None
+        yield ops.DynamicSql(start, expression, command, end=end)
         return
     # Without escapes the string's text is in the file as is, and so are its statements.
     offset = expression.find(sql)
@@ -109,8 +112,8 @@ def _executed(expression: str, start: int, end: int) -> Iterator[ops.Operation]:
             yield operation
 
 
-def _string_constant(expression: str) -> str | None:
-    """The value of an expression that is one string constant ('...', $$...$$, E'...')."""
+def _expression_tree(expression: str) -> Node | None:
+    """The parse tree of one SQL expression; None when it is not one."""
     try:
         parsed = deep_json.loads(pg_parser.parse_sql_json(f"SELECT {expression}"))
     except pg_parser.ParseError:
@@ -120,8 +123,42 @@ def _string_constant(expression: str) -> str | None:
     targets = select.get("targetList", ())
     if len(targets) != 1 or set(select) - {"targetList", "limitOption", "op"}:
         return None
-    value = targets[0]["ResTarget"].get("val", {}).get("A_Const", {}).get("sval")
+    tree: Node | None = targets[0]["ResTarget"].get("val")
+    return tree
+
+
+def _string_value(tree: Node) -> str | None:
+    """The value of an expression that is one string constant ('...', $$...$$, E'...')."""
+    value = tree.get("A_Const", {}).get("sval")
     return value.get("sval", "") if value is not None else None
+
+
+# Functions whose result starts with their first argument.
+_STARTS_WITH_FIRST_ARGUMENT = frozenset({"format", "concat"})
+_LEADING_COMMAND = re.compile(r"(?:\s|\(|--[^\n]*|/\*.*?\*/)*([A-Za-z]+)", re.DOTALL)
+
+
+def _leading_command(tree: Node) -> str | None:
+    """The first word (upper case) of the SQL that an expression builds, when a string constant
+    starts it (`format('SELECT ...', x)`, `'UPDATE ' || t || ...`) and holds one statement; None
+    when it cannot be told (it starts with a variable, or the constant goes on past a `;`)."""
+    while (text := _string_value(tree)) is None:
+        operator = tree.get("A_Expr", {})
+        call = tree.get("FuncCall", {})
+        if _strings(operator.get("name")) == ("||",) and "lexpr" in operator:
+            tree = operator["lexpr"]
+        elif _strings(call.get("funcname"))[-1:] and call.get("args"):
+            if _strings(call["funcname"])[-1] not in _STARTS_WITH_FIRST_ARGUMENT:
+                return None
+            tree = call["args"][0]
+        elif "TypeCast" in tree:
+            tree = tree["TypeCast"]["arg"]
+        else:
+            return None
+    found = _LEADING_COMMAND.match(text)
+    if found is None or text.rstrip().rstrip(";").count(";"):
+        return None
+    return found[1].upper()
 
 
 def _entries(tree: Any) -> Iterator[tuple[str | None, Any]]:
