@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -135,7 +134,6 @@ def _string_value(tree: Node) -> str | None:
 
 # Functions whose result starts with their first argument.
 _STARTS_WITH_FIRST_ARGUMENT = frozenset({"format", "concat"})
-_LEADING_COMMAND = re.compile(r"(?:\s|\(|--[^\n]*|/\*.*?\*/)*([A-Za-z]+)", re.DOTALL)
 
 
 def _leading_command(tree: Node) -> str | None:
@@ -155,10 +153,19 @@ def _leading_command(tree: Node) -> str | None:
             tree = tree["TypeCast"]["arg"]
         else:
             return None
-    found = _LEADING_COMMAND.match(text)
-    if found is None or text.rstrip().rstrip(";").count(";"):
+    try:
+        tokens = [
+            token
+            for token in pg_parser.scan(text)
+            if token.name not in ("SQL_COMMENT", "C_COMMENT", "ASCII_40")  # comments, (
+        ]
+    except pg_parser.ParseError:  # a piece of a statement, cut inside a quoted string
         return None
-    return found[1].upper()
+    while tokens and tokens[-1].name == "ASCII_59":  # ;
+        tokens.pop()
+    if not tokens or any(token.name == "ASCII_59" for token in tokens):
+        return None
+    return text[tokens[0].start : tokens[0].end + 1].upper()
 
 
 def _entries(tree: Any) -> Iterator[tuple[str | None, Any]]:
