@@ -120,8 +120,8 @@ def _slow_work(op: Operation, ctx: Context) -> tuple[Name, str] | None:
     """The table a statement reads or writes in full and what it does there, in words; None
     for a statement that is quick."""
     if isinstance(op, (Update, Delete)):
-        if op.names_rows:
-            return None  # a few rows, named in its WHERE: not a backfill
+        if _names_rows(op, ctx):
+            return None
         statement = "UPDATE" if isinstance(op, Update) else "DELETE"
         rows = "" if op.filtered else "every row of "
         return op.table, f"This {statement} of {rows}{op.table.sql}"
@@ -148,6 +148,20 @@ def _slow_work(op: Operation, ctx: Context) -> tuple[Name, str] | None:
     if isinstance(op, RefreshMaterializedView):
         return op.view, f"REFRESH MATERIALIZED VIEW {op.view.sql} (its whole query runs again)"
     return None
+
+
+def _names_rows(op: Update | Delete, ctx: Context) -> bool:
+    """Whether the WHERE of an UPDATE or DELETE names the rows it writes: it holds every column
+    of a primary key or unique constraint to constants (`"id" = 1`, `"key" IN ('a', 'b')`), so
+    it writes a row a constant, as a migration that fixes a setting or a seed row does. Any
+    other WHERE may pick most of the table, and is taken for a backfill: IS NULL, a range, a
+    subquery, and equality on a column that is no key (`"status" = 'COMPLETED'`, documenso's
+    backfill of every completed document)."""
+    pinned = set(op.pinned)
+    return any(
+        c.kind in ("primary_key", "unique") and c.columns and pinned.issuperset(c.columns)
+        for c in ctx.constraints(op.table)
+    )
 
 
 def _way_out(op: Operation, ctx: Context, table: Name, held: HeldLock) -> str:

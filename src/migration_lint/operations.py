@@ -230,7 +230,8 @@ class Truncate(Operation):
 class Delete(Operation):
     table: Name
     filtered: bool  # has a WHERE clause
-    names_rows: bool = False  # its WHERE names rows by constants (pg_frontend.names_rows)
+    # The columns of the table its WHERE holds to constants (`"id" = 1`, `"key" IN ('a', 'b')`).
+    pinned: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -241,7 +242,8 @@ class Update(Operation):
     # the alias they may use.
     set_clause: str = ""
     alias: str | None = None
-    names_rows: bool = False  # its WHERE names rows by constants (pg_frontend.names_rows)
+    # The columns of the table its WHERE holds to constants (`"id" = 1`, `"key" IN ('a', 'b')`).
+    pinned: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()  # the columns it sets
 
 

@@ -802,13 +802,14 @@ def _update(node: Node, stmt: StatementTree) -> ops.Update:
         set_clause = found or ""
     alias = node["relation"].get("alias", {}).get("aliasname")
     where = node.get("whereClause")
+    table = _name(node["relation"])
     return ops.Update(
         stmt.start,
-        _name(node["relation"]),
+        table,
         where is not None,
         set_clause,
         alias,
-        where is not None and names_rows(where),
+        _pinned(where, (table.name, alias)) if where is not None else (),
         tuple(target["ResTarget"]["name"] for target in targets if "ResTarget" in target),
     )
 
@@ -816,36 +817,49 @@ def _update(node: Node, stmt: StatementTree) -> ops.Update:
 def _delete(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     where = node.get("whereClause")
     table = _name(node["relation"])
-    yield ops.Delete(stmt.start, table, where is not None, where is not None and names_rows(where))
+    alias = node["relation"].get("alias", {}).get("aliasname")
+    pinned = _pinned(where, (table.name, alias)) if where is not None else ()
+    yield ops.Delete(stmt.start, table, where is not None, pinned)
 
 
-# How deep names_rows looks into ANDs and ORs: deeper, a WHERE is not a list of rows.
-_NAMING_DEPTH = 8
+# How deep _pinned looks into ANDs and ORs: deeper, a WHERE is not a list of rows.
+_PINNING_DEPTH = 8
 
 
-def names_rows(where: Node, depth: int = 0) -> bool:
-    """Whether a WHERE clause picks its rows by constants: `column = constant` or `column IN
-    (constants)`, alone, ANDed with anything, or ORed with others that do. That is a few rows (a
-    setting, a seed row, a renamed key) written in place. Anything else may pick every row, as
-    a backfill does, and is not taken for a few: IS NULL, a range, NOT, NOT IN, a subquery, a
-    function of the column, another column."""
-    if depth > _NAMING_DEPTH:
-        return False
+def _pinned(where: Node, names: tuple[str, str | None], depth: int = 0) -> tuple[str, ...]:
+    """The columns of the statement's table (written bare, or after its name or alias in
+    `names`) that a WHERE clause holds to constants: `column = constant` or `column IN
+    (constants)`, alone, ANDed with anything (any term's), or ORed (those of every term)."""
+    if depth > _PINNING_DEPTH:
+        return ()
     if "BoolExpr" in where:
         operator, terms = where["BoolExpr"]["boolop"], where["BoolExpr"].get("args", ())
+        found = [set(_pinned(term, names, depth + 1)) for term in terms]
         if operator == "AND_EXPR":
-            return any(names_rows(term, depth + 1) for term in terms)
-        return operator == "OR_EXPR" and all(names_rows(term, depth + 1) for term in terms)
+            return tuple(sorted(set().union(*found)))
+        return tuple(sorted(set.intersection(*found))) if operator == "OR_EXPR" and found else ()
     comparison = where.get("A_Expr", {})
     if _strings(comparison.get("name")) != ("=",):  # NOT IN is `<>` ALL
-        return False
+        return ()
     left, right = comparison.get("lexpr", {}), comparison.get("rexpr", {})
     if comparison["kind"] == "AEXPR_IN":
-        values = right.get("List", {}).get("items", ())
-        return "ColumnRef" in left and all(map(_constant, values))
-    return comparison["kind"] == "AEXPR_OP" and (
-        ("ColumnRef" in left and _constant(right)) or ("ColumnRef" in right and _constant(left))
-    )
+        constant = all(map(_constant, right.get("List", {}).get("items", ())))
+        column = _own_column(left, names) if constant else None
+    elif comparison["kind"] == "AEXPR_OP":
+        column = (_own_column(left, names) if _constant(right) else None) or (
+            _own_column(right, names) if _constant(left) else None
+        )
+    else:
+        column = None
+    return (column,) if column else ()
+
+
+def _own_column(expression: Node, names: tuple[str, str | None]) -> str | None:
+    """The column an expression is, when it is one of the statement's table."""
+    fields = _strings(expression.get("ColumnRef", {}).get("fields"))
+    if not fields or (len(fields) > 1 and fields[-2] not in names):
+        return None
+    return fields[-1]
 
 
 def _constant(expression: Node) -> bool:
