@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,9 +19,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__, git
-from .baseline import BASELINE_FILE
 from .checks import change_problems, is_migration, problems_since
-from .config import MAX_PG_VERSION, MIN_PG_VERSION, Config, find_config, load_config
+from .config import (
+    BASELINE_FILE,
+    MAX_PG_VERSION,
+    MIN_PG_VERSION,
+    Config,
+    find_config,
+    load_config,
+)
 from .diagnostic import FAIL_ON, Severity
 from .discovery import migrations_folder
 from .errors import ConfigError, InputProblem
@@ -1130,6 +1135,8 @@ def _run(argv: list[str] | None) -> int:
         click.echo(f"migration-lint: error: {exc}", err=True)
         return USAGE_ERROR
     except Exception:
+        import traceback  # only for the internal error, never on a good run
+
         click.echo(
             "migration-lint: internal error, please report it with this trace:\n"
             + traceback.format_exc(),
