@@ -228,8 +228,7 @@ def load_plugin(plugin: Plugin) -> list[Rule]:
         raise PluginError(f"plugin {plugin.name!r} ({plugin.value}): {exc}") from exc
     except Exception as exc:
         raise PluginError(
-            f"plugin {plugin.name!r} ({plugin.value}) failed to load: "
-            f"{type(exc).__name__}: {exc}"
+            f"plugin {plugin.name!r} ({plugin.value}) failed to load: {type(exc).__name__}: {exc}"
         ) from exc
     finally:
         _loading_origin = "migration-lint"
