@@ -7,7 +7,9 @@ Every command that reports findings builds a RunResult and hands it to the outpu
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -1109,6 +1111,8 @@ def _interruptible() -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (click's own usage errors become 3; SIGINT and
     SIGTERM, 128 + the signal's number, as shells report them)."""
+    if argv is None:  # the console script
+        _end_without_collecting()
     with _interruptible():
         try:
             return _run(argv)
@@ -1173,12 +1177,21 @@ def _pre_commit_refs() -> tuple[str, str | None]:
 
 def naming_hook() -> int:
     """The migration-lint-naming console script, for pre-commit."""
+    _end_without_collecting()
     return main(["check-naming", *sys.argv[1:]])
 
 
 def require_migration_hook() -> int:
     """The migration-lint-require-migration console script, for pre-commit."""
+    _end_without_collecting()
     return main(["require-migration", *sys.argv[1:]])
+
+
+def _end_without_collecting() -> None:
+    """For a console script, whose process ends after the run: the interpreter's last garbage
+    collection walks every object the imports made, none of them garbage, and takes as long as
+    linting a small file (~10 ms). Frozen at exit, they are left out of it."""
+    atexit.register(gc.freeze)
 
 
 if __name__ == "__main__":
