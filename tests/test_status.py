@@ -754,6 +754,22 @@ def test_linting_imports_only_what_it_uses(
     assert imported == repr(sorted(allowed)), done.stdout + done.stderr
 
 
+def test_pglast_modules_left_out_of_linting_work_when_the_database_code_needs_them(
+    write,
+) -> None:
+    # In one process, as `ci --verify` runs: lint first, then print a view's query (pglast.ast,
+    # its enums and its printer), which needs what linting did not import.
+    root = write({"m/0001_x.sql": sql_of("x")})
+    program = (
+        "from migration_lint.cli import main\n"
+        "main(['lint', 'm'])\n"
+        "from migration_lint.db.query_text import normalised\n"
+        "print(normalised('SELECT users.id FROM public.users FOR UPDATE'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=root)
+    assert done.stdout.splitlines()[-1] == "SELECT id FROM public.users FOR UPDATE", done.stderr
+
+
 def test_every_layout_read_has_a_bookkeeping_reader_and_the_cli_knows_the_formats() -> None:
     assert set(READERS) == set(RUNNERS)
     assert cli.STATUS_FORMATS == FORMATS
