@@ -185,7 +185,7 @@ def _entry_point_files() -> Iterator[str]:
         try:
             children = sorted(os.listdir(folder or "."))
         except OSError:
-            continue  # a missing folder or a zip archive: no plugin is installed there
+            continue  # missing, or a zip archive: pip installs no distribution into either
         for child in children:
             stem, dot, suffix = child.rpartition(".")
             if not dot or suffix.lower() not in ("dist-info", "egg-info"):
