@@ -125,7 +125,7 @@ def _lint_plan(plan: list[FolderPlan], rules: RuleSet, settings: Settings, repor
             history = file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(source.text))
             if not requested:
                 if history:
-                    lint_source(up, None, context)
+                    replay_source(up, context)
                 continue
             has_down = folder.layout.down_sql(file, source.text) is not None
             changes = report.changes.setdefault(file, [])
@@ -210,6 +210,12 @@ def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list
 def input_error(exc: InputError) -> Diagnostic:
     line = exc.line or 1
     return Diagnostic(INPUT_ERROR, Severity.ERROR, exc.path, line, 1, line, 1, exc.message)
+
+
+def replay_source(source: Source, context: Context) -> None:
+    """Replay a migration into the context as history: the schema it leaves, no findings."""
+    statements, _ = parse(source.text, context.runner.splits_on_breakpoints, operations_of)
+    context.replay(source, statements)
 
 
 def lint_source(
