@@ -63,12 +63,63 @@ class Definition:
     line: int
 
 
-@dataclass
+Columns = dict[str, ops.Column]
+Constraints = dict[str, ops.Constraint]
+
+
 class TableModel:
-    columns: dict[str, ops.Column] = field(default_factory=dict)
-    constraints: dict[str, ops.Constraint] = field(default_factory=dict)
-    partitioned: bool = False  # PARTITION BY: an index on it is built on every partition
-    partitions: list[ops.Name] = field(default_factory=list)  # as written when attached
+    """A table as the history made it: its columns and constraints by name.
+
+    From the history cache (history_cache.py), its columns and its constraints are each a
+    function that reads them, called when they are first asked for: a migration reads a few of
+    the thousands of tables a long history makes, and reading them all takes longer than
+    replaying the history.
+    """
+
+    __slots__ = ("_columns", "_constraints", "partitioned", "partitions")
+
+    def __init__(
+        self,
+        columns: Columns | Callable[[], Columns] | None = None,
+        constraints: Constraints | Callable[[], Constraints] | None = None,
+        partitioned: bool = False,  # PARTITION BY: an index on it is built on every partition
+        partitions: list[ops.Name] | None = None,  # as written when attached
+    ) -> None:
+        self._columns = {} if columns is None else columns
+        self._constraints = {} if constraints is None else constraints
+        self.partitioned = partitioned
+        self.partitions = [] if partitions is None else partitions
+
+    @property
+    def columns(self) -> Columns:
+        if not isinstance(self._columns, dict):
+            self._columns = self._columns()
+        return self._columns
+
+    @property
+    def constraints(self) -> Constraints:
+        if not isinstance(self._constraints, dict):
+            self._constraints = self._constraints()
+        return self._constraints
+
+    def held(
+        self,
+    ) -> tuple[Columns | Callable[[], Columns], Constraints | Callable[[], Constraints]]:
+        """Its columns and constraints as it holds them: those not asked for yet still unread."""
+        return self._columns, self._constraints
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TableModel) and (
+            self.columns,
+            self.constraints,
+            self.partitioned,
+            self.partitions,
+        ) == (other.columns, other.constraints, other.partitioned, other.partitions)
+
+
+# What a migration leaves for the ones after it: the schema model. Context.start_migration
+# resets everything else, and the history cache stores exactly these.
+SCHEMA_MODEL = ("tables", "index_tables", "index_columns", "enums", "views", "functions")
 
 
 class Context:
@@ -124,6 +175,16 @@ class Context:
         # ALTER TABLE are one statement: a lock taken by an earlier subcommand is no earlier).
         self.statement_number = 0
         self._start_look_ahead(statements)
+
+    def schema_model(self) -> dict[str, Any]:
+        """The schema the migrations so far have made (SCHEMA_MODEL), for the history cache."""
+        return {name: getattr(self, name) for name in SCHEMA_MODEL}
+
+    def restore(self, model: dict[str, Any]) -> None:
+        """Take up the schema a history made (from schema_model), to lint what follows it."""
+        for name in SCHEMA_MODEL:
+            setattr(self, name, model[name])
+        self._indexes_by_table = None
 
     def replay(self, source: Source, statements: Statements) -> None:
         """Apply an earlier migration to the schema model, as history. No rule inspects it, so
