@@ -7,12 +7,14 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from migration_lint import history_cache, linter
+from migration_lint import history_cache, linter, source
 from migration_lint.cli import main
 from migration_lint.context import Context
 from migration_lint.linter import Settings, lint_paths, replay_source
@@ -64,8 +66,22 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(params=[False, True], ids=["files-just-written", "files-long-unchanged"])
+def settled(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Whether the files' times are taken to be as old as a history's usually are: then a file
+    whose identity the cache knows is not read again (source.file_identity)."""
+    if request.param:
+        monkeypatch.setattr(source, "SETTLED_NS", -3600 * 10**9)
+    return bool(request.param)
+
+
 def entries(cache: Path) -> list[Path]:
     return sorted((cache / history_cache.ENTRIES).iterdir())
+
+
+def models(cache: Path) -> list[Path]:
+    """The entries that hold a model (the others, the identities of a folder's files)."""
+    return [entry for entry in entries(cache) if not entry.suffix]
 
 
 def edit_old_migration(folder: Path) -> None:
@@ -101,7 +117,7 @@ def swap_migrations(folder: Path) -> None:
     ],
 )
 def test_after_a_history_file_changes_the_cache_gives_the_findings_of_a_replay(
-    project: Path, change: Callable[[Path], None], changes_findings: bool
+    project: Path, settled: bool, change: Callable[[Path], None], changes_findings: bool
 ) -> None:
     cache = project / "cache"
     before = findings(None)
@@ -122,7 +138,7 @@ def test_an_edited_old_migration_shows_in_the_finding(project: Path) -> None:
 
 
 def test_a_new_migration_replays_only_itself_after_the_history_it_extends(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, settled: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = project / "cache"
     findings(cache)  # the history of 0003 (0001 and 0002) is cached
@@ -142,6 +158,61 @@ def test_a_new_migration_replays_only_itself_after_the_history_it_extends(
     replayed.clear()
     assert findings(cache, "m/0004_next.sql") == with_cache
     assert replayed == []
+
+
+def test_history_files_long_unchanged_are_not_read_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source, "SETTLED_NS", -3600 * 10**9)
+    cache = project / "cache"
+    expected = findings(cache)
+    read: list[str] = []
+    history_source = linter._history_source
+
+    def counted(file: str, *arguments: Any) -> Source | None:
+        read.append(file)
+        return history_source(file, *arguments)
+
+    monkeypatch.setattr(linter, "_history_source", counted)
+    assert findings(cache) == expected
+    assert read == []
+    (project / "m/0004_next.sql").write_text("ALTER TABLE users DROP COLUMN mood;")
+    assert findings(cache, "m/0004_next.sql") == findings(None, "m/0004_next.sql")
+    read.clear()
+    findings(cache, "m/0004_next.sql")
+    assert read == []
+
+
+def test_a_file_changed_within_its_time_resolution_is_read_again(project: Path) -> None:
+    """Files' times tick coarsely: a file changed in the same tick as it was last read, to the
+    same size, keeps its identity, so one changed lately is always read."""
+    cache = project / "cache"
+    before = findings(cache)
+    init = project / "m/0001_init.sql"
+    times = init.stat()
+    init.write_text(INIT.replace("status text", "status int4"))
+    os.utime(init, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert (init.stat().st_size, init.stat().st_ino) == (times.st_size, times.st_ino)
+    after = findings(None)
+    assert after != before
+    assert findings(cache) == after
+
+
+def test_file_identity(tmp_path: Path) -> None:
+    path = tmp_path / "0001_a.sql"
+    path.write_text("SELECT 1;")
+    now = time.time_ns()
+    places = source.Places()
+    assert source.file_identity(str(path), places, now) is None  # just written
+    later = now + 2 * source.SETTLED_NS
+    identity = source.file_identity(str(path), places, later)
+    assert identity is not None
+    assert source.file_identity(str(path), places, later) == identity
+    path.write_text("SELECT 22;")
+    assert source.file_identity(str(path), places, later + source.SETTLED_NS) != identity
+    (tmp_path / "link.sql").symlink_to(path)
+    assert source.file_identity(str(tmp_path / "link.sql"), places, later) is None
+    assert source.file_identity(str(tmp_path / "missing.sql"), places, later) is None
 
 
 def test_the_cached_model_is_the_replayed_one(project: Path) -> None:
@@ -177,7 +248,8 @@ def test_processes_that_share_the_cache_at_once_get_the_findings_of_a_replay(
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         results = pool.map(_lint_in_process, [str(cache)] * 8, chunksize=1)
     assert results == [expected] * 8
-    assert [p.suffix for p in entries(cache)] == [""]  # one entry, no temporary file left
+    # One model, and the files' identities if they were old enough; no temporary file left.
+    assert [p.suffix for p in entries(cache)] in ([""], ["", ".files"])
     assert findings(cache) == expected
 
 
@@ -203,7 +275,7 @@ def test_a_damaged_entry_is_replayed_and_written_again(
 ) -> None:
     cache = project / "cache"
     expected = findings(cache)
-    [entry] = entries(cache)
+    [entry] = models(cache)
     entry.write_bytes(damage(entry.read_bytes()))
     assert findings(cache) == expected
     assert capsys.readouterr().err == ""
@@ -221,7 +293,7 @@ class _Planted:
 def test_an_entry_never_makes_what_a_schema_model_does_not_hold(project: Path) -> None:
     cache = project / "cache"
     expected = findings(cache)
-    [entry] = entries(cache)
+    [entry] = models(cache)
     payload = pickle.dumps({"tables": _Planted()})
     entry.write_bytes(history_cache._HEADER + history_cache._check(payload) + payload)
     assert findings(cache) == expected
@@ -232,7 +304,7 @@ def test_a_cache_folder_others_can_write_to_is_not_used(project: Path) -> None:
     cache = project / "cache"
     expected = findings(cache)
     (cache / history_cache.ENTRIES).chmod(0o777)
-    [entry] = entries(cache)
+    [entry] = models(cache)
     entry.write_bytes(b"")
     assert findings(cache) == expected
     assert entry.read_bytes() == b""  # neither read nor written again
@@ -261,14 +333,14 @@ def test_the_least_recently_used_entries_go_past_the_size_limit(
 ) -> None:
     cache = project / "cache"
     findings(cache)
-    written = entries(cache)
+    written = models(cache)
     monkeypatch.setattr(history_cache, "MAX_BYTES", written[0].stat().st_size * 3)
     for number in range(4, 9):
         (project / f"m/{number:04d}_next.sql").write_text(f"CREATE TABLE t{number} (id int);")
         findings(cache, f"m/{number:04d}_next.sql")
-        kept = entries(cache)
+        assert sum(p.stat().st_size for p in entries(cache)) <= history_cache.MAX_BYTES
+        kept = models(cache)
         written += [entry for entry in kept if entry not in written]
-        assert sum(p.stat().st_size for p in kept) <= history_cache.MAX_BYTES
     assert len(written) == 6
     assert 2 <= len(kept) < 6
     assert sorted(kept) == sorted(written[-len(kept) :])
@@ -285,13 +357,13 @@ def test_lint_keeps_the_cache_outside_the_repository(
     assert main(["lint", LINTED]) == 1
     cached = capsys.readouterr().out
     assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
-    assert len(entries(home / "xdg/migration-lint")) == 1
+    assert len(models(home / "xdg/migration-lint")) == 1
     assert (home / "xdg/migration-lint/CACHEDIR.TAG").read_text().startswith("Signature: ")
     shutil.rmtree(home / "xdg")
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert main(["lint", LINTED]) == 1
     assert capsys.readouterr().out == cached
-    assert len(entries(home / ".cache/migration-lint")) == 1
+    assert len(models(home / ".cache/migration-lint")) == 1
 
 
 @pytest.mark.parametrize(
@@ -316,5 +388,5 @@ def test_no_cache_writes_no_cache(
     replayed = capsys.readouterr().out
     monkeypatch.delenv("MIGRATION_LINT_NO_CACHE", raising=False)
     assert main(["lint", LINTED]) == 1
-    assert len(entries(project / "cache")) == 1
+    assert len(models(project / "cache")) == 1
     assert capsys.readouterr().out == replayed

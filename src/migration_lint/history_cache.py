@@ -26,7 +26,7 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 import pglast
@@ -76,16 +76,26 @@ def seed(settings: Settings, layout: str, context: Context) -> bytes:
     ).encode()
 
 
-def chain(seed: bytes, history: Sequence[Source]) -> list[str]:
-    """The names of the models the history leaves after each of its files (the first: after
-    none), each a hash of the seed and every file so far."""
+def digest(source: Source) -> bytes:
+    return hashlib.blake2b(source.text.encode(), digest_size=20).digest()
+
+
+def chain(seed: bytes, history: Sequence[tuple[str, bytes]]) -> list[str]:
+    """The names of the models a history leaves after each of its files (the first: after
+    none), each a hash of the seed and of every file so far: its path and its content's
+    digest."""
     hasher = hashlib.blake2b(seed, digest_size=20)
     links = [hasher.hexdigest()]
-    for source in history:
-        for part in (source.path.encode("utf-8", "surrogateescape"), source.text.encode()):
-            hasher.update(len(part).to_bytes(8, "little") + part)
+    for path, content in history:
+        encoded = path.encode("utf-8", "surrogateescape")
+        hasher.update(len(encoded).to_bytes(8, "little") + encoded + content)
         links.append(hasher.hexdigest())
     return links
+
+
+# A history file's identity (source.file_identity, and anything else that decides what it
+# is), and the digest of what it runs (None: it is no part of the history).
+Known = dict[str, tuple[Hashable, bytes | None]]
 
 
 class HistoryCache:
@@ -96,25 +106,57 @@ class HistoryCache:
     def replay(
         self,
         context: Context,
-        history: Sequence[Source],
+        files: Sequence[str],
+        read: Callable[[str], Source | None],
+        identity: Callable[[str], Hashable | None],
         seed: bytes,
         replay: Callable[[Source, Context], None],
     ) -> None:
         """Bring the context to the schema the history leaves: the saved model of its longest
-        prefix the cache has, then the rest replayed (and saved, for the next run)."""
+        prefix the cache has, then the rest replayed (and saved, for the next run).
+
+        `read` gives what a file runs as history (None: no part of it). A file whose identity
+        is the one it had when it was last read is not read again: its digest is known.
+        """
+        names = self._names()
+        files_entry = _name(seed, os.getcwd(), *files[:1]) + ".files"
+        known = self._load_known(files_entry) if files_entry in names else {}
+        now: Known = {}
+        history: list[tuple[str, bytes]] = []
+        sources: dict[str, Source] = {}  # the files read so far
+        for file in files:
+            current = identity(file)
+            if current is not None and file in known and known[file][0] == current:
+                content = known[file][1]
+            else:
+                source = read(file)
+                content = digest(source) if source else None
+                if source:
+                    sources[file] = source
+            if current is not None:
+                now[file] = (current, content)
+            if content is not None:
+                history.append((file, content))
         links = chain(seed, history)
-        known = self._names()
         start = 0
         for done in range(len(history), 0, -1):
-            model = self._load(links[done]) if links[done] in known else None
+            model = self._load_model(links[done]) if links[done] in names else None
             if model is not None:
                 context.restore(model)
                 start = done
                 break
-        for source in history[start:]:
-            replay(source, context)
-        if start < len(history):
+        # Replay the rest; a file that changed since its identity was taken is replayed as
+        # it is now, and the model is not saved under the name of what it was.
+        unchanged = True
+        for file, content in history[start:]:
+            source = sources.get(file) or read(file)
+            unchanged = unchanged and source is not None and digest(source) == content
+            if source:
+                replay(source, context)
+        if unchanged and start < len(history):
             self._save(links[-1], context.schema_model())
+        if now != known:
+            self._save(files_entry, now)
 
     def _names(self) -> set[str]:
         """The entries there are; none when the folder is missing or not only its owner's."""
@@ -125,19 +167,27 @@ class HistoryCache:
             return set()
         return set(names) if _owned(info) else set()
 
-    def _load(self, name: str) -> dict[str, Any] | None:
+    def _load_model(self, name: str) -> dict[str, Any] | None:
+        model = self._load(name)
+        return model if isinstance(model, dict) and set(model) == set(SCHEMA_MODEL) else None
+
+    def _load_known(self, name: str) -> Known:
+        known = self._load(name)
+        return known if isinstance(known, dict) else {}
+
+    def _load(self, name: str) -> Any:
         path = os.path.join(self.entries, name)
         try:
             with open(path, "rb") as file:
-                model = _decode(file.read())
+                loaded = _decode(file.read())
         except Exception:  # missing since listed, unreadable, or not an entry: rebuilt
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used: removed last
-        return model
+        return loaded
 
-    def _save(self, name: str, model: dict[str, Any]) -> None:
-        data = _encode(model)
+    def _save(self, name: str, value: Any) -> None:
+        data = _encode(value)
         if len(data) > MAX_BYTES:
             return
         try:
@@ -290,20 +340,25 @@ def _unpickle(data: bytes) -> Any:
     return _Unpickler(io.BytesIO(data)).load()
 
 
-def _encode(model: dict[str, Any]) -> bytes:
-    payload = _pickle(model)
+def _encode(value: Any) -> bytes:
+    payload = _pickle(value)
     return _HEADER + _check(payload) + payload
 
 
-def _decode(data: bytes) -> dict[str, Any]:
+def _decode(data: bytes) -> Any:
     header = len(_HEADER) + 12
     payload = data[header:]
     if data[:header] != _HEADER + _check(payload):
         raise ValueError("not a whole history cache entry")
-    model = _unpickle(payload)
-    if not isinstance(model, dict) or set(model) != set(SCHEMA_MODEL):
-        raise ValueError("not a schema model")
-    return model
+    return _unpickle(payload)
+
+
+def _name(*parts: str | bytes) -> str:
+    hasher = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        encoded = part if isinstance(part, bytes) else part.encode("utf-8", "surrogateescape")
+        hasher.update(len(encoded).to_bytes(8, "little") + encoded)
+    return hasher.hexdigest()
 
 
 def _check(payload: bytes) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from .pg_frontend import operations_of
 from .project import Project
 from .registry import Rule, load_rules, unknown_rule
 from .runners import Runner, effective_runner
-from .source import InputError, Places, Source, read_source
+from .source import InputError, Places, Source, file_identity, read_source
 from .suppressions import apply_suppressions
 
 SYNTAX_ERROR = "syntax-error"
@@ -112,8 +113,7 @@ def _lint_plan(plan: list[FolderPlan], rules: RuleSet, settings: Settings, repor
         context = Context(settings.pg_version, runner_of(folder.layout, settings))
         requested = [i for i, file in enumerate(folder.files) if file in folder.requested]
         first, last = requested[0], requested[-1]
-        history = (_history_source(file, folder, settings, places) for file in folder.files[:first])
-        _replay_history(context, [s for s in history if s], folder.layout, settings)
+        _replay_history(context, folder.files[:first], folder, settings, places)
         for file in folder.files[first : last + 1]:
             if file not in folder.requested:
                 source = _history_source(file, folder, settings, places)
@@ -161,18 +161,33 @@ def _runs(file: str, folder: FolderPlan, text: str) -> bool:
 
 
 def _replay_history(
-    context: Context, history: list[Source], layout: Layout, settings: Settings
+    context: Context, files: list[str], folder: FolderPlan, settings: Settings, places: Places
 ) -> None:
     """Replay the migrations before the first linted one, or load the schema they leave from
     the history cache."""
-    if settings.cache_folder is None or not history:
-        for source in history:
-            replay_source(source, context)
+
+    def read(file: str) -> Source | None:
+        return _history_source(file, folder, settings, places)
+
+    if settings.cache_folder is None or not files:
+        for file in files:
+            source = read(file)
+            if source:
+                replay_source(source, context)
         return
     from .history_cache import HistoryCache, seed
 
+    started = time.time_ns()
+
+    def identity(file: str) -> tuple[object, ...] | None:
+        found = file_identity(file, places, started)
+        # Whether drizzle's journal lists it decides, as much as its content, what it runs.
+        return None if found is None else (*found, file in folder.unlisted)
+
     cache = HistoryCache(settings.cache_folder)
-    cache.replay(context, history, seed(settings, layout.name, context), replay_source)
+    cache.replay(
+        context, files, read, identity, seed(settings, folder.layout.name, context), replay_source
+    )
 
 
 def runner_of(layout: Layout, settings: Settings) -> Runner:

@@ -72,6 +72,9 @@ class Places:
     def __init__(self) -> None:
         self._real: dict[str, str] = {}
         self._top: dict[str, str | None] = {}
+        # Whether read_source reads a regular file (not a symlink) of a folder, by the folder
+        # as given and whether the file is a `migration.sql`: the same for all such files.
+        self._inside: dict[tuple[str, bool], bool] = {}
 
     def real(self, path: str) -> str:
         """os.path.realpath of an absolute, normalized path."""
@@ -125,6 +128,38 @@ def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES, places: Places | None
     data = _read_regular(path, max_bytes + 1)
     _check_size(path, len(data), max_bytes)  # it grew since the stat
     return data
+
+
+# FAT's two-second file times are the coarsest in common use: a file changed longer ago than
+# this has times that a later change cannot leave as they are.
+SETTLED_NS = 2_000_000_000
+
+
+def file_identity(path: str, places: Places, now_ns: int) -> tuple[int, ...] | None:
+    """What tells this version of a file from any other: its device, inode, size and the times
+    of its last changes. None for a file read_source refuses for where or what it is, and one
+    changed in the last SETTLED_NS before `now_ns` (time.time_ns()), too recently for its times
+    to tell."""
+    try:
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    # Not a symlink, or anything but a file; nor changed lately.
+    if not stat.S_ISREG(info.st_mode) or max(info.st_mtime_ns, info.st_ctime_ns) > (
+        now_ns - SETTLED_NS
+    ):
+        return None
+    folder, name = os.path.split(path)
+    inside = (folder, name == "migration.sql")
+    if inside not in places._inside:
+        try:
+            _check_inside(path, places)
+            places._inside[inside] = True
+        except InputError:
+            places._inside[inside] = False
+    if not places._inside[inside] or name == ".git":
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
