@@ -3,6 +3,7 @@ the findings a full replay gives, whatever happens to the files and to the cache
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import pickle
@@ -390,3 +391,40 @@ def test_no_cache_writes_no_cache(
     assert main(["lint", LINTED]) == 1
     assert len(models(project / "cache")) == 1
     assert capsys.readouterr().out == replayed
+
+
+def write_journal(folder: Path, tags: list[str]) -> None:
+    entries = [
+        {"idx": i, "version": "7", "when": 1700000000000 + i, "tag": tag, "breakpoints": True}
+        for i, tag in enumerate(tags)
+    ]
+    (folder / "meta").mkdir(exist_ok=True)
+    (folder / "meta/_journal.json").write_text(
+        json.dumps({"version": "7", "dialect": "postgresql", "entries": entries})
+    )
+
+
+def test_a_migration_the_journal_comes_to_list_joins_the_history(
+    tmp_path: Path, settled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drizzle runs only the migrations its journal lists: a file that is unchanged but
+    newly listed changes the history."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "drizzle"
+    folder.mkdir()
+    (folder / "0000_init.sql").write_text('CREATE TABLE "users" ("id" bigint, "status" text);')
+    (folder / "0001_retype.sql").write_text(
+        'ALTER TABLE "users" ALTER COLUMN "status" SET DATA TYPE varchar(20);'
+    )
+    (folder / "0002_next.sql").write_text(
+        'ALTER TABLE "users" ALTER COLUMN "status" SET DATA TYPE integer;'
+    )
+    write_journal(folder, ["0000_init", "0002_next"])
+    cache = tmp_path / "cache"
+    for linted in ("drizzle/0001_retype.sql", "drizzle/0002_next.sql"):
+        assert findings(cache, linted) == findings(None, linted)
+        assert findings(cache, linted) == findings(None, linted)
+    assert "from text to integer" in findings(cache, "drizzle/0002_next.sql")[0][3]
+    write_journal(folder, ["0000_init", "0001_retype", "0002_next"])
+    assert "from varchar(20) to integer" in findings(cache, "drizzle/0002_next.sql")[0][3]
+    assert findings(cache, "drizzle/0002_next.sql") == findings(None, "drizzle/0002_next.sql")

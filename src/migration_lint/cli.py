@@ -133,8 +133,8 @@ _cache_option = click.option(
     "--no-cache",
     is_flag=True,
     envvar="MIGRATION_LINT_NO_CACHE",
-    help="Replay the history of the files linted instead of loading it from the history cache "
-    "(docs/performance.md) [env: MIGRATION_LINT_NO_CACHE].",
+    help="Replay the earlier migrations of the files linted instead of loading the schema they "
+    "leave from the history cache (docs/history-cache.md) [env: MIGRATION_LINT_NO_CACHE].",
 )
 # What the commands that lint SQL share.
 _lint_options = _options(
