@@ -10,9 +10,12 @@ edited, renamed or deleted file changes every link from it on, and what follows 
 
 Entries are pickles, written to a temporary file and renamed into place (a reader never sees
 half of one), with their length and checksum in front. One that cannot be read is ignored and
-written again, one the folder's owner did not write is never loaded, and the oldest are removed
-past MAX_BYTES. A folder that cannot be written leaves the run without the cache, silently: the
-findings are the same either way.
+written again; none is loaded from a folder that is not the user's own or that others can write
+to; the least recently used are removed past MAX_BYTES. A folder that cannot be written leaves
+the run without the cache, silently: the findings are the same either way.
+
+So that a warm run need not read every file, the cache also keeps, per folder, each file's
+identity (source.file_identity) with the digest of its content.
 """
 
 from __future__ import annotations
@@ -187,15 +190,15 @@ class HistoryCache:
         return loaded
 
     def _save(self, name: str, value: Any) -> None:
-        data = _encode(value)
-        if len(data) > MAX_BYTES:
-            return
         try:
             if not os.path.isdir(self.entries):
                 os.makedirs(self.folder, exist_ok=True)
                 os.makedirs(self.entries, mode=0o700, exist_ok=True)
                 _write_tag(self.folder)
             if not _owned(os.stat(self.entries)):
+                return
+            data = _encode(value)
+            if len(data) > MAX_BYTES:
                 return
             _write_atomically(os.path.join(self.entries, name), data)
             self._evict(keep=name)

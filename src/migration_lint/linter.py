@@ -111,8 +111,8 @@ def _lint_plan(plan: list[FolderPlan], rules: RuleSet, settings: Settings, repor
     places = Places()  # the files of a run are in a few folders
     for folder in plan:
         context = Context(settings.pg_version, runner_of(folder.layout, settings))
-        requested = [i for i, file in enumerate(folder.files) if file in folder.requested]
-        first, last = requested[0], requested[-1]
+        positions = [i for i, file in enumerate(folder.files) if file in folder.requested]
+        first, last = positions[0], positions[-1]
         _replay_history(context, folder.files[:first], folder, settings, places)
         for file in folder.files[first : last + 1]:
             if file not in folder.requested:

@@ -87,8 +87,8 @@ class Places:
                 break
             unknown.append((path, parent, name))
             path = parent
-        for path, parent, name in reversed(unknown):
-            self._real[path] = os.path.join(self._real[parent], name)
+        for below, parent, name in reversed(unknown):
+            self._real[below] = os.path.join(self._real[parent], name)
         return self._real[asked]
 
     def top(self, folder: str) -> str | None:
