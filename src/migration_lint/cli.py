@@ -136,6 +136,13 @@ _rule_options = _options(
     click.option("--select", help="Only these rules (comma-separated ids), opt-in rules included."),
     click.option("--ignore", help="Skip these rules (comma-separated ids)."),
 )
+_cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    envvar="MIGRATION_LINT_NO_CACHE",
+    help="Replay the earlier migrations of the files linted instead of loading the schema they "
+    "leave from the history cache (docs/history-cache.md) [env: MIGRATION_LINT_NO_CACHE].",
+)
 # What the commands that lint SQL share.
 _lint_options = _options(
     click.option(
@@ -145,6 +152,7 @@ _lint_options = _options(
     ),
     _assume_in_transaction_option,
     _rule_options,
+    _cache_option,
     click.option(
         "--baseline",
         "baseline_file",
@@ -198,8 +206,21 @@ def _settings(options: dict[str, Any]) -> tuple[Config, Settings]:
         project=resolve_project(config, Path.cwd()),
         fail_on=Severity(fail_on),
         baseline=options.get("baseline_file") or config.baseline or _default_baseline(config),
+        cache_folder=None if options.get("no_cache") else _cache_folder(),
     )
     return config, settings
+
+
+def _cache_folder() -> str | None:
+    """Where the history cache is kept: outside the repository, which lint never writes to."""
+    chosen = os.environ.get("MIGRATION_LINT_CACHE_DIR")
+    if chosen:
+        return chosen
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative, which the XDG spec says to ignore
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    # Without a home folder, "~" stays as it is: not a place to write to.
+    return os.path.join(base, "migration-lint") if os.path.isabs(base) else None
 
 
 def _default_baseline(config: Config) -> str:
@@ -346,6 +367,7 @@ def baseline(paths: tuple[str, ...], **options: Any) -> int:
 @_scratch_options
 @_assume_in_transaction_option
 @_rule_options
+@_cache_option
 @_output_options
 def verify(
     paths: tuple[str, ...],

@@ -63,12 +63,63 @@ class Definition:
     line: int
 
 
-@dataclass
+Columns = dict[str, ops.Column]
+Constraints = dict[str, ops.Constraint]
+
+
 class TableModel:
-    columns: dict[str, ops.Column] = field(default_factory=dict)
-    constraints: dict[str, ops.Constraint] = field(default_factory=dict)
-    partitioned: bool = False  # PARTITION BY: an index on it is built on every partition
-    partitions: list[ops.Name] = field(default_factory=list)  # as written when attached
+    """A table as the history made it: its columns and constraints by name.
+
+    From the history cache (history_cache.py), its columns and its constraints are each a
+    function that reads them, called when they are first asked for: a migration reads a few of
+    the thousands of tables a long history makes, and reading them all takes longer than
+    replaying the history.
+    """
+
+    __slots__ = ("_columns", "_constraints", "partitioned", "partitions")
+
+    def __init__(
+        self,
+        columns: Columns | Callable[[], Columns] | None = None,
+        constraints: Constraints | Callable[[], Constraints] | None = None,
+        partitioned: bool = False,  # PARTITION BY: an index on it is built on every partition
+        partitions: list[ops.Name] | None = None,  # as written when attached
+    ) -> None:
+        self._columns = {} if columns is None else columns
+        self._constraints = {} if constraints is None else constraints
+        self.partitioned = partitioned
+        self.partitions = [] if partitions is None else partitions
+
+    @property
+    def columns(self) -> Columns:
+        if not isinstance(self._columns, dict):
+            self._columns = self._columns()
+        return self._columns
+
+    @property
+    def constraints(self) -> Constraints:
+        if not isinstance(self._constraints, dict):
+            self._constraints = self._constraints()
+        return self._constraints
+
+    def held(
+        self,
+    ) -> tuple[Columns | Callable[[], Columns], Constraints | Callable[[], Constraints]]:
+        """Its columns and constraints as it holds them: those not asked for yet still unread."""
+        return self._columns, self._constraints
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TableModel) and (
+            self.columns,
+            self.constraints,
+            self.partitioned,
+            self.partitions,
+        ) == (other.columns, other.constraints, other.partitioned, other.partitions)
+
+
+# What a migration leaves for the ones after it: the schema model. Context.start_migration
+# resets everything else, and the history cache stores exactly these.
+SCHEMA_MODEL = ("tables", "index_tables", "index_columns", "enums", "views", "functions")
 
 
 class Context:
@@ -78,6 +129,10 @@ class Context:
         self.tables: dict[TableKey, TableModel] = {}
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
         self.index_columns: dict[TableKey, tuple[str, ...]] = {}  # index -> its plain columns
+        # Each table's indexes in index_tables' order, for indexes_on: scanning every index for
+        # each dropped column is quadratic in a long history. None: rebuilt when next asked
+        # (after a change other than adding or removing one index).
+        self._indexes_by_table: dict[TableKey, list[TableKey]] | None = {}
         self.enums: dict[TableKey, list[str]] = {}  # enum type -> its values
         self.views: dict[TableKey, Definition] = {}
         # (function or procedure, its argument types) -> how it was created.
@@ -120,6 +175,28 @@ class Context:
         # ALTER TABLE are one statement: a lock taken by an earlier subcommand is no earlier).
         self.statement_number = 0
         self._start_look_ahead(statements)
+
+    def schema_model(self) -> dict[str, Any]:
+        """The schema the migrations so far have made (SCHEMA_MODEL), for the history cache."""
+        return {name: getattr(self, name) for name in SCHEMA_MODEL}
+
+    def restore(self, model: dict[str, Any]) -> None:
+        """Take up the schema a history made (from schema_model), to lint what follows it."""
+        for name in SCHEMA_MODEL:
+            setattr(self, name, model[name])
+        self._indexes_by_table = None
+
+    def replay(self, source: Source, statements: Statements) -> None:
+        """Apply an earlier migration to the schema model, as history. No rule inspects it, so
+        what only rules ask is not worked out: its transaction, the locks it holds and what its
+        statements do further on (none of them changes the model)."""
+        self.start_migration()
+        self._source = source  # views and functions record where they were created
+        for operations in statements.operations():
+            for operation in operations:
+                apply = _APPLY.get(type(operation))
+                if apply:
+                    apply(self, operation)
 
     def fork(self) -> Context:
         """A copy to lint a migration on that is no part of the history (drizzle's journal
@@ -335,10 +412,14 @@ class Context:
 
     def indexes_on(self, table: ops.Name, column: str) -> list[str]:
         """The indexes history shows on a table that include a column, by name."""
+        if self._indexes_by_table is None:
+            self._indexes_by_table = defaultdict(list)
+            for index, indexed in self.index_tables.items():
+                self._indexes_by_table[indexed.key].append(index)
         return [
             index[1]
-            for index, indexed in self.index_tables.items()
-            if indexed.key == table.key and column in self.index_columns.get(index, ())
+            for index in self._indexes_by_table.get(table.key, ())
+            if column in self.index_columns.get(index, ())
         ]
 
     def apply(self, operation: ops.Operation) -> None:
@@ -458,14 +539,25 @@ def _set_setting(ctx: Context, op: ops.SetSetting) -> None:
 def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
     if op.name:
         index = op.table.sibling(op.name).key
+        known = ctx.index_tables.get(index)
         ctx.index_tables[index] = op.table
         ctx.index_columns[index] = op.columns
         ctx._new_indexes.add(index)
+        if known is None and ctx._indexes_by_table is not None:
+            ctx._indexes_by_table.setdefault(op.table.key, []).append(index)
+        elif known is not None and known.key != op.table.key:
+            ctx._indexes_by_table = None  # it keeps its place among the other table's indexes
+
+
+def _forget_index(ctx: Context, index: TableKey) -> None:
+    table = ctx.index_tables.pop(index, None)
+    ctx.index_columns.pop(index, None)
+    if table is not None and ctx._indexes_by_table is not None:
+        ctx._indexes_by_table[table.key].remove(index)
 
 
 def _drop_index(ctx: Context, op: ops.DropIndex) -> None:
-    ctx.index_tables.pop(op.index.key, None)
-    ctx.index_columns.pop(op.index.key, None)
+    _forget_index(ctx, op.index.key)
     ctx._new_indexes.discard(op.index.key)
 
 
@@ -504,8 +596,7 @@ def _drop_table(ctx: Context, op: ops.DropTable) -> None:
         ctx.tables.pop(key, None)
     for index, table in list(ctx.index_tables.items()):
         if table.key in gone:
-            ctx.index_tables.pop(index)
-            ctx.index_columns.pop(index, None)
+            _forget_index(ctx, index)
     for other in ctx.tables.values():
         other.partitions = [p for p in other.partitions if p.key not in gone]
         for name, constraint in list(other.constraints.items()):
@@ -528,6 +619,7 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
     for index, table in ctx.index_tables.items():
         if table.key == op.table.key:
             ctx.index_tables[index] = renamed
+            ctx._indexes_by_table = None
     for model in ctx.tables.values():
         model.partitions = [renamed if p.key == op.table.key else p for p in model.partitions]
         for name, constraint in model.constraints.items():
@@ -564,9 +656,7 @@ def _drop_column(ctx: Context, op: ops.DropColumn) -> None:
             if op.column in constraint.columns:
                 del model.constraints[name]
     for index in ctx.indexes_on(op.table, op.column):
-        key = op.table.sibling(index).key
-        ctx.index_tables.pop(key, None)
-        ctx.index_columns.pop(key, None)
+        _forget_index(ctx, op.table.sibling(index).key)
 
 
 def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
@@ -774,6 +864,7 @@ def _rename_index(ctx: Context, op: ops.RenameIndex) -> None:
     if old_key in ctx.index_tables:
         ctx.index_tables[new_key] = ctx.index_tables.pop(old_key)
         ctx.index_columns[new_key] = ctx.index_columns.pop(old_key, ())
+        ctx._indexes_by_table = None
     if old_key in ctx._new_indexes:
         ctx._new_indexes.discard(old_key)
         ctx._new_indexes.add(new_key)
