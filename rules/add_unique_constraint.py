@@ -77,7 +77,7 @@ _KINDS = {"unique": "UNIQUE", "primary_key": "PRIMARY KEY"}
 
 def _inline(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     """UNIQUE or PRIMARY KEY written in ADD COLUMN: built under the ADD COLUMN's lock."""
-    if ctx.is_new_table(op.table):
+    if ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     table, column = op.table.sql, quote(op.column.name)
     for constraint in op.column.constraints:

@@ -69,6 +69,8 @@ class TableModel:
     constraints: dict[str, ops.Constraint] = field(default_factory=dict)
     partitioned: bool = False  # PARTITION BY: an index on it is built on every partition
     partitions: list[ops.Name] = field(default_factory=list)  # as written when attached
+    # Made outside the folder: only what the folder's migrations added to it is known.
+    partial: bool = False
 
 
 class Context:
@@ -216,6 +218,16 @@ class Context:
         self._reported.add(key)
         return first
 
+    def skipped(self, op: ops.AddColumn | ops.CreateTable) -> bool:
+        """Whether PostgreSQL skips an ADD COLUMN or CREATE TABLE ... IF NOT EXISTS, as the
+        column or table exists (in history, or earlier in this migration)."""
+        if not op.if_not_exists:
+            return False
+        model = self.tables.get(op.table.key)
+        if isinstance(op, ops.CreateTable):
+            return model is not None
+        return model is not None and op.column.name in model.columns
+
     def is_new_table(self, table: ops.Name) -> bool:
         return table.key in self._new_tables
 
@@ -235,9 +247,10 @@ class Context:
         return [ops.Name(name, schema) for (owner, name) in self.tables if owner == schema]
 
     def columns(self, table: ops.Name) -> list[ops.Column]:
-        """The table's columns as the history made them, in order; [] when it is not known."""
+        """The table's columns as the history made them, in order; [] when they are not all
+        known."""
         model = self.tables.get(table.key)
-        return list(model.columns.values()) if model else []
+        return list(model.columns.values()) if model and not model.partial else []
 
     def column(self, table: ops.Name, column: str) -> ops.Column | None:
         model = self.tables.get(table.key)
@@ -258,7 +271,12 @@ class Context:
     def is_plain_table(self, table: ops.Name) -> bool:
         """Whether history shows the table's columns and it is not partitioned."""
         model = self.tables.get(table.key)
-        return model is not None and bool(model.columns) and not model.partitioned
+        return (
+            model is not None
+            and bool(model.columns)
+            and not model.partitioned
+            and not model.partial
+        )
 
     def partitions(self, table: ops.Name) -> list[ops.Name]:
         model = self.tables.get(table.key)
@@ -380,7 +398,10 @@ class Context:
         return [operation for _, operation in found[:before]]
 
     def column_added_in_migration(self, table: ops.Name, column: str) -> ops.AddColumn | None:
-        """The ADD COLUMN of this migration, before the current statement, that added it."""
+        """The ADD COLUMN of this migration, before the current statement, that added it (not
+        one that IF NOT EXISTS skipped)."""
+        if (table.key, column) not in self._new_columns:
+            return None
         added = [
             op
             for op in self.earlier(column_subject(table, column))
@@ -423,6 +444,15 @@ class Context:
         return Definition(
             operation.sql, self._source.path if self._source else "", self.line(operation.location)
         )
+
+    def model_of(self, table: ops.Name) -> TableModel:
+        """The table's model, to record what a migration does to it: a partial one for a table
+        the folder's migrations did not make (a later migration may rely on what it records,
+        such as a column's NOT NULL or a CHECK)."""
+        model = self.tables.get(table.key)
+        if model is None:
+            model = self.tables[table.key] = TableModel(partial=True)
+        return model
 
     def _replace_column(self, table: ops.Name, name: str, **changes: object) -> None:
         model = self.tables.get(table.key)
@@ -478,20 +508,26 @@ def _stored(column: ops.Column) -> ops.Column:
 
 
 def _create_table(ctx: Context, op: ops.CreateTable) -> None:
+    if ctx.skipped(op):
+        return  # the table stays as history made it, and not new
     columns = {c.name: _stored(c) for c in op.columns}
+    partial = False
     if op.partition_of:
         # Only a partitioned table has partitions, and they have its columns.
-        parent = ctx.tables.setdefault(op.partition_of.key, TableModel())
+        parent = ctx.model_of(op.partition_of)
         parent.partitioned = True
         parent.partitions.append(op.table)
         columns = {**parent.columns, **columns}
+        partial = parent.partial
     constraints: dict[str, ops.Constraint] = {}
     for constraint in op.constraints:
         name = constraint.name or default_constraint_name(op.table.name, constraint, constraints)
         if name:
             constraints[name] = dataclasses.replace(constraint, name=name)
-    ctx.tables[op.table.key] = TableModel(columns, constraints, op.partitioned)
+    ctx.tables[op.table.key] = TableModel(columns, constraints, op.partitioned, partial=partial)
     ctx._new_tables.add(op.table.key)
+    for constraint in op.constraints:
+        _primary_key_not_null(ctx, op.table, constraint)
 
 
 def _drop_table(ctx: Context, op: ops.DropTable) -> None:
@@ -539,15 +575,16 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
 
 
 def _add_column(ctx: Context, op: ops.AddColumn) -> None:
-    model = ctx.tables.get(op.table.key)
-    if model:
-        model.columns[op.column.name] = _stored(op.column)
-        for constraint in op.column.constraints:
-            name = constraint.name or default_constraint_name(
-                op.table.name, constraint, model.constraints
-            )
-            if name:
-                model.constraints[name] = dataclasses.replace(constraint, name=name)
+    if ctx.skipped(op):
+        return  # the column stays as history made it, and not new
+    model = ctx.model_of(op.table)
+    model.columns[op.column.name] = _stored(op.column)
+    for constraint in op.column.constraints:
+        name = constraint.name or default_constraint_name(
+            op.table.name, constraint, model.constraints
+        )
+        if name:
+            model.constraints[name] = dataclasses.replace(constraint, name=name)
     ctx._new_columns.add((op.table.key, op.column.name))
 
 
@@ -597,8 +634,7 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
 
 
 def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
-    # Also for tables without history: a later SET NOT NULL may rely on the constraint.
-    model = ctx.tables.setdefault(op.table.key, TableModel())
+    model = ctx.model_of(op.table)
     name = op.constraint.name or default_constraint_name(
         op.table.name, op.constraint, model.constraints
     )
@@ -606,6 +642,18 @@ def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
         model.constraints[name] = dataclasses.replace(op.constraint, name=name)
     if name and op.constraint.not_valid and ctx.in_transaction:
         ctx.not_valid_in_transaction.add((op.table.key, name))
+    _primary_key_not_null(ctx, op.table, op.constraint)
+
+
+def _primary_key_not_null(ctx: Context, table: ops.Name, constraint: ops.Constraint) -> None:
+    """A primary key makes its columns NOT NULL (and they stay so when it is dropped)."""
+    if constraint.kind != "primary_key":
+        return
+    columns = constraint.columns
+    if constraint.using_index:  # ADD PRIMARY KEY USING INDEX: the index's columns
+        columns = ctx.index_columns.get(table.sibling(constraint.using_index).key, ())
+    for column in columns:
+        ctx._replace_column(table, column, not_null=True)
 
 
 def _validate_constraint(ctx: Context, op: ops.ValidateConstraint) -> None:
@@ -788,7 +836,7 @@ def _rename_constraint(ctx: Context, op: ops.RenameConstraint) -> None:
 
 
 def _attach_partition(ctx: Context, op: ops.AttachPartition) -> None:
-    parent = ctx.tables.setdefault(op.table.key, TableModel())
+    parent = ctx.model_of(op.table)
     parent.partitioned = True  # only a partitioned table has partitions to attach
     if op.partition.key not in {p.key for p in parent.partitions}:
         parent.partitions.append(op.partition)

@@ -202,6 +202,7 @@ class CreateTable(Operation):
     constraints: tuple[Constraint, ...] = ()
     partitioned: bool = False  # PARTITION BY: its rows live in its partitions
     partition_of: Name | None = None  # PARTITION OF a parent
+    if_not_exists: bool = False  # does nothing when the table exists
 
 
 @dataclass(slots=True)
@@ -259,6 +260,7 @@ class RenameColumn(Operation):
 class AddColumn(Operation):
     table: Name
     column: Column
+    if_not_exists: bool = False  # does nothing when the column exists
 
 
 @dataclass(slots=True)

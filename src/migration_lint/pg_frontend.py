@@ -331,6 +331,7 @@ def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         tuple(constraints),
         partitioned="partspec" in node,
         partition_of=_name(parents[0]["RangeVar"]) if parents and "partbound" in node else None,
+        if_not_exists=bool(node.get("if_not_exists")),
     )
 
 
@@ -348,7 +349,9 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         subtype, name, definition = cmd["subtype"], cmd.get("name", ""), cmd.get("def", {})
         if subtype == "AT_AddColumn":
             col = definition["ColumnDef"]
-            yield ops.AddColumn(at, table, column(col, stmt, added=True), end=end, sql=sql)
+            added = column(col, stmt, added=True)
+            missing_ok = bool(cmd.get("missing_ok"))  # ADD COLUMN IF NOT EXISTS
+            yield ops.AddColumn(at, table, added, missing_ok, end=end, sql=sql)
         elif subtype == "AT_DropColumn":
             yield ops.DropColumn(
                 at, table, name, cmd.get("behavior") == "DROP_CASCADE", end=end, sql=sql
