@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from conftest import declaration_to_paste, lint_folder
@@ -18,6 +19,7 @@ from migration_lint.pg_frontend import operations_of
 
 
 def findings_of(tmp_path: Path, migrations: list[str]) -> list[Diagnostic]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     return lint_folder(tmp_path, migrations, pg_version=18)
 
 
@@ -186,6 +188,106 @@ def test_if_not_exists_of_what_history_has(
     tmp_path: Path, migrations: list[str], expected: list[str]
 ) -> None:
     assert rules_of(tmp_path, migrations) == expected
+
+
+# 6. Prisma recreating an enum used by an array column.
+
+PRISMA_ROLES = (
+    "CREATE TYPE \"UserRole\" AS ENUM ('USER', 'ADMIN', 'OLD');\n"
+    'CREATE TABLE "User" ("id" SERIAL NOT NULL, "role" "UserRole" NOT NULL DEFAULT \'USER\', '
+    '"roles" "UserRole"[] DEFAULT ARRAY[\'USER\']::"UserRole"[], '
+    'CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n'
+)
+PRISMA_REMOVE_OLD = (
+    "-- AlterEnum\nBEGIN;\n"
+    "CREATE TYPE \"UserRole_new\" AS ENUM ('USER', 'ADMIN');\n"
+    'ALTER TABLE "User" ALTER COLUMN "role" DROP DEFAULT;\n'
+    'ALTER TABLE "User" ALTER COLUMN "roles" DROP DEFAULT;\n'
+    'ALTER TABLE "User" ALTER COLUMN "role" TYPE "UserRole_new" USING '
+    '("role"::text::"UserRole_new");\n'
+    'ALTER TABLE "User" ALTER COLUMN "roles" TYPE "UserRole_new"[] USING '
+    '("roles"::text::"UserRole_new"[]);\n'
+    'ALTER TYPE "UserRole" RENAME TO "UserRole_old";\n'
+    'ALTER TYPE "UserRole_new" RENAME TO "UserRole";\n'
+    'DROP TYPE "UserRole_old";\n'
+    'ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT \'USER\';\n'
+    'ALTER TABLE "User" ALTER COLUMN "roles" SET DEFAULT ARRAY[\'USER\']::"UserRole"[];\n'
+    "COMMIT;\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "help_lines"),
+    [
+        pytest.param(
+            [PRISMA_ROLES],
+            'Changing "User"."roles" to an array of the enum "UserRole_new" (renamed "UserRole" '
+            "later in this migration), which this migration creates, removes 'OLD' from the "
+            "values the column accepts",
+            [
+                '   SELECT count(*) FROM "User" WHERE "roles"::text[] && ARRAY[\'OLD\'];  '
+                "-- must be 0",
+                '   ALTER TABLE "User" ADD CONSTRAINT "User_roles_check" CHECK ("roles" <@ '
+                "ARRAY['USER', 'ADMIN']) NOT VALID;",
+                "-- ALTER TYPE \"UserRole\" ADD VALUE IF NOT EXISTS 'OLD';",
+            ],
+            id="values-known",
+        ),
+        pytest.param(
+            [],
+            'Changing "User"."roles" to an array of the enum "UserRole_new" (renamed "UserRole" '
+            "later in this migration), which this migration creates, makes the migration fail "
+            "if a row holds a value the new enum lacks",
+            [
+                '   SELECT count(*) FROM "User" WHERE NOT "roles"::text[] <@ '
+                "ARRAY['USER', 'ADMIN'];  -- must be 0",
+                "-- ALTER TYPE \"UserRole\" ADD VALUE IF NOT EXISTS '<removed value>';",
+            ],
+            id="values-unknown",
+        ),
+    ],
+)
+def test_prisma_enum_recreation_on_an_array_column(
+    tmp_path: Path, history: list[str], message: str, help_lines: list[str]
+) -> None:
+    findings = findings_of(tmp_path, [*history, PRISMA_REMOVE_OLD])
+    assert [d.rule for d in findings] == ["change-column-type", "change-column-type"]
+    roles = findings[1]
+    assert message in roles.message
+    for line in help_lines:
+        assert line in roles.help.splitlines()
+    assert "Deploy code that writes both" not in roles.help and "UserRole_new" not in roles.help
+
+
+def test_the_array_enum_help_runs_and_its_rollbacks_restore_the_schema(
+    tmp_path: Path, pg_url: str, scratch_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    role, roles = findings_of(tmp_path / "lint", [PRISMA_ROLES, PRISMA_REMOVE_OLD])
+    check = next(line.strip() for line in roles.help.splitlines() if "count(*)" in line)
+    constraint = next(line.strip() for line in roles.help.splitlines() if "NOT VALID" in line)
+    with psycopg.connect(scratch_db, autocommit=True) as connection:
+        connection.execute(PRISMA_ROLES)
+        connection.execute("INSERT INTO \"User\" (\"roles\") VALUES ('{ADMIN}'), ('{USER,OLD}')")
+        assert connection.execute(check.split(";")[0]).fetchone() == (1,)
+        connection.execute('DELETE FROM "User" WHERE \'OLD\' = ANY("roles")')
+        assert connection.execute(check.split(";")[0]).fetchone() == (0,)
+        connection.execute(PRISMA_REMOVE_OLD)
+        connection.execute('ALTER TABLE "User" ALTER COLUMN "roles" TYPE text[]')
+        connection.execute(constraint)
+    # Both declared in the migration: each plan runs, and the schema is the one before.
+    migration = PRISMA_REMOVE_OLD.replace(
+        'ALTER TABLE "User" ALTER COLUMN "role" TYPE',
+        declaration_to_paste(role.help) + '\nALTER TABLE "User" ALTER COLUMN "role" TYPE',
+    ).replace(
+        'ALTER TABLE "User" ALTER COLUMN "roles" TYPE',
+        declaration_to_paste(roles.help) + '\nALTER TABLE "User" ALTER COLUMN "roles" TYPE',
+    )
+    folder = tmp_path / "prisma" / "migrations"
+    for name, sql in (("20240101000000_init", PRISMA_ROLES), ("20240102000000_enum", migration)):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "migration.sql").write_text(sql)
+    (folder / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    assert verify_rollback(pg_url, capsys, folder) == []
 
 
 # 8. NOT NULL columns: from table-level primary keys, and columns added to tables made outside
