@@ -42,7 +42,7 @@ def add_unique_constraint(op: Operation, ctx: Context) -> Iterator[tuple[str, st
     constraint = op.constraint
     if constraint.kind not in ("unique", "primary_key") or constraint.using_index:
         return
-    if ctx.is_new_table(op.table):
+    if ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     table = op.table.sql
     kind = _KINDS[constraint.kind]

@@ -58,7 +58,7 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
     constraint = op.constraint
     if constraint.kind not in ("foreign_key", "check") or constraint.not_valid:
         return
-    if ctx.is_new_table(op.table):
+    if ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     table = op.table.sql
     taken = {c.name: c for c in ctx.constraints(op.table) if c.name}

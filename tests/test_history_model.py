@@ -35,17 +35,6 @@ def verify_rollback(pg_url: str, capsys: pytest.CaptureFixture[str], folder: Pat
     return [d["rule"] for d in json.loads(captured.out)["diagnostics"]]
 
 
-def declared(folder: Path, history: list[str], migration: str, finding_helps: list[str]) -> Path:
-    """A folder of the history and the migration with each finding's declaration pasted above
-    it (for a migration of one statement per finding, in order)."""
-    folder.mkdir()
-    for number, sql in enumerate(history, start=1):
-        (folder / f"{number:04d}_m.sql").write_text(sql)
-    declarations = "\n".join(declaration_to_paste(help_text) for help_text in finding_helps)
-    (folder / f"{len(history) + 1:04d}_m.sql").write_text(declarations + "\n" + migration)
-    return folder
-
-
 # 1. IF NOT EXISTS of a column or table history has does nothing: the column is not new.
 
 USERS = (
@@ -61,12 +50,14 @@ USERS = (
         pytest.param('ALTER TABLE "t" ADD COLUMN "a" text;', False, id="add-column-plain"),
         pytest.param('CREATE TABLE IF NOT EXISTS "t" ("a" text);', True, id="create-table"),
         pytest.param('CREATE TABLE "t" ("a" text);', False, id="create-table-plain"),
+        pytest.param('CREATE INDEX IF NOT EXISTS "i" ON "t" ("a");', True, id="create-index"),
+        pytest.param('CREATE INDEX "i" ON "t" ("a");', False, id="create-index-plain"),
     ],
 )
 def test_the_front_end_carries_if_not_exists(sql: str, if_not_exists: bool) -> None:
     (statement,) = parse_trees(sql, 0)
     (operation,) = operations_of(statement)
-    assert isinstance(operation, ops.AddColumn | ops.CreateTable)
+    assert isinstance(operation, ops.AddColumn | ops.CreateTable | ops.CreateIndex)
     assert operation.if_not_exists is if_not_exists
 
 
@@ -182,12 +173,228 @@ def test_the_front_end_carries_if_not_exists(sql: str, if_not_exists: bool) -> N
             [],
             id="create-table-if-not-exists-of-a-new-table",
         ),
+        pytest.param(
+            [
+                USERS + '\nCREATE INDEX "users_email_idx" ON "users" ("email");',
+                'CREATE INDEX IF NOT EXISTS "users_email_idx" ON "users" ("email");\n'
+                'CREATE INDEX IF NOT EXISTS "users_name_idx" ON "users" ("name");',
+            ],
+            ["create-index-not-concurrently"],
+            id="create-index-if-not-exists-of-an-index-history-has",
+        ),
+        pytest.param(
+            [
+                USERS + '\nALTER TABLE "users" ADD CONSTRAINT "users_email_key" UNIQUE ("email");',
+                # drizzle-kit's guard: the ADD fails, and the DO block ignores the failure.
+                'DO $$ BEGIN\n ALTER TABLE "users" ADD CONSTRAINT "users_email_key" '
+                'UNIQUE ("email");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\n'
+                'DO $$ BEGIN\n ALTER TABLE "users" ADD CONSTRAINT "users_name_key" '
+                'UNIQUE ("name");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;',
+            ],
+            ["add-unique-constraint"],
+            id="add-constraint-of-a-name-history-has",
+        ),
     ],
 )
 def test_if_not_exists_of_what_history_has(
     tmp_path: Path, migrations: list[str], expected: list[str]
 ) -> None:
     assert rules_of(tmp_path, migrations) == expected
+
+
+# 3. What DROP ... CASCADE drops with a view, table or function, from history.
+
+HISTORY = (
+    'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL, "name" text);\n'
+    'CREATE FUNCTION "fn"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n'
+    'CREATE TRIGGER "t" BEFORE INSERT ON "users" FOR EACH ROW EXECUTE FUNCTION "fn"();\n'
+    'CREATE VIEW "v1" AS SELECT * FROM "users";\n'
+    'CREATE VIEW "v2" AS SELECT * FROM "v1";\n'
+)
+CREATE_FN = (
+    'CREATE FUNCTION "fn"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;'
+)
+CREATE_T = 'CREATE TRIGGER "t" BEFORE INSERT ON "users" FOR EACH ROW EXECUTE FUNCTION "fn"();'
+CREATE_V1 = 'CREATE VIEW "v1" AS SELECT "id" FROM "users";'
+CREATE_V2 = 'CREATE VIEW "v2" AS SELECT * FROM "v1";'
+
+
+@pytest.mark.parametrize(
+    ("migration", "expected", "says"),
+    [
+        pytest.param(
+            f'DROP FUNCTION "fn"() CASCADE;\n{CREATE_FN}',
+            ["drop-function"],
+            'Dropping function "fn"() with CASCADE also drops trigger "t" on "users", which this '
+            "migration does not create again",
+            id="function-recreated-its-trigger-not",
+        ),
+        pytest.param(
+            f'DROP FUNCTION "fn"() CASCADE;\n{CREATE_FN}\n{CREATE_T}', [], "", id="both-recreated"
+        ),
+        pytest.param(
+            f'DROP TRIGGER "t" ON "users";\nDROP FUNCTION "fn"() CASCADE;\n{CREATE_FN}',
+            [],
+            "",
+            id="trigger-dropped-before",
+        ),
+        pytest.param(
+            'DROP FUNCTION "fn"(integer) CASCADE;\nCREATE FUNCTION "fn"(integer) RETURNS integer '
+            "LANGUAGE sql AS 'SELECT 1';",
+            [],
+            "",
+            id="another-function-of-the-name",
+        ),
+        pytest.param(
+            f'DROP VIEW "v1" CASCADE;\n{CREATE_V1}',
+            ["drop-view"],
+            'Dropping view "v1" with CASCADE also drops view "v2", which this migration does not '
+            "create again",
+            id="view-recreated-its-dependent-not",
+        ),
+        pytest.param(f'DROP VIEW "v1" CASCADE;\n{CREATE_V1}\n{CREATE_V2}', [], "", id="both"),
+        pytest.param(f'DROP VIEW "v2" CASCADE;\n{CREATE_V2}', [], "", id="nothing-depends"),
+        pytest.param(
+            f'DROP VIEW "v2";\nDROP VIEW "v1";\n{CREATE_V1}', ["drop-view"], '"v2"', id="in-order"
+        ),
+        pytest.param(
+            'DROP VIEW "v1" CASCADE;',
+            ["drop-view"],
+            'CASCADE also drops the views that depend on it (in history: view "v2").',
+            id="view-cascade",
+        ),
+        pytest.param(
+            'DROP VIEW "v1";',
+            ["drop-view"],
+            'Views depend on it (in history: view "v2"): PostgreSQL refuses the drop while they '
+            "exist; drop them first, or add CASCADE, which drops them.",
+            id="view-refused",
+        ),
+        pytest.param(
+            'DROP TABLE "users" CASCADE;',
+            ["drop-table"],
+            'CASCADE also drops the views that depend on it (in history: view "v1", view "v2").',
+            id="table-cascade",
+        ),
+        pytest.param(
+            'DROP FUNCTION "fn"() CASCADE;',
+            ["drop-function"],
+            "CASCADE also drops the triggers, column defaults, constraints and views that use it, "
+            'and locks their tables; of those, history shows trigger "t" on "users". Takes an '
+            'ACCESS EXCLUSIVE lock on "users"',
+            id="function-cascade",
+        ),
+        pytest.param(
+            'DROP FUNCTION "fn";',
+            ["drop-function"],
+            '(in history: trigger "t" on "users")',
+            id="function-refused",
+        ),
+    ],
+)
+def test_what_cascade_drops(tmp_path: Path, migration: str, expected: list[str], says: str) -> None:
+    findings = findings_of(tmp_path, [HISTORY, migration])
+    assert [d.rule for d in findings] == expected
+    assert says in "\n".join(d.message for d in findings)
+
+
+@pytest.mark.parametrize(
+    ("history", "migration"),
+    [
+        pytest.param(
+            'CREATE TABLE "users" ("id" bigint);\n'
+            'CREATE VIEW "v3" AS WITH "users" AS (SELECT 1 AS "id") SELECT * FROM "users";',
+            'DROP TABLE "users" CASCADE;',
+            id="a-with-query-of-the-table's-name",
+        ),
+        pytest.param(
+            HISTORY + 'DROP VIEW "v1" CASCADE;\n',
+            'DROP TABLE "users" CASCADE;',
+            id="views-an-earlier-cascade-dropped",
+        ),
+        pytest.param(
+            f'{HISTORY}DROP FUNCTION "fn"() CASCADE;\n{CREATE_FN}\n',
+            'DROP FUNCTION "fn"() CASCADE;',
+            id="triggers-an-earlier-cascade-dropped",
+        ),
+    ],
+)
+def test_cascade_names_only_what_history_shows_depends(
+    tmp_path: Path, history: str, migration: str
+) -> None:
+    findings = findings_of(tmp_path, [history, migration])
+    text = "\n".join(d.message for d in findings)
+    assert findings and "in history" not in text and "view" not in text.replace("views", "")
+
+
+def test_a_renamed_table_keeps_its_views(tmp_path: Path) -> None:
+    (finding,) = findings_of(
+        tmp_path, [HISTORY, 'ALTER TABLE "users" RENAME TO "accounts";', 'DROP TABLE "accounts";']
+    )
+    assert '(in history: view "v1", view "v2")' in finding.message
+
+
+def test_cascade_help_keeps_cascade_and_recreates_what_it_drops(tmp_path: Path) -> None:
+    """The help's drop keeps CASCADE (without it PostgreSQL refuses: 2BP01), and the rollback
+    plan creates the dependents again from their definitions in history."""
+    table, view, function = (
+        findings_of(tmp_path / drop.split()[1], [HISTORY, drop])[0]
+        for drop in (
+            'DROP TABLE "users" CASCADE;',
+            'DROP VIEW "v1" CASCADE;',
+            'DROP FUNCTION "fn"() CASCADE;',
+        )
+    )
+    assert '   DROP TABLE "users" CASCADE;' in table.help.splitlines()
+    assert 'DROP VIEW "v1" CASCADE;' in view.help
+    assert 'DROP FUNCTION "fn"() CASCADE;' in function.help
+    assert view.help.endswith(
+        '-- rollback:\n-- CREATE VIEW "v1" AS SELECT * FROM "users";\n'
+        '-- CREATE VIEW "v2" AS SELECT * FROM "v1";'
+    )
+    assert function.help.endswith(f"\n-- {CREATE_FN}\n-- {CREATE_T}")
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        pytest.param(
+            [
+                f'DROP VIEW "v1" CASCADE;\n{CREATE_V1}',
+                f'DROP FUNCTION "fn"() CASCADE;\n{CREATE_FN}',
+            ],
+            id="created-again",
+        ),
+        pytest.param(['DROP VIEW "v1" CASCADE;', 'DROP FUNCTION "fn"() CASCADE;'], id="dropped"),
+    ],
+)
+def test_the_cascade_rollback_plans_restore_the_schema_on_the_server(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str], chunks: list[str]
+) -> None:
+    """Each chunk starts with a drop that has a finding; its declaration goes above it."""
+    findings = findings_of(tmp_path / "lint", [HISTORY, "\n".join(chunks)])
+    assert len(findings) == len(chunks)
+    folder = tmp_path / "verified"
+    folder.mkdir()
+    (folder / "0001_m.sql").write_text(HISTORY)
+    (folder / "0002_m.sql").write_text(
+        "\n".join(
+            declaration_to_paste(finding.help) + "\n" + chunk
+            for finding, chunk in zip(findings, chunks, strict=True)
+        )
+    )
+    assert verify_rollback(pg_url, capsys, folder) == []
+
+
+def test_the_drop_table_help_runs_on_the_server(tmp_path: Path, scratch_db: str) -> None:
+    (finding,) = findings_of(tmp_path, [HISTORY, 'DROP TABLE "users" CASCADE;'])
+    drop = next(line.strip() for line in finding.help.splitlines() if "DROP TABLE" in line)
+    with psycopg.connect(scratch_db, autocommit=True) as connection:
+        connection.execute(HISTORY)
+        connection.execute(drop)
+        assert connection.execute(
+            "SELECT count(*) FROM pg_views WHERE schemaname = 'public'"
+        ).fetchone() == (0,)
 
 
 # 6. Prisma recreating an enum used by an array column.

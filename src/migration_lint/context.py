@@ -56,11 +56,31 @@ def subjects(operation: ops.Operation) -> Iterator[Subject]:
 
 @dataclass(frozen=True)
 class Definition:
-    """The statement that created a view or function, for rollback plans."""
+    """The statement that created a view, function or trigger, for rollback plans."""
 
     sql: str
     path: str
     line: int
+    # A view's: the tables and views its query reads (what PostgreSQL makes it depend on).
+    reads: frozenset[TableKey] = frozenset()
+    materialized: bool = False
+
+
+@dataclass(frozen=True)
+class Trigger:
+    table: ops.Name
+    function: TableKey  # the function it executes
+    definition: Definition
+
+
+@dataclass(frozen=True)
+class Dependent:
+    """Something DROP ... CASCADE drops with the table, view or function it depends on."""
+
+    label: str  # as messages name it: 'view "v2"', 'trigger "t" on "users"'
+    relation: ops.Name  # the view, or the trigger's table
+    trigger: str | None  # the trigger's name; None for a view
+    definition: Definition
 
 
 @dataclass
@@ -84,6 +104,7 @@ class Context:
         self.views: dict[TableKey, Definition] = {}
         # (function or procedure, its argument types) -> how it was created.
         self.functions: dict[tuple[TableKey, tuple[str, ...]], Definition] = {}
+        self.triggers: dict[tuple[TableKey, str], Trigger] = {}  # (table, name) -> trigger
         self.start_migration()
 
     def start_migration(
@@ -218,12 +239,20 @@ class Context:
         self._reported.add(key)
         return first
 
-    def skipped(self, op: ops.AddColumn | ops.CreateTable) -> bool:
-        """Whether PostgreSQL skips an ADD COLUMN or CREATE TABLE ... IF NOT EXISTS, as the
-        column or table exists (in history, or earlier in this migration)."""
+    def skipped(
+        self, op: ops.AddColumn | ops.CreateTable | ops.CreateIndex | ops.AddConstraint
+    ) -> bool:
+        """Whether a statement does nothing, as what it makes exists (in history, or earlier in
+        this migration): ADD COLUMN, CREATE TABLE and CREATE INDEX IF NOT EXISTS, which
+        PostgreSQL skips, and ADD CONSTRAINT of a name the table has, which fails (drizzle-kit
+        wraps it in a DO block that ignores the duplicate_object error)."""
+        model = self.tables.get(op.table.key)
+        if isinstance(op, ops.AddConstraint):
+            return model is not None and op.constraint.name in model.constraints
         if not op.if_not_exists:
             return False
-        model = self.tables.get(op.table.key)
+        if isinstance(op, ops.CreateIndex):
+            return op.name is not None and op.table.sibling(op.name).key in self.index_tables
         if isinstance(op, ops.CreateTable):
             return model is not None
         return model is not None and op.column.name in model.columns
@@ -454,6 +483,48 @@ class Context:
             model = self.tables[table.key] = TableModel(partial=True)
         return model
 
+    # --- What DROP ... CASCADE drops with an object (review of issue 12) ---
+
+    def dependents(self, op: ops.DropTable | ops.DropView | ops.DropFunction) -> list[Dependent]:
+        """What history shows depends on a dropped table, view or function, in the order it
+        was made: CASCADE drops it too, and without CASCADE PostgreSQL refuses the drop. Known:
+        the views that read a table or view (by the relation names in their queries), the
+        views that read those, and the triggers that execute a function. Not known: what uses
+        a function otherwise (defaults, constraints, views, other functions)."""
+        if isinstance(op, ops.DropFunction):
+            if op.arguments not in (None, ()):
+                return []  # a trigger function takes no arguments
+            return [
+                Dependent(
+                    f"trigger {ops.quote(name)} on {t.table.sql}", t.table, name, t.definition
+                )
+                for (_, name), t in self.triggers.items()
+                if t.function == op.function.key
+            ]
+        dropped = (op.table if isinstance(op, ops.DropTable) else op.view).key
+        gone = {dropped}
+        grew = True
+        while grew:  # the views that read it, then those that read them
+            reading = {key for key, view in self.views.items() if view.reads & gone} - gone
+            gone |= reading
+            grew = bool(reading)
+        found = []
+        for (schema, name), view in self.views.items():
+            if (schema, name) in gone - {dropped}:
+                relation = ops.Name(name, None if schema == "public" else schema)
+                kind = "materialized view" if view.materialized else "view"
+                found.append(Dependent(f"{kind} {relation.sql}", relation, None, view))
+        return found
+
+    def created_again_later(self, dependent: Dependent) -> bool:
+        """Whether a later statement of the migration creates a dependent again."""
+        later = self.later(relation_subject(dependent.relation))
+        if dependent.trigger is None:
+            return any(isinstance(op, ops.CreateView) for op in later)
+        return any(
+            isinstance(op, ops.CreateTrigger) and op.name == dependent.trigger for op in later
+        )
+
     def _replace_column(self, table: ops.Name, name: str, **changes: object) -> None:
         model = self.tables.get(table.key)
         if model and name in model.columns:
@@ -486,7 +557,7 @@ def _set_setting(ctx: Context, op: ops.SetSetting) -> None:
 
 
 def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
-    if op.name:
+    if op.name and not ctx.skipped(op):
         index = op.table.sibling(op.name).key
         ctx.index_tables[index] = op.table
         ctx.index_columns[index] = op.columns
@@ -531,6 +602,8 @@ def _create_table(ctx: Context, op: ops.CreateTable) -> None:
 
 
 def _drop_table(ctx: Context, op: ops.DropTable) -> None:
+    _drop_dependents(ctx, op)
+    _forget_triggers(ctx, {op.table.key})
     model = ctx.tables.pop(op.table.key, None)
     ctx._new_tables.discard(op.table.key)
     # Its indexes, its partitions (dropped with it) and the foreign keys that reference it
@@ -569,6 +642,15 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
         for name, constraint in model.constraints.items():
             if constraint.references is not None and constraint.references.key == op.table.key:
                 model.constraints[name] = dataclasses.replace(constraint, references=renamed)
+    # Views read it, and triggers are on it, whatever its name.
+    for key, view in ctx.views.items():
+        if op.table.key in view.reads:
+            ctx.views[key] = dataclasses.replace(
+                view, reads=view.reads - {op.table.key} | {new_key}
+            )
+    for table_key, trigger_name in [key for key in ctx.triggers if key[0] == op.table.key]:
+        trigger = ctx.triggers.pop((table_key, trigger_name))
+        ctx.triggers[(new_key, trigger_name)] = dataclasses.replace(trigger, table=renamed)
     if op.table.key in ctx._held:  # a lock is on the table, whatever its name
         held = ctx._held.pop(op.table.key)
         ctx._held[new_key] = dataclasses.replace(held, table=op.table.sibling(op.new_name).sql)
@@ -634,6 +716,8 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
 
 
 def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
+    if ctx.skipped(op):
+        return  # the constraint stays as history made it
     model = ctx.model_of(op.table)
     name = op.constraint.name or default_constraint_name(
         op.table.name, op.constraint, model.constraints
@@ -851,12 +935,44 @@ def _detach_partition(ctx: Context, op: ops.DetachPartition) -> None:
 def _create_view(ctx: Context, op: ops.CreateView) -> None:
     if op.view.key not in ctx.views:
         ctx._new_views.add(op.view.key)
-    ctx.views[op.view.key] = ctx._definition(op)
+    reads = frozenset(relation.key for relation in op.reads)
+    ctx.views[op.view.key] = dataclasses.replace(
+        ctx._definition(op), reads=reads, materialized=op.materialized
+    )
 
 
 def _drop_view(ctx: Context, op: ops.DropView) -> None:
+    _drop_dependents(ctx, op)
     ctx.views.pop(op.view.key, None)
     ctx._new_views.discard(op.view.key)
+    _forget_triggers(ctx, {op.view.key})
+
+
+def _drop_dependents(ctx: Context, op: ops.DropTable | ops.DropView | ops.DropFunction) -> None:
+    """With CASCADE, what depends on the dropped object goes with it."""
+    if not op.cascade:
+        return
+    dependents = ctx.dependents(op)
+    for dependent in dependents:
+        if dependent.trigger is None:
+            ctx.views.pop(dependent.relation.key, None)
+        else:
+            ctx.triggers.pop((dependent.relation.key, dependent.trigger), None)
+    _forget_triggers(ctx, {d.relation.key for d in dependents if d.trigger is None})
+
+
+def _forget_triggers(ctx: Context, relations: set[TableKey]) -> None:
+    """The triggers of dropped tables and views go with them."""
+    for key in [key for key in ctx.triggers if key[0] in relations]:
+        del ctx.triggers[key]
+
+
+def _create_trigger(ctx: Context, op: ops.CreateTrigger) -> None:
+    ctx.triggers[(op.table.key, op.name)] = Trigger(op.table, op.function.key, ctx._definition(op))
+
+
+def _drop_trigger(ctx: Context, op: ops.DropTrigger) -> None:
+    ctx.triggers.pop((op.table.key, op.name), None)
 
 
 def _create_function(ctx: Context, op: ops.CreateFunction) -> None:
@@ -867,6 +983,7 @@ def _create_function(ctx: Context, op: ops.CreateFunction) -> None:
 
 
 def _drop_function(ctx: Context, op: ops.DropFunction) -> None:
+    _drop_dependents(ctx, op)
     for key in list(ctx.functions):
         if key[0] == op.function.key and op.arguments in (None, key[1]):
             del ctx.functions[key]
@@ -909,4 +1026,6 @@ _APPLY: dict[type, Callable[[Context, Any], None]] = {
     ops.DropView: _drop_view,
     ops.CreateFunction: _create_function,
     ops.DropFunction: _drop_function,
+    ops.CreateTrigger: _create_trigger,
+    ops.DropTrigger: _drop_trigger,
 }

@@ -317,6 +317,7 @@ class CreateIndex(Operation):
     unique: bool = False
     concurrently: bool = False
     only: bool = False  # ON ONLY: the parent of a partitioned table alone, not its partitions
+    if_not_exists: bool = False  # does nothing when an index of its name exists
 
 
 @dataclass(slots=True)
@@ -443,6 +444,7 @@ class DropDefault(Operation):
 class CreateView(Operation):
     view: Name
     materialized: bool = False
+    reads: tuple[Name, ...] = ()  # the tables and views its query reads
 
 
 @dataclass(slots=True)
@@ -473,6 +475,19 @@ class DropFunction(Operation):
         if self.arguments is None:
             return self.function.sql
         return f"{self.function.sql}({', '.join(self.arguments)})"
+
+
+@dataclass(slots=True)
+class CreateTrigger(Operation):
+    table: Name
+    name: str
+    function: Name  # the function it executes
+
+
+@dataclass(slots=True)
+class DropTrigger(Operation):
+    table: Name
+    name: str
 
 
 @dataclass(slots=True)
