@@ -503,11 +503,11 @@ class Context:
             ]
         dropped = (op.table if isinstance(op, ops.DropTable) else op.view).key
         gone = {dropped}
-        grew = True
-        while grew:  # the views that read it, then those that read them
+        while True:  # the views that read it, then those that read them
             reading = {key for key, view in self.views.items() if view.reads & gone} - gone
+            if not reading:
+                break
             gone |= reading
-            grew = bool(reading)
         found = []
         for (schema, name), view in self.views.items():
             if (schema, name) in gone - {dropped}:
