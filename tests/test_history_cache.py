@@ -33,6 +33,9 @@ ALTER TABLE users ADD COLUMN mood mood;
 CREATE VIEW active_users AS SELECT id, email FROM users;
 CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS $$ SELECT 42 $$;
 CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE audit_log ADD COLUMN note text;
 """
 # Each finding depends on the history: the old type, the view's and the function's definitions
 # for the rollback plan, the index and foreign key dropped with the column, the partitions.

@@ -36,7 +36,15 @@ import pglast
 
 from . import __version__
 from . import operations as ops
-from .context import SCHEMA_MODEL, Columns, Constraints, Context, Definition, TableModel
+from .context import (
+    SCHEMA_MODEL,
+    Columns,
+    Constraints,
+    Context,
+    Definition,
+    TableModel,
+    Trigger,
+)
 from .source import Source
 
 if TYPE_CHECKING:
@@ -282,9 +290,13 @@ class _Unread:
 
 
 def _unread_table(
-    columns: bytes, constraints: bytes, partitioned: bool, partitions: list[ops.Name]
+    columns: bytes,
+    constraints: bytes,
+    partitioned: bool,
+    partitions: list[ops.Name],
+    partial: bool = False,
 ) -> TableModel:
-    return TableModel(_Unread(columns), _Unread(constraints), partitioned, partitions)
+    return TableModel(_Unread(columns), _Unread(constraints), partitioned, partitions, partial)
 
 
 def _pickle_table(table: TableModel) -> tuple[Any, ...]:
@@ -293,7 +305,13 @@ def _pickle_table(table: TableModel) -> tuple[Any, ...]:
     columns, constraints = table.held()
     return (
         _unread_table,
-        (_pickled(columns), _pickled(constraints), table.partitioned, table.partitions),
+        (
+            _pickled(columns),
+            _pickled(constraints),
+            table.partitioned,
+            table.partitions,
+            table.partial,
+        ),
     )
 
 
@@ -327,6 +345,7 @@ _MODEL_CLASSES: dict[tuple[str, str], Any] = {
         ops.Column,
         ops.Constraint,
         Definition,
+        Trigger,
         frozenset,
         set,
     )

@@ -214,6 +214,7 @@ class CreateTable(Operation):
     constraints: tuple[Constraint, ...] = ()
     partitioned: bool = False  # PARTITION BY: its rows live in its partitions
     partition_of: Name | None = None  # PARTITION OF a parent
+    if_not_exists: bool = False  # does nothing when the table exists
 
 
 @dataclass(slots=True)
@@ -289,6 +290,7 @@ class AddColumn(Operation):
 
     table: Name
     column: Column
+    if_not_exists: bool = False  # does nothing when the column exists
 
 
 @dataclass(slots=True)
@@ -361,6 +363,7 @@ class CreateIndex(Operation):
     unique: bool = False
     concurrently: bool = False
     only: bool = False  # ON ONLY: the parent of a partitioned table alone, not its partitions
+    if_not_exists: bool = False  # does nothing when an index of its name exists
 
 
 @dataclass(slots=True)
@@ -523,6 +526,7 @@ class CreateView(Operation):
 
     view: Name
     materialized: bool = False
+    reads: tuple[Name, ...] = ()  # the tables and views its query reads
 
 
 @dataclass(slots=True)
@@ -559,6 +563,19 @@ class DropFunction(Operation):
         if self.arguments is None:
             return self.function.sql
         return f"{self.function.sql}({', '.join(self.arguments)})"
+
+
+@dataclass(slots=True)
+class CreateTrigger(Operation):
+    table: Name
+    name: str
+    function: Name  # the function it executes
+
+
+@dataclass(slots=True)
+class DropTrigger(Operation):
+    table: Name
+    name: str
 
 
 @dataclass(slots=True)
