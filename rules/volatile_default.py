@@ -52,6 +52,8 @@ def volatile_default(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     serial = SERIAL_TYPES.get(column.type.name) if column.type else None  # its integer type
     if not (volatile or serial) or ctx.pg_version < 11 or ctx.is_new_table(op.table):
         return
+    if ctx.skipped(op):  # IF NOT EXISTS of a column that exists
+        return
     table, name = op.table.sql, quote(column.name)
     if serial:
         sequence = op.table.sibling(f"{op.table.name}_{column.name}_seq"[:63]).sql

@@ -376,6 +376,7 @@ def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         tuple(constraints),
         partitioned="partspec" in node,
         partition_of=_name(parents[0]["RangeVar"]) if parents and "partbound" in node else None,
+        if_not_exists=bool(node.get("if_not_exists")),
     )
 
 
@@ -394,7 +395,9 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         subtype, name, definition = cmd["subtype"], cmd.get("name", ""), cmd.get("def", {})
         if subtype == "AT_AddColumn":
             col = definition["ColumnDef"]
-            yield ops.AddColumn(at, table, column(col, stmt, added=True), end=end, sql=sql)
+            added = column(col, stmt, added=True)
+            missing_ok = bool(cmd.get("missing_ok"))  # ADD COLUMN IF NOT EXISTS
+            yield ops.AddColumn(at, table, added, missing_ok, end=end, sql=sql)
         elif subtype == "AT_DropColumn":
             yield ops.DropColumn(
                 at, table, name, cmd.get("behavior") == "DROP_CASCADE", end=end, sql=sql
@@ -546,14 +549,14 @@ def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         elif kind in ("OBJECT_VIEW", "OBJECT_MATVIEW"):
             view = _name_from_list(obj["List"]["items"])
             yield ops.DropView(stmt.start, view, kind == "OBJECT_MATVIEW", cascade)
-        elif kind in ("OBJECT_POLICY", "OBJECT_TRIGGER"):
-            # Each locks the table it is on. A row trigger of a partitioned table is on its
-            # partitions too, but which triggers are row triggers is not known here.
-            *table_parts, name = obj["List"]["items"]
-            table = _name_from_list(table_parts)
-            what = "POLICY" if kind == "OBJECT_POLICY" else "TRIGGER"
-            description = f"DROP {what} {ops.quote(name['String']['sval'])} ON {table.sql}"
-            yield ops.LockTable(at, table, "ACCESS EXCLUSIVE", description, end=end)
+        elif kind == "OBJECT_TRIGGER":  # its table's name, then its own
+            *table, trigger = obj["List"]["items"]
+            yield ops.DropTrigger(at, _name_from_list(table), trigger["String"]["sval"], end=end)
+        elif kind == "OBJECT_POLICY":  # its table's name, then its own
+            *table, policy = obj["List"]["items"]
+            on = _name_from_list(table)
+            description = f"DROP POLICY {ops.quote(policy['String']['sval'])} ON {on.sql}"
+            yield ops.LockTable(at, on, "ACCESS EXCLUSIVE", description, end=end)
         elif kind in _ROUTINE_KINDS:
             routine = obj["ObjectWithArgs"]
             arguments = (
@@ -597,6 +600,7 @@ def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         bool(node.get("unique")),
         bool(node.get("concurrent")),
         only=not node["relation"].get("inh"),
+        if_not_exists=bool(node.get("if_not_exists")),
     )
 
 
@@ -791,7 +795,27 @@ def _create_function(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]
 
 def _create_materialized_view(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     if node.get("objtype") == "OBJECT_MATVIEW":
-        yield ops.CreateView(stmt.start, _name(node["into"]["rel"]), materialized=True)
+        view = _name(node["into"]["rel"])
+        yield ops.CreateView(stmt.start, view, True, _relations_read(node["query"]))
+
+
+def _relations_read(query: Node) -> tuple[ops.Name, ...]:
+    """The tables and views a view's query reads, by name, each once: what PostgreSQL makes
+    the view depend on (its WITH queries are not relations)."""
+    found: dict[tuple[str, str], ops.Name] = {}
+    with_queries = set()
+    for key, value in _entries(query):
+        if key == "RangeVar":
+            found.setdefault(_name(value).key, _name(value))
+        elif key == "CommonTableExpr":
+            with_queries.add(value["ctename"])
+    return tuple(n for n in found.values() if n.schema is not None or n.name not in with_queries)
+
+
+def _create_trigger(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    table, function = _name(node["relation"]), _name_from_list(node["funcname"])
+    row = bool(node.get("row"))
+    yield ops.CreateTrigger(stmt.start, table, node["trigname"], function, row)
 
 
 def _update(node: Node, stmt: StatementTree) -> ops.Update:
@@ -883,14 +907,6 @@ def _policy(node: Node, stmt: StatementTree, verb: str) -> Iterator[ops.Operatio
     yield ops.LockTable(stmt.start, table, "ACCESS EXCLUSIVE", description)
 
 
-def _create_trigger(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
-    # A row trigger of a partitioned table is cloned onto each partition, which it locks too.
-    table = _name(node["relation"])
-    description = f"CREATE TRIGGER {ops.quote(node['trigname'])} ON {table.sql}"
-    row = bool(node.get("row"))
-    yield ops.LockTable(stmt.start, table, "SHARE ROW EXCLUSIVE", description, row)
-
-
 _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]] = {
     "CreateStmt": _create_table,
     "AlterTableStmt": _alter_table,
@@ -900,9 +916,12 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
     "TruncateStmt": _truncate,
     "DeleteStmt": _delete,
     "UpdateStmt": lambda node, stmt: iter([_update(node, stmt)]),
-    "ViewStmt": lambda node, stmt: iter([ops.CreateView(stmt.start, _name(node["view"]))]),
+    "ViewStmt": lambda node, stmt: iter(
+        [ops.CreateView(stmt.start, _name(node["view"]), reads=_relations_read(node["query"]))]
+    ),
     "CreateTableAsStmt": _create_materialized_view,
     "CreateFunctionStmt": _create_function,
+    "CreateTrigStmt": _create_trigger,
     "IndexStmt": _create_index,
     "ReindexStmt": _reindex,
     "VacuumStmt": _vacuum,
@@ -926,5 +945,4 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
     "LockStmt": _lock,
     "CreatePolicyStmt": lambda node, stmt: _policy(node, stmt, "CREATE"),
     "AlterPolicyStmt": lambda node, stmt: _policy(node, stmt, "ALTER"),
-    "CreateTrigStmt": _create_trigger,
 }

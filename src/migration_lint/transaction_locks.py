@@ -52,6 +52,8 @@ def _reaches_partitions(op: ops.Operation) -> bool:
     security or OWNER TO does not)."""
     if isinstance(op, ops.LockTable):
         return op.partitions
+    if isinstance(op, ops.CreateTrigger):
+        return op.row  # a row trigger is cloned onto every partition
     if isinstance(op, (ops.SetDefault, ops.DropDefault, ops.CreateIndex)):
         return not op.only
     return isinstance(op, _RECURSING)
@@ -210,6 +212,16 @@ _TAKEN: dict[type, Callable[[Any, Context], tuple[str, Locks]]] = {
         op.table, f"RENAME CONSTRAINT {ops.quote(op.name)} TO {ops.quote(op.new_name)}"
     ),
     ops.LockTable: lambda op, ctx: (op.description, [(op.table, op.mode, "")]),
+    ops.CreateTrigger: lambda op, ctx: (
+        f"CREATE TRIGGER {ops.quote(op.name)} ON {op.table.sql}",
+        [(op.table, "SHARE ROW EXCLUSIVE", "")],
+    ),
+    # A row trigger of a partitioned table is on its partitions too, which dropping it locks;
+    # but which triggers are row triggers is not known here.
+    ops.DropTrigger: lambda op, ctx: (
+        f"DROP TRIGGER {ops.quote(op.name)} ON {op.table.sql}",
+        [(op.table, "ACCESS EXCLUSIVE", "")],
+    ),
     ops.Cluster: lambda op, ctx: (
         (f"CLUSTER {op.table.sql}", [(op.table, "ACCESS EXCLUSIVE", "")]) if op.table else ("", [])
     ),
