@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import declare, foreign_key_effects, type_or_placeholder
+from migration_lint.advice import declare, foreign_key_effects, restore_column
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropColumn, quote
@@ -51,11 +51,7 @@ def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
         "Drop a column in two releases:\n"
         + first
         + f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};\n"
-        + declare(
-            "drop-column",
-            f"ALTER TABLE {table} ADD COLUMN {column} "
-            f"{type_or_placeholder(known.type if known else None, op.column)};",
-        ),
+        + declare("drop-column", restore_column(ctx, op.table, op.column, op.cascade)),
     )
 
 

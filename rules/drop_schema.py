@@ -52,8 +52,11 @@ def drop_schema(op: DropSchema, ctx: Context) -> Iterator[tuple[str, str]]:
 def _create_schema(op: DropSchema, ctx: Context) -> str:
     """The schema, and with CASCADE the tables the history made in it, created again."""
     statements = [f"CREATE SCHEMA {quote(op.schema)};"]
+    keys = []  # after every table: they may reference one created after theirs
     if op.cascade:
         for table in ctx.tables_in(op.schema):
             if ctx.columns(table):
-                statements.append(create_table(table, ctx.columns(table), ctx.constraints(table)))
-    return "\n".join(statements)
+                created, added = create_table(ctx, table)
+                statements += created
+                keys += added
+    return "\n".join(statements + keys)

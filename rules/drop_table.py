@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import create_table, declare, foreign_key_effects
+from migration_lint.advice import declare, foreign_key_effects, restore_table
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropTable
@@ -46,8 +46,5 @@ def drop_table(op: DropTable, ctx: Context) -> Iterator[tuple[str, str]]:
         f"1. Deploy code that no longer reads or writes {table} (remove it from the ORM schema).\n"
         f"2. In a later migration, once that release runs everywhere and the data is backed up:\n"
         f"   DROP TABLE {table};\n"
-        + declare(
-            "drop-table",
-            create_table(op.table, ctx.columns(op.table), ctx.constraints(op.table)),
-        ),
+        + declare("drop-table", restore_table(ctx, op.table, op.cascade)),
     )

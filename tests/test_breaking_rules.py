@@ -198,8 +198,22 @@ PRISMA_HISTORY = (
         pytest.param(
             PRISMA_HISTORY,
             'ALTER TABLE "User" DROP COLUMN "role";',
-            ['ALTER TABLE "User" ADD COLUMN "role" "Role";'],
+            [
+                # NOT NULL without a default: ADD COLUMN would fail on a table with rows.
+                'ALTER TABLE "User" ADD COLUMN "role" "Role";',
+                '-- Its values are gone with it: fill "role" in (from a backup), then:',
+                'ALTER TABLE "User" ALTER COLUMN "role" SET NOT NULL;',
+            ],
             id="drop-enum-column",
+        ),
+        pytest.param(
+            PRISMA_HISTORY,
+            'ALTER TABLE "User" DROP COLUMN "tags";',
+            [
+                'ALTER TABLE "User" ADD COLUMN "tags" "Role"[];',
+                'CREATE UNIQUE INDEX "User_tags_key" ON "User" ("tags");',
+            ],
+            id="drop-indexed-column",
         ),
         pytest.param(
             "",
@@ -212,7 +226,8 @@ PRISMA_HISTORY = (
             'DROP TABLE "User";',
             [
                 'CREATE TABLE "User" ("id" text NOT NULL, "role" "Role" NOT NULL, "tags" '
-                '"Role"[], "score" double precision, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));'
+                '"Role"[], "score" double precision, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));',
+                'CREATE UNIQUE INDEX "User_tags_key" ON "User" ("tags");',
             ],
             id="drop-table",
         ),

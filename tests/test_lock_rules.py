@@ -608,8 +608,9 @@ def test_volatile_default_help_keeps_the_serial_width(column_type: str, integer_
             '"Order_a_check"',
             id="not-null-check",
         ),
+        pytest.param('ALTER TABLE "Order" ADD CHECK ("a" > 0);', '"Order_a_check"', id="check"),
         pytest.param(
-            'ALTER TABLE "Order" ADD CHECK ("a" > 0);', '"<constraint name>"', id="other-check"
+            'ALTER TABLE "Order" ADD CHECK ("a" > "b");', '"Order_check"', id="check-of-two-columns"
         ),
         pytest.param(
             f'ALTER TABLE "Order" ADD FOREIGN KEY ("{"x" * 60}") REFERENCES "S"("id");',
@@ -619,8 +620,8 @@ def test_volatile_default_help_keeps_the_serial_width(column_type: str, integer_
     ],
 )
 def test_unnamed_constraint_is_validated_by_the_name_postgresql_gives_it(sql, validated) -> None:
-    # Checked on PostgreSQL 18: <table>_<columns>_fkey and <table>_<first column>_check, the
-    # longer part shortened to fit 63 bytes.
+    # Checked on PostgreSQL 18: <table>_<columns>_fkey, <table>_<column>_check for a check that
+    # reads one column (else <table>_check), the longer part shortened to fit 63 bytes.
     (finding,) = lint_sql(sql, select=frozenset({"constraint-not-valid"}))
     assert finding.help.splitlines()[-1].startswith(
         f'   ALTER TABLE "Order" VALIDATE CONSTRAINT {validated};'

@@ -11,11 +11,11 @@ import bisect
 import copy
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import locks, transaction_locks
+from . import clauses, locks, transaction_locks
 from . import operations as ops
 from .parse import Statement, Statements
 from .runners import UNKNOWN, Cause, Runner, Transaction
@@ -63,6 +63,17 @@ class Definition:
     line: int
 
 
+@dataclass(frozen=True)
+class IndexDefinition:
+    """How an index was created, to create it again:
+    CREATE [UNIQUE] INDEX <its name> ON [ONLY] <its table> <definition>."""
+
+    unique: bool
+    only: bool
+    definition: str  # what follows the table's name, with the columns' current names
+    reads: frozenset[str]  # every column it reads: dropping one of them drops the index
+
+
 @dataclass
 class TableModel:
     columns: dict[str, ops.Column] = field(default_factory=dict)
@@ -78,6 +89,7 @@ class Context:
         self.tables: dict[TableKey, TableModel] = {}
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
         self.index_columns: dict[TableKey, tuple[str, ...]] = {}  # index -> its plain columns
+        self.index_definitions: dict[TableKey, IndexDefinition] = {}
         self.enums: dict[TableKey, list[str]] = {}  # enum type -> its values
         self.views: dict[TableKey, Definition] = {}
         # (function or procedure, its argument types) -> how it was created.
@@ -94,6 +106,9 @@ class Context:
         self._new_indexes: set[TableKey] = set()
         self._new_views: set[TableKey] = set()
         self._new_functions: set[tuple[TableKey, tuple[str, ...]]] = set()
+        # Constraints earlier statements of this migration dropped, with their tables: Prisma
+        # drops the foreign keys of a table, and those to it, before the table.
+        self._dropped_constraints: list[tuple[ops.Name, ops.Constraint]] = []
         self._source = source
         # The transaction the runner puts this migration in, and the one the statement being
         # linted runs in (the migration's own BEGIN and COMMIT change it).
@@ -333,12 +348,29 @@ class Context:
             and (column is None or column in c.columns)
         ]
 
-    def indexes_on(self, table: ops.Name, column: str) -> list[str]:
-        """The indexes history shows on a table that include a column, by name."""
+    def indexes_on(self, table: ops.Name, column: str | None = None) -> list[str]:
+        """The indexes history shows on a table (that read a column, when given), by name."""
         return [
             index[1]
             for index, indexed in self.index_tables.items()
-            if indexed.key == table.key and column in self.index_columns.get(index, ())
+            if indexed.key == table.key and (column is None or column in self._reads(index))
+        ]
+
+    def _reads(self, index: TableKey) -> Collection[str]:
+        known = self.index_definitions.get(index)
+        return known.reads if known else self.index_columns.get(index, ())
+
+    def constraints_dropped_in_migration(
+        self, table: ops.Name, column: str | None = None
+    ) -> list[tuple[ops.Name, ops.Constraint]]:
+        """The constraints of a table, and the foreign keys to it, that earlier statements of
+        this migration dropped (those that involve a column of it, when given), with the table
+        each was on."""
+        return [
+            (owner, constraint)
+            for owner, constraint in self._dropped_constraints
+            if (owner.key == table.key and (column is None or column in constraint.columns))
+            or self._references(constraint, table, column)
         ]
 
     def apply(self, operation: ops.Operation) -> None:
@@ -460,13 +492,22 @@ def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
         index = op.table.sibling(op.name).key
         ctx.index_tables[index] = op.table
         ctx.index_columns[index] = op.columns
+        if op.definition:
+            ctx.index_definitions[index] = IndexDefinition(
+                op.unique, op.only, op.definition, op.reads
+            )
         ctx._new_indexes.add(index)
 
 
 def _drop_index(ctx: Context, op: ops.DropIndex) -> None:
-    ctx.index_tables.pop(op.index.key, None)
-    ctx.index_columns.pop(op.index.key, None)
+    _forget_index(ctx, op.index.key)
     ctx._new_indexes.discard(op.index.key)
+
+
+def _forget_index(ctx: Context, index: TableKey) -> None:
+    ctx.index_tables.pop(index, None)
+    ctx.index_columns.pop(index, None)
+    ctx.index_definitions.pop(index, None)
 
 
 def _stored(column: ops.Column) -> ops.Column:
@@ -504,8 +545,7 @@ def _drop_table(ctx: Context, op: ops.DropTable) -> None:
         ctx.tables.pop(key, None)
     for index, table in list(ctx.index_tables.items()):
         if table.key in gone:
-            ctx.index_tables.pop(index)
-            ctx.index_columns.pop(index, None)
+            _forget_index(ctx, index)
     for other in ctx.tables.values():
         other.partitions = [p for p in other.partitions if p.key not in gone]
         for name, constraint in list(other.constraints.items()):
@@ -564,9 +604,7 @@ def _drop_column(ctx: Context, op: ops.DropColumn) -> None:
             if op.column in constraint.columns:
                 del model.constraints[name]
     for index in ctx.indexes_on(op.table, op.column):
-        key = op.table.sibling(index).key
-        ctx.index_tables.pop(key, None)
-        ctx.index_columns.pop(key, None)
+        _forget_index(ctx, op.table.sibling(index).key)
 
 
 def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
@@ -575,6 +613,11 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
         model.columns[op.new_name] = dataclasses.replace(
             model.columns.pop(op.column), name=op.new_name
         )
+    if model:  # generated columns' expressions that read it
+        for name, column in model.columns.items():
+            if column.generated_sql:
+                written = clauses.renamed_column(column.generated_sql, op.column, op.new_name)
+                model.columns[name] = dataclasses.replace(column, generated_sql=written)
     if (op.table.key, op.column) in ctx._new_columns:
         ctx._new_columns.discard((op.table.key, op.column))
         ctx._new_columns.add((op.table.key, op.new_name))
@@ -584,8 +627,11 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
 
     if model:
         for name, constraint in model.constraints.items():
+            clause = constraint.clause
+            if constraint.kind == "check" and clause:
+                clause = clauses.renamed_column(clause, op.column, op.new_name)
             model.constraints[name] = dataclasses.replace(
-                constraint, columns=renamed(constraint.columns)
+                constraint, columns=renamed(constraint.columns), clause=clause
             )
     for table, constraint in ctx.foreign_keys_to(op.table, op.column):
         ctx.tables[table.key].constraints[constraint.name or ""] = dataclasses.replace(
@@ -593,17 +639,29 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
         )
     for index in ctx.indexes_on(op.table, op.column):
         key = op.table.sibling(index).key
-        ctx.index_columns[key] = renamed(ctx.index_columns[key])
+        ctx.index_columns[key] = renamed(ctx.index_columns.get(key, ()))
+        known = ctx.index_definitions.get(key)
+        if known:
+            ctx.index_definitions[key] = dataclasses.replace(
+                known,
+                definition=clauses.renamed_column(known.definition, op.column, op.new_name),
+                reads=(known.reads - {op.column}) | {op.new_name},
+            )
 
 
 def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
     # Also for tables without history: a later SET NOT NULL may rely on the constraint.
     model = ctx.tables.setdefault(op.table.key, TableModel())
-    name = op.constraint.name or default_constraint_name(
-        op.table.name, op.constraint, model.constraints
-    )
+    constraint = op.constraint
+    if constraint.using_index:
+        # The index becomes the constraint's (renamed after it), with its columns.
+        index = op.table.sibling(constraint.using_index).key
+        columns = ctx.index_columns.get(index, ())
+        constraint = dataclasses.replace(constraint, columns=constraint.columns or columns)
+        _forget_index(ctx, index)
+    name = constraint.name or default_constraint_name(op.table.name, constraint, model.constraints)
     if name:
-        model.constraints[name] = dataclasses.replace(op.constraint, name=name)
+        model.constraints[name] = dataclasses.replace(constraint, name=name)
     if name and op.constraint.not_valid and ctx.in_transaction:
         ctx.not_valid_in_transaction.add((op.table.key, name))
 
@@ -618,8 +676,9 @@ def _validate_constraint(ctx: Context, op: ops.ValidateConstraint) -> None:
 
 def _drop_constraint(ctx: Context, op: ops.DropConstraint) -> None:
     model = ctx.tables.get(op.table.key)
-    if model:
-        model.constraints.pop(op.name, None)
+    dropped = model.constraints.pop(op.name, None) if model else None
+    if dropped is not None:
+        ctx._dropped_constraints.append((op.table, dropped))
 
 
 # Types, renames of indexes and constraints, and partitions.
@@ -695,12 +754,12 @@ def default_constraint_name(
     label = _CONSTRAINT_LABELS.get(constraint.kind)
     written = constraint.columns
     if label is None:
-        # A check is named from the first column of its expression: known for one written on
-        # a column, or one that proves a column NOT NULL.
+        if constraint.kind != "check":
+            return None  # an exclusion constraint: named from its expression
+        # A check is named from the column its expression reads, when it reads only one.
         if constraint.not_null_column and not written:
             written = (constraint.not_null_column,)
-        if constraint.kind != "check" or len(written) != 1:
-            return None  # named from its expression: not worth guessing
+        written = written if len(written) == 1 else ()
         label = "check"
     columns = "" if label == "pkey" else "_".join(written)
     base = _object_name(table, columns, label)
@@ -710,6 +769,11 @@ def default_constraint_name(
         suffix += 1
         name = _object_name(table, columns, f"{label}{suffix}")
     return name
+
+
+def sequence_name(table: ops.Name, column: str) -> ops.Name:
+    """The name PostgreSQL gives the sequence of a serial column."""
+    return table.sibling(_object_name(table.name, column, "seq"))
 
 
 def _object_name(first: str, second: str, label: str) -> str:
@@ -774,6 +838,8 @@ def _rename_index(ctx: Context, op: ops.RenameIndex) -> None:
     if old_key in ctx.index_tables:
         ctx.index_tables[new_key] = ctx.index_tables.pop(old_key)
         ctx.index_columns[new_key] = ctx.index_columns.pop(old_key, ())
+        if old_key in ctx.index_definitions:
+            ctx.index_definitions[new_key] = ctx.index_definitions.pop(old_key)
     if old_key in ctx._new_indexes:
         ctx._new_indexes.discard(old_key)
         ctx._new_indexes.add(new_key)
@@ -852,10 +918,10 @@ _APPLY: dict[type, Callable[[Context, Any], None]] = {
     ops.AttachPartition: _attach_partition,
     ops.DetachPartition: _detach_partition,
     ops.SetDefault: lambda ctx, op: ctx._replace_column(
-        op.table, op.column, has_default=True, default=op.expression
+        op.table, op.column, has_default=True, default=op.expression, serial=False
     ),
     ops.DropDefault: lambda ctx, op: ctx._replace_column(
-        op.table, op.column, has_default=False, default=None
+        op.table, op.column, has_default=False, default=None, serial=False
     ),
     ops.CreateView: _create_view,
     ops.DropView: _drop_view,

@@ -154,6 +154,11 @@ class Column:
     # ADD COLUMN, its definition as written without them: for help that adds it plain first.
     constraints: tuple[Constraint, ...] = ()
     plain_sql: str = ""
+    # For an identity or generated column, its GENERATED clause as written
+    # (`GENERATED ALWAYS AS IDENTITY`, `GENERATED ALWAYS AS (lower("id")) STORED`); "" when
+    # not read. And whether it was declared serial: its default is its own sequence's nextval.
+    generated_sql: str = ""
+    serial: bool = False
 
 
 @dataclass(slots=True)
@@ -168,8 +173,12 @@ class Constraint:
     not_null_column: str | None = None
     referenced_columns: tuple[str, ...] = ()  # a foreign key's columns in `references`
     # In ADD COLUMN, the clause as written after any CONSTRAINT name, e.g.
-    # `REFERENCES "users"("id") ON DELETE cascade` or `CHECK ("qty" > 0)`.
+    # `REFERENCES "users"("id") ON DELETE cascade`; for every CHECK, `CHECK (<as written>)`.
     clause: str = ""
+    # What PostgreSQL writes after a key's columns, as read: a foreign key's MATCH, ON DELETE
+    # and ON UPDATE actions, INCLUDE, DEFERRABLE; and UNIQUE's NULLS NOT DISTINCT.
+    options: str = ""
+    nulls_not_distinct: bool = False
 
 
 def reads_existing_rows(column: Column, constraint: Constraint) -> bool:
@@ -275,6 +284,7 @@ class AlterColumnType(Operation):
     new_type: ColumnType
     converts: bool = False  # USING computes values from more than a cast of the column
     collation: str | None = None  # COLLATE given with the new type
+    using: str | None = None  # the USING expression as written, when it was read
 
 
 @dataclass(slots=True)
@@ -315,6 +325,10 @@ class CreateIndex(Operation):
     unique: bool = False
     concurrently: bool = False
     only: bool = False  # ON ONLY: the parent of a partitioned table alone, not its partitions
+    # What follows the table's name as written (`USING btree ("a" DESC) WHERE ...`), and every
+    # column it reads (keys, expressions, INCLUDE, WHERE): to create it again.
+    definition: str = ""
+    reads: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)

@@ -189,15 +189,17 @@ def column(
     ADD COLUMN (`added`) its constraints as written."""
     type_ = column_type(definition["typeName"]) if "typeName" in definition else None
     not_null = generated = False
-    has_default = type_ is not None and type_.name in ops.SERIAL_TYPES
+    serial = type_ is not None and type_.name in ops.SERIAL_TYPES
+    has_default = serial
     default_functions: frozenset[str] = frozenset()
     default = None
+    generated_sql = ""
     inline: list[tuple[Node, ops.Constraint]] = []
     for item in definition.get("constraints", ()):
         constraint = item["Constraint"]
         contype = constraint["contype"]
         if contype in _INLINE_CONSTRAINTS:
-            found = _constraint(constraint, (definition["colname"],))
+            found = _constraint(constraint, (definition["colname"],), stmt)
             inline.append((constraint, found))
         if contype == "CONSTR_NOTNULL":
             not_null = True
@@ -212,6 +214,8 @@ def column(
                 default = expression_text(stmt, constraint["raw_expr"], _COLUMN_DEFAULT_ENDS)
         elif contype in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
             generated = True
+            if stmt is not None:
+                generated_sql = expression_text(stmt, constraint, _GENERATED_ENDS) or ""
     plain_sql = _take_out(definition, inline, stmt) if stmt and added and inline else ""
     return ops.Column(
         definition["colname"],
@@ -223,6 +227,8 @@ def column(
         default,
         tuple(found for _, found in inline),
         plain_sql,
+        generated_sql,
+        serial,
     )
 
 
@@ -288,18 +294,29 @@ _CONSTRAINT_KINDS = {
 }
 
 
-def constraint(node: Node) -> ops.Constraint | None:
-    return _constraint(node) if node["contype"] in _CONSTRAINT_KINDS else None
+def constraint(node: Node, stmt: StatementTree | None = None) -> ops.Constraint | None:
+    return _constraint(node, (), stmt) if node["contype"] in _CONSTRAINT_KINDS else None
 
 
-def _constraint(node: Node, columns: tuple[str, ...] = ()) -> ops.Constraint:
-    """A constraint; `columns`: the column it is written on, for one inline in a definition."""
+def _constraint(
+    node: Node, columns: tuple[str, ...] = (), stmt: StatementTree | None = None
+) -> ops.Constraint:
+    """A constraint; `columns`: the column it is written on, for one inline in a definition;
+    with its statement, a CHECK's clause as written."""
     kind = _CONSTRAINT_KINDS[node["contype"]]
     not_null_column = None
-    null_test = node.get("raw_expr", {}).get("NullTest")
-    if kind == "check" and null_test and null_test["nulltesttype"] == "IS_NOT_NULL":
-        fields = _strings(null_test["arg"].get("ColumnRef", {}).get("fields"))
-        not_null_column = fields[-1] if fields else None
+    clause = ""
+    if kind == "check":
+        null_test = node.get("raw_expr", {}).get("NullTest")
+        if null_test and null_test["nulltesttype"] == "IS_NOT_NULL":
+            fields = _strings(null_test["arg"].get("ColumnRef", {}).get("fields"))
+            not_null_column = fields[-1] if fields else None
+        # The columns it reads: a DROP COLUMN of one of them drops it, and it is named after
+        # the one it reads, if only one.
+        columns = tuple(dict.fromkeys(_column_refs(node.get("raw_expr")))) or columns
+        if stmt is not None:
+            clause = clauses.parenthesized(stmt, stmt.offset(node.get("location", -1)), "CHECK")
+            clause += " NO INHERIT" if clause and node.get("is_no_inherit") else ""
     return ops.Constraint(
         kind,
         node.get("conname"),
@@ -309,7 +326,41 @@ def _constraint(node: Node, columns: tuple[str, ...] = ()) -> ops.Constraint:
         _name(node["pktable"]) if "pktable" in node else None,
         not_null_column,
         _strings(node.get("pk_attrs")),
+        clause,
+        _key_options(node),
+        bool(node.get("nulls_not_distinct")),
     )
+
+
+_MATCH = {"f": " MATCH FULL", "p": " MATCH PARTIAL"}
+_ACTIONS = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+
+def _key_options(node: Node) -> str:
+    """What follows a key's columns, as PostgreSQL reads it: ` ON DELETE CASCADE DEFERRABLE`."""
+    options = _MATCH.get(node.get("fk_matchtype", ""), "")
+    for event, key in (("DELETE", "fk_del_action"), ("UPDATE", "fk_upd_action")):
+        action = _ACTIONS.get(node.get(key, ""))
+        if action:
+            options += f" ON {event} {action}"
+            set_columns = _strings(node.get("fk_del_set_cols")) if event == "DELETE" else ()
+            if set_columns and action.startswith("SET "):
+                options += f" ({', '.join(ops.quote(c) for c in set_columns)})"
+    including = _strings(node.get("including"))
+    if including:
+        options += f" INCLUDE ({', '.join(ops.quote(c) for c in including)})"
+    if node.get("deferrable"):
+        options += " DEFERRABLE" + (" INITIALLY DEFERRED" if node.get("initdeferred") else "")
+    return options
+
+
+def _column_refs(expression: Any) -> Iterator[str]:
+    """The columns an expression reads, by name, in order (repeated when read again)."""
+    for key, value in _entries(expression):
+        if key == "ColumnRef":
+            fields = _strings(value["fields"])
+            if fields:
+                yield fields[-1]
 
 
 def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -320,7 +371,7 @@ def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
             columns.append(column(element["ColumnDef"], stmt))
             constraints.extend(columns[-1].constraints)
         elif "Constraint" in element:
-            found = constraint(element["Constraint"])
+            found = constraint(element["Constraint"], stmt)
             if found:
                 constraints.append(found)
     parents = node.get("inhRelations", ())
@@ -356,6 +407,7 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         elif subtype == "AT_AlterColumnType":
             col = definition["ColumnDef"]
             collation = _strings(col.get("collClause", {}).get("collname"))
+            using = col.get("raw_default")
             yield ops.AlterColumnType(
                 at,
                 table,
@@ -363,6 +415,7 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
                 column_type(col["typeName"]),
                 _converts(col, name),
                 ".".join(collation) or None,
+                expression_text(stmt, using, _USING_ENDS) if using else None,
                 end=end,
                 sql=sql,
             )
@@ -371,7 +424,7 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         elif subtype == "AT_DropNotNull":
             yield ops.DropNotNull(at, table, name, end=end, sql=sql)
         elif subtype == "AT_AddConstraint":
-            found = constraint(definition["Constraint"])
+            found = constraint(definition["Constraint"], stmt)
             if found:
                 yield ops.AddConstraint(at, table, found, end=end, sql=sql)
         elif subtype == "AT_ValidateConstraint":
@@ -483,6 +536,10 @@ def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     columns = tuple(
         p["IndexElem"]["name"] for p in node.get("indexParams", ()) if "name" in p["IndexElem"]
     )
+    parts = [node.get("indexParams"), node.get("indexIncludingParams"), node.get("whereClause")]
+    reads = {
+        value["name"] for key, value in _entries(parts) if key == "IndexElem" and "name" in value
+    }
     yield ops.CreateIndex(
         stmt.start,
         _name(node["relation"]),
@@ -491,6 +548,8 @@ def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         bool(node.get("unique")),
         bool(node.get("concurrent")),
         only=not node["relation"].get("inh"),
+        definition=clauses.after_relation(stmt, node["relation"]),
+        reads=frozenset(reads.union(_column_refs(parts))),
     )
 
 
@@ -571,6 +630,10 @@ _COLUMN_DEFAULT_ENDS = frozenset(
         "INITIALLY",
     }
 )
+# A GENERATED clause ends where a column's DEFAULT does, but GENERATED BY DEFAULT is one.
+_GENERATED_ENDS = _COLUMN_DEFAULT_ENDS - {"DEFAULT", "GENERATED"}
+# USING ends with its subcommand.
+_USING_ENDS = frozenset({"ASCII_44"})
 _OPENING = ("ASCII_40", "ASCII_91")  # ( [
 _CLOSING = ("ASCII_41", "ASCII_93", "ASCII_59")  # ) ] ;
 # Scanned this many characters at a time: an expression rarely needs more than the first.
