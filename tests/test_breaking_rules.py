@@ -184,6 +184,11 @@ def test_the_declaration_in_the_help_declares_the_finding_when_pasted(rule, layo
     assert [(d.rule, d.allowed) for d in found] == [(rule.id, True)]
 
 
+MOODS = (
+    "CREATE TYPE \"Mood\" AS ENUM ('A', 'B');\n"
+    'CREATE TABLE "Entry" ("id" SERIAL NOT NULL, "x" INTEGER, CONSTRAINT "Entry_pkey" '
+    'PRIMARY KEY ("id"));'
+)
 PRISMA_HISTORY = (
     "CREATE TYPE \"Role\" AS ENUM ('USER', 'ADMIN');\n"
     'CREATE TABLE "User" ("id" TEXT NOT NULL, "role" "Role" NOT NULL, "tags" "Role"[],\n'
@@ -265,6 +270,24 @@ PRISMA_HISTORY = (
             id="change-enum-column-to-text",
         ),
         pytest.param(
+            MOODS,
+            'ALTER TABLE "Entry" ALTER COLUMN "x" SET DATA TYPE "Mood" USING "x"::text::"Mood";',
+            ['ALTER TABLE "Entry" ALTER COLUMN "x" TYPE integer USING "x"::text::integer;'],
+            id="change-type-through-casts",
+        ),
+        pytest.param(
+            # No cast takes "Mood" to integer, and the values came from no cast of "x".
+            MOODS,
+            'ALTER TABLE "Entry" ALTER COLUMN "x" SET DATA TYPE "Mood" USING (\'A\'::"Mood");',
+            [
+                "-- USING ('A'::\"Mood\") computed the new values, and no cast undoes it: "
+                'write how each value of "x" maps back.',
+                'ALTER TABLE "Entry" ALTER COLUMN "x" TYPE integer '
+                'USING <expression of "x" that gives its old value>;',
+            ],
+            id="change-type-with-a-computed-using",
+        ),
+        pytest.param(
             PRISMA_HISTORY,
             'ALTER TABLE "User" ALTER COLUMN "id" TYPE text COLLATE "C";',
             ['ALTER TABLE "User" ALTER COLUMN "id" TYPE text COLLATE <its collation before>;'],
@@ -305,6 +328,35 @@ def test_rollback_plan_undoes_it_with_the_statements_names(
     ]
     plan = finding.help.split("-- rollback:\n")[1]
     assert plan.splitlines() == [f"-- {line}" for line in rollback]
+
+
+@pytest.mark.parametrize(
+    ("sql", "backfill"),
+    [
+        pytest.param(
+            'ALTER TABLE "Entry" ALTER COLUMN "x" TYPE bigint;',
+            'UPDATE "Entry" SET "x_new" = "x"::bigint WHERE "x_new" IS NULL AND <batch condition>;',
+            id="cast",
+        ),
+        pytest.param(
+            'ALTER TABLE "Entry" ALTER COLUMN "x" TYPE "Mood" USING (\'A\'::"Mood");',
+            'UPDATE "Entry" SET "x_new" = (\'A\'::"Mood") WHERE "x_new" IS NULL AND '
+            "<batch condition>;",
+            id="using",
+        ),
+        pytest.param(
+            'ALTER TABLE "Entry" ALTER COLUMN "x" TYPE "Mood" USING CASE WHEN "x" > 0 '
+            "THEN 'A'::\"Mood\" ELSE 'B' END, ALTER COLUMN \"id\" TYPE bigint;",
+            'UPDATE "Entry" SET "x_new" = CASE WHEN "x" > 0 THEN \'A\'::"Mood" ELSE \'B\' END '
+            'WHERE "x_new" IS NULL AND <batch condition>;',
+            id="using-in-one-of-several-subcommands",
+        ),
+    ],
+)
+def test_change_column_type_backfills_as_the_statement_converts(sql: str, backfill: str) -> None:
+    # A cast of "x" to "Mood" is an error (no cast from integer): the USING says how.
+    finding = lint_under("prisma", sql, (MOODS,), select=frozenset({"change-column-type"}))[0]
+    assert f"   {backfill}" in finding.help.splitlines()
 
 
 def test_a_rollback_plan_with_a_placeholder_must_be_filled_in_before_it_declares() -> None:

@@ -426,6 +426,12 @@ def declared(folder: Path, migration: Path) -> str:
             'ALTER TABLE "Counter" ALTER COLUMN "id" DROP DEFAULT;\nDROP SEQUENCE "Counter_id_seq";',
             id="drop-serial-default-and-its-sequence",
         ),
+        pytest.param(
+            "CREATE TYPE \"Mood\" AS ENUM ('1', '2');\n"
+            'CREATE TABLE "Entry" ("id" SERIAL NOT NULL, "x" INTEGER);\n',
+            'ALTER TABLE "Entry" ALTER COLUMN "x" SET DATA TYPE "Mood" USING "x"::text::"Mood";',
+            id="change-type-through-casts",
+        ),
     ],
 )
 def test_the_plan_a_help_writes_restores_what_history_knows(

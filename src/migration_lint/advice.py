@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 
 from .context import sequence_name
 from .layouts import LAYOUTS
-from .operations import NAME_BYTES, Column, ColumnType, Constraint, Name, literal, quote
+from .operations import (
+    NAME_BYTES,
+    AddColumn,
+    Column,
+    ColumnType,
+    Constraint,
+    Name,
+    literal,
+    quote,
+)
 
 if TYPE_CHECKING:
     from .context import Context
@@ -45,6 +54,130 @@ def set_not_null_steps(
     return steps + (
         "   Before PostgreSQL 12, SET NOT NULL always scans under ACCESS EXCLUSIVE: keep the\n"
         "   CHECK constraint instead of SET NOT NULL until you upgrade."
+    )
+
+
+# Functions PostgreSQL evaluates once per row (volatile): a default calling one is stored in
+# every row, so the table is rewritten. now() and other stable functions are evaluated once.
+VOLATILE_FUNCTIONS = frozenset(
+    {
+        "gen_random_uuid",
+        "uuid_generate_v1",
+        "uuid_generate_v1mc",
+        "uuid_generate_v4",
+        "uuidv4",
+        "uuidv7",
+        "clock_timestamp",
+        "timeofday",
+        "random",
+        "random_normal",
+        "nextval",
+        "txid_current",
+    }
+)
+
+
+def volatile_default(column: Column) -> str | None:
+    """A column's default when it differs per row (volatile), as written; None otherwise."""
+    volatile = sorted(column.default_functions & VOLATILE_FUNCTIONS)
+    if not volatile or column.generated:
+        return None
+    return column.default or f"{volatile[0]}()"
+
+
+def rewrite_on_add(column: Column) -> str:
+    """Why ADD COLUMN of this column gives every existing row a value of its own, which
+    rewrites the table (from PostgreSQL 11 a constant default does not): a phrase to start a
+    sentence with; "" when nothing does."""
+    name = quote(column.name)
+    if column.serial:
+        return f"As a serial column, {name} takes a value from its sequence for every existing row"
+    if column.identity:
+        return (
+            f"As an identity column, {name} takes a value from its sequence for every existing row"
+        )
+    if column.computed:
+        return f"As a generated column, {name} is computed for every existing row"
+    default = volatile_default(column)
+    return f"Its volatile default {default} is computed for every existing row" if default else ""
+
+
+def add_filled_in_batches(
+    ctx: Context, table: Name, column: Column, first: int = 1
+) -> tuple[str, int]:
+    """Numbered steps from `first` that add a column whose ADD COLUMN would rewrite the table
+    (rewrite_on_add), without the rewrite: plain, given its values for new rows (its default,
+    or a sequence), filled in batches, then NOT NULL if it is, and an identity column once it
+    is NOT NULL; with the number of the next step. (PostgreSQL adds a computed column in no
+    other way.)"""
+    column_type = column.stored_type
+    table_sql, name = table.sql, quote(column.name)
+    sequence = None
+    if column.serial or column.identity:
+        # An identity's own sequence comes once the column is NOT NULL: fill from another.
+        sequence = (
+            sequence_name(table, column.name)
+            if column.serial
+            else table.sibling(f"{table.name}_{column.name}_fill"[:NAME_BYTES])
+        )
+        value = f"nextval({literal(sequence.sql)})"
+        integer = f" AS {column_type.sql}" if column_type else ""
+        create = f"   CREATE SEQUENCE {sequence.sql}{integer} OWNED BY {table_sql}.{name};\n"
+    else:
+        value, create = volatile_default(column) or "<value>", ""
+    steps = (
+        f"{first}. ALTER TABLE {table_sql} ADD COLUMN {name} "
+        f"{type_or_placeholder(column_type, column.name)};\n{create}"
+        f"   ALTER TABLE {table_sql} ALTER COLUMN {name} SET DEFAULT {value};  -- new rows only\n"
+        f"{first + 1}. Backfill: UPDATE {table_sql} SET {name} = {value} WHERE {name} IS NULL AND "
+        "<batch condition>;\n"
+    )
+    step = first + 2
+    if column.not_null or column.serial or column.identity:
+        steps += set_not_null_steps(
+            table, column.name, ctx.pg_version, ctx.later_transaction(), first=step
+        )
+        steps += "\n"
+        step += 2
+    if column.identity and sequence is not None:
+        steps += (
+            f"{step}. Make it an identity column, its values continuing from the backfill's "
+            "(in one migration):\n"
+            f"   ALTER TABLE {table_sql} ALTER COLUMN {name} DROP DEFAULT;\n"
+            f"   ALTER TABLE {table_sql} ALTER COLUMN {name} ADD {column.generated_sql};\n"
+            f"   SELECT setval(pg_get_serial_sequence({literal(table_sql)}, "
+            f"{literal(column.name)}), last_value) FROM {sequence.sql};\n"
+            f"   DROP SEQUENCE {sequence.sql};\n"
+        )
+        step += 1
+    return steps, step
+
+
+def add_column_first(ctx: Context, op: AddColumn, then: str) -> tuple[str, int, str]:
+    """Help for ADD COLUMN with an inline constraint that reads every row: add the column
+    plain first (filled in batches, when adding it as written would rewrite the table too),
+    then `then`. The help's start, with the steps that add the column; the number of the step
+    that follows them; and its end ("" or the alternative of accepting the rewrite)."""
+    table, column = op.table.sql, op.column
+    as_written = column.plain_sql or f"{quote(column.name)} <type and default>"
+    add = f"1. ALTER TABLE {table} ADD COLUMN {as_written};\n"
+    why = rewrite_on_add(column)
+    if not why:
+        return f"Add the column plain, then {then}:\n{add}", 2, ""
+    if column.computed:
+        return (
+            f"{why}, which rewrites {table} under the same lock: PostgreSQL adds it no other way. "
+            f"Add the column without the constraint, then {then}:\n{add}",
+            2,
+            "",
+        )
+    steps, step = add_filled_in_batches(ctx, op.table, column)
+    return (
+        f"{why}, which rewrites {table} under the same lock. Add it without the rewrite, fill "
+        f"it in batches, then {then}:\n{steps}",
+        step,
+        f"\nOr, to accept the rewrite (no reads or writes of {table} while it runs), replace "
+        f"steps 1 to {step - 1} with: ALTER TABLE {table} ADD COLUMN {as_written};",
     )
 
 

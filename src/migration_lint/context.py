@@ -512,10 +512,7 @@ def _forget_index(ctx: Context, index: TableKey) -> None:
 
 def _stored(column: ops.Column) -> ops.Column:
     """A column as the catalog keeps it: a serial column is an integer with a default."""
-    integer_type = ops.SERIAL_TYPES.get(column.type.name) if column.type else None
-    if integer_type is None:
-        return column
-    return dataclasses.replace(column, type=ops.ColumnType(integer_type))
+    return dataclasses.replace(column, type=column.stored_type) if column.serial else column
 
 
 def _create_table(ctx: Context, op: ops.CreateTable) -> None:

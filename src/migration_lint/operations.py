@@ -160,6 +160,22 @@ class Column:
     generated_sql: str = ""
     serial: bool = False
 
+    @property
+    def identity(self) -> bool:
+        """GENERATED ... AS IDENTITY [(options)], not a generated column's AS (expression)."""
+        return self.generated_sql.split("(")[0].rstrip().upper().endswith("IDENTITY")
+
+    @property
+    def stored_type(self) -> ColumnType | None:
+        """Its type as the catalog keeps it: a serial column is an integer with a default."""
+        integer = SERIAL_TYPES.get(self.type.name) if self.type and self.serial else None
+        return ColumnType(integer) if integer else self.type
+
+    @property
+    def computed(self) -> bool:
+        """A generated column: GENERATED ALWAYS AS (expression), computed from the others."""
+        return self.generated and not self.identity
+
 
 @dataclass(slots=True)
 class Constraint:
@@ -285,6 +301,9 @@ class AlterColumnType(Operation):
     converts: bool = False  # USING computes values from more than a cast of the column
     collation: str | None = None  # COLLATE given with the new type
     using: str | None = None  # the USING expression as written, when it was read
+    # When USING only casts the column, the types it casts it to, innermost first
+    # (`"x"::text::"Role"`: text, "Role"); None otherwise.
+    using_casts: tuple[ColumnType, ...] | None = None
 
 
 @dataclass(slots=True)

@@ -416,6 +416,7 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
                 _converts(col, name),
                 ".".join(collation) or None,
                 expression_text(stmt, using, _USING_ENDS) if using else None,
+                _casts_of(using, name) if using else None,
                 end=end,
                 sql=sql,
             )
@@ -459,6 +460,16 @@ def _converts(definition: Node, column_name: str) -> bool:
     cast = using.get("TypeCast", {})
     fields = _strings(cast.get("arg", {}).get("ColumnRef", {}).get("fields"))
     return fields[-1:] != (column_name,)
+
+
+def _casts_of(expression: Node, column_name: str) -> tuple[ops.ColumnType, ...] | None:
+    """The types an expression casts a column to, innermost first, when it does nothing else."""
+    types = []
+    while "TypeCast" in expression:
+        types.append(column_type(expression["TypeCast"]["typeName"]))
+        expression = expression["TypeCast"]["arg"]
+    fields = _strings(expression.get("ColumnRef", {}).get("fields"))
+    return tuple(reversed(types)) if fields[-1:] == (column_name,) else None
 
 
 def _rename(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
