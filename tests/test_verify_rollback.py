@@ -427,6 +427,18 @@ def declared(folder: Path, migration: Path) -> str:
             id="drop-serial-default-and-its-sequence",
         ),
         pytest.param(
+            'CREATE SCHEMA "app";\n'
+            + POSTS.replace('"Mood"', '"app"."Mood"')
+            .replace('"User"', '"app"."User"')
+            .replace('"Post"', '"app"."Post"')
+            .replace('"Comment"', '"app"."Comment"')
+            + 'CREATE VIEW "app"."Moods" AS SELECT "mood" FROM "app"."Post";\n'
+            'CREATE FUNCTION "app"."posts"() RETURNS bigint LANGUAGE sql '
+            'AS \'SELECT count(*) FROM "app"."Post"\';\n',
+            'DROP SCHEMA "app" CASCADE;',
+            id="drop-schema-cascade",
+        ),
+        pytest.param(
             "CREATE TYPE \"Mood\" AS ENUM ('1', '2');\n"
             'CREATE TABLE "Entry" ("id" SERIAL NOT NULL, "x" INTEGER);\n',
             'ALTER TABLE "Entry" ALTER COLUMN "x" SET DATA TYPE "Mood" USING "x"::text::"Mood";',
