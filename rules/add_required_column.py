@@ -36,7 +36,7 @@ def add_required_column(op: AddColumn | DropDefault, ctx: Context) -> Iterator[t
     column = op.column
     if not column.not_null or column.has_default or column.generated:
         return
-    if ctx.is_new_table(op.table):
+    if ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     table, name = op.table.sql, quote(column.name)
     column_type = type_or_placeholder(column.type, column.name)

@@ -42,7 +42,7 @@ def add_unique_constraint(op: Operation, ctx: Context) -> Iterator[tuple[str, st
     constraint = op.constraint
     if constraint.kind not in ("unique", "primary_key") or constraint.using_index:
         return
-    if ctx.is_new_table(op.table):
+    if ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     table = op.table.sql
     kind = _KINDS[constraint.kind]
@@ -77,7 +77,7 @@ _KINDS = {"unique": "UNIQUE", "primary_key": "PRIMARY KEY"}
 
 def _inline(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     """UNIQUE or PRIMARY KEY written in ADD COLUMN: built under the ADD COLUMN's lock."""
-    if ctx.is_new_table(op.table):
+    if ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     table, column = op.table.sql, quote(op.column.name)
     for constraint in op.column.constraints:

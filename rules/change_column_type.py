@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from migration_lint.advice import constraint_name, declare, type_or_placeholder
@@ -136,32 +137,39 @@ def _enum_recreation(
 ) -> tuple[str, str] | None:
     """The finding for a column moved to a recreated enum: to an enum this migration created
     (Prisma: X_new, renamed X afterwards), or to text on the way to one (drizzle-kit: text,
-    DROP TYPE, CREATE TYPE, back to the enum)."""
+    DROP TYPE, CREATE TYPE, back to the enum); for an array column, to an array of them."""
     if old_type is not None and type_key(old_type) == type_key(op.new_type):
         return None  # the same type: nothing to convert
+    dimensions = op.new_type.array_dimensions
+    if old_type is not None and old_type.array_dimensions != dimensions:
+        return None  # to or from an array: more than the enum changes
+    # The enums are the arrays' elements.
+    new_type = dataclasses.replace(op.new_type, array_dimensions=0)
+    old_element = dataclasses.replace(old_type, array_dimensions=0) if old_type else None
     recreated = (
-        ctx.enum_recreated_in_migration(old_type)
-        if old_type is not None and ctx.enum_values(old_type) is not None
+        ctx.enum_recreated_in_migration(old_element)
+        if old_element is not None and ctx.enum_values(old_element) is not None
         else None
     )
-    if ctx.is_new_enum(op.new_type):
-        new_values = tuple(ctx.enum_values(op.new_type) or ())
-        old_values = ctx.enum_values(old_type) or ctx.dropped_enum_values(op.new_type)
-        enum = ctx.final_type_name(op.new_type)
-    elif old_type is not None and recreated is not None:
+    if ctx.is_new_enum(new_type):
+        new_values = tuple(ctx.enum_values(new_type) or ())
+        old_values = ctx.enum_values(old_element) or ctx.dropped_enum_values(new_type)
+        enum = ctx.final_type_name(new_type)
+    elif old_element is not None and recreated is not None:
         new_values = recreated
-        old_values = ctx.enum_values(old_type)
-        enum = ctx.final_type_name(old_type)
+        old_values = ctx.enum_values(old_element)
+        enum = ctx.final_type_name(old_element)
     else:
         return None
     table, column = op.table.sql, quote(op.column)
     removed = [v for v in old_values if v not in new_values] if old_values is not None else None
     gone = ", ".join(literal(v) for v in removed or ())
     allowed = ", ".join(literal(v) for v in new_values) or "'<value>'"
-    if ctx.is_new_enum(op.new_type):
-        created = type_name(op.new_type)
+    if ctx.is_new_enum(new_type):
+        created = type_name(new_type)
         later = f" (renamed {enum.sql} later in this migration)" if enum.key != created.key else ""
-        what = f"Changing {table}.{column} to the enum {created.sql}{later}, which this migration "
+        kind = "an array of the enum" if dimensions else "the enum"
+        what = f"Changing {table}.{column} to {kind} {created.sql}{later}, which this migration "
         what += "creates,"
     else:
         what = f"Changing {table}.{column} to {op.new_type.sql} so that this migration can "
@@ -170,7 +178,7 @@ def _enum_recreation(
     if removed:
         what += (
             f" removes {gone} from the values the column accepts:"
-            if ctx.is_new_enum(op.new_type)
+            if ctx.is_new_enum(new_type)
             else f" without {gone}:"
         )
         what += (
@@ -182,17 +190,27 @@ def _enum_recreation(
     else:
         what += " keeps every value the column holds, yet rewrites the table. "
     what += ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True, table=op.table)
+    # An array column holds a removed value when its text array overlaps the removed ones.
     if removed:
-        check = f"SELECT count(*) FROM {table} WHERE {column}::text IN ({gone});  -- must be 0"
+        holds = (
+            f"{column}::text[] && ARRAY[{gone}]" if dimensions else f"{column}::text IN ({gone})"
+        )
+        check = f"SELECT count(*) FROM {table} WHERE {holds};  -- must be 0"
         keep = (
             f"- Keep {gone} in the enum (and in the ORM schema): removing an enum value is the "
             f"breaking part. Remove {it} in a later release, once no code writes {it}."
         )
-        rollback = "\n".join(f"ALTER TYPE {enum.sql} ADD VALUE {literal(v)};" for v in removed)
-    else:
-        check = (
-            f"SELECT count(*) FROM {table} WHERE {column}::text NOT IN ({allowed});  -- must be 0"
+        # IF NOT EXISTS: the plan of each column of the enum adds the value back.
+        rollback = "\n".join(
+            f"ALTER TYPE {enum.sql} ADD VALUE IF NOT EXISTS {literal(v)};" for v in removed
         )
+    else:
+        holds = (
+            f"NOT {column}::text[] <@ ARRAY[{allowed}]"
+            if dimensions
+            else f"{column}::text NOT IN ({allowed})"
+        )
+        check = f"SELECT count(*) FROM {table} WHERE {holds};  -- must be 0"
         keep = (
             "- Keep every value the column may hold: removing an enum value is the breaking "
             f"part. To only add a value, ALTER TYPE {enum.sql} ADD VALUE '<value>'; needs no "
@@ -201,19 +219,20 @@ def _enum_recreation(
         rollback = (
             "nothing to restore: every value is kept"
             if removed == []
-            else f"ALTER TYPE {enum.sql} ADD VALUE '<removed value>';"
+            else f"ALTER TYPE {enum.sql} ADD VALUE IF NOT EXISTS '<removed value>';"
         )
     check_constraint = constraint_name(op.table, op.column, "check")
+    accepted = f"{column} <@ ARRAY[{allowed}]" if dimensions else f"{column} IN ({allowed})"
     help_text = (
         f"{keep}\n"
         f"- Or prove that no row and no running code uses a removed value before this deploys "
         f"(search the code for it too):\n"
         f"   {check}\n"
         f"The change rewrites {table} while it blocks every read and write. For a big table, a "
-        f"text column with a CHECK constraint avoids the rewrite the next time the values "
-        f"change; changing them is then a new constraint, validated without blocking writes:\n"
-        f"   ALTER TABLE {table} ADD CONSTRAINT {check_constraint} CHECK ({column} IN "
-        f"({allowed})) NOT VALID;\n"
+        f"text{'[]' * dimensions} column with a CHECK constraint avoids the rewrite the next "
+        "time the values change; changing them is then a new constraint, validated without "
+        "blocking writes:\n"
+        f"   ALTER TABLE {table} ADD CONSTRAINT {check_constraint} CHECK ({accepted}) NOT VALID;\n"
         f"   Then, {ctx.later_transaction()}:\n"
         f"   ALTER TABLE {table} VALIDATE CONSTRAINT {check_constraint};\n"
         + declare(RULE_ID, rollback)

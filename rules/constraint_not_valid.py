@@ -58,7 +58,7 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
     constraint = op.constraint
     if constraint.kind not in ("foreign_key", "check") or constraint.not_valid:
         return
-    if ctx.is_new_table(op.table):
+    if ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     table = op.table.sql
     taken = {c.name: c for c in ctx.constraints(op.table) if c.name}
@@ -96,7 +96,7 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
 
 def _inline(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     """REFERENCES or CHECK written in ADD COLUMN: checked under the ADD COLUMN's lock."""
-    if ctx.is_new_table(op.table):
+    if ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     table, column = op.table.sql, quote(op.column.name)
     for constraint in op.column.constraints:

@@ -37,7 +37,7 @@ from migration_lint.registry import rule
     ),
 )
 def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tuple[str, str]]:
-    if op.concurrently or ctx.is_new_table(op.table):
+    if op.concurrently or ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     if op.only and not ctx.is_plain_table(op.table):
         return  # the parent of a partitioned table alone: instant, its partitions untouched

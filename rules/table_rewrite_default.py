@@ -31,6 +31,8 @@ def table_rewrite_default(op: AddColumn, ctx: Context) -> Iterator[tuple[str, st
     column = op.column
     if ctx.pg_version >= 11 or not column.has_default or ctx.is_new_table(op.table):
         return
+    if ctx.skipped(op):  # IF NOT EXISTS of a column that exists
+        return
     table, name = op.table.sql, quote(column.name)
     column_type = type_or_placeholder(column.type, column.name)
     yield (

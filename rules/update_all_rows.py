@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 
 from migration_lint.context import Context
@@ -33,6 +32,8 @@ BATCH_ROWS = 10000
 def update_all_rows(op: Update, ctx: Context) -> Iterator[tuple[str, str]]:
     if op.filtered or ctx.is_new_table(op.table):
         return
+    import textwrap  # here: its import compiles regexes that every run would pay for
+
     table = op.table.sql
     until = "it commits" if ctx.transaction is None else "the transaction commits"
     held = (

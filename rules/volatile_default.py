@@ -32,6 +32,8 @@ def volatile_default(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     default = advice.volatile_default(column)
     if not (default or column.serial) or ctx.pg_version < 11 or ctx.is_new_table(op.table):
         return
+    if ctx.skipped(op):  # IF NOT EXISTS of a column that exists
+        return
     table, name = op.table.sql, quote(column.name)
     # The message names the function (a default may be long); the help writes it whole.
     volatile = sorted(column.default_functions & advice.VOLATILE_FUNCTIONS)

@@ -25,6 +25,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def history_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The history cache of the commands the tests run, in a folder of the test run's own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MIGRATION_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("history-cache")))
+        yield
+
+
 @pytest.fixture
 def update_snapshots(request: pytest.FixtureRequest) -> bool:
     """Whether this run writes the snapshot files instead of comparing with them."""

@@ -38,23 +38,52 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     for name in [m for m in sys.modules if m.startswith("migration_lint.rules.")]:
         monkeypatch.delitem(sys.modules, name)
 
-    def install(module_source: str, entry_point: str = "my_rules") -> None:
+    def install(
+        module_source: str, entry_point: str = "my_rules", metadata: str = "my_rules-1.0.dist-info"
+    ) -> None:
         (tmp_path / "my_rules.py").write_text(module_source)
-        dist = tmp_path / "my_rules-1.0.dist-info"
+        dist = tmp_path / metadata
         dist.mkdir()
         (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: my-rules\nVersion: 1.0\n")
-        (dist / "entry_points.txt").write_text(f"[migration_lint.rules]\nmine = {entry_point}\n")
+        (dist / "entry_points.txt").write_text(
+            "[console_scripts]\nmine = my_rules:main\n\n"
+            f"# the rules\n[migration_lint.rules]\n  mine = {entry_point}\n"
+        )
         monkeypatch.syspath_prepend(str(tmp_path))
         monkeypatch.delitem(sys.modules, "my_rules", raising=False)
 
     return install
 
 
-def test_plugin_rule_runs_beside_the_built_in_ones(install_plugin) -> None:
-    install_plugin(GOOD_PLUGIN)
+@pytest.mark.parametrize(
+    ("entry_point", "metadata"),
+    [
+        pytest.param("my_rules", "my_rules-1.0.dist-info", id="wheel"),
+        # `pip install -e` of an old setup.py project, or `setup.py develop`.
+        pytest.param("my_rules", "my_rules.egg-info", id="egg-info"),
+        pytest.param("my_rules:table_needs_comment [extra]", "My.Rules-1.0.dist-info", id="attr"),
+    ],
+)
+def test_plugin_rule_runs_beside_the_built_in_ones(
+    install_plugin, entry_point: str, metadata: str
+) -> None:
+    install_plugin(GOOD_PLUGIN, entry_point, metadata)
     findings = lint_sql("CREATE TABLE t (id int);\nDROP TABLE u;", select=None)
     assert [d.rule for d in findings] == ["table-needs-comment", "drop-table"]
     assert registry.REGISTRY.rules["table-needs-comment"].origin == "plugin 'mine'"
+
+
+def test_a_plugin_installed_twice_on_sys_path_is_loaded_once(
+    install_plugin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As importlib.metadata reads them: the first distribution of a name on sys.path wins.
+    install_plugin(GOOD_PLUGIN)
+    older = tmp_path / "user-site" / "my_rules-0.9.dist-info"
+    older.mkdir(parents=True)
+    (older / "entry_points.txt").write_text("[migration_lint.rules]\nmine = my_rules\n")
+    monkeypatch.setattr(sys, "path", [*sys.path, str(older.parent)])
+    findings = lint_sql("CREATE TABLE t (id int);", select=None)
+    assert [d.rule for d in findings] == ["table-needs-comment"]
 
 
 @pytest.mark.parametrize(

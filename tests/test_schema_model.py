@@ -220,7 +220,7 @@ def test_indexes_follow_renames(tmp_path, migrations: list[str], names: str) -> 
                 '   SELECT count(*) FROM "User" WHERE "role"::text IN (\'GUEST\');  -- must be 0',
                 "-- migration-lint: allow change-column-type -- <why running code no longer "
                 "needs it>",
-                "-- ALTER TYPE \"Role\" ADD VALUE 'GUEST';",
+                "-- ALTER TYPE \"Role\" ADD VALUE IF NOT EXISTS 'GUEST';",
             ],
             id="prisma",
         ),
@@ -230,7 +230,7 @@ def test_indexes_follow_renames(tmp_path, migrations: list[str], names: str) -> 
             [
                 '   SELECT count(*) FROM "public"."Order" WHERE "type"::text IN (\'ITEM\');  '
                 "-- must be 0",
-                '-- ALTER TYPE "public"."Type" ADD VALUE \'ITEM\';',
+                '-- ALTER TYPE "public"."Type" ADD VALUE IF NOT EXISTS \'ITEM\';',
             ],
             id="prisma-with-the-schema-named",
         ),
@@ -240,7 +240,7 @@ def test_indexes_follow_renames(tmp_path, migrations: list[str], names: str) -> 
             "\"status\", without 'failed'",
             [
                 '   SELECT count(*) FROM "jobs" WHERE "status"::text IN (\'failed\');  -- must be 0',
-                "-- ALTER TYPE \"status\" ADD VALUE 'failed';",
+                "-- ALTER TYPE \"status\" ADD VALUE IF NOT EXISTS 'failed';",
             ],
             id="drizzle-through-text",
         ),
@@ -252,7 +252,7 @@ def test_indexes_follow_renames(tmp_path, migrations: list[str], names: str) -> 
             [
                 "   SELECT count(*) FROM \"User\" WHERE \"role\"::text NOT IN ('USER', 'ADMIN');  "
                 "-- must be 0",
-                "-- ALTER TYPE \"Role\" ADD VALUE '<removed value>';",
+                "-- ALTER TYPE \"Role\" ADD VALUE IF NOT EXISTS '<removed value>';",
             ],
             id="old-values-unknown",
         ),

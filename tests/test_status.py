@@ -718,18 +718,56 @@ def test_a_password_appears_in_no_output_and_no_error(
     assert sorted(set(seen)) == [1, 2]
 
 
-def test_lint_never_imports_the_database_or_web_code(write) -> None:
-    folder = write({"m/0001_x.sql": sql_of("x")}) / "m"
+# What linting must not import: the database and web code, and what start-up would pay for
+# without using it (the hooks run on every commit). "pglast.enums." is the enum modules that the
+# `pglast.enums` placeholder imports only when used (migration_lint.pglast_imports).
+NOT_FOR_LINTING = (
+    *("psycopg", "migration_lint.db", "migration_lint.web", "starlette", "uvicorn", "sqlglot"),
+    *("importlib.metadata", "email", "subprocess", "tomllib", "difflib", "traceback"),
+    *("hashlib", "tempfile", "pglast.enums."),
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "allowed"),
+    [
+        pytest.param(["lint", "m"], (), id="lint-folder"),
+        pytest.param(["lint", "--migrations-only", "m/0001_x.sql"], (), id="lint-hook"),
+        # It asks git what the commit changes.
+        pytest.param(["check-naming", "m/0001_x.sql"], ("subprocess",), id="naming-hook"),
+    ],
+)
+def test_linting_imports_only_what_it_uses(
+    write, argv: list[str], allowed: tuple[str, ...]
+) -> None:
+    # sys.modules, not `python -X importtime`: importtime leaves out what importlib.import_module
+    # imports (the rules, the output formats). Outside any repository and config, as in tmp_path.
+    root = write({"m/0001_x.sql": sql_of("x")})
     program = (
         "import sys\n"
         "from migration_lint.cli import main\n"
-        f"main(['lint', {str(folder)!r}])\n"
-        "print(sorted(m for m in sys.modules if m.startswith(\n"
-        "    ('psycopg', 'migration_lint.db', 'migration_lint.web', 'starlette', 'uvicorn')\n"
-        ")))\n"
+        f"main({argv!r})\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({NOT_FOR_LINTING!r})))\n"
     )
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
-    assert done.stdout.splitlines()[-1] == "[]", done.stdout + done.stderr
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=root)
+    imported = done.stdout.splitlines()[-1]
+    assert imported == repr(sorted(allowed)), done.stdout + done.stderr
+
+
+def test_pglast_modules_left_out_of_linting_work_when_the_database_code_needs_them(
+    write,
+) -> None:
+    # In one process, as `ci --verify` runs: lint first, then print a view's query (pglast.ast,
+    # its enums and its printer), which needs what linting did not import.
+    root = write({"m/0001_x.sql": sql_of("x")})
+    program = (
+        "from migration_lint.cli import main\n"
+        "main(['lint', 'm'])\n"
+        "from migration_lint.db.query_text import normalised\n"
+        "print(normalised('SELECT users.id FROM public.users FOR UPDATE'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=root)
+    assert done.stdout.splitlines()[-1] == "SELECT id FROM public.users FOR UPDATE", done.stderr
 
 
 def test_every_layout_read_has_a_bookkeeping_reader_and_the_cli_knows_the_formats() -> None:

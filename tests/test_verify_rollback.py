@@ -378,6 +378,7 @@ AUTHORS = (
     'CONSTRAINT "Post_pkey" PRIMARY KEY ("id"));\n'
     'ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") '
     'REFERENCES "User"("id");\n'
+    'CREATE VIEW "UserIds" AS SELECT "id" FROM "User";\n'
 )
 
 
@@ -419,7 +420,9 @@ def declared(folder: Path, migration: Path) -> str:
             id="drop-table-after-its-foreign-keys-as-prisma-does",
         ),
         pytest.param(POSTS, 'DROP TABLE "Post" CASCADE;', id="drop-table-cascade"),
-        pytest.param(AUTHORS, 'DROP TABLE "User" CASCADE;', id="drop-table-cascade-serial"),
+        pytest.param(
+            AUTHORS, 'DROP TABLE "User" CASCADE;', id="drop-table-cascade-serial-and-view"
+        ),
         pytest.param(
             'CREATE TABLE "Counter" ("id" SERIAL NOT NULL, "n" INTEGER NOT NULL, '
             'CONSTRAINT "Counter_pkey" PRIMARY KEY ("id"));\n',

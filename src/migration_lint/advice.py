@@ -20,7 +20,7 @@ from .operations import (
 )
 
 if TYPE_CHECKING:
-    from .context import Context
+    from .context import Context, Dependent
 
 
 def constraint_name(table: Name, column: str, suffix: str) -> str:
@@ -482,4 +482,75 @@ def partitioned_index_steps(
         f"2. For each partition:\n{builds}\n"
         "3. Attach each one; the parent's index is valid once every partition has one:\n"
         f"{attaches}"
+    )
+
+
+# --- What DROP ... CASCADE drops with an object, from history (review of issue 12) ---
+
+
+def views_effects(views: list[Dependent], cascade: bool) -> str:
+    """A sentence to end the message of a table's or view's drop with: the views that depend
+    on it in history, which CASCADE drops too, and without which PostgreSQL refuses the drop
+    (2BP01). "" when history shows none."""
+    if not views:
+        return ""
+    listed = ", ".join(d.label for d in views)
+    if cascade:
+        return f" CASCADE also drops the views that depend on it (in history: {listed})."
+    return (
+        f" Views depend on it (in history: {listed}): PostgreSQL refuses the drop while they "
+        "exist; drop them first, or add CASCADE, which drops them."
+    )
+
+
+def dependents_locks(ctx: Context, dependents: list[Dependent]) -> str:
+    """Dropping a trigger takes ACCESS EXCLUSIVE on its table (checked on PostgreSQL 18)."""
+    tables = _distinct(d.relation for d in dependents if d.trigger is not None)
+    return "".join(" " + ctx.lock("ACCESS EXCLUSIVE", t.sql, table=t) for t in tables)
+
+
+def recreate_dependents(dependents: list[Dependent]) -> str:
+    """The statements that create dependents again, as history made them, one per line."""
+    return "\n".join(
+        recreate(
+            d.definition.sql,
+            f"{d.definition.path}:{d.definition.line}",
+            f"<the statement at {d.definition.path}:{d.definition.line}>",
+        )
+        for d in dependents
+    )
+
+
+def lost_to_cascade(
+    ctx: Context,
+    dropped: str,
+    lock: str,
+    dependents: list[Dependent],
+    in_place: str,
+    rule_id: str,
+    undo: str,
+) -> tuple[str, str] | None:
+    """The finding for a drop with CASCADE of an object the migration creates again, when
+    CASCADE also drops dependents the migration does not create again (`dropped`: the object,
+    as `view "v1"`; `lock`: the sentence of the lock the drop takes; `in_place`: how to change
+    the object without dropping it; `undo`: SQL that drops the object created again and
+    creates it as it was, to which the rollback plan adds its dependents). None when the
+    migration creates them all again."""
+    lost = [d for d in dependents if not ctx.created_again_later(d)]
+    if not lost:
+        return None
+    effects = []
+    if any(d.trigger is None for d in lost):
+        effects.append("queries of the dropped views fail")
+    if any(d.trigger is not None for d in lost):
+        effects.append("the dropped triggers no longer run")
+    again = "\n".join(f"   {line}" for line in recreate_dependents(lost).splitlines())
+    them = "it" if len(lost) == 1 else "them"
+    return (
+        f"Dropping {dropped} with CASCADE also drops {', '.join(d.label for d in lost)}, which "
+        f"this migration does not create again: {' and '.join(effects)} once it commits."
+        + (f" {lock}" if lock else "")
+        + dependents_locks(ctx, lost),
+        f"Create {them} again after {dropped} in this migration, as history made {them}:\n"
+        f"{again}\n{in_place}" + declare(rule_id, f"{undo}\n{recreate_dependents(dependents)}"),
     )

@@ -24,7 +24,6 @@ from .output_files import write_file
 from .source import InputError, Source, read_bytes, read_source
 from .splitting import split_statements
 
-BASELINE_FILE = ".migration-lint-baseline.json"
 _LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 FORMAT_VERSION = 1
 

@@ -10,11 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 from .diagnostic import FAIL_ON
 from .discovery import relative_path
 from .errors import ConfigError
@@ -24,6 +19,7 @@ from .source import InputError, read_bytes
 
 CONFIG_FILE = ".migration-lint.toml"
 PYPROJECT = "pyproject.toml"
+BASELINE_FILE = ".migration-lint-baseline.json"  # beside the config, unless it names another
 FORMATS = ("text", "json")
 MIN_PG_VERSION, MAX_PG_VERSION = 9, 18
 
@@ -197,8 +193,7 @@ def _tool_section(pyproject: Path) -> dict[str, Any] | None:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         data = read_bytes(str(path))
-        table: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
-        return table
+        return parse_toml(data.decode("utf-8"))
     except InputError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.message}") from None
     except UnicodeDecodeError as exc:
@@ -206,7 +201,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"{path}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line})"
         ) from None
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """A TOML document's table; a ValueError (tomllib's TOMLDecodeError) when it is not TOML.
+
+    tomllib is imported here: most runs read no TOML file, and it would cost them its import.
+    """
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    table: dict[str, Any] = tomllib.loads(text)
+    return table

@@ -56,11 +56,35 @@ def subjects(operation: ops.Operation) -> Iterator[Subject]:
 
 @dataclass(frozen=True)
 class Definition:
-    """The statement that created a view or function, for rollback plans."""
+    """The statement that created a view, function or trigger, for rollback plans."""
 
     sql: str
     path: str
     line: int
+    # A view's: the tables and views its query reads (what PostgreSQL makes it depend on).
+    reads: frozenset[TableKey] = frozenset()
+    materialized: bool = False
+
+
+@dataclass(frozen=True)
+class Trigger:
+    table: ops.Name
+    function: TableKey  # the function it executes
+    definition: Definition
+
+
+@dataclass(frozen=True)
+class Dependent:
+    """Something DROP ... CASCADE drops with the table, view or function it depends on."""
+
+    label: str  # as messages name it: 'view "v2"', 'trigger "t" on "users"'
+    relation: ops.Name  # the view, or the trigger's table
+    trigger: str | None  # the trigger's name; None for a view
+    definition: Definition
+
+
+Columns = dict[str, ops.Column]
+Constraints = dict[str, ops.Constraint]
 
 
 @dataclass(frozen=True)
@@ -74,12 +98,78 @@ class IndexDefinition:
     reads: frozenset[str]  # every column it reads: dropping one of them drops the index
 
 
-@dataclass
 class TableModel:
-    columns: dict[str, ops.Column] = field(default_factory=dict)
-    constraints: dict[str, ops.Constraint] = field(default_factory=dict)
-    partitioned: bool = False  # PARTITION BY: an index on it is built on every partition
-    partitions: list[ops.Name] = field(default_factory=list)  # as written when attached
+    """A table as the history made it: its columns and constraints by name.
+
+    From the history cache (history_cache.py), its columns and its constraints are each a
+    function that reads them, called when they are first asked for: a migration reads a few of
+    the thousands of tables a long history makes, and reading them all takes longer than
+    replaying the history.
+    """
+
+    __slots__ = ("_columns", "_constraints", "partial", "partitioned", "partitions")
+
+    def __init__(
+        self,
+        columns: Columns | Callable[[], Columns] | None = None,
+        constraints: Constraints | Callable[[], Constraints] | None = None,
+        partitioned: bool = False,  # PARTITION BY: an index on it is built on every partition
+        partitions: list[ops.Name] | None = None,  # as written when attached
+        # Made outside the folder: only what the folder's migrations added to it is known.
+        partial: bool = False,
+    ) -> None:
+        self._columns = {} if columns is None else columns
+        self._constraints = {} if constraints is None else constraints
+        self.partitioned = partitioned
+        self.partitions = [] if partitions is None else partitions
+        self.partial = partial
+
+    @property
+    def columns(self) -> Columns:
+        if not isinstance(self._columns, dict):
+            self._columns = self._columns()
+        return self._columns
+
+    @property
+    def constraints(self) -> Constraints:
+        if not isinstance(self._constraints, dict):
+            self._constraints = self._constraints()
+        return self._constraints
+
+    def held(
+        self,
+    ) -> tuple[Columns | Callable[[], Columns], Constraints | Callable[[], Constraints]]:
+        """Its columns and constraints as it holds them: those not asked for yet still unread."""
+        return self._columns, self._constraints
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TableModel) and (
+            self.columns,
+            self.constraints,
+            self.partitioned,
+            self.partitions,
+            self.partial,
+        ) == (
+            other.columns,
+            other.constraints,
+            other.partitioned,
+            other.partitions,
+            other.partial,
+        )
+
+
+# What a migration leaves for the ones after it: the schema model. Context.start_migration
+# resets everything else, and the history cache stores exactly these.
+SCHEMA_MODEL = (
+    "tables",
+    "index_tables",
+    "index_columns",
+    "index_definitions",
+    "enums",
+    "views",
+    "functions",
+    "triggers",
+)
 
 
 class Context:
@@ -90,10 +180,15 @@ class Context:
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
         self.index_columns: dict[TableKey, tuple[str, ...]] = {}  # index -> its plain columns
         self.index_definitions: dict[TableKey, IndexDefinition] = {}
+        # Each table's indexes in index_tables' order, for indexes_on: scanning every index for
+        # each dropped column is quadratic in a long history. None: rebuilt when next asked
+        # (after a change other than adding or removing one index).
+        self._indexes_by_table: dict[TableKey, list[TableKey]] | None = {}
         self.enums: dict[TableKey, list[str]] = {}  # enum type -> its values
         self.views: dict[TableKey, Definition] = {}
         # (function or procedure, its argument types) -> how it was created.
         self.functions: dict[tuple[TableKey, tuple[str, ...]], Definition] = {}
+        self.triggers: dict[tuple[TableKey, str], Trigger] = {}  # (table, name) -> trigger
         self.start_migration()
 
     def start_migration(
@@ -135,6 +230,28 @@ class Context:
         # ALTER TABLE are one statement: a lock taken by an earlier subcommand is no earlier).
         self.statement_number = 0
         self._start_look_ahead(statements)
+
+    def schema_model(self) -> dict[str, Any]:
+        """The schema the migrations so far have made (SCHEMA_MODEL), for the history cache."""
+        return {name: getattr(self, name) for name in SCHEMA_MODEL}
+
+    def restore(self, model: dict[str, Any]) -> None:
+        """Take up the schema a history made (from schema_model), to lint what follows it."""
+        for name in SCHEMA_MODEL:
+            setattr(self, name, model[name])
+        self._indexes_by_table = None
+
+    def replay(self, source: Source, statements: Statements) -> None:
+        """Apply an earlier migration to the schema model, as history. No rule inspects it, so
+        what only rules ask is not worked out: its transaction, the locks it holds and what its
+        statements do further on (none of them changes the model)."""
+        self.start_migration()
+        self._source = source  # views and functions record where they were created
+        for operations in statements.operations():
+            for operation in operations:
+                apply = _APPLY.get(type(operation))
+                if apply:
+                    apply(self, operation)
 
     def fork(self) -> Context:
         """A copy to lint a migration on that is no part of the history (drizzle's journal
@@ -231,6 +348,24 @@ class Context:
         self._reported.add(key)
         return first
 
+    def skipped(
+        self, op: ops.AddColumn | ops.CreateTable | ops.CreateIndex | ops.AddConstraint
+    ) -> bool:
+        """Whether a statement does nothing, as what it makes exists (in history, or earlier in
+        this migration): ADD COLUMN, CREATE TABLE and CREATE INDEX IF NOT EXISTS, which
+        PostgreSQL skips, and ADD CONSTRAINT of a name the table has, which fails (drizzle-kit
+        wraps it in a DO block that ignores the duplicate_object error)."""
+        model = self.tables.get(op.table.key)
+        if isinstance(op, ops.AddConstraint):
+            return model is not None and op.constraint.name in model.constraints
+        if not op.if_not_exists:
+            return False
+        if isinstance(op, ops.CreateIndex):
+            return op.name is not None and op.table.sibling(op.name).key in self.index_tables
+        if isinstance(op, ops.CreateTable):
+            return model is not None
+        return model is not None and op.column.name in model.columns
+
     def is_new_table(self, table: ops.Name) -> bool:
         return table.key in self._new_tables
 
@@ -250,9 +385,10 @@ class Context:
         return [ops.Name(name, schema) for (owner, name) in self.tables if owner == schema]
 
     def columns(self, table: ops.Name) -> list[ops.Column]:
-        """The table's columns as the history made them, in order; [] when it is not known."""
+        """The table's columns as the history made them, in order; [] when they are not all
+        known."""
         model = self.tables.get(table.key)
-        return list(model.columns.values()) if model else []
+        return list(model.columns.values()) if model and not model.partial else []
 
     def column(self, table: ops.Name, column: str) -> ops.Column | None:
         model = self.tables.get(table.key)
@@ -273,7 +409,12 @@ class Context:
     def is_plain_table(self, table: ops.Name) -> bool:
         """Whether history shows the table's columns and it is not partitioned."""
         model = self.tables.get(table.key)
-        return model is not None and bool(model.columns) and not model.partitioned
+        return (
+            model is not None
+            and bool(model.columns)
+            and not model.partitioned
+            and not model.partial
+        )
 
     def partitions(self, table: ops.Name) -> list[ops.Name]:
         model = self.tables.get(table.key)
@@ -350,10 +491,14 @@ class Context:
 
     def indexes_on(self, table: ops.Name, column: str | None = None) -> list[str]:
         """The indexes history shows on a table (that read a column, when given), by name."""
+        if self._indexes_by_table is None:
+            self._indexes_by_table = defaultdict(list)
+            for index, indexed in self.index_tables.items():
+                self._indexes_by_table[indexed.key].append(index)
         return [
             index[1]
-            for index, indexed in self.index_tables.items()
-            if indexed.key == table.key and (column is None or column in self._reads(index))
+            for index in self._indexes_by_table.get(table.key, ())
+            if column is None or column in self._reads(index)
         ]
 
     def _reads(self, index: TableKey) -> Collection[str]:
@@ -412,7 +557,10 @@ class Context:
         return [operation for _, operation in found[:before]]
 
     def column_added_in_migration(self, table: ops.Name, column: str) -> ops.AddColumn | None:
-        """The ADD COLUMN of this migration, before the current statement, that added it."""
+        """The ADD COLUMN of this migration, before the current statement, that added it (not
+        one that IF NOT EXISTS skipped)."""
+        if (table.key, column) not in self._new_columns:
+            return None
         added = [
             op
             for op in self.earlier(column_subject(table, column))
@@ -456,6 +604,57 @@ class Context:
             operation.sql, self._source.path if self._source else "", self.line(operation.location)
         )
 
+    def model_of(self, table: ops.Name) -> TableModel:
+        """The table's model, to record what a migration does to it: a partial one for a table
+        the folder's migrations did not make (a later migration may rely on what it records,
+        such as a column's NOT NULL or a CHECK)."""
+        model = self.tables.get(table.key)
+        if model is None:
+            model = self.tables[table.key] = TableModel(partial=True)
+        return model
+
+    # --- What DROP ... CASCADE drops with an object (review of issue 12) ---
+
+    def dependents(self, op: ops.DropTable | ops.DropView | ops.DropFunction) -> list[Dependent]:
+        """What history shows depends on a dropped table, view or function, in the order it
+        was made: CASCADE drops it too, and without CASCADE PostgreSQL refuses the drop. Known:
+        the views that read a table or view (by the relation names in their queries), the
+        views that read those, and the triggers that execute a function. Not known: what uses
+        a function otherwise (defaults, constraints, views, other functions)."""
+        if isinstance(op, ops.DropFunction):
+            if op.arguments not in (None, ()):
+                return []  # a trigger function takes no arguments
+            return [
+                Dependent(
+                    f"trigger {ops.quote(name)} on {t.table.sql}", t.table, name, t.definition
+                )
+                for (_, name), t in self.triggers.items()
+                if t.function == op.function.key
+            ]
+        dropped = (op.table if isinstance(op, ops.DropTable) else op.view).key
+        gone = {dropped}
+        while True:  # the views that read it, then those that read them
+            reading = {key for key, view in self.views.items() if view.reads & gone} - gone
+            if not reading:
+                break
+            gone |= reading
+        found = []
+        for (schema, name), view in self.views.items():
+            if (schema, name) in gone - {dropped}:
+                relation = ops.Name(name, None if schema == "public" else schema)
+                kind = "materialized view" if view.materialized else "view"
+                found.append(Dependent(f"{kind} {relation.sql}", relation, None, view))
+        return found
+
+    def created_again_later(self, dependent: Dependent) -> bool:
+        """Whether a later statement of the migration creates a dependent again."""
+        later = self.later(relation_subject(dependent.relation))
+        if dependent.trigger is None:
+            return any(isinstance(op, ops.CreateView) for op in later)
+        return any(
+            isinstance(op, ops.CreateTrigger) and op.name == dependent.trigger for op in later
+        )
+
     def _replace_column(self, table: ops.Name, name: str, **changes: object) -> None:
         model = self.tables.get(table.key)
         if model and name in model.columns:
@@ -488,8 +687,9 @@ def _set_setting(ctx: Context, op: ops.SetSetting) -> None:
 
 
 def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
-    if op.name:
+    if op.name and not ctx.skipped(op):
         index = op.table.sibling(op.name).key
+        known = ctx.index_tables.get(index)
         ctx.index_tables[index] = op.table
         ctx.index_columns[index] = op.columns
         if op.definition:
@@ -497,17 +697,23 @@ def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
                 op.unique, op.only, op.definition, op.reads
             )
         ctx._new_indexes.add(index)
+        if known is None and ctx._indexes_by_table is not None:
+            ctx._indexes_by_table.setdefault(op.table.key, []).append(index)
+        elif known is not None and known.key != op.table.key:
+            ctx._indexes_by_table = None  # it keeps its place among the other table's indexes
+
+
+def _forget_index(ctx: Context, index: TableKey) -> None:
+    table = ctx.index_tables.pop(index, None)
+    ctx.index_columns.pop(index, None)
+    ctx.index_definitions.pop(index, None)
+    if table is not None and ctx._indexes_by_table is not None:
+        ctx._indexes_by_table[table.key].remove(index)
 
 
 def _drop_index(ctx: Context, op: ops.DropIndex) -> None:
     _forget_index(ctx, op.index.key)
     ctx._new_indexes.discard(op.index.key)
-
-
-def _forget_index(ctx: Context, index: TableKey) -> None:
-    ctx.index_tables.pop(index, None)
-    ctx.index_columns.pop(index, None)
-    ctx.index_definitions.pop(index, None)
 
 
 def _stored(column: ops.Column) -> ops.Column:
@@ -516,23 +722,31 @@ def _stored(column: ops.Column) -> ops.Column:
 
 
 def _create_table(ctx: Context, op: ops.CreateTable) -> None:
+    if ctx.skipped(op):
+        return  # the table stays as history made it, and not new
     columns = {c.name: _stored(c) for c in op.columns}
+    partial = False
     if op.partition_of:
         # Only a partitioned table has partitions, and they have its columns.
-        parent = ctx.tables.setdefault(op.partition_of.key, TableModel())
+        parent = ctx.model_of(op.partition_of)
         parent.partitioned = True
         parent.partitions.append(op.table)
         columns = {**parent.columns, **columns}
+        partial = parent.partial
     constraints: dict[str, ops.Constraint] = {}
     for constraint in op.constraints:
         name = constraint.name or default_constraint_name(op.table.name, constraint, constraints)
         if name:
             constraints[name] = dataclasses.replace(constraint, name=name)
-    ctx.tables[op.table.key] = TableModel(columns, constraints, op.partitioned)
+    ctx.tables[op.table.key] = TableModel(columns, constraints, op.partitioned, partial=partial)
     ctx._new_tables.add(op.table.key)
+    for constraint in op.constraints:
+        _primary_key_not_null(ctx, op.table, constraint)
 
 
 def _drop_table(ctx: Context, op: ops.DropTable) -> None:
+    _drop_dependents(ctx, op)
+    _forget_triggers(ctx, {op.table.key})
     model = ctx.tables.pop(op.table.key, None)
     ctx._new_tables.discard(op.table.key)
     # Its indexes, its partitions (dropped with it) and the foreign keys that reference it
@@ -565,26 +779,37 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
     for index, table in ctx.index_tables.items():
         if table.key == op.table.key:
             ctx.index_tables[index] = renamed
+            ctx._indexes_by_table = None
     for model in ctx.tables.values():
         model.partitions = [renamed if p.key == op.table.key else p for p in model.partitions]
         for name, constraint in model.constraints.items():
             if constraint.references is not None and constraint.references.key == op.table.key:
                 model.constraints[name] = dataclasses.replace(constraint, references=renamed)
+    # Views read it, and triggers are on it, whatever its name.
+    for key, view in ctx.views.items():
+        if op.table.key in view.reads:
+            ctx.views[key] = dataclasses.replace(
+                view, reads=view.reads - {op.table.key} | {new_key}
+            )
+    for table_key, trigger_name in [key for key in ctx.triggers if key[0] == op.table.key]:
+        trigger = ctx.triggers.pop((table_key, trigger_name))
+        ctx.triggers[(new_key, trigger_name)] = dataclasses.replace(trigger, table=renamed)
     if op.table.key in ctx._held:  # a lock is on the table, whatever its name
         held = ctx._held.pop(op.table.key)
         ctx._held[new_key] = dataclasses.replace(held, table=op.table.sibling(op.new_name).sql)
 
 
 def _add_column(ctx: Context, op: ops.AddColumn) -> None:
-    model = ctx.tables.get(op.table.key)
-    if model:
-        model.columns[op.column.name] = _stored(op.column)
-        for constraint in op.column.constraints:
-            name = constraint.name or default_constraint_name(
-                op.table.name, constraint, model.constraints
-            )
-            if name:
-                model.constraints[name] = dataclasses.replace(constraint, name=name)
+    if ctx.skipped(op):
+        return  # the column stays as history made it, and not new
+    model = ctx.model_of(op.table)
+    model.columns[op.column.name] = _stored(op.column)
+    for constraint in op.column.constraints:
+        name = constraint.name or default_constraint_name(
+            op.table.name, constraint, model.constraints
+        )
+        if name:
+            model.constraints[name] = dataclasses.replace(constraint, name=name)
     ctx._new_columns.add((op.table.key, op.column.name))
 
 
@@ -647,11 +872,12 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
 
 
 def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
-    # Also for tables without history: a later SET NOT NULL may rely on the constraint.
-    model = ctx.tables.setdefault(op.table.key, TableModel())
+    if ctx.skipped(op):
+        return  # the constraint stays as history made it
+    model = ctx.model_of(op.table)
     constraint = op.constraint
     if constraint.using_index:
-        # The index becomes the constraint's (renamed after it), with its columns.
+        # The index becomes the constraint's (renamed after it): its columns are the key's.
         index = op.table.sibling(constraint.using_index).key
         columns = ctx.index_columns.get(index, ())
         constraint = dataclasses.replace(constraint, columns=constraint.columns or columns)
@@ -661,6 +887,15 @@ def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
         model.constraints[name] = dataclasses.replace(constraint, name=name)
     if name and op.constraint.not_valid and ctx.in_transaction:
         ctx.not_valid_in_transaction.add((op.table.key, name))
+    _primary_key_not_null(ctx, op.table, constraint)
+
+
+def _primary_key_not_null(ctx: Context, table: ops.Name, constraint: ops.Constraint) -> None:
+    """A primary key makes its columns NOT NULL (and they stay so when it is dropped)."""
+    if constraint.kind != "primary_key":
+        return
+    for column in constraint.columns:  # for USING INDEX, the index's (_add_constraint)
+        ctx._replace_column(table, column, not_null=True)
 
 
 def _validate_constraint(ctx: Context, op: ops.ValidateConstraint) -> None:
@@ -837,6 +1072,7 @@ def _rename_index(ctx: Context, op: ops.RenameIndex) -> None:
         ctx.index_columns[new_key] = ctx.index_columns.pop(old_key, ())
         if old_key in ctx.index_definitions:
             ctx.index_definitions[new_key] = ctx.index_definitions.pop(old_key)
+        ctx._indexes_by_table = None
     if old_key in ctx._new_indexes:
         ctx._new_indexes.discard(old_key)
         ctx._new_indexes.add(new_key)
@@ -851,7 +1087,7 @@ def _rename_constraint(ctx: Context, op: ops.RenameConstraint) -> None:
 
 
 def _attach_partition(ctx: Context, op: ops.AttachPartition) -> None:
-    parent = ctx.tables.setdefault(op.table.key, TableModel())
+    parent = ctx.model_of(op.table)
     parent.partitioned = True  # only a partitioned table has partitions to attach
     if op.partition.key not in {p.key for p in parent.partitions}:
         parent.partitions.append(op.partition)
@@ -866,12 +1102,44 @@ def _detach_partition(ctx: Context, op: ops.DetachPartition) -> None:
 def _create_view(ctx: Context, op: ops.CreateView) -> None:
     if op.view.key not in ctx.views:
         ctx._new_views.add(op.view.key)
-    ctx.views[op.view.key] = ctx._definition(op)
+    reads = frozenset(relation.key for relation in op.reads)
+    ctx.views[op.view.key] = dataclasses.replace(
+        ctx._definition(op), reads=reads, materialized=op.materialized
+    )
 
 
 def _drop_view(ctx: Context, op: ops.DropView) -> None:
+    _drop_dependents(ctx, op)
     ctx.views.pop(op.view.key, None)
     ctx._new_views.discard(op.view.key)
+    _forget_triggers(ctx, {op.view.key})
+
+
+def _drop_dependents(ctx: Context, op: ops.DropTable | ops.DropView | ops.DropFunction) -> None:
+    """With CASCADE, what depends on the dropped object goes with it."""
+    if not op.cascade:
+        return
+    dependents = ctx.dependents(op)
+    for dependent in dependents:
+        if dependent.trigger is None:
+            ctx.views.pop(dependent.relation.key, None)
+        else:
+            ctx.triggers.pop((dependent.relation.key, dependent.trigger), None)
+    _forget_triggers(ctx, {d.relation.key for d in dependents if d.trigger is None})
+
+
+def _forget_triggers(ctx: Context, relations: set[TableKey]) -> None:
+    """The triggers of dropped tables and views go with them."""
+    for key in [key for key in ctx.triggers if key[0] in relations]:
+        del ctx.triggers[key]
+
+
+def _create_trigger(ctx: Context, op: ops.CreateTrigger) -> None:
+    ctx.triggers[(op.table.key, op.name)] = Trigger(op.table, op.function.key, ctx._definition(op))
+
+
+def _drop_trigger(ctx: Context, op: ops.DropTrigger) -> None:
+    ctx.triggers.pop((op.table.key, op.name), None)
 
 
 def _create_function(ctx: Context, op: ops.CreateFunction) -> None:
@@ -882,6 +1150,7 @@ def _create_function(ctx: Context, op: ops.CreateFunction) -> None:
 
 
 def _drop_function(ctx: Context, op: ops.DropFunction) -> None:
+    _drop_dependents(ctx, op)
     for key in list(ctx.functions):
         if key[0] == op.function.key and op.arguments in (None, key[1]):
             del ctx.functions[key]
@@ -924,4 +1193,6 @@ _APPLY: dict[type, Callable[[Context, Any], None]] = {
     ops.DropView: _drop_view,
     ops.CreateFunction: _create_function,
     ops.DropFunction: _drop_function,
+    ops.CreateTrigger: _create_trigger,
+    ops.DropTrigger: _drop_trigger,
 }

@@ -50,6 +50,9 @@ def find_drizzle_configs(start: Path) -> list[DrizzleConfig]:
                 return [read_drizzle_config(folder / name)]
         if (folder / ".git").exists():
             break  # the top of the repository
+    else:
+        if "GIT_DIR" not in os.environ:
+            return []  # in no repository: git would say so, at the cost of a process
     try:
         from .git import GitError, tracked_files
 

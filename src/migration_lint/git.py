@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -21,6 +20,9 @@ class Change:
 
 
 def _git(*args: str, stdin: str | None = None) -> str:
+    # Imported when git runs: linting files imports this module but seldom runs git.
+    import subprocess
+
     try:
         result = subprocess.run(
             ["git", *args], capture_output=True, text=True, check=False, input=stdin
@@ -205,6 +207,8 @@ def _objects(names: list[str]) -> Iterator[Iterator[bytes] | None]:
         return
     if any("\n" in name for name in names):
         raise GitError("a path holds a line break")
+    import subprocess  # as in _git
+
     try:
         process = subprocess.Popen(
             ["git", "-C", repo_root(), "cat-file", "--batch"],

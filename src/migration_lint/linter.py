@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from .pg_frontend import operations_of
 from .project import Project
 from .registry import Rule, load_rules, unknown_rule
 from .runners import Runner, effective_runner
-from .source import InputError, Source, read_source
+from .source import InputError, Places, Source, file_identity, read_source
 from .suppressions import apply_suppressions
 
 SYNTAX_ERROR = "syntax-error"
@@ -44,6 +45,8 @@ class Settings:
     project: Project = field(default_factory=Project)
     fail_on: Severity = Severity.BREAKING  # the least serious severity that fails the run
     baseline: str | None = None  # the baseline file to read, when there is one
+    # The folder of the history cache (history_cache.py); None: every run replays the history.
+    cache_folder: str | None = None
 
 
 @dataclass
@@ -105,35 +108,86 @@ def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
 
 
 def _lint_plan(plan: list[FolderPlan], rules: RuleSet, settings: Settings, report: Report) -> None:
+    places = Places()  # the files of a run are in a few folders
     for folder in plan:
         context = Context(settings.pg_version, runner_of(folder.layout, settings))
-        last = max(i for i, file in enumerate(folder.files) if file in folder.requested)
-        for file in folder.files[: last + 1]:
-            requested = file in folder.requested
-            if requested:
-                report.files += 1
-                report.linted.append(file)
+        positions = [i for i, file in enumerate(folder.files) if file in folder.requested]
+        first, last = positions[0], positions[-1]
+        _replay_history(context, folder.files[:first], folder, settings, places)
+        for file in folder.files[first : last + 1]:
+            if file not in folder.requested:
+                source = _history_source(file, folder, settings, places)
+                if source:
+                    replay_source(source, context)
+                continue
+            report.files += 1
+            report.linted.append(file)
             try:
-                source = read_source(file, settings.project.max_file_bytes)
+                source = read_source(file, settings.project.max_file_bytes, places)
             except InputError as exc:
-                if requested:
-                    report.diagnostics.append(input_error(exc))
+                report.diagnostics.append(input_error(exc))
                 continue
             up = Source(source.path, folder.layout.up_text(source.text))
-            # A file the drizzle journal does not list never runs, unless it ran by hand (as
-            # it says): it is linted on the history so far, but is no part of it.
-            history = file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(source.text))
-            if not requested:
-                if history:
-                    lint_source(up, None, context)
-                continue
             has_down = folder.layout.down_sql(file, source.text) is not None
             changes = report.changes.setdefault(file, [])
             diagnostics, statements = lint_source(
-                up, rules, context if history else context.fork(), has_down, changes
+                up,
+                rules,
+                context if _runs(file, folder, source.text) else context.fork(),
+                has_down,
+                changes,
             )
             report.diagnostics.extend(diagnostics)
             report.statements += statements
+
+
+def _history_source(
+    file: str, folder: FolderPlan, settings: Settings, places: Places
+) -> Source | None:
+    """What a migration runs, to replay as history; None when it is no part of the history."""
+    try:
+        source = read_source(file, settings.project.max_file_bytes, places)
+    except InputError:
+        return None  # said when the file is linted itself
+    if not _runs(file, folder, source.text):
+        return None
+    return Source(source.path, folder.layout.up_text(source.text))
+
+
+def _runs(file: str, folder: FolderPlan, text: str) -> bool:
+    """Whether a migration is part of the history: a file the drizzle journal does not list
+    never runs, unless it ran by hand (as it says). It is linted on the history so far."""
+    return file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(text))
+
+
+def _replay_history(
+    context: Context, files: list[str], folder: FolderPlan, settings: Settings, places: Places
+) -> None:
+    """Replay the migrations before the first linted one, or load the schema they leave from
+    the history cache."""
+
+    def read(file: str) -> Source | None:
+        return _history_source(file, folder, settings, places)
+
+    if settings.cache_folder is None or not files:
+        for file in files:
+            source = read(file)
+            if source:
+                replay_source(source, context)
+        return
+    from .history_cache import HistoryCache, seed
+
+    started = time.time_ns()
+
+    def identity(file: str) -> tuple[object, ...] | None:
+        found = file_identity(file, places, started)
+        # Whether drizzle's journal lists it decides, as much as its content, what it runs.
+        return None if found is None else (*found, file in folder.unlisted)
+
+    cache = HistoryCache(settings.cache_folder)
+    cache.replay(
+        context, files, read, identity, seed(settings, folder.layout.name, context), replay_source
+    )
 
 
 def runner_of(layout: Layout, settings: Settings) -> Runner:
@@ -210,6 +264,12 @@ def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list
 def input_error(exc: InputError) -> Diagnostic:
     line = exc.line or 1
     return Diagnostic(INPUT_ERROR, Severity.ERROR, exc.path, line, 1, line, 1, exc.message)
+
+
+def replay_source(source: Source, context: Context) -> None:
+    """Replay a migration into the context as history: the schema it leaves, no findings."""
+    statements, _ = parse(source.text, context.runner.splits_on_breakpoints, operations_of)
+    context.replay(source, statements)
 
 
 def lint_source(

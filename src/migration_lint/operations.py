@@ -4,7 +4,9 @@ Each parsed statement becomes zero or more operations; rules inspect operations,
 so they stay short, and a front end for another dialect could feed the same rules.
 
 These are treated as immutable but not declared frozen: a frozen dataclass is several times
-slower to create, and a large folder creates one per statement, column and type.
+slower to create, and a large folder creates one per statement, column and type. Each has a
+docstring: @dataclass would otherwise compute one from its signature, and every run would pay for
+forty of those.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ _INTERVAL_FIELDS = {
 
 @dataclass(slots=True)
 class ColumnType:
+    """A column's type as a statement declares it."""
+
     # A built-in type's SQL name ("varchar", "integer", "double precision": BUILTIN_SPELLINGS),
     # or a named type's name as PostgreSQL stores it ("text", "uuid", "Role").
     name: str
@@ -143,6 +147,8 @@ class ColumnType:
 
 @dataclass(slots=True)
 class Column:
+    """A column as CREATE TABLE or ADD COLUMN defines it."""
+
     name: str
     type: ColumnType | None
     not_null: bool = False
@@ -179,6 +185,8 @@ class Column:
 
 @dataclass(slots=True)
 class Constraint:
+    """A table constraint, or a column's own (REFERENCES, CHECK, UNIQUE, PRIMARY KEY...)."""
+
     kind: str  # "foreign_key", "check", "unique", "primary_key", "exclusion", "not_null"
     name: str | None = None
     columns: tuple[str, ...] = ()
@@ -210,6 +218,8 @@ def reads_existing_rows(column: Column, constraint: Constraint) -> bool:
 
 @dataclass(slots=True)
 class Operation:
+    """What a statement, or one clause or listed object of it, does."""
+
     # Character offsets in the file of the clause the finding points at (clauses.py): the
     # statement, or the ALTER TABLE subcommand, column, constraint or listed object that does
     # this. Set by the front end: `end` (exclusive), and `sql`, a statement that does this one
@@ -222,43 +232,58 @@ class Operation:
 
 @dataclass(slots=True)
 class CreateTable(Operation):
+    """CREATE TABLE, and CREATE TABLE ... PARTITION OF."""
+
     table: Name
     columns: tuple[Column, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     partitioned: bool = False  # PARTITION BY: its rows live in its partitions
     partition_of: Name | None = None  # PARTITION OF a parent
+    if_not_exists: bool = False  # does nothing when the table exists
 
 
 @dataclass(slots=True)
 class DropTable(Operation):
+    """DROP TABLE: one for each table it names."""
+
     table: Name
     cascade: bool = False
 
 
 @dataclass(slots=True)
 class DropSchema(Operation):
+    """DROP SCHEMA: one for each schema it names."""
+
     schema: str
     cascade: bool = False
 
 
 @dataclass(slots=True)
 class DropDatabase(Operation):
+    """DROP DATABASE."""
+
     database: str
 
 
 @dataclass(slots=True)
 class Truncate(Operation):
+    """TRUNCATE: one for each table it names."""
+
     table: Name
 
 
 @dataclass(slots=True)
 class Delete(Operation):
+    """DELETE."""
+
     table: Name
     filtered: bool  # has a WHERE clause
 
 
 @dataclass(slots=True)
 class Update(Operation):
+    """UPDATE."""
+
     table: Name
     filtered: bool  # has a WHERE clause
     # Its assignments as written ("" when it also reads other tables: UPDATE ... FROM), and
@@ -269,12 +294,16 @@ class Update(Operation):
 
 @dataclass(slots=True)
 class RenameTable(Operation):
+    """ALTER TABLE ... RENAME TO."""
+
     table: Name
     new_name: str
 
 
 @dataclass(slots=True)
 class RenameColumn(Operation):
+    """ALTER TABLE ... RENAME COLUMN."""
+
     table: Name
     column: str
     new_name: str
@@ -282,12 +311,17 @@ class RenameColumn(Operation):
 
 @dataclass(slots=True)
 class AddColumn(Operation):
+    """ALTER TABLE ... ADD COLUMN."""
+
     table: Name
     column: Column
+    if_not_exists: bool = False  # does nothing when the column exists
 
 
 @dataclass(slots=True)
 class DropColumn(Operation):
+    """ALTER TABLE ... DROP COLUMN."""
+
     table: Name
     column: str
     cascade: bool = False
@@ -295,6 +329,8 @@ class DropColumn(Operation):
 
 @dataclass(slots=True)
 class AlterColumnType(Operation):
+    """ALTER TABLE ... ALTER COLUMN ... TYPE."""
+
     table: Name
     column: str
     new_type: ColumnType
@@ -308,42 +344,55 @@ class AlterColumnType(Operation):
 
 @dataclass(slots=True)
 class SetNotNull(Operation):
+    """ALTER TABLE ... ALTER COLUMN ... SET NOT NULL."""
+
     table: Name
     column: str
 
 
 @dataclass(slots=True)
 class DropNotNull(Operation):
+    """ALTER TABLE ... ALTER COLUMN ... DROP NOT NULL."""
+
     table: Name
     column: str
 
 
 @dataclass(slots=True)
 class AddConstraint(Operation):
+    """ALTER TABLE ... ADD a table constraint."""
+
     table: Name
     constraint: Constraint
 
 
 @dataclass(slots=True)
 class ValidateConstraint(Operation):
+    """ALTER TABLE ... VALIDATE CONSTRAINT."""
+
     table: Name
     name: str
 
 
 @dataclass(slots=True)
 class DropConstraint(Operation):
+    """ALTER TABLE ... DROP CONSTRAINT."""
+
     table: Name
     name: str
 
 
 @dataclass(slots=True)
 class CreateIndex(Operation):
+    """CREATE INDEX."""
+
     table: Name
     name: str | None
     columns: tuple[str, ...] = ()
     unique: bool = False
     concurrently: bool = False
     only: bool = False  # ON ONLY: the parent of a partitioned table alone, not its partitions
+    if_not_exists: bool = False  # does nothing when an index of its name exists
     # What follows the table's name as written (`USING btree ("a" DESC) WHERE ...`), and every
     # column it reads (keys, expressions, INCLUDE, WHERE): to create it again.
     definition: str = ""
@@ -352,12 +401,16 @@ class CreateIndex(Operation):
 
 @dataclass(slots=True)
 class DropIndex(Operation):
+    """DROP INDEX: one for each index it names."""
+
     index: Name
     concurrently: bool = False
 
 
 @dataclass(slots=True)
 class Reindex(Operation):
+    """REINDEX."""
+
     target: str  # "index", "table", "schema", "database", "system"
     name: str
     concurrently: bool = False
@@ -366,22 +419,30 @@ class Reindex(Operation):
 
 @dataclass(slots=True)
 class VacuumFull(Operation):
+    """VACUUM FULL: one for each table it names, or one for all of them."""
+
     table: Name | None  # None: every table
 
 
 @dataclass(slots=True)
 class Cluster(Operation):
+    """CLUSTER."""
+
     table: Name | None
 
 
 @dataclass(slots=True)
 class RefreshMaterializedView(Operation):
+    """REFRESH MATERIALIZED VIEW."""
+
     view: Name
     concurrently: bool = False
 
 
 @dataclass(slots=True)
 class DetachPartition(Operation):
+    """ALTER TABLE ... DETACH PARTITION."""
+
     table: Name
     partition: Name
     concurrently: bool = False
@@ -389,17 +450,23 @@ class DetachPartition(Operation):
 
 @dataclass(slots=True)
 class AddEnumValue(Operation):
+    """ALTER TYPE ... ADD VALUE."""
+
     enum: Name
     value: str
 
 
 @dataclass(slots=True)
 class Transaction(Operation):
+    """BEGIN, START TRANSACTION, COMMIT or ROLLBACK."""
+
     action: str  # "begin", "commit" or "rollback"
 
 
 @dataclass(slots=True)
 class SetSetting(Operation):
+    """SET, SET LOCAL or RESET of a setting."""
+
     name: str
     value: str | None
     local: bool = False  # SET LOCAL: until the transaction ends
@@ -411,12 +478,16 @@ class SetSetting(Operation):
 
 @dataclass(slots=True)
 class CreateEnum(Operation):
+    """CREATE TYPE ... AS ENUM."""
+
     enum: Name
     values: tuple[str, ...]
 
 
 @dataclass(slots=True)
 class RenameEnumValue(Operation):
+    """ALTER TYPE ... RENAME VALUE."""
+
     enum: Name
     value: str
     new_value: str
@@ -424,23 +495,31 @@ class RenameEnumValue(Operation):
 
 @dataclass(slots=True)
 class DropType(Operation):
+    """DROP TYPE: one for each type it names."""
+
     type: Name
 
 
 @dataclass(slots=True)
 class RenameType(Operation):
+    """ALTER TYPE ... RENAME TO."""
+
     type: Name
     new_name: str
 
 
 @dataclass(slots=True)
 class RenameIndex(Operation):
+    """ALTER INDEX ... RENAME TO."""
+
     index: Name
     new_name: str
 
 
 @dataclass(slots=True)
 class RenameConstraint(Operation):
+    """ALTER TABLE ... RENAME CONSTRAINT."""
+
     table: Name
     name: str
     new_name: str
@@ -448,6 +527,8 @@ class RenameConstraint(Operation):
 
 @dataclass(slots=True)
 class AttachPartition(Operation):
+    """ALTER TABLE ... ATTACH PARTITION."""
+
     table: Name
     partition: Name
 
@@ -457,6 +538,8 @@ class AttachPartition(Operation):
 
 @dataclass(slots=True)
 class SetDefault(Operation):
+    """ALTER TABLE ... ALTER COLUMN ... SET DEFAULT to other than NULL (that is DropDefault)."""
+
     table: Name
     column: str
     expression: str | None  # as written; None when its text could not be read
@@ -472,12 +555,17 @@ class DropDefault(Operation):
 
 @dataclass(slots=True)
 class CreateView(Operation):
+    """CREATE VIEW, or CREATE MATERIALIZED VIEW."""
+
     view: Name
     materialized: bool = False
+    reads: tuple[Name, ...] = ()  # the tables and views its query reads
 
 
 @dataclass(slots=True)
 class DropView(Operation):
+    """DROP VIEW or DROP MATERIALIZED VIEW: one for each view it names."""
+
     view: Name
     materialized: bool = False
     cascade: bool = False
@@ -485,6 +573,8 @@ class DropView(Operation):
 
 @dataclass(slots=True)
 class CreateFunction(Operation):
+    """CREATE FUNCTION or CREATE PROCEDURE."""
+
     function: Name
     # The types of the arguments that identify it (not OUT ones), e.g. ("integer", "text[]").
     arguments: tuple[str, ...]
@@ -493,6 +583,8 @@ class CreateFunction(Operation):
 
 @dataclass(slots=True)
 class DropFunction(Operation):
+    """DROP FUNCTION, PROCEDURE or ROUTINE: one for each it names."""
+
     function: Name
     arguments: tuple[str, ...] | None  # None: written without an argument list
     kind: str = "function"  # "procedure", or "routine" (either)
@@ -504,6 +596,19 @@ class DropFunction(Operation):
         if self.arguments is None:
             return self.function.sql
         return f"{self.function.sql}({', '.join(self.arguments)})"
+
+
+@dataclass(slots=True)
+class CreateTrigger(Operation):
+    table: Name
+    name: str
+    function: Name  # the function it executes
+
+
+@dataclass(slots=True)
+class DropTrigger(Operation):
+    table: Name
+    name: str
 
 
 @dataclass(slots=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 
 from . import git
 from .checks import is_migration
@@ -58,6 +57,8 @@ def write_file(path: str, text: str) -> None:
         with open(target, "w", encoding="utf-8") as file:
             file.write(text)
         return
+    import tempfile  # here: it imports shutil, random and more, for runs that write no file
+
     folder, name = os.path.split(target)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:

@@ -382,6 +382,7 @@ def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         tuple(constraints),
         partitioned="partspec" in node,
         partition_of=_name(parents[0]["RangeVar"]) if parents and "partbound" in node else None,
+        if_not_exists=bool(node.get("if_not_exists")),
     )
 
 
@@ -399,7 +400,9 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         subtype, name, definition = cmd["subtype"], cmd.get("name", ""), cmd.get("def", {})
         if subtype == "AT_AddColumn":
             col = definition["ColumnDef"]
-            yield ops.AddColumn(at, table, column(col, stmt, added=True), end=end, sql=sql)
+            added = column(col, stmt, added=True)
+            missing_ok = bool(cmd.get("missing_ok"))  # ADD COLUMN IF NOT EXISTS
+            yield ops.AddColumn(at, table, added, missing_ok, end=end, sql=sql)
         elif subtype == "AT_DropColumn":
             yield ops.DropColumn(
                 at, table, name, cmd.get("behavior") == "DROP_CASCADE", end=end, sql=sql
@@ -512,6 +515,9 @@ def _drop(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         elif kind in ("OBJECT_VIEW", "OBJECT_MATVIEW"):
             view = _name_from_list(obj["List"]["items"])
             yield ops.DropView(stmt.start, view, kind == "OBJECT_MATVIEW", cascade)
+        elif kind == "OBJECT_TRIGGER":  # its table's name, then its own
+            *table, trigger = obj["List"]["items"]
+            yield ops.DropTrigger(at, _name_from_list(table), trigger["String"]["sval"], end=end)
         elif kind in _ROUTINE_KINDS:
             routine = obj["ObjectWithArgs"]
             arguments = (
@@ -559,6 +565,7 @@ def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         bool(node.get("unique")),
         bool(node.get("concurrent")),
         only=not node["relation"].get("inh"),
+        if_not_exists=bool(node.get("if_not_exists")),
         definition=clauses.after_relation(stmt, node["relation"]),
         reads=frozenset(reads.union(_column_refs(parts))),
     )
@@ -758,7 +765,26 @@ def _create_function(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]
 
 def _create_materialized_view(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     if node.get("objtype") == "OBJECT_MATVIEW":
-        yield ops.CreateView(stmt.start, _name(node["into"]["rel"]), materialized=True)
+        view = _name(node["into"]["rel"])
+        yield ops.CreateView(stmt.start, view, True, _relations_read(node["query"]))
+
+
+def _relations_read(query: Node) -> tuple[ops.Name, ...]:
+    """The tables and views a view's query reads, by name, each once: what PostgreSQL makes
+    the view depend on (its WITH queries are not relations)."""
+    found: dict[tuple[str, str], ops.Name] = {}
+    with_queries = set()
+    for key, value in _entries(query):
+        if key == "RangeVar":
+            found.setdefault(_name(value).key, _name(value))
+        elif key == "CommonTableExpr":
+            with_queries.add(value["ctename"])
+    return tuple(n for n in found.values() if n.schema is not None or n.name not in with_queries)
+
+
+def _create_trigger(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
+    table, function = _name(node["relation"]), _name_from_list(node["funcname"])
+    yield ops.CreateTrigger(stmt.start, table, node["trigname"], function)
 
 
 def _update(node: Node, stmt: StatementTree) -> ops.Update:
@@ -782,9 +808,12 @@ _CONVERTERS: dict[str, Callable[[Node, StatementTree], Iterator[ops.Operation]]]
         [ops.Delete(stmt.start, _name(node["relation"]), "whereClause" in node)]
     ),
     "UpdateStmt": lambda node, stmt: iter([_update(node, stmt)]),
-    "ViewStmt": lambda node, stmt: iter([ops.CreateView(stmt.start, _name(node["view"]))]),
+    "ViewStmt": lambda node, stmt: iter(
+        [ops.CreateView(stmt.start, _name(node["view"]), reads=_relations_read(node["query"]))]
+    ),
     "CreateTableAsStmt": _create_materialized_view,
     "CreateFunctionStmt": _create_function,
+    "CreateTrigStmt": _create_trigger,
     "IndexStmt": _create_index,
     "ReindexStmt": _reindex,
     "VacuumStmt": _vacuum,

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-from .config import Config
+from .config import Config, parse_toml
 from .drizzle import DrizzleConfig, drizzle_layout, find_drizzle_configs
 from .errors import ConfigError, InputProblem
 from .layouts import LAYOUTS, Layout, detect_layout, list_folder
@@ -91,8 +85,8 @@ def prisma_provider(folder: str) -> str | None:
     """The database of a Prisma migrations folder, from migration_lock.toml, when it is not
     PostgreSQL ("mysql (migration_lock.toml)")."""
     try:
-        provider = tomllib.loads(read_text(os.path.join(folder, PRISMA_LOCK))).get("provider")
-    except (InputError, tomllib.TOMLDecodeError):
+        provider = parse_toml(read_text(os.path.join(folder, PRISMA_LOCK))).get("provider")
+    except (InputError, ValueError):  # ValueError: tomllib.TOMLDecodeError
         return None  # no lock, or none that can be read: the folder is taken for PostgreSQL
     if not isinstance(provider, str) or provider in ("postgresql", "postgres", "cockroachdb"):
         return None

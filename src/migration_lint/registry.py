@@ -7,13 +7,13 @@ modules named in the `migration_lint.rules` entry-point group; they are loaded i
 
 from __future__ import annotations
 
-import difflib
 import importlib
+import os
 import pkgutil
 import re
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
 from .diagnostic import Severity
@@ -142,28 +142,93 @@ def describe(
 
 
 def unknown_rule(rule_id: str, known: Iterable[str]) -> str:
+    import difflib  # only for this message: every run that lints would import it otherwise
+
     close = difflib.get_close_matches(rule_id, list(known), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown rule {rule_id!r}{hint}; `migration-lint rules` lists them"
 
 
-def find_plugins() -> list[EntryPoint]:
-    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+@dataclass(frozen=True)
+class Plugin:
+    """An entry of the `migration_lint.rules` group: `name = module` or `name = module:attr`."""
+
+    name: str
+    value: str
+
+    def load(self) -> object:
+        # What importlib.metadata's EntryPoint.load does: extras (`[...]`) name no code.
+        module, _, attrs = self.value.partition("[")[0].partition(":")
+        found: object = importlib.import_module(module.strip())
+        for attr in filter(None, attrs.strip().split(".")):
+            found = getattr(found, attr)
+        return found
 
 
-def load_plugin(entry_point: EntryPoint) -> list[Rule]:
+def find_plugins() -> list[Plugin]:
+    """The group's entries of every distribution installed on sys.path, by name.
+
+    Read from the `entry_points.txt` of each `*.dist-info` and `*.egg-info` folder, the first
+    distribution of a name winning, as importlib.metadata reads them: importing importlib.metadata
+    costs every run more than linting a small file does (it imports email, zipfile, csv...).
+    """
+    return sorted(
+        (plugin for text in _entry_point_files() for plugin in _group_entries(text)),
+        key=lambda plugin: plugin.name,
+    )
+
+
+def _entry_point_files() -> Iterator[str]:
+    """The `entry_points.txt` of each distribution on sys.path, once per distribution name."""
+    seen: set[str] = set()
+    for folder in sys.path:
+        try:
+            children = sorted(os.listdir(folder or "."))
+        except OSError:
+            continue  # missing, or a zip archive: pip installs no distribution into either
+        for child in children:
+            stem, dot, suffix = child.rpartition(".")
+            if not dot or suffix.lower() not in ("dist-info", "egg-info"):
+                continue
+            # `My.Rules-1.0.dist-info` and `my_rules-2.0.dist-info` are one distribution.
+            name = re.sub(r"[-_.]+", "_", stem.partition("-")[0]).lower()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                with open(os.path.join(folder or ".", child, "entry_points.txt"), "rb") as file:
+                    text = file.read().decode("utf-8", "replace")
+            except OSError:
+                continue  # no entry points
+            yield text
+
+
+def _group_entries(text: str) -> Iterator[Plugin]:
+    """The entries of the `migration_lint.rules` section of an entry_points.txt."""
+    section = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line.strip("[]")
+        elif section == ENTRY_POINT_GROUP:
+            name, _, value = line.partition("=")
+            yield Plugin(name.strip(), value.strip())
+
+
+def load_plugin(plugin: Plugin) -> list[Rule]:
     """Import a plugin and return the rules it registered."""
     global _loading_origin
     before = set(REGISTRY.rules)
-    _loading_origin = f"plugin {entry_point.name!r}"
+    _loading_origin = f"plugin {plugin.name!r}"
     try:
-        entry_point.load()
+        plugin.load()
     except PluginError as exc:
-        raise PluginError(f"plugin {entry_point.name!r} ({entry_point.value}): {exc}") from exc
+        raise PluginError(f"plugin {plugin.name!r} ({plugin.value}): {exc}") from exc
     except Exception as exc:
         raise PluginError(
-            f"plugin {entry_point.name!r} ({entry_point.value}) failed to load: "
-            f"{type(exc).__name__}: {exc}"
+            f"plugin {plugin.name!r} ({plugin.value}) failed to load: {type(exc).__name__}: {exc}"
         ) from exc
     finally:
         _loading_origin = "migration-lint"
@@ -202,7 +267,7 @@ def load_rules() -> dict[str, Rule]:
         package = importlib.import_module(BUILTIN_PACKAGE)
         for module in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{BUILTIN_PACKAGE}.{module.name}")
-        for entry_point in find_plugins():
-            check_rules(f"plugin {entry_point.name!r}", load_plugin(entry_point))
+        for plugin in find_plugins():
+            check_rules(f"plugin {plugin.name!r}", load_plugin(plugin))
         _loaded = True
     return REGISTRY.rules

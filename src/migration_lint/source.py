@@ -62,11 +62,60 @@ class Source:
         return starts[line - 1] + column - 1 if 1 <= line <= len(starts) else None
 
 
-def read_source(path: str, max_bytes: int = MAX_FILE_BYTES) -> Source:
-    return decode_source(path, read_bytes(path, max_bytes))
+class Places:
+    """The real path of each folder and the top of its repository, looked up once for all the
+    files read in one run (a long history is thousands of files in the same folders).
+
+    Made for one run: a folder moved or a repository made during it is not seen.
+    """
+
+    def __init__(self) -> None:
+        self._real: dict[str, str] = {}
+        self._top: dict[str, str | None] = {}
+        # Whether read_source reads a regular file (not a symlink) of a folder, by the folder
+        # as given and whether the file is a `migration.sql`: the same for all such files.
+        self._inside: dict[tuple[str, bool], bool] = {}
+
+    def real(self, path: str) -> str:
+        """os.path.realpath of an absolute, normalized path."""
+        asked = path
+        unknown = []
+        while path not in self._real:
+            parent, name = os.path.split(path)
+            if not name or os.path.islink(path):
+                self._real[path] = os.path.realpath(path)
+                break
+            unknown.append((path, parent, name))
+            path = parent
+        for below, parent, name in reversed(unknown):
+            self._real[below] = os.path.join(self._real[parent], name)
+        return self._real[asked]
+
+    def top(self, folder: str) -> str | None:
+        """The nearest folder at or above `folder` (absolute) that holds `.git`: a checkout's
+        top."""
+        unknown = []
+        while folder not in self._top:
+            unknown.append(folder)
+            if os.path.exists(os.path.join(folder, ".git")):
+                self._top[folder] = folder
+                break
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                self._top[folder] = None
+                break
+            folder = parent
+        found = self._top[folder]
+        for below in unknown:
+            self._top[below] = found
+        return found
 
 
-def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+def read_source(path: str, max_bytes: int = MAX_FILE_BYTES, places: Places | None = None) -> Source:
+    return decode_source(path, read_bytes(path, max_bytes, places))
+
+
+def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES, places: Places | None = None) -> bytes:
     """The content of a regular file in the repository (outside one: in its own folder), or an
     InputError saying why it is not read.
 
@@ -74,11 +123,43 @@ def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     symlink out of the repository could put a secret in the report (a committed
     `0001_x.sql -> ../.git/config` would quote CI's checkout token in a PR comment).
     """
-    size = _readable_size(path)
+    size = _readable_size(path, places or Places())
     _check_size(path, size, max_bytes)
     data = _read_regular(path, max_bytes + 1)
     _check_size(path, len(data), max_bytes)  # it grew since the stat
     return data
+
+
+# FAT's two-second file times are the coarsest in common use: a file changed longer ago than
+# this has times that a later change cannot leave as they are.
+SETTLED_NS = 2_000_000_000
+
+
+def file_identity(path: str, places: Places, now_ns: int) -> tuple[int, ...] | None:
+    """What tells this version of a file from any other: its device, inode, size and the times
+    of its last changes. None for a file read_source refuses for where or what it is, and one
+    changed in the last SETTLED_NS before `now_ns` (time.time_ns()), too recently for its times
+    to tell."""
+    try:
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    # Not a symlink, or anything but a file; nor changed lately.
+    if not stat.S_ISREG(info.st_mode) or max(info.st_mtime_ns, info.st_ctime_ns) > (
+        now_ns - SETTLED_NS
+    ):
+        return None
+    folder, name = os.path.split(path)
+    inside = (folder, name == "migration.sql")
+    if inside not in places._inside:
+        try:
+            _check_inside(path, places)
+            places._inside[inside] = True
+        except InputError:
+            places._inside[inside] = False
+    if not places._inside[inside] or name == ".git":
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
@@ -89,24 +170,35 @@ def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
 def read_head(path: str, size: int) -> str:
     """The first `size` bytes of a file as text (to look for a marker), whatever its length,
     read only if read_bytes would read it."""
-    _readable_size(path)
+    _readable_size(path, Places())
     return _read_regular(path, size).decode("utf-8", errors="replace")
 
 
-def _readable_size(path: str) -> int:
+def _readable_size(path: str, places: Places) -> int:
     """The size of a file that may be read: a regular file, inside the repository."""
     info = _stat(path)
-    _check_inside(path)
+    _check_inside(path, places)
     _check_regular(path, info.st_mode)
     return info.st_size
 
 
 def _read_regular(path: str, limit: int) -> bytes:
+    """Up to `limit` bytes of a regular file."""
     try:
-        with open(path, "rb", opener=_open_without_waiting) as file:
+        # Unbuffered, asking for the size fstat gives and one byte more (to see that it grew):
+        # a buffered read first allocates the whole limit, three times the cost of a migration.
+        with open(path, "rb", buffering=0, opener=_open_without_waiting) as file:
+            info = os.fstat(file.fileno())
             # Swapped for something else since the stat: still nothing but a regular file.
-            _check_regular(path, os.fstat(file.fileno()).st_mode)
-            return file.read(limit)
+            _check_regular(path, info.st_mode)
+            data = file.read(min(limit, info.st_size + 1))
+            # Fewer bytes than fstat said (a short read), or more (it grew): read on.
+            while len(data) != info.st_size and len(data) < limit:
+                more = file.read(limit - len(data))
+                if not more:
+                    break
+                data += more
+            return data
     except OSError as exc:
         raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
 
@@ -133,15 +225,15 @@ def _stat(path: str) -> os.stat_result:
         raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
 
 
-def _check_inside(path: str) -> None:
+def _check_inside(path: str, places: Places) -> None:
     """Refuse a file that a symlink puts outside the repository, or in its .git folder."""
     where = os.path.abspath(path)
-    top = _repository_top(os.path.dirname(where))
+    top = places.top(os.path.dirname(where))
     folder = top or migrations_folder(where)
-    boundary = os.path.realpath(folder)
-    real = os.path.realpath(where)
-    inside = os.path.commonpath([real, boundary]) == boundary
-    if inside and ".git" not in os.path.relpath(real, boundary).split(os.sep):
+    boundary = places.real(folder)
+    below = _below(places.real(where), boundary)
+    inside = below is not None
+    if below is not None and ".git" not in below.split(os.sep):
         return
     how = (
         f"a symlink to {os.readlink(path)}"
@@ -158,14 +250,14 @@ def _check_inside(path: str) -> None:
     raise InputError(path, f"{how}, {place}: not read")
 
 
-def _repository_top(folder: str) -> str | None:
-    """The nearest folder at or above `folder` that holds `.git`: a checkout's top."""
-    while not os.path.exists(os.path.join(folder, ".git")):
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
-    return folder
+def _below(path: str, folder: str) -> str | None:
+    """The part of a real path below a real folder ("" for the folder itself); None when it is
+    not in the folder. A comparison of strings: a thousand files are checked in a millisecond."""
+    path, folder = os.path.normcase(path), os.path.normcase(folder)
+    if path == folder:
+        return ""
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    return path[len(prefix) :] if path.startswith(prefix) else None
 
 
 _NOT_REGULAR = (

@@ -1,0 +1,390 @@
+"""The schema a migration folder's history leaves, kept on disk between runs.
+
+Linting the newest migration of a folder replays every earlier one into the schema model
+(context.py); for a long history that is most of the run. The model a history leaves is saved
+under a hash chain of that history: a seed of all else that changes the replay (this code,
+pglast, Python, the layout and runner, the settings), then each file's path and content, in
+order. The model after the first k files is named by the chain's k-th link, so when a migration
+is added the saved model of the files before it is loaded and only the new one is replayed; an
+edited, renamed or deleted file changes every link from it on, and what follows it is replayed.
+
+Entries are pickles, written to a temporary file and renamed into place (a reader never sees
+half of one), with their length and checksum in front. One that cannot be read is ignored and
+written again; none is loaded from a folder that is not the user's own or that others can write
+to; the least recently used are removed past MAX_BYTES. A folder that cannot be written leaves
+the run without the cache, silently: the findings are the same either way.
+
+So that a warm run need not read every file, the cache also keeps, per folder, each file's
+identity (source.file_identity) with the digest of its content.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import pickle
+import stat
+import sys
+import time
+import zlib
+from collections.abc import Callable, Hashable, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+import pglast
+
+from . import __version__
+from . import operations as ops
+from .context import (
+    SCHEMA_MODEL,
+    Columns,
+    Constraints,
+    Context,
+    Definition,
+    IndexDefinition,
+    TableModel,
+    Trigger,
+)
+from .source import Source
+
+if TYPE_CHECKING:
+    from .linter import Settings
+
+ENTRIES = "history"  # the entries' folder, inside the cache folder
+MAX_BYTES = 64 * 1024 * 1024  # all entries together; the least recently used go first
+_HEADER = b"migration-lint history cache 1\n"  # then the payload's length and checksum
+_STALE_TEMPORARY_SECONDS = 3600  # a writer that stopped this long ago left its file behind
+# Marks the folder as a cache for backup tools (https://bford.info/cachedir/).
+_CACHEDIR_TAG = (
+    b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This file is a cache directory tag created by migration-lint.\n"
+)
+
+
+def seed(settings: Settings, layout: str, context: Context) -> bytes:
+    """What changes a replay besides the files: the code that replays, and the settings."""
+    code = os.path.dirname(os.path.abspath(__file__))
+    modules = sorted(
+        (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+        for entry in os.scandir(code)
+        if entry.name.endswith(".py")
+    )
+    return repr(
+        (
+            _HEADER,
+            __version__,
+            modules,
+            pglast.__version__,
+            sys.version,
+            layout,
+            context.runner.name,
+            context.runner.splits_on_breakpoints,
+            settings.pg_version,
+            settings.assume_in_transaction,
+            settings.prisma_version,
+            settings.project.max_file_bytes,
+        )
+    ).encode()
+
+
+def digest(source: Source) -> bytes:
+    return hashlib.blake2b(source.text.encode(), digest_size=20).digest()
+
+
+def chain(seed: bytes, history: Sequence[tuple[str, bytes]]) -> list[str]:
+    """The names of the models a history leaves after each of its files (the first: after
+    none), each a hash of the seed and of every file so far: its path and its content's
+    digest."""
+    hasher = hashlib.blake2b(seed, digest_size=20)
+    links = [hasher.hexdigest()]
+    for path, content in history:
+        encoded = path.encode("utf-8", "surrogateescape")
+        hasher.update(len(encoded).to_bytes(8, "little") + encoded + content)
+        links.append(hasher.hexdigest())
+    return links
+
+
+# A history file's identity (source.file_identity, and anything else that decides what it
+# is), and the digest of what it runs (None: it is no part of the history).
+Known = dict[str, tuple[Hashable, bytes | None]]
+
+
+class HistoryCache:
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.entries = os.path.join(folder, ENTRIES)
+
+    def replay(
+        self,
+        context: Context,
+        files: Sequence[str],
+        read: Callable[[str], Source | None],
+        identity: Callable[[str], Hashable | None],
+        seed: bytes,
+        replay: Callable[[Source, Context], None],
+    ) -> None:
+        """Bring the context to the schema the history leaves: the saved model of its longest
+        prefix the cache has, then the rest replayed (and saved, for the next run).
+
+        `read` gives what a file runs as history (None: no part of it). A file whose identity
+        is the one it had when it was last read is not read again: its digest is known.
+        """
+        names = self._names()
+        files_entry = _name(seed, os.getcwd(), *files[:1]) + ".files"
+        known = self._load_known(files_entry) if files_entry in names else {}
+        now: Known = {}
+        history: list[tuple[str, bytes]] = []
+        sources: dict[str, Source] = {}  # the files read so far
+        for file in files:
+            current = identity(file)
+            if current is not None and file in known and known[file][0] == current:
+                content = known[file][1]
+            else:
+                source = read(file)
+                content = digest(source) if source else None
+                if source:
+                    sources[file] = source
+            if current is not None:
+                now[file] = (current, content)
+            if content is not None:
+                history.append((file, content))
+        links = chain(seed, history)
+        start = 0
+        for done in range(len(history), 0, -1):
+            model = self._load_model(links[done]) if links[done] in names else None
+            if model is not None:
+                context.restore(model)
+                start = done
+                break
+        # Replay the rest; a file that changed since its identity was taken is replayed as
+        # it is now, and the model is not saved under the name of what it was.
+        unchanged = True
+        for file, content in history[start:]:
+            source = sources.get(file) or read(file)
+            unchanged = unchanged and source is not None and digest(source) == content
+            if source:
+                replay(source, context)
+        if unchanged and start < len(history):
+            self._save(links[-1], context.schema_model())
+        if now != known:
+            self._save(files_entry, now)
+
+    def _names(self) -> set[str]:
+        """The entries there are; none when the folder is missing or not only its owner's."""
+        try:
+            info = os.stat(self.entries)
+            names = os.listdir(self.entries)
+        except OSError:
+            return set()
+        return set(names) if _owned(info) else set()
+
+    def _load_model(self, name: str) -> dict[str, Any] | None:
+        model = self._load(name)
+        return model if isinstance(model, dict) and set(model) == set(SCHEMA_MODEL) else None
+
+    def _load_known(self, name: str) -> Known:
+        known = self._load(name)
+        return known if isinstance(known, dict) else {}
+
+    def _load(self, name: str) -> Any:
+        path = os.path.join(self.entries, name)
+        try:
+            with open(path, "rb") as file:
+                loaded = _decode(file.read())
+        except Exception:  # missing since listed, unreadable, or not an entry: rebuilt
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: removed last
+        return loaded
+
+    def _save(self, name: str, value: Any) -> None:
+        try:
+            if not os.path.isdir(self.entries):
+                os.makedirs(self.folder, exist_ok=True)
+                os.makedirs(self.entries, mode=0o700, exist_ok=True)
+                _write_tag(self.folder)
+            if not _owned(os.stat(self.entries)):
+                return
+            data = _encode(value)
+            if len(data) > MAX_BYTES:
+                return
+            _write_atomically(os.path.join(self.entries, name), data)
+            self._evict(keep=name)
+        except OSError:
+            return  # read-only, full, or gone: the next run replays again
+
+    def _evict(self, keep: str) -> None:
+        """Remove the least recently used entries past MAX_BYTES, and what writers that
+        stopped left behind."""
+        now = time.time()
+        total = 0
+        entries = []
+        with os.scandir(self.entries) as scan:
+            for entry in scan:
+                try:
+                    info = entry.stat()
+                except OSError:
+                    continue  # removed by another run meanwhile
+                if entry.name.endswith(".tmp"):
+                    if now - info.st_mtime > _STALE_TEMPORARY_SECONDS:
+                        _remove(entry.path)
+                elif entry.name != keep:
+                    entries.append((info.st_mtime, info.st_size, entry.path))
+                else:
+                    total += info.st_size
+        total += sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries):
+            if total <= MAX_BYTES:
+                break
+            _remove(path)
+            total -= size
+
+
+def _owned(info: os.stat_result) -> bool:
+    """Whether a folder is this user's own, which no one else can write to: entries are
+    pickles, and loading a pickle can run code."""
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    getuid = getattr(os, "getuid", None)  # Windows: the profile folder's permissions
+    return getuid is None or (info.st_uid == getuid() and not info.st_mode & 0o022)
+
+
+def _write_tag(folder: str) -> None:
+    path = os.path.join(folder, "CACHEDIR.TAG")
+    if not os.path.exists(path):
+        _write_atomically(path, _CACHEDIR_TAG)
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    """Write a file whole or not at all, as another run may read or write it at the same
+    time: into a temporary file of the same folder, then renamed over it."""
+    temporary = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with open(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        _remove(temporary)
+        raise
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):  # another run removed it first
+        os.remove(path)
+
+
+# --- The entries' format ---
+
+
+class _Unread:
+    """A table's columns or constraints, pickled, until they are first asked for."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __call__(self) -> Any:
+        return _unpickle(self.data)
+
+
+def _unread_table(
+    columns: bytes,
+    constraints: bytes,
+    partitioned: bool,
+    partitions: list[ops.Name],
+    partial: bool = False,
+) -> TableModel:
+    return TableModel(_Unread(columns), _Unread(constraints), partitioned, partitions, partial)
+
+
+def _pickle_table(table: TableModel) -> tuple[Any, ...]:
+    """A table pickled as its columns and its constraints, each pickled apart, so that
+    loading it reads neither; those not asked for since it was loaded are written as read."""
+    columns, constraints = table.held()
+    return (
+        _unread_table,
+        (
+            _pickled(columns),
+            _pickled(constraints),
+            table.partitioned,
+            table.partitions,
+            table.partial,
+        ),
+    )
+
+
+def _pickled(held: Columns | Constraints | Callable[[], Any]) -> bytes:
+    return held.data if isinstance(held, _Unread) else _pickle(held)
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file: IO[bytes]) -> None:
+        # Before pickle's own __init__, which looks for it.
+        self.dispatch_table = {TableModel: _pickle_table}
+        super().__init__(file, pickle.HIGHEST_PROTOCOL)
+
+
+class _Unpickler(pickle.Unpickler):
+    """Makes only what a schema model holds, whatever the file says."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = _MODEL_CLASSES.get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(f"not in a schema model: {module}.{name}")
+        return found
+
+
+_MODEL_CLASSES: dict[tuple[str, str], Any] = {
+    (kind.__module__, kind.__qualname__): kind
+    for kind in (
+        _unread_table,
+        ops.Name,
+        ops.ColumnType,
+        ops.Column,
+        ops.Constraint,
+        Definition,
+        IndexDefinition,
+        Trigger,
+        frozenset,
+        set,
+    )
+}
+
+
+def _pickle(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer).dump(value)
+    return buffer.getvalue()
+
+
+def _unpickle(data: bytes) -> Any:
+    return _Unpickler(io.BytesIO(data)).load()
+
+
+def _encode(value: Any) -> bytes:
+    payload = _pickle(value)
+    return _HEADER + _check(payload) + payload
+
+
+def _decode(data: bytes) -> Any:
+    header = len(_HEADER) + 12
+    payload = data[header:]
+    if data[:header] != _HEADER + _check(payload):
+        raise ValueError("not a whole history cache entry")
+    return _unpickle(payload)
+
+
+def _name(*parts: str | bytes) -> str:
+    hasher = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        encoded = part if isinstance(part, bytes) else part.encode("utf-8", "surrogateescape")
+        hasher.update(len(encoded).to_bytes(8, "little") + encoded)
+    return hasher.hexdigest()
+
+
+def _check(payload: bytes) -> bytes:
+    """The payload's length and checksum: a file cut short or changed is not read."""
+    return len(payload).to_bytes(8, "little") + zlib.crc32(payload).to_bytes(4, "little")
