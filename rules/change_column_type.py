@@ -102,6 +102,8 @@ def _change_back(op: AlterColumnType, old_type: ColumnType | None, collation_onl
     if op.using_casts is not None:  # the casts back, through the same types
         through = "".join(f"::{t.sql}" for t in reversed(op.using_casts[:-1]))
         return f"{change} {column}{through}::{old};"
+    if op.using_zone is not None:  # AT TIME ZONE converts timestamptz and timestamp both ways
+        return f"{change} {column} AT TIME ZONE {op.using_zone};"
     computed = f"USING {op.using}" if op.using else "Its USING"
     return (
         f"-- {computed} computed the new values, and no cast undoes it: write how each value "

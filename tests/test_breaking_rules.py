@@ -251,6 +251,41 @@ PRISMA_HISTORY = (
             ['CREATE TABLE "sessions" (<column> <type>);'],
             id="drop-table-without-history",
         ),
+        # What history does not show, the plan says in a note rather than leave it out unsaid.
+        pytest.param(
+            'CREATE TABLE "Hook" ("id" SERIAL PRIMARY KEY, "url" TEXT);\n'
+            'ALTER TABLE "Hook" ALTER COLUMN "id" TYPE text USING "url";',
+            'DROP TABLE "Hook";',
+            [
+                'CREATE TABLE "Hook" ("id" text NOT NULL, "url" text, '
+                'CONSTRAINT "Hook_pkey" PRIMARY KEY ("id"));',
+                '-- "id" was declared serial, then given another type: its sequence and its '
+                "default are not restored.",
+            ],
+            id="drop-table-serial-retyped",
+        ),
+        pytest.param(
+            'CREATE TABLE "Log" ("at" date NOT NULL) PARTITION BY RANGE ("at");\n'
+            'CREATE TABLE "Log_2024" PARTITION OF "Log" FOR VALUES FROM (\'2024-01-01\') '
+            "TO ('2025-01-01');",
+            'DROP TABLE "Log";',
+            [
+                'CREATE TABLE "Log" ("at" date NOT NULL);',
+                '-- "Log" is partitioned: the migrations do not show its partition key, nor the '
+                'bounds of its partitions ("Log_2024").',
+            ],
+            id="drop-partitioned-table",
+        ),
+        pytest.param(
+            'CREATE TABLE "a" ("id" int PRIMARY KEY, "m" text);\n'
+            'CREATE VIEW "v" AS SELECT "m" FROM "a";',
+            'ALTER TABLE "a" DROP COLUMN "m" CASCADE;',
+            [
+                'ALTER TABLE "a" ADD COLUMN "m" text;',
+                '-- CASCADE also dropped the views that use "m": create those of view "v" again.',
+            ],
+            id="drop-column-cascade-with-views",
+        ),
         pytest.param(
             PRISMA_HISTORY,
             'ALTER TABLE "User" RENAME COLUMN "role" TO "userRole";',
@@ -286,6 +321,27 @@ PRISMA_HISTORY = (
                 'USING <expression of "x" that gives its old value>;',
             ],
             id="change-type-with-a-computed-using",
+        ),
+        pytest.param(
+            'CREATE TABLE "Event" ("at" TIMESTAMP(3) NOT NULL);',
+            'ALTER TABLE "Event" ALTER COLUMN "at" TYPE timestamptz(3) USING "at" AT TIME ZONE '
+            "'UTC';",
+            [
+                'ALTER TABLE "Event" ALTER COLUMN "at" TYPE timestamp(3) USING "at" AT TIME ZONE '
+                "'UTC';"
+            ],
+            id="change-type-at-time-zone",
+        ),
+        pytest.param(
+            'CREATE TABLE "Event" ("at" TIMESTAMP(3) NOT NULL);',
+            'ALTER TABLE "Event" ALTER COLUMN "at" TYPE timestamptz(3) USING "at" AT LOCAL;',
+            [
+                '-- USING "at" AT LOCAL computed the new values, and no cast undoes it: write how '
+                'each value of "at" maps back.',
+                'ALTER TABLE "Event" ALTER COLUMN "at" TYPE timestamp(3) '
+                'USING <expression of "at" that gives its old value>;',
+            ],
+            id="change-type-at-local",
         ),
         pytest.param(
             PRISMA_HISTORY,

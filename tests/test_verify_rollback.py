@@ -421,6 +421,15 @@ def declared(folder: Path, migration: Path) -> str:
         ),
         pytest.param(POSTS, 'DROP TABLE "Post" CASCADE;', id="drop-table-cascade"),
         pytest.param(
+            POSTS
+            + 'ALTER TABLE "Post" RENAME COLUMN "views" TO "viewCount";\n'
+            + 'ALTER TABLE "Post" RENAME COLUMN "id" TO "key";\n'
+            + 'ALTER INDEX "Post_createdAt_idx" RENAME TO "Post_created_idx";\n'
+            + 'ALTER TABLE "User" RENAME TO "Member";\n',
+            'DROP TABLE "Post" CASCADE;',
+            id="drop-table-renamed-since",
+        ),
+        pytest.param(
             AUTHORS, 'DROP TABLE "User" CASCADE;', id="drop-table-cascade-serial-and-view"
         ),
         pytest.param(
@@ -446,6 +455,12 @@ def declared(folder: Path, migration: Path) -> str:
             'CREATE TABLE "Entry" ("id" SERIAL NOT NULL, "x" INTEGER);\n',
             'ALTER TABLE "Entry" ALTER COLUMN "x" SET DATA TYPE "Mood" USING "x"::text::"Mood";',
             id="change-type-through-casts",
+        ),
+        pytest.param(
+            'CREATE TABLE "Event" ("at" TIMESTAMP(3) NOT NULL);\n',
+            'ALTER TABLE "Event" ALTER COLUMN "at" TYPE timestamptz(3) USING "at" AT TIME ZONE '
+            "'UTC';",
+            id="change-type-at-time-zone",
         ),
     ],
 )

@@ -14,6 +14,7 @@ from .operations import (
     Column,
     ColumnType,
     Constraint,
+    DropTable,
     Name,
     literal,
     quote,
@@ -215,6 +216,11 @@ def column_definition(column: Column) -> tuple[str, list[str]]:
         notes.append(f"-- {name} fills its own values: the migrations do not show how.")
     elif column.default is not None:
         text += f" DEFAULT {column.default}"
+    elif column.serial and not serial:
+        notes.append(
+            f"-- {name} was declared serial, then given another type: its sequence and its "
+            "default are not restored."
+        )
     elif column.has_default and not serial:
         notes.append(f"-- {name} had a default that the migrations do not show.")
     return text, notes
@@ -336,6 +342,13 @@ def restore_column(ctx: Context, table: Name, column: str, cascade: bool) -> str
     if cascade:
         dropped += ctx.foreign_keys_to(table, column)
     plan += [add_constraint(owner, constraint) for owner, constraint in dropped]
+    # History knows which views read the table, not which of its columns they use.
+    views = ctx.dependents(DropTable(0, table)) if cascade else []
+    if views:
+        plan.append(
+            f"-- CASCADE also dropped the views that use {quote(column)}: create those of "
+            f"{', '.join(d.label for d in views)} again."
+        )
     return "\n".join(plan)
 
 

@@ -340,6 +340,9 @@ class AlterColumnType(Operation):
     # When USING only casts the column, the types it casts it to, innermost first
     # (`"x"::text::"Role"`: text, "Role"); None otherwise.
     using_casts: tuple[ColumnType, ...] | None = None
+    # When USING is `"x" AT TIME ZONE <zone>` (timestamp to timestamptz or back), the zone as
+    # written: the same expression converts the values back.
+    using_zone: str | None = None
 
 
 @dataclass(slots=True)

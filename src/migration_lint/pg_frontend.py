@@ -420,6 +420,7 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
                 ".".join(collation) or None,
                 expression_text(stmt, using, _USING_ENDS) if using else None,
                 _casts_of(using, name) if using else None,
+                _zone_of(using, name) if using else None,
                 end=end,
                 sql=sql,
             )
@@ -473,6 +474,22 @@ def _casts_of(expression: Node, column_name: str) -> tuple[ops.ColumnType, ...] 
         expression = expression["TypeCast"]["arg"]
     fields = _strings(expression.get("ColumnRef", {}).get("fields"))
     return tuple(reversed(types)) if fields[-1:] == (column_name,) else None
+
+
+def _zone_of(expression: Node, column_name: str) -> str | None:
+    """For `"x" AT TIME ZONE 'UTC'` of the column, the zone as a literal."""
+    call = expression.get("FuncCall", {})
+    if (
+        call.get("funcformat") != "COERCE_SQL_SYNTAX"
+        or _strings(call["funcname"])[-1] != "timezone"
+    ):
+        return None
+    if len(call.get("args", ())) != 2:
+        return None  # AT LOCAL: the session's zone, which may differ when it is undone
+    zone, of = call["args"]
+    fields = _strings(of.get("ColumnRef", {}).get("fields"))
+    text = zone.get("A_Const", {}).get("sval", {}).get("sval")
+    return ops.literal(text) if fields[-1:] == (column_name,) and text is not None else None
 
 
 def _rename(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
