@@ -52,15 +52,8 @@ def drop_default(op: DropDefault, ctx: Context) -> Iterator[tuple[str, str]]:
             " if it is NOT NULL (the earlier migrations do not show whether it is)",
         )
     )
-    key = next(
-        (
-            c
-            for c in ctx.constraints(op.table)
-            if c.kind == "primary_key" and op.column in c.columns
-        ),
-        None,
-    )
-    if key is not None:  # PostgreSQL refuses DROP NOT NULL on it
+    key = ctx.primary_key(op.table)
+    if key is not None and op.column in key.columns:  # PostgreSQL refuses DROP NOT NULL on it
         keep = (
             f"{column} is in the primary key {quote(key.name or '')}: it stays NOT NULL, so "
             "every INSERT must set it once its default is gone."

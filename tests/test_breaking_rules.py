@@ -415,6 +415,35 @@ def test_change_column_type_backfills_as_the_statement_converts(sql: str, backfi
     assert f"   {backfill}" in finding.help.splitlines()
 
 
+@pytest.mark.parametrize(
+    ("sql", "first"),
+    [
+        pytest.param(
+            'ALTER TABLE "User" DROP COLUMN "role";',
+            [
+                "1. Make it optional so new code can stop writing it:",
+                '   ALTER TABLE "User" ALTER COLUMN "role" DROP NOT NULL;',
+            ],
+            id="not-null",
+        ),
+        pytest.param(
+            # PostgreSQL refuses DROP NOT NULL on a column of the primary key (42P16).
+            'ALTER TABLE "User" DROP COLUMN "id";',
+            [
+                '1. Give "User" a primary key without "id" first: while it is in "User_pkey", it '
+                "stays NOT NULL and every INSERT must set it. Then deploy code that no longer "
+                'reads or writes "id" (remove it from the ORM schema).'
+            ],
+            id="in-the-primary-key",
+        ),
+    ],
+)
+def test_drop_column_first_lets_code_stop_writing_it(sql: str, first: list[str]) -> None:
+    (finding,) = lint_under("prisma", sql, (PRISMA_HISTORY,), select=frozenset({"drop-column"}))
+    lines = finding.help.splitlines()
+    assert lines[1 : 1 + len(first)] == first
+
+
 def test_a_rollback_plan_with_a_placeholder_must_be_filled_in_before_it_declares() -> None:
     # Without history the column's type is unknown: pasted as it is, the plan does not parse,
     # and the linter says so rather than accepting a plan that cannot run.

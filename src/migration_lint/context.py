@@ -474,10 +474,13 @@ class Context:
         if constraint.references.key != table.key:
             return False
         # Written without the referenced columns, a foreign key references the primary key.
-        referenced = constraint.referenced_columns or next(
-            (c.columns for c in self.constraints(table) if c.kind == "primary_key"), ()
-        )
+        key = self.primary_key(table)
+        referenced = constraint.referenced_columns or (key.columns if key else ())
         return column is None or column in referenced
+
+    def primary_key(self, table: ops.Name) -> ops.Constraint | None:
+        """The table's primary key, as history shows it."""
+        return next((c for c in self.constraints(table) if c.kind == "primary_key"), None)
 
     def foreign_keys_of(self, table: ops.Name, column: str | None = None) -> list[ops.Constraint]:
         """The table's own foreign keys (those that include a column, when given)."""
