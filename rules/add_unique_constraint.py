@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import partitioned_index_steps
+from migration_lint.advice import add_column_first, partitioned_index_steps
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import (
@@ -89,14 +89,16 @@ def _inline(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
         base = constraint.name or (
             unique if constraint.kind == "unique" else f"{op.table.name}_pkey"
         )
-        plain = op.column.plain_sql or f"{column} <type and default>"
+        start, step, end = add_column_first(
+            ctx, op, "build the index without blocking and attach it"
+        )
         yield (
             f"Adding column {column} to {table} with {kind} builds its unique index over every "
             f"existing row of {table} under the ADD COLUMN's ACCESS EXCLUSIVE lock. "
             + ctx.lock("ACCESS EXCLUSIVE", table, table=op.table),
-            "Add the column plain, then build the index without blocking and attach it:\n"
-            f"1. ALTER TABLE {table} ADD COLUMN {plain};\n"
-            + _build_then_attach(2, op.table, constraint, base, ctx.outside_transaction()),
+            start
+            + _build_then_attach(step, op.table, constraint, base, ctx.outside_transaction())
+            + end,
         )
 
 

@@ -70,10 +70,12 @@ def change_column_type(op: AlterColumnType, ctx: Context) -> Iterator[tuple[str,
             f"how running code's queries sort and compare it, and rebuilds every index on it. "
             + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=False, table=op.table)
         )
+    # The new values as the statement computes them: a cast, or its USING as written.
+    converted = (op.using or "<its USING expression>") if op.converts else f"{column}::{new_type}"
     phases = (
         f"1. ALTER TABLE {table} ADD COLUMN {replacement} {new_type};\n"
         f"2. Deploy code that writes both columns, then backfill in batches:\n"
-        f"   UPDATE {table} SET {replacement} = {column}::{new_type} WHERE {replacement} IS NULL "
+        f"   UPDATE {table} SET {replacement} = {converted} WHERE {replacement} IS NULL "
         f"AND <batch condition>;\n"
         f"3. Deploy code that reads and writes only {replacement}.\n"
         f"4. In a later migration: ALTER TABLE {table} DROP COLUMN {column};"
@@ -94,7 +96,20 @@ def _change_back(op: AlterColumnType, old_type: ColumnType | None, collation_onl
             "COLLATE <its collation before>;"
         )
     old = type_or_placeholder(old_type, op.column)
-    return f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {old} USING {column}::{old};"
+    change = f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {old} USING"
+    if not op.converts:
+        return f"{change} {column}::{old};"
+    if op.using_casts is not None:  # the casts back, through the same types
+        through = "".join(f"::{t.sql}" for t in reversed(op.using_casts[:-1]))
+        return f"{change} {column}{through}::{old};"
+    if op.using_zone is not None:  # AT TIME ZONE converts timestamptz and timestamp both ways
+        return f"{change} {column} AT TIME ZONE {op.using_zone};"
+    computed = f"USING {op.using}" if op.using else "Its USING"
+    return (
+        f"-- {computed} computed the new values, and no cast undoes it: write how each value "
+        f"of {column} maps back.\n"
+        f"{change} <expression of {column} that gives its old value>;"
+    )
 
 
 def _utc_route(op: AlterColumnType, ctx: Context) -> str:

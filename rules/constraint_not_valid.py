@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import constraint_name
+from migration_lint.advice import add_column_first, constraint_name
 from migration_lint.context import Context, default_constraint_name
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import (
@@ -126,14 +126,15 @@ def _inline(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
                 f"existing row of {table} under the ADD COLUMN's ACCESS EXCLUSIVE lock. {locked}"
             )
             add = constraint.clause
-        plain = op.column.plain_sql or f"{column} <type and default>"
+        start, step, end = add_column_first(
+            ctx, op, "the constraint without the scan, and validate it without blocking"
+        )
         yield (
             what,
-            "Add the column plain, then the constraint without the scan, and validate it "
-            "without blocking:\n"
-            f"1. ALTER TABLE {table} ADD COLUMN {plain};\n"
-            f"2. ALTER TABLE {table} ADD CONSTRAINT {name} {add} NOT VALID;  "
-            "-- instant; new rows are checked\n" + _validate_later(3, op.table, name, ctx),
+            f"{start}{step}. ALTER TABLE {table} ADD CONSTRAINT {name} {add} NOT VALID;  "
+            "-- instant; new rows are checked\n"
+            + _validate_later(step + 1, op.table, name, ctx)
+            + end,
         )
 
 

@@ -65,17 +65,9 @@ def create_index_not_concurrently(op: CreateIndex, ctx: Context) -> Iterator[tup
     yield what + ctx.lock("SHARE", table, table=op.table), steps
 
 
-_IDENTIFIER = r'(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)'
-# The table an index is built on, as written, up to the definition that follows it.
-_ON_TABLE = re.compile(
-    rf"\bON\s+(?:ONLY\s+)?{_IDENTIFIER}(?:\s*\.\s*{_IDENTIFIER})*", re.IGNORECASE
-)
-
-
 def _partition_by_partition(op: CreateIndex, ctx: Context) -> str:
-    found = _ON_TABLE.search(op.sql)
     columns = ", ".join(quote(c) for c in op.columns) or "<columns>"
-    definition = op.sql[found.end() :].strip().rstrip(";") if found else f"({columns})"
+    definition = op.definition or f"({columns})"
     name = op.name or f"{op.table.name}_{'_'.join(op.columns) or 'expr'}_idx"[:63]
     return partitioned_index_steps(ctx, op.table, name, op.columns, definition, op.unique)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import declare, foreign_key_effects, type_or_placeholder
+from migration_lint.advice import declare, foreign_key_effects, restore_column
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropColumn, quote
@@ -34,14 +34,23 @@ def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
         return
     table, column = op.table.sql, quote(op.column)
     known = ctx.column(op.table, op.column)
-    first = (
-        f"1. Deploy code that no longer reads or writes {column} (remove it from the ORM schema).\n"
-        if known is not None and not known.not_null
-        else f"1. Make it optional so new code can stop writing it:\n"
-        f"   ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL;\n"
-        f"   and deploy code that no longer reads or writes {column} (remove it from the ORM "
-        f"schema).\n"
-    )
+    key = ctx.primary_key(op.table)
+    unused = f"deploy code that no longer reads or writes {column} (remove it from the ORM schema)"
+    if key is not None and op.column in key.columns:
+        # PostgreSQL refuses DROP NOT NULL on it (42P16), and inserts must set it.
+        first = (
+            f"1. Give {table} a primary key without {column} first: while it is in "
+            f"{quote(key.name or '')}, it stays NOT NULL and every INSERT must set it. Then "
+            f"{unused}.\n"
+        )
+    elif known is not None and not known.not_null:
+        first = f"1. {unused[0].upper()}{unused[1:]}.\n"
+    else:
+        first = (
+            f"1. Make it optional so new code can stop writing it:\n"
+            f"   ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL;\n"
+            f"   and {unused}.\n"
+        )
     yield (
         f"Dropping column {column} of {table} breaks running code that still selects, inserts "
         f"or updates it. "
@@ -51,11 +60,7 @@ def drop_column(op: DropColumn, ctx: Context) -> Iterator[tuple[str, str]]:
         "Drop a column in two releases:\n"
         + first
         + f"2. In a later migration: ALTER TABLE {table} DROP COLUMN {column};\n"
-        + declare(
-            "drop-column",
-            f"ALTER TABLE {table} ADD COLUMN {column} "
-            f"{type_or_placeholder(known.type if known else None, op.column)};",
-        ),
+        + declare("drop-column", restore_column(ctx, op.table, op.column, op.cascade)),
     )
 
 

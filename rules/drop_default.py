@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migration_lint import advice
-from migration_lint.context import Context
+from migration_lint.context import Context, sequence_name
 from migration_lint.diagnostic import Severity
 from migration_lint.operations import DropDefault, quote
 from migration_lint.registry import rule
@@ -52,6 +52,26 @@ def drop_default(op: DropDefault, ctx: Context) -> Iterator[tuple[str, str]]:
             " if it is NOT NULL (the earlier migrations do not show whether it is)",
         )
     )
+    key = ctx.primary_key(op.table)
+    if key is not None and op.column in key.columns:  # PostgreSQL refuses DROP NOT NULL on it
+        keep = (
+            f"{column} is in the primary key {quote(key.name or '')}: it stays NOT NULL, so "
+            "every INSERT must set it once its default is gone."
+        )
+    else:
+        keep = (
+            "Or, if rows may have no value, make the column optional before dropping its "
+            f"default:\n   ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL;"
+        )
+    if known is not None and known.serial:
+        keep = (
+            f"Its default takes its values from the sequence "
+            f"{sequence_name(op.table, op.column).sql} (Prisma drops both when "
+            "@default(autoincrement()) leaves the schema): keep both until step 2.\n" + keep
+        )
+        rollback = advice.restore_serial_default(op.table, known)
+    else:
+        rollback = advice.set_default(op.table, op.column, known.default if known else None)
     yield (
         f"Removing the default of {subject} makes INSERTs that leave {column} out fail with a "
         f"not-null violation{condition}, and the running release leaves it out (ORMs such as "
@@ -62,10 +82,5 @@ def drop_default(op: DropDefault, ctx: Context) -> Iterator[tuple[str, str]]:
         "in the ORM schema.\n"
         "2. In a later migration, once that release runs everywhere:\n"
         f"   ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT;\n"
-        "Or, if rows may have no value, make the column optional before dropping its default:\n"
-        f"   ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL;\n"
-        + advice.declare(
-            "drop-default",
-            advice.set_default(op.table, op.column, known.default if known else None),
-        ),
+        f"{keep}\n" + advice.declare("drop-default", rollback),
     )

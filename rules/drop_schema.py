@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import create_table, declare
+from migration_lint.advice import create_table, declare, recreate
 from migration_lint.context import Context
 from migration_lint.diagnostic import Severity
-from migration_lint.operations import DropSchema, quote
+from migration_lint.operations import DropSchema, Name, literal, quote
 from migration_lint.registry import rule
 
 
@@ -50,10 +50,27 @@ def drop_schema(op: DropSchema, ctx: Context) -> Iterator[tuple[str, str]]:
 
 
 def _create_schema(op: DropSchema, ctx: Context) -> str:
-    """The schema, and with CASCADE the tables the history made in it, created again."""
+    """The schema, and with CASCADE what the history made in it, created again: its enums,
+    its tables, their foreign keys (once every table exists), then its functions and views."""
     statements = [f"CREATE SCHEMA {quote(op.schema)};"]
-    if op.cascade:
-        for table in ctx.tables_in(op.schema):
-            if ctx.columns(table):
-                statements.append(create_table(table, ctx.columns(table), ctx.constraints(table)))
+    if not op.cascade:
+        return statements[0]
+    for (schema, name), values in ctx.enums.items():
+        if schema == op.schema:
+            listed = ", ".join(literal(value) for value in values)
+            statements.append(f"CREATE TYPE {Name(name, schema).sql} AS ENUM ({listed});")
+    keys = []
+    for table in ctx.tables_in(op.schema):
+        if ctx.columns(table):
+            created, added = create_table(ctx, table)
+            statements += created
+            keys += added
+    statements += keys
+    made = [d for ((schema, _), _), d in ctx.functions.items() if schema == op.schema]
+    made += [d for (schema, _), d in ctx.views.items() if schema == op.schema]
+    for definition in made:
+        written_at = f"{definition.path}:{definition.line}"
+        statements.append(
+            recreate(definition.sql, written_at, f"-- The statement at {written_at}.")
+        )
     return "\n".join(statements)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migration_lint.advice import (
-    create_table,
     declare,
     foreign_key_effects,
     recreate_dependents,
+    restore_table,
     views_effects,
 )
 from migration_lint.context import Context
@@ -47,7 +47,7 @@ def drop_table(op: DropTable, ctx: Context) -> Iterator[tuple[str, str]]:
         return
     table = op.table.sql
     views = ctx.dependents(op)
-    rollback = create_table(op.table, ctx.columns(op.table), ctx.constraints(op.table))
+    rollback = restore_table(ctx, op.table, op.cascade)
     if op.cascade and views:  # after the table they read
         rollback += "\n" + recreate_dependents(views)
     yield (

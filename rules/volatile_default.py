@@ -4,30 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_lint.advice import type_or_placeholder
-from migration_lint.context import Context
+from migration_lint import advice
+from migration_lint.context import Context, sequence_name
 from migration_lint.diagnostic import Severity
-from migration_lint.operations import SERIAL_TYPES, AddColumn, literal, quote
+from migration_lint.operations import AddColumn, literal, quote
 from migration_lint.registry import rule
-
-# Functions PostgreSQL evaluates once per row (volatile): a default calling one is stored in
-# every row, so the table is rewritten. now() and other stable functions are evaluated once.
-VOLATILE_FUNCTIONS = frozenset(
-    {
-        "gen_random_uuid",
-        "uuid_generate_v1",
-        "uuid_generate_v1mc",
-        "uuid_generate_v4",
-        "uuidv4",
-        "uuidv7",
-        "clock_timestamp",
-        "timeofday",
-        "random",
-        "random_normal",
-        "nextval",
-        "txid_current",
-    }
-)
 
 
 @rule(
@@ -48,27 +29,22 @@ VOLATILE_FUNCTIONS = frozenset(
 )
 def volatile_default(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     column = op.column
-    volatile = sorted(column.default_functions & VOLATILE_FUNCTIONS)
-    serial = SERIAL_TYPES.get(column.type.name) if column.type else None  # its integer type
-    if not (volatile or serial) or ctx.pg_version < 11 or ctx.is_new_table(op.table):
+    default = advice.volatile_default(column)
+    if not (default or column.serial) or ctx.pg_version < 11 or ctx.is_new_table(op.table):
         return
     if ctx.skipped(op):  # IF NOT EXISTS of a column that exists
         return
     table, name = op.table.sql, quote(column.name)
-    if serial:
-        sequence = op.table.sibling(f"{op.table.name}_{column.name}_seq"[:63]).sql
-        value, column_type = f"nextval({literal(sequence)})", serial
-        create = f"   CREATE SEQUENCE {sequence} OWNED BY {table}.{name};\n"
-    else:
-        value, column_type = f"{volatile[0]}()", type_or_placeholder(column.type, column.name)
-        create = ""
+    # The message names the function (a default may be long); the help writes it whole.
+    volatile = sorted(column.default_functions & advice.VOLATILE_FUNCTIONS)
+    what = (
+        f"a default that calls the volatile {volatile[0]}()"
+        if volatile
+        else f"the volatile default nextval({literal(sequence_name(op.table, column.name).sql)})"
+    )
+    steps, _ = advice.add_filled_in_batches(ctx, op.table, column)
     yield (
-        f"Adding {name} to {table} with the volatile default {value} computes a value for every "
-        f"existing row. " + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True, table=op.table),
-        f"Add the column without the default, then fill it in batches:\n"
-        f"1. ALTER TABLE {table} ADD COLUMN {name} {column_type};\n{create}"
-        f"   ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT {value};  -- new rows only\n"
-        f"2. Backfill: UPDATE {table} SET {name} = {value} WHERE {name} IS NULL AND "
-        f"<batch condition>;\n"
-        "3. If it must be NOT NULL, add that afterwards (`migration-lint rules set-not-null`).",
+        f"Adding {name} to {table} with {what} computes a value for every existing row. "
+        + ctx.lock("ACCESS EXCLUSIVE", table, rewrite=True, table=op.table),
+        "Add the column without the default, then fill it in batches:\n" + steps.rstrip(),
     )

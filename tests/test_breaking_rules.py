@@ -184,6 +184,11 @@ def test_the_declaration_in_the_help_declares_the_finding_when_pasted(rule, layo
     assert [(d.rule, d.allowed) for d in found] == [(rule.id, True)]
 
 
+MOODS = (
+    "CREATE TYPE \"Mood\" AS ENUM ('A', 'B');\n"
+    'CREATE TABLE "Entry" ("id" SERIAL NOT NULL, "x" INTEGER, CONSTRAINT "Entry_pkey" '
+    'PRIMARY KEY ("id"));'
+)
 PRISMA_HISTORY = (
     "CREATE TYPE \"Role\" AS ENUM ('USER', 'ADMIN');\n"
     'CREATE TABLE "User" ("id" TEXT NOT NULL, "role" "Role" NOT NULL, "tags" "Role"[],\n'
@@ -198,8 +203,22 @@ PRISMA_HISTORY = (
         pytest.param(
             PRISMA_HISTORY,
             'ALTER TABLE "User" DROP COLUMN "role";',
-            ['ALTER TABLE "User" ADD COLUMN "role" "Role";'],
+            [
+                # NOT NULL without a default: ADD COLUMN would fail on a table with rows.
+                'ALTER TABLE "User" ADD COLUMN "role" "Role";',
+                '-- Its values are gone with it: fill "role" in (from a backup), then:',
+                'ALTER TABLE "User" ALTER COLUMN "role" SET NOT NULL;',
+            ],
             id="drop-enum-column",
+        ),
+        pytest.param(
+            PRISMA_HISTORY,
+            'ALTER TABLE "User" DROP COLUMN "tags";',
+            [
+                'ALTER TABLE "User" ADD COLUMN "tags" "Role"[];',
+                'CREATE UNIQUE INDEX "User_tags_key" ON "User" ("tags");',
+            ],
+            id="drop-indexed-column",
         ),
         pytest.param(
             "",
@@ -212,7 +231,8 @@ PRISMA_HISTORY = (
             'DROP TABLE "User";',
             [
                 'CREATE TABLE "User" ("id" text NOT NULL, "role" "Role" NOT NULL, "tags" '
-                '"Role"[], "score" double precision, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));'
+                '"Role"[], "score" double precision, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));',
+                'CREATE UNIQUE INDEX "User_tags_key" ON "User" ("tags");',
             ],
             id="drop-table",
         ),
@@ -231,6 +251,41 @@ PRISMA_HISTORY = (
             ['CREATE TABLE "sessions" (<column> <type>);'],
             id="drop-table-without-history",
         ),
+        # What history does not show, the plan says in a note rather than leave it out unsaid.
+        pytest.param(
+            'CREATE TABLE "Hook" ("id" SERIAL PRIMARY KEY, "url" TEXT);\n'
+            'ALTER TABLE "Hook" ALTER COLUMN "id" TYPE text USING "url";',
+            'DROP TABLE "Hook";',
+            [
+                'CREATE TABLE "Hook" ("id" text NOT NULL, "url" text, '
+                'CONSTRAINT "Hook_pkey" PRIMARY KEY ("id"));',
+                '-- "id" was declared serial, then given another type: its sequence and its '
+                "default are not restored.",
+            ],
+            id="drop-table-serial-retyped",
+        ),
+        pytest.param(
+            'CREATE TABLE "Log" ("at" date NOT NULL) PARTITION BY RANGE ("at");\n'
+            'CREATE TABLE "Log_2024" PARTITION OF "Log" FOR VALUES FROM (\'2024-01-01\') '
+            "TO ('2025-01-01');",
+            'DROP TABLE "Log";',
+            [
+                'CREATE TABLE "Log" ("at" date NOT NULL);',
+                '-- "Log" is partitioned: the migrations do not show its partition key, nor the '
+                'bounds of its partitions ("Log_2024").',
+            ],
+            id="drop-partitioned-table",
+        ),
+        pytest.param(
+            'CREATE TABLE "a" ("id" int PRIMARY KEY, "m" text);\n'
+            'CREATE VIEW "v" AS SELECT "m" FROM "a";',
+            'ALTER TABLE "a" DROP COLUMN "m" CASCADE;',
+            [
+                'ALTER TABLE "a" ADD COLUMN "m" text;',
+                '-- CASCADE also dropped the views that use "m": create those of view "v" again.',
+            ],
+            id="drop-column-cascade-with-views",
+        ),
         pytest.param(
             PRISMA_HISTORY,
             'ALTER TABLE "User" RENAME COLUMN "role" TO "userRole";',
@@ -248,6 +303,45 @@ PRISMA_HISTORY = (
             'ALTER TABLE "User" ALTER COLUMN "role" SET DATA TYPE TEXT;',
             ['ALTER TABLE "User" ALTER COLUMN "role" TYPE "Role" USING "role"::"Role";'],
             id="change-enum-column-to-text",
+        ),
+        pytest.param(
+            MOODS,
+            'ALTER TABLE "Entry" ALTER COLUMN "x" SET DATA TYPE "Mood" USING "x"::text::"Mood";',
+            ['ALTER TABLE "Entry" ALTER COLUMN "x" TYPE integer USING "x"::text::integer;'],
+            id="change-type-through-casts",
+        ),
+        pytest.param(
+            # No cast takes "Mood" to integer, and the values came from no cast of "x".
+            MOODS,
+            'ALTER TABLE "Entry" ALTER COLUMN "x" SET DATA TYPE "Mood" USING (\'A\'::"Mood");',
+            [
+                "-- USING ('A'::\"Mood\") computed the new values, and no cast undoes it: "
+                'write how each value of "x" maps back.',
+                'ALTER TABLE "Entry" ALTER COLUMN "x" TYPE integer '
+                'USING <expression of "x" that gives its old value>;',
+            ],
+            id="change-type-with-a-computed-using",
+        ),
+        pytest.param(
+            'CREATE TABLE "Event" ("at" TIMESTAMP(3) NOT NULL);',
+            'ALTER TABLE "Event" ALTER COLUMN "at" TYPE timestamptz(3) USING "at" AT TIME ZONE '
+            "'UTC';",
+            [
+                'ALTER TABLE "Event" ALTER COLUMN "at" TYPE timestamp(3) USING "at" AT TIME ZONE '
+                "'UTC';"
+            ],
+            id="change-type-at-time-zone",
+        ),
+        pytest.param(
+            'CREATE TABLE "Event" ("at" TIMESTAMP(3) NOT NULL);',
+            'ALTER TABLE "Event" ALTER COLUMN "at" TYPE timestamptz(3) USING "at" AT LOCAL;',
+            [
+                '-- USING "at" AT LOCAL computed the new values, and no cast undoes it: write how '
+                'each value of "at" maps back.',
+                'ALTER TABLE "Event" ALTER COLUMN "at" TYPE timestamp(3) '
+                'USING <expression of "at" that gives its old value>;',
+            ],
+            id="change-type-at-local",
         ),
         pytest.param(
             PRISMA_HISTORY,
@@ -290,6 +384,64 @@ def test_rollback_plan_undoes_it_with_the_statements_names(
     ]
     plan = finding.help.split("-- rollback:\n")[1]
     assert plan.splitlines() == [f"-- {line}" for line in rollback]
+
+
+@pytest.mark.parametrize(
+    ("sql", "backfill"),
+    [
+        pytest.param(
+            'ALTER TABLE "Entry" ALTER COLUMN "x" TYPE bigint;',
+            'UPDATE "Entry" SET "x_new" = "x"::bigint WHERE "x_new" IS NULL AND <batch condition>;',
+            id="cast",
+        ),
+        pytest.param(
+            'ALTER TABLE "Entry" ALTER COLUMN "x" TYPE "Mood" USING (\'A\'::"Mood");',
+            'UPDATE "Entry" SET "x_new" = (\'A\'::"Mood") WHERE "x_new" IS NULL AND '
+            "<batch condition>;",
+            id="using",
+        ),
+        pytest.param(
+            'ALTER TABLE "Entry" ALTER COLUMN "x" TYPE "Mood" USING CASE WHEN "x" > 0 '
+            "THEN 'A'::\"Mood\" ELSE 'B' END, ALTER COLUMN \"id\" TYPE bigint;",
+            'UPDATE "Entry" SET "x_new" = CASE WHEN "x" > 0 THEN \'A\'::"Mood" ELSE \'B\' END '
+            'WHERE "x_new" IS NULL AND <batch condition>;',
+            id="using-in-one-of-several-subcommands",
+        ),
+    ],
+)
+def test_change_column_type_backfills_as_the_statement_converts(sql: str, backfill: str) -> None:
+    # A cast of "x" to "Mood" is an error (no cast from integer): the USING says how.
+    finding = lint_under("prisma", sql, (MOODS,), select=frozenset({"change-column-type"}))[0]
+    assert f"   {backfill}" in finding.help.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("sql", "first"),
+    [
+        pytest.param(
+            'ALTER TABLE "User" DROP COLUMN "role";',
+            [
+                "1. Make it optional so new code can stop writing it:",
+                '   ALTER TABLE "User" ALTER COLUMN "role" DROP NOT NULL;',
+            ],
+            id="not-null",
+        ),
+        pytest.param(
+            # PostgreSQL refuses DROP NOT NULL on a column of the primary key (42P16).
+            'ALTER TABLE "User" DROP COLUMN "id";',
+            [
+                '1. Give "User" a primary key without "id" first: while it is in "User_pkey", it '
+                "stays NOT NULL and every INSERT must set it. Then deploy code that no longer "
+                'reads or writes "id" (remove it from the ORM schema).'
+            ],
+            id="in-the-primary-key",
+        ),
+    ],
+)
+def test_drop_column_first_lets_code_stop_writing_it(sql: str, first: list[str]) -> None:
+    (finding,) = lint_under("prisma", sql, (PRISMA_HISTORY,), select=frozenset({"drop-column"}))
+    lines = finding.help.splitlines()
+    assert lines[1 : 1 + len(first)] == first
 
 
 def test_a_rollback_plan_with_a_placeholder_must_be_filled_in_before_it_declares() -> None:

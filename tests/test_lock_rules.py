@@ -592,7 +592,36 @@ def test_drop_index_names_the_table_as_the_user_wrote_it(tmp_path) -> None:
 def test_volatile_default_help_keeps_the_serial_width(column_type: str, integer_type: str) -> None:
     (finding,) = lint_sql(f'ALTER TABLE "t" ADD COLUMN "n" {column_type};')
     assert f'ALTER TABLE "t" ADD COLUMN "n" {integer_type};' in finding.help
-    assert 'CREATE SEQUENCE "t_n_seq" OWNED BY "t"."n";' in finding.help
+    assert f'CREATE SEQUENCE "t_n_seq" AS {integer_type} OWNED BY "t"."n";' in finding.help
+
+
+@pytest.mark.parametrize(
+    ("sql", "function", "default"),
+    [
+        pytest.param(
+            'ALTER TABLE "t" ADD COLUMN "m" "Mood" NOT NULL DEFAULT gen_random_uuid()::text::"Mood";',
+            "gen_random_uuid()",
+            'gen_random_uuid()::text::"Mood"',
+            id="cast",
+        ),
+        pytest.param(
+            'ALTER TABLE "t" ADD COLUMN "m" float8 DEFAULT (random() * 10) CHECK ("m" > 0);',
+            "random()",
+            "(random() * 10)",
+            id="expression",
+        ),
+    ],
+)
+def test_volatile_default_help_keeps_the_default_as_written(
+    sql: str, function: str, default: str
+) -> None:
+    # `SET DEFAULT gen_random_uuid()` on a "Mood" column is an error (42804).
+    (finding,) = lint_sql(sql, select=frozenset({"volatile-default"}))
+    assert f"with a default that calls the volatile {function} computes" in finding.message
+    assert f'   ALTER TABLE "t" ALTER COLUMN "m" SET DEFAULT {default};  -- new rows only' in (
+        finding.help.splitlines()
+    )
+    assert f'SET "m" = {default} WHERE "m" IS NULL' in finding.help
 
 
 @pytest.mark.parametrize(
@@ -608,8 +637,9 @@ def test_volatile_default_help_keeps_the_serial_width(column_type: str, integer_
             '"Order_a_check"',
             id="not-null-check",
         ),
+        pytest.param('ALTER TABLE "Order" ADD CHECK ("a" > 0);', '"Order_a_check"', id="check"),
         pytest.param(
-            'ALTER TABLE "Order" ADD CHECK ("a" > 0);', '"<constraint name>"', id="other-check"
+            'ALTER TABLE "Order" ADD CHECK ("a" > "b");', '"Order_check"', id="check-of-two-columns"
         ),
         pytest.param(
             f'ALTER TABLE "Order" ADD FOREIGN KEY ("{"x" * 60}") REFERENCES "S"("id");',
@@ -619,8 +649,8 @@ def test_volatile_default_help_keeps_the_serial_width(column_type: str, integer_
     ],
 )
 def test_unnamed_constraint_is_validated_by_the_name_postgresql_gives_it(sql, validated) -> None:
-    # Checked on PostgreSQL 18: <table>_<columns>_fkey and <table>_<first column>_check, the
-    # longer part shortened to fit 63 bytes.
+    # Checked on PostgreSQL 18: <table>_<columns>_fkey, <table>_<column>_check for a check that
+    # reads one column (else <table>_check), the longer part shortened to fit 63 bytes.
     (finding,) = lint_sql(sql, select=frozenset({"constraint-not-valid"}))
     assert finding.help.splitlines()[-1].startswith(
         f'   ALTER TABLE "Order" VALIDATE CONSTRAINT {validated};'

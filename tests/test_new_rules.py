@@ -242,6 +242,53 @@ def test_drop_default_says_why_and_rolls_back_to_the_default_history_knows(
     )
 
 
+PRISMA_COUNTER = (
+    'CREATE TABLE "Counter" ("id" SERIAL NOT NULL, "n" INTEGER NOT NULL, '
+    '"kind" TEXT NOT NULL DEFAULT \'a\', CONSTRAINT "Counter_pkey" PRIMARY KEY ("id", "kind"));\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "kept", "rollback"),
+    [
+        pytest.param(
+            # Prisma, when @default(autoincrement()) leaves the schema.
+            '-- AlterTable\nALTER TABLE "Counter" ALTER COLUMN "id" DROP DEFAULT;\n'
+            'DROP SEQUENCE "Counter_id_seq";',
+            'Its default takes its values from the sequence "Counter_id_seq" (Prisma drops both '
+            "when @default(autoincrement()) leaves the schema): keep both until step 2.",
+            [
+                'CREATE SEQUENCE IF NOT EXISTS "Counter_id_seq" AS integer OWNED BY '
+                '"Counter"."id";',
+                'SELECT setval(\'"Counter_id_seq"\', max("id")) FROM "Counter";',
+                'ALTER TABLE "Counter" ALTER COLUMN "id" SET DEFAULT '
+                "nextval('\"Counter_id_seq\"');",
+            ],
+            id="serial",
+        ),
+        pytest.param(
+            'ALTER TABLE "Counter" ALTER COLUMN "kind" DROP DEFAULT;',
+            "",
+            ['ALTER TABLE "Counter" ALTER COLUMN "kind" SET DEFAULT \'a\';'],
+            id="in-a-composite-key",
+        ),
+    ],
+)
+def test_drop_default_of_a_key_column_keeps_it_not_null(
+    tmp_path: Path, sql: str, kept: str, rollback: list[str]
+) -> None:
+    (finding,) = findings(tmp_path, PRISMA_COUNTER, sql, DEFAULT_RULES)
+    # PostgreSQL refuses DROP NOT NULL on a column of the primary key (42P16).
+    assert "DROP NOT NULL" not in finding.help
+    column = sql.split('ALTER COLUMN "')[1].split('"')[0]
+    assert (
+        f'"{column}" is in the primary key "Counter_pkey": it stays NOT NULL, so every INSERT '
+        "must set it once its default is gone." in finding.help
+    )
+    assert kept in finding.help
+    assert finding.help.split("-- rollback:\n")[1].splitlines() == [f"-- {r}" for r in rollback]
+
+
 def test_drop_default_of_a_column_history_does_not_show_is_conditional() -> None:
     (finding,) = lint_sql(
         'ALTER TABLE "events" ALTER COLUMN "kind" DROP DEFAULT;', select=DEFAULT_RULES

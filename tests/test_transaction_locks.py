@@ -680,7 +680,17 @@ def sql_lines(help_text: str) -> list[str]:
             "add-unique-constraint",
             'Adding column "no" to "orders" with PRIMARY KEY builds its unique index',
             [
-                'ALTER TABLE "orders" ADD COLUMN "no" bigint GENERATED ALWAYS AS IDENTITY;',
+                # As written, the identity column would rewrite the table too.
+                'ALTER TABLE "orders" ADD COLUMN "no" bigint;',
+                'CREATE SEQUENCE "orders_no_fill" AS bigint OWNED BY "orders"."no";',
+                'ALTER TABLE "orders" ALTER COLUMN "no" SET DEFAULT nextval(\'"orders_no_fill"\');',
+                'ALTER TABLE "orders" ADD CONSTRAINT "orders_no_not_null" CHECK ("no" IS NOT NULL) '
+                "NOT VALID;",
+                'ALTER TABLE "orders" VALIDATE CONSTRAINT "orders_no_not_null";',
+                'ALTER TABLE "orders" ALTER COLUMN "no" SET NOT NULL;',
+                'ALTER TABLE "orders" DROP CONSTRAINT "orders_no_not_null";',
+                'ALTER TABLE "orders" ALTER COLUMN "no" DROP DEFAULT;',
+                'ALTER TABLE "orders" ALTER COLUMN "no" ADD GENERATED ALWAYS AS IDENTITY;',
                 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "orders_pkey_idx" ON "orders" '
                 '("no");',
                 'ALTER TABLE "orders" ADD CONSTRAINT "orders_pkey" PRIMARY KEY USING INDEX '

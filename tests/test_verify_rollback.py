@@ -14,6 +14,7 @@ from migration_lint.db import catalog
 from migration_lint.db.connect import connect
 from migration_lint.db.urls import Target
 from migration_lint.diagnostic import Severity
+from migration_lint.linter import Settings, lint_paths
 from migration_lint.registry import load_rules
 
 ORDERS = 'CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "coupon" text);\n'
@@ -343,3 +344,136 @@ def test_the_rollback_plan_a_breaking_help_writes_restores_the_schema(
     code, report = verify(pg_url, capsys, str(folder))
     # Applied, declared, then undone by its plan: the schema is the one from before.
     assert (code, findings(report), report["plans_ran"]) == (0, [], 1)
+
+
+# Histories as Prisma writes them (the review of issue 12): a dropped column or table had
+# defaults, a serial, indexes, checks and foreign keys with actions, which its plan must restore.
+USER_WITH_ROLE = (
+    'CREATE TABLE "User" ("id" SERIAL NOT NULL, "role" TEXT NOT NULL DEFAULT \'user\', '
+    '"score" INTEGER, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n'
+    'CREATE INDEX "User_role_idx" ON "User"("role");\n'
+)
+POSTS = (
+    "CREATE TYPE \"Mood\" AS ENUM ('HAPPY', 'SAD');\n"
+    'CREATE TABLE "User" ("id" SERIAL NOT NULL, "email" TEXT NOT NULL, '
+    'CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n'
+    'CREATE TABLE "Post" ("id" TEXT NOT NULL, "authorId" INTEGER NOT NULL, '
+    '"mood" "Mood" NOT NULL DEFAULT \'HAPPY\', '
+    '"createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, '
+    '"views" INTEGER CHECK ("views" >= 0), '
+    '"slug" TEXT GENERATED ALWAYS AS (lower("id")) STORED, '
+    'CONSTRAINT "Post_pkey" PRIMARY KEY ("id"));\n'
+    'CREATE TABLE "Comment" ("id" TEXT NOT NULL, "postId" TEXT NOT NULL, '
+    'CONSTRAINT "Comment_pkey" PRIMARY KEY ("id"));\n'
+    'CREATE UNIQUE INDEX "Post_authorId_key" ON "Post"("authorId");\n'
+    'CREATE INDEX "Post_createdAt_idx" ON "Post"("createdAt" DESC) WHERE "views" > 0;\n'
+    'ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") '
+    'REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE;\n'
+    'ALTER TABLE "Comment" ADD CONSTRAINT "Comment_postId_fkey" FOREIGN KEY ("postId") '
+    'REFERENCES "Post"("id") ON DELETE CASCADE ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED;\n'
+)
+AUTHORS = (
+    'CREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n'
+    'CREATE TABLE "Post" ("id" SERIAL NOT NULL, "authorId" INTEGER, '
+    'CONSTRAINT "Post_pkey" PRIMARY KEY ("id"));\n'
+    'ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") '
+    'REFERENCES "User"("id");\n'
+    'CREATE VIEW "UserIds" AS SELECT "id" FROM "User";\n'
+)
+
+
+def declared(folder: Path, migration: Path) -> str:
+    """The migration with the declaration each breaking finding's help writes pasted above
+    the line the finding points at."""
+    report = lint_paths([str(folder)], Settings())
+    lines = migration.read_text().splitlines()
+    breaking = [d for d in report.diagnostics if d.severity is Severity.BREAKING]
+    assert breaking, "the migration has a breaking change to declare"
+    for finding in sorted(breaking, key=lambda d: d.line, reverse=True):
+        lines[finding.line - 1 : finding.line - 1] = declaration_to_paste(finding.help).split("\n")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("history", "change"),
+    [
+        pytest.param(
+            USER_WITH_ROLE,
+            'ALTER TABLE "User" DROP COLUMN "role";',
+            id="drop-column-with-default-and-index",
+        ),
+        pytest.param(
+            POSTS,
+            'ALTER TABLE "Post" DROP COLUMN "views";',
+            id="drop-column-with-check-and-partial-index",
+        ),
+        pytest.param(
+            POSTS,
+            'ALTER TABLE "Post" DROP COLUMN "authorId" CASCADE;',
+            id="drop-column-with-foreign-key-and-unique-index",
+        ),
+        pytest.param(
+            POSTS,
+            'ALTER TABLE "Comment" DROP CONSTRAINT "Comment_postId_fkey";\n'
+            'ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";\n'
+            'DROP TABLE "Post";',
+            id="drop-table-after-its-foreign-keys-as-prisma-does",
+        ),
+        pytest.param(POSTS, 'DROP TABLE "Post" CASCADE;', id="drop-table-cascade"),
+        pytest.param(
+            POSTS
+            + 'ALTER TABLE "Post" RENAME COLUMN "views" TO "viewCount";\n'
+            + 'ALTER TABLE "Post" RENAME COLUMN "id" TO "key";\n'
+            + 'ALTER INDEX "Post_createdAt_idx" RENAME TO "Post_created_idx";\n'
+            + 'ALTER TABLE "User" RENAME TO "Member";\n',
+            'DROP TABLE "Post" CASCADE;',
+            id="drop-table-renamed-since",
+        ),
+        pytest.param(
+            AUTHORS, 'DROP TABLE "User" CASCADE;', id="drop-table-cascade-serial-and-view"
+        ),
+        pytest.param(
+            'CREATE TABLE "Counter" ("id" SERIAL NOT NULL, "n" INTEGER NOT NULL, '
+            'CONSTRAINT "Counter_pkey" PRIMARY KEY ("id"));\n',
+            'ALTER TABLE "Counter" ALTER COLUMN "id" DROP DEFAULT;\nDROP SEQUENCE "Counter_id_seq";',
+            id="drop-serial-default-and-its-sequence",
+        ),
+        pytest.param(
+            'CREATE SCHEMA "app";\n'
+            + POSTS.replace('"Mood"', '"app"."Mood"')
+            .replace('"User"', '"app"."User"')
+            .replace('"Post"', '"app"."Post"')
+            .replace('"Comment"', '"app"."Comment"')
+            + 'CREATE VIEW "app"."Moods" AS SELECT "mood" FROM "app"."Post";\n'
+            'CREATE FUNCTION "app"."posts"() RETURNS bigint LANGUAGE sql '
+            'AS \'SELECT count(*) FROM "app"."Post"\';\n',
+            'DROP SCHEMA "app" CASCADE;',
+            id="drop-schema-cascade",
+        ),
+        pytest.param(
+            "CREATE TYPE \"Mood\" AS ENUM ('1', '2');\n"
+            'CREATE TABLE "Entry" ("id" SERIAL NOT NULL, "x" INTEGER);\n',
+            'ALTER TABLE "Entry" ALTER COLUMN "x" SET DATA TYPE "Mood" USING "x"::text::"Mood";',
+            id="change-type-through-casts",
+        ),
+        pytest.param(
+            'CREATE TABLE "Event" ("at" TIMESTAMP(3) NOT NULL);\n',
+            'ALTER TABLE "Event" ALTER COLUMN "at" TYPE timestamptz(3) USING "at" AT TIME ZONE '
+            "'UTC';",
+            id="change-type-at-time-zone",
+        ),
+    ],
+)
+def test_the_plan_a_help_writes_restores_what_history_knows(
+    history: str, change: str, pg_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "prisma" / "migrations"
+    (folder / "20240101000000_init").mkdir(parents=True)
+    (folder / "20240101000000_init" / "migration.sql").write_text(history)
+    (folder / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    migration = folder / "20240102000000_change" / "migration.sql"
+    migration.parent.mkdir()
+    migration.write_text(change + "\n")
+    migration.write_text(declared(folder, migration))
+    code, report = verify(pg_url, capsys, str(folder))
+    assert ([d["message"] for d in report["diagnostics"]], code) == ([], 0)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .context import column_subject
+from .context import column_subject, sequence_name
 from .layouts import LAYOUTS
-from .operations import NAME_BYTES, Column, ColumnType, Constraint, Name, SetNotNull, Update, quote
+from .operations import (
+    NAME_BYTES,
+    AddColumn,
+    Column,
+    ColumnType,
+    Constraint,
+    DropTable,
+    Name,
+    SetNotNull,
+    Update,
+    literal,
+    quote,
+)
 
 if TYPE_CHECKING:
     from .context import Context, Dependent
@@ -47,6 +60,130 @@ def set_not_null_steps(
     )
 
 
+# Functions PostgreSQL evaluates once per row (volatile): a default calling one is stored in
+# every row, so the table is rewritten. now() and other stable functions are evaluated once.
+VOLATILE_FUNCTIONS = frozenset(
+    {
+        "gen_random_uuid",
+        "uuid_generate_v1",
+        "uuid_generate_v1mc",
+        "uuid_generate_v4",
+        "uuidv4",
+        "uuidv7",
+        "clock_timestamp",
+        "timeofday",
+        "random",
+        "random_normal",
+        "nextval",
+        "txid_current",
+    }
+)
+
+
+def volatile_default(column: Column) -> str | None:
+    """A column's default when it differs per row (volatile), as written; None otherwise."""
+    volatile = sorted(column.default_functions & VOLATILE_FUNCTIONS)
+    if not volatile or column.generated:
+        return None
+    return column.default or f"{volatile[0]}()"
+
+
+def rewrite_on_add(column: Column) -> str:
+    """Why ADD COLUMN of this column gives every existing row a value of its own, which
+    rewrites the table (from PostgreSQL 11 a constant default does not): a phrase to start a
+    sentence with; "" when nothing does."""
+    name = quote(column.name)
+    if column.serial:
+        return f"As a serial column, {name} takes a value from its sequence for every existing row"
+    if column.identity:
+        return (
+            f"As an identity column, {name} takes a value from its sequence for every existing row"
+        )
+    if column.computed:
+        return f"As a generated column, {name} is computed for every existing row"
+    default = volatile_default(column)
+    return f"Its volatile default {default} is computed for every existing row" if default else ""
+
+
+def add_filled_in_batches(
+    ctx: Context, table: Name, column: Column, first: int = 1
+) -> tuple[str, int]:
+    """Numbered steps from `first` that add a column whose ADD COLUMN would rewrite the table
+    (rewrite_on_add), without the rewrite: plain, given its values for new rows (its default,
+    or a sequence), filled in batches, then NOT NULL if it is, and an identity column once it
+    is NOT NULL; with the number of the next step. (PostgreSQL adds a computed column in no
+    other way.)"""
+    column_type = column.stored_type
+    table_sql, name = table.sql, quote(column.name)
+    sequence = None
+    if column.serial or column.identity:
+        # An identity's own sequence comes once the column is NOT NULL: fill from another.
+        sequence = (
+            sequence_name(table, column.name)
+            if column.serial
+            else table.sibling(f"{table.name}_{column.name}_fill"[:NAME_BYTES])
+        )
+        value = f"nextval({literal(sequence.sql)})"
+        integer = f" AS {column_type.sql}" if column_type else ""
+        create = f"   CREATE SEQUENCE {sequence.sql}{integer} OWNED BY {table_sql}.{name};\n"
+    else:
+        value, create = volatile_default(column) or "<value>", ""
+    steps = (
+        f"{first}. ALTER TABLE {table_sql} ADD COLUMN {name} "
+        f"{type_or_placeholder(column_type, column.name)};\n{create}"
+        f"   ALTER TABLE {table_sql} ALTER COLUMN {name} SET DEFAULT {value};  -- new rows only\n"
+        f"{first + 1}. Backfill: UPDATE {table_sql} SET {name} = {value} WHERE {name} IS NULL AND "
+        "<batch condition>;\n"
+    )
+    step = first + 2
+    if column.not_null or column.serial or column.identity:
+        steps += set_not_null_steps(
+            table, column.name, ctx.pg_version, ctx.later_transaction(), first=step
+        )
+        steps += "\n"
+        step += 2
+    if column.identity and sequence is not None:
+        steps += (
+            f"{step}. Make it an identity column, its values continuing from the backfill's "
+            "(in one migration):\n"
+            f"   ALTER TABLE {table_sql} ALTER COLUMN {name} DROP DEFAULT;\n"
+            f"   ALTER TABLE {table_sql} ALTER COLUMN {name} ADD {column.generated_sql};\n"
+            f"   SELECT setval(pg_get_serial_sequence({literal(table_sql)}, "
+            f"{literal(column.name)}), last_value) FROM {sequence.sql};\n"
+            f"   DROP SEQUENCE {sequence.sql};\n"
+        )
+        step += 1
+    return steps, step
+
+
+def add_column_first(ctx: Context, op: AddColumn, then: str) -> tuple[str, int, str]:
+    """Help for ADD COLUMN with an inline constraint that reads every row: add the column
+    plain first (filled in batches, when adding it as written would rewrite the table too),
+    then `then`. The help's start, with the steps that add the column; the number of the step
+    that follows them; and its end ("" or the alternative of accepting the rewrite)."""
+    table, column = op.table.sql, op.column
+    as_written = column.plain_sql or f"{quote(column.name)} <type and default>"
+    add = f"1. ALTER TABLE {table} ADD COLUMN {as_written};\n"
+    why = rewrite_on_add(column)
+    if not why:
+        return f"Add the column plain, then {then}:\n{add}", 2, ""
+    if column.computed:
+        return (
+            f"{why}, which rewrites {table} under the same lock: PostgreSQL adds it no other way. "
+            f"Add the column without the constraint, then {then}:\n{add}",
+            2,
+            "",
+        )
+    steps, step = add_filled_in_batches(ctx, op.table, column)
+    return (
+        f"{why}, which rewrites {table} under the same lock. Add it without the rewrite, fill "
+        f"it in batches, then {then}:\n{steps}",
+        step,
+        f"\nOr, to accept the rewrite (no reads or writes of {table} while it runs), replace "
+        f"steps 1 to {step - 1} with: ALTER TABLE {table} ADD COLUMN {as_written};",
+    )
+
+
 def type_or_placeholder(column_type: ColumnType | None, column: str) -> str:
     return column_type.sql if column_type else f"<type of {quote(column)}>"
 
@@ -62,31 +199,159 @@ def kept_copy(table: Name) -> tuple[str, str]:
     )
 
 
-def create_table(table: Name, columns: list[Column], constraints: list[Constraint]) -> str:
-    """CREATE TABLE for a table as the history made it: its columns, their types and NOT
-    NULL, its primary key and unique constraints, and its foreign keys (without their ON
-    DELETE/ON UPDATE actions, which the model does not keep; nor does it keep checks)."""
+# The serial type that declares a column of an integer type with its own sequence.
+_SERIALS = {"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}
+
+
+def column_definition(column: Column) -> tuple[str, list[str]]:
+    """A column as CREATE TABLE and ADD COLUMN write it, from what history knows: its type
+    (serial again for one declared so), GENERATED clause, default and NOT NULL; and a note
+    (a `-- ` line) for each part of it history does not show."""
+    name = quote(column.name)
+    serial = _SERIALS.get(column.type.sql) if column.serial and column.type else None
+    text = f"{name} {serial or type_or_placeholder(column.type, column.name)}"
+    text += " NOT NULL" if column.not_null else ""
+    notes = []
+    if column.generated_sql:
+        text += f" {column.generated_sql}"
+    elif column.generated:
+        notes.append(f"-- {name} fills its own values: the migrations do not show how.")
+    elif column.default is not None:
+        text += f" DEFAULT {column.default}"
+    elif column.serial and not serial:
+        notes.append(
+            f"-- {name} was declared serial, then given another type: its sequence and its "
+            "default are not restored."
+        )
+    elif column.has_default and not serial:
+        notes.append(f"-- {name} had a default that the migrations do not show.")
+    return text, notes
+
+
+def constraint_definition(constraint: Constraint) -> str | None:
+    """`CONSTRAINT "name" ...` as CREATE TABLE and ADD CONSTRAINT write it (without NOT VALID);
+    None when history does not show what it is."""
+    keys = ", ".join(quote(c) for c in constraint.columns)
+    if constraint.kind == "check":
+        body = constraint.clause
+    elif not keys:
+        body = ""
+    elif constraint.kind == "primary_key":
+        body = f"PRIMARY KEY ({keys})"
+    elif constraint.kind == "unique":
+        distinct = " NULLS NOT DISTINCT" if constraint.nulls_not_distinct else ""
+        body = f"UNIQUE{distinct} ({keys})"
+    elif constraint.kind == "foreign_key" and constraint.references is not None:
+        referenced = ", ".join(quote(c) for c in constraint.referenced_columns)
+        body = f"FOREIGN KEY ({keys}) REFERENCES {constraint.references.sql}"
+        body += f" ({referenced})" if referenced else ""
+    else:
+        body = ""
+    if not (body and constraint.name):
+        return None
+    return f"CONSTRAINT {quote(constraint.name)} {body}{constraint.options}"
+
+
+def add_constraint(table: Name, constraint: Constraint) -> str:
+    """The statement that adds a constraint again, or a note that history does not show it."""
+    definition = constraint_definition(constraint)
+    if definition is None:
+        return (
+            f"-- Constraint {quote(constraint.name or '<its name>')} of {table.sql}: the "
+            "migrations do not show its definition."
+        )
+    not_valid = " NOT VALID" if constraint.not_valid else ""
+    return f"ALTER TABLE {table.sql} ADD {definition}{not_valid};"
+
+
+def create_index(ctx: Context, table: Name, index: str) -> str:
+    """The statement that creates an index of a table again, as its migration wrote it (with
+    the current names), or a note that history does not show it."""
+    known = ctx.index_definitions.get(table.sibling(index).key)
+    if known is None:
+        return f"-- Index {quote(index)} of {table.sql}: the migrations do not show its definition."
+    return (
+        f"CREATE {'UNIQUE ' if known.unique else ''}INDEX {quote(index)} ON "
+        f"{'ONLY ' if known.only else ''}{table.sql} {known.definition};"
+    )
+
+
+def create_table(ctx: Context, table: Name) -> tuple[list[str], list[str]]:
+    """A table as the history made it, for a rollback plan: CREATE TABLE with its columns,
+    keys and checks, then its indexes; and apart, the statements that add its foreign keys
+    (and checks not validated), which may reference tables to create first. Lines for what
+    history does not show are `-- ` notes."""
+    columns = ctx.columns(table)
     if not columns:
-        return f"CREATE TABLE {table.sql} (<column> <type>);"
-    parts = [
-        f"{quote(c.name)} {type_or_placeholder(c.type, c.name)}"
-        + (" NOT NULL" if c.not_null else "")
-        for c in columns
-    ]
-    for constraint in constraints:
-        kind = {"primary_key": "PRIMARY KEY", "unique": "UNIQUE", "foreign_key": "FOREIGN KEY"}
-        if constraint.kind not in kind or not (constraint.name and constraint.columns):
-            continue
-        keys = ", ".join(quote(c) for c in constraint.columns)
-        definition = f"CONSTRAINT {quote(constraint.name)} {kind[constraint.kind]} ({keys})"
-        if constraint.references is not None:
-            referenced = ", ".join(quote(c) for c in constraint.referenced_columns)
-            definition += f" REFERENCES {constraint.references.sql}"
-            definition += f" ({referenced})" if referenced else ""
-        elif constraint.kind == "foreign_key":
-            continue
+        return [f"CREATE TABLE {table.sql} (<column> <type>);"], []
+    parts, notes, later = [], [], []
+    for column in columns:
+        definition, unknown = column_definition(column)
         parts.append(definition)
-    return f"CREATE TABLE {table.sql} ({', '.join(parts)});"
+        notes += unknown
+    for constraint in ctx.constraints(table):
+        inside = constraint_definition(constraint)
+        if inside is None or constraint.kind == "foreign_key" or constraint.not_valid:
+            later.append(add_constraint(table, constraint))
+        else:
+            parts.append(inside)
+    if ctx.is_partitioned(table):
+        partitions = ", ".join(p.sql for p in ctx.partitions(table)) or "none known"
+        notes.append(
+            f"-- {table.sql} is partitioned: the migrations do not show its partition key, "
+            f"nor the bounds of its partitions ({partitions})."
+        )
+    created = [f"CREATE TABLE {table.sql} ({', '.join(parts)});", *notes]
+    created += [create_index(ctx, table, index) for index in ctx.indexes_on(table)]
+    return created, later
+
+
+def restore_table(ctx: Context, table: Name, cascade: bool) -> str:
+    """A rollback plan for DROP TABLE: the table as history made it, the foreign keys to it
+    that earlier statements of the migration (or CASCADE) dropped, and its own."""
+    created, keys = create_table(ctx, table)
+    dropped = ctx.constraints_dropped_in_migration(table)
+    if cascade:
+        dropped += ctx.foreign_keys_to(table)
+    keys += [add_constraint(owner, constraint) for owner, constraint in dropped]
+    return "\n".join(created + keys)
+
+
+def restore_column(ctx: Context, table: Name, column: str, cascade: bool) -> str:
+    """A rollback plan for DROP COLUMN: the column as history made it, with the constraints
+    and indexes that went with it, the constraints earlier statements of the migration
+    dropped with it in mind, and with CASCADE the foreign keys to it."""
+    known = ctx.column(table, column)
+    add = f"ALTER TABLE {table.sql} ADD COLUMN"
+    if known is None:
+        return f"{add} {quote(column)} {type_or_placeholder(None, column)};"
+    plan: list[str] = []
+    if known.not_null and not (known.has_default or known.generated):
+        # Without a default ADD COLUMN ... NOT NULL fails on a table with rows.
+        definition, notes = column_definition(dataclasses.replace(known, not_null=False))
+        plan += [
+            f"{add} {definition};",
+            *notes,
+            f"-- Its values are gone with it: fill {quote(column)} in (from a backup), then:",
+            f"ALTER TABLE {table.sql} ALTER COLUMN {quote(column)} SET NOT NULL;",
+        ]
+    else:
+        definition, notes = column_definition(known)
+        plan += [f"{add} {definition};", *notes]
+    plan += [add_constraint(table, c) for c in ctx.constraints(table) if column in c.columns]
+    plan += [create_index(ctx, table, index) for index in ctx.indexes_on(table, column)]
+    dropped = ctx.constraints_dropped_in_migration(table, column)
+    if cascade:
+        dropped += ctx.foreign_keys_to(table, column)
+    plan += [add_constraint(owner, constraint) for owner, constraint in dropped]
+    # History knows which views read the table, not which of its columns they use.
+    views = ctx.dependents(DropTable(0, table)) if cascade else []
+    if views:
+        plan.append(
+            f"-- CASCADE also dropped the views that use {quote(column)}: create those of "
+            f"{', '.join(d.label for d in views)} again."
+        )
+    return "\n".join(plan)
 
 
 def runner_examples(
@@ -116,6 +381,19 @@ def set_default(table: Name, column: str, expression: str | None) -> str:
     return (
         f"ALTER TABLE {table.sql} ALTER COLUMN {quote(column)} SET DEFAULT "
         f"{expression or '<previous default>'};"
+    )
+
+
+def restore_serial_default(table: Name, column: Column) -> str:
+    """The statements that give a serial column its sequence's default back: the sequence as
+    the serial made it (again, if the migration dropped it), continuing after the rows' ids."""
+    sequence = sequence_name(table, column.name)
+    name = quote(column.name)
+    integer = f" AS {column.type.sql}" if column.type and column.type.sql in _SERIALS else ""
+    return (
+        f"CREATE SEQUENCE IF NOT EXISTS {sequence.sql}{integer} OWNED BY {table.sql}.{name};\n"
+        f"SELECT setval({literal(sequence.sql)}, max({name})) FROM {table.sql};\n"
+        f"ALTER TABLE {table.sql} ALTER COLUMN {name} SET DEFAULT nextval({literal(sequence.sql)});"
     )
 
 

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from pglast import parser as pg_parser
 
+from .operations import quote
 from .parse import Node, StatementTree
 
 Span = tuple[int, int]  # character offsets in the file; the end is exclusive
@@ -170,3 +171,67 @@ def _name_length(tokens: list[_Token], index: int) -> int:
     while end + 1 < len(tokens) and tokens[end].name == _DOT:
         end += 2
     return end - index
+
+
+# --- Definitions as written, to create an object again in a rollback plan (issue 12) ---
+
+
+def after_relation(stmt: StatementTree, relation: Node) -> str:
+    """The statement's text after the name of a relation it names (`relation`, a RangeVar):
+    for `CREATE INDEX "i" ON "s"."t" USING btree ("a")`, `USING btree ("a")`; "" when its
+    place is not known."""
+    tokens = _tokens(stmt, stmt.offset(relation.get("location", -1)))
+    if not tokens or relation.get("location", -1) < 0:
+        return ""
+    last = tokens[_name_length(tokens, 0) - 1]
+    return _text(stmt, last.end, stmt.end).strip()
+
+
+def parenthesized(stmt: StatementTree, start: int, keyword: str) -> str:
+    """From the first `keyword` token at or after `start` (in the file) to the parenthesis that
+    closes the first one after it: `CHECK ("a" > 0)` from a constraint's start; "" when there is
+    none."""
+    tokens = _tokens(stmt, start)
+    first = next((i for i, token in enumerate(tokens) if token.name == keyword), None)
+    if first is None:
+        return ""
+    depth = 0
+    for token in tokens[first + 1 :]:
+        if token.name in _OPENING:
+            depth += 1
+        elif token.name in _CLOSING:
+            depth -= 1
+            if depth == 0:
+                return _text(stmt, tokens[first].start, token.end)
+    return ""
+
+
+# Keywords that name a column when written bare (`role`, `name`); the others must be quoted.
+_NAME_KEYWORDS = frozenset({"UNRESERVED_KEYWORD", "COL_NAME_KEYWORD"})
+
+
+def renamed_column(sql: str, old: str, new: str) -> str:
+    """SQL text (an index's definition, a CHECK, a generated column's expression) with every
+    reference to column `old` written as `new`: each identifier that names it and is not a
+    function's name (followed by a parenthesis) nor a qualifier (followed by a dot)."""
+    try:
+        tokens = pg_parser.scan(sql)
+    except pg_parser.ParseError:
+        return sql
+    parts, at = [], 0
+    for index, token in enumerate(tokens):
+        if token.name != "IDENT" and token.kind not in _NAME_KEYWORDS:
+            continue
+        following = tokens[index + 1].name if index + 1 < len(tokens) else ""
+        if following in ("ASCII_40", _DOT) or _identifier(sql[token.start : token.end + 1]) != old:
+            continue
+        parts += [sql[at : token.start], quote(new)]
+        at = token.end + 1
+    return "".join(parts) + sql[at:] if parts else sql
+
+
+def _identifier(written: str) -> str:
+    """An identifier token's name as PostgreSQL stores it."""
+    if written.startswith('"'):
+        return written[1:-1].replace('""', '"')
+    return written.lower()

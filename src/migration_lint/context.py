@@ -11,11 +11,11 @@ import bisect
 import copy
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import locks, transaction_locks
+from . import clauses, locks, transaction_locks
 from . import operations as ops
 from .parse import Statement, Statements
 from .runners import UNKNOWN, Cause, Runner, Transaction
@@ -87,6 +87,17 @@ Columns = dict[str, ops.Column]
 Constraints = dict[str, ops.Constraint]
 
 
+@dataclass(frozen=True)
+class IndexDefinition:
+    """How an index was created, to create it again:
+    CREATE [UNIQUE] INDEX <its name> ON [ONLY] <its table> <definition>."""
+
+    unique: bool
+    only: bool
+    definition: str  # what follows the table's name, with the columns' current names
+    reads: frozenset[str]  # every column it reads: dropping one of them drops the index
+
+
 class TableModel:
     """A table as the history made it: its columns and constraints by name.
 
@@ -153,6 +164,7 @@ SCHEMA_MODEL = (
     "tables",
     "index_tables",
     "index_columns",
+    "index_definitions",
     "enums",
     "views",
     "functions",
@@ -167,6 +179,7 @@ class Context:
         self.tables: dict[TableKey, TableModel] = {}
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
         self.index_columns: dict[TableKey, tuple[str, ...]] = {}  # index -> its plain columns
+        self.index_definitions: dict[TableKey, IndexDefinition] = {}
         # Each table's indexes in index_tables' order, for indexes_on: scanning every index for
         # each dropped column is quadratic in a long history. None: rebuilt when next asked
         # (after a change other than adding or removing one index).
@@ -188,6 +201,9 @@ class Context:
         self._new_indexes: set[TableKey] = set()
         self._new_views: set[TableKey] = set()
         self._new_functions: set[tuple[TableKey, tuple[str, ...]]] = set()
+        # Constraints earlier statements of this migration dropped, with their tables: Prisma
+        # drops the foreign keys of a table, and those to it, before the table.
+        self._dropped_constraints: list[tuple[ops.Name, ops.Constraint]] = []
         self._source = source
         # The transaction the runner puts this migration in, and the one the statement being
         # linted runs in (the migration's own BEGIN and COMMIT change it).
@@ -458,10 +474,13 @@ class Context:
         if constraint.references.key != table.key:
             return False
         # Written without the referenced columns, a foreign key references the primary key.
-        referenced = constraint.referenced_columns or next(
-            (c.columns for c in self.constraints(table) if c.kind == "primary_key"), ()
-        )
+        key = self.primary_key(table)
+        referenced = constraint.referenced_columns or (key.columns if key else ())
         return column is None or column in referenced
+
+    def primary_key(self, table: ops.Name) -> ops.Constraint | None:
+        """The table's primary key, as history shows it."""
+        return next((c for c in self.constraints(table) if c.kind == "primary_key"), None)
 
     def foreign_keys_of(self, table: ops.Name, column: str | None = None) -> list[ops.Constraint]:
         """The table's own foreign keys (those that include a column, when given)."""
@@ -473,8 +492,8 @@ class Context:
             and (column is None or column in c.columns)
         ]
 
-    def indexes_on(self, table: ops.Name, column: str) -> list[str]:
-        """The indexes history shows on a table that include a column, by name."""
+    def indexes_on(self, table: ops.Name, column: str | None = None) -> list[str]:
+        """The indexes history shows on a table (that read a column, when given), by name."""
         if self._indexes_by_table is None:
             self._indexes_by_table = defaultdict(list)
             for index, indexed in self.index_tables.items():
@@ -482,7 +501,24 @@ class Context:
         return [
             index[1]
             for index in self._indexes_by_table.get(table.key, ())
-            if column in self.index_columns.get(index, ())
+            if column is None or column in self._reads(index)
+        ]
+
+    def _reads(self, index: TableKey) -> Collection[str]:
+        known = self.index_definitions.get(index)
+        return known.reads if known else self.index_columns.get(index, ())
+
+    def constraints_dropped_in_migration(
+        self, table: ops.Name, column: str | None = None
+    ) -> list[tuple[ops.Name, ops.Constraint]]:
+        """The constraints of a table, and the foreign keys to it, that earlier statements of
+        this migration dropped (those that involve a column of it, when given), with the table
+        each was on."""
+        return [
+            (owner, constraint)
+            for owner, constraint in self._dropped_constraints
+            if (owner.key == table.key and (column is None or column in constraint.columns))
+            or self._references(constraint, table, column)
         ]
 
     def apply(self, operation: ops.Operation) -> None:
@@ -659,6 +695,10 @@ def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
         known = ctx.index_tables.get(index)
         ctx.index_tables[index] = op.table
         ctx.index_columns[index] = op.columns
+        if op.definition:
+            ctx.index_definitions[index] = IndexDefinition(
+                op.unique, op.only, op.definition, op.reads
+            )
         ctx._new_indexes.add(index)
         if known is None and ctx._indexes_by_table is not None:
             ctx._indexes_by_table.setdefault(op.table.key, []).append(index)
@@ -669,6 +709,7 @@ def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
 def _forget_index(ctx: Context, index: TableKey) -> None:
     table = ctx.index_tables.pop(index, None)
     ctx.index_columns.pop(index, None)
+    ctx.index_definitions.pop(index, None)
     if table is not None and ctx._indexes_by_table is not None:
         ctx._indexes_by_table[table.key].remove(index)
 
@@ -680,10 +721,7 @@ def _drop_index(ctx: Context, op: ops.DropIndex) -> None:
 
 def _stored(column: ops.Column) -> ops.Column:
     """A column as the catalog keeps it: a serial column is an integer with a default."""
-    integer_type = ops.SERIAL_TYPES.get(column.type.name) if column.type else None
-    if integer_type is None:
-        return column
-    return dataclasses.replace(column, type=ops.ColumnType(integer_type))
+    return dataclasses.replace(column, type=column.stored_type) if column.serial else column
 
 
 def _create_table(ctx: Context, op: ops.CreateTable) -> None:
@@ -800,6 +838,11 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
         model.columns[op.new_name] = dataclasses.replace(
             model.columns.pop(op.column), name=op.new_name
         )
+    if model:  # generated columns' expressions that read it
+        for name, column in model.columns.items():
+            if column.generated_sql:
+                written = clauses.renamed_column(column.generated_sql, op.column, op.new_name)
+                model.columns[name] = dataclasses.replace(column, generated_sql=written)
     if (op.table.key, op.column) in ctx._new_columns:
         ctx._new_columns.discard((op.table.key, op.column))
         ctx._new_columns.add((op.table.key, op.new_name))
@@ -809,8 +852,11 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
 
     if model:
         for name, constraint in model.constraints.items():
+            clause = constraint.clause
+            if constraint.kind == "check" and clause:
+                clause = clauses.renamed_column(clause, op.column, op.new_name)
             model.constraints[name] = dataclasses.replace(
-                constraint, columns=renamed(constraint.columns)
+                constraint, columns=renamed(constraint.columns), clause=clause
             )
     for table, constraint in ctx.foreign_keys_to(op.table, op.column):
         ctx.tables[table.key].constraints[constraint.name or ""] = dataclasses.replace(
@@ -818,31 +864,40 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
         )
     for index in ctx.indexes_on(op.table, op.column):
         key = op.table.sibling(index).key
-        ctx.index_columns[key] = renamed(ctx.index_columns[key])
+        ctx.index_columns[key] = renamed(ctx.index_columns.get(key, ()))
+        known = ctx.index_definitions.get(key)
+        if known:
+            ctx.index_definitions[key] = dataclasses.replace(
+                known,
+                definition=clauses.renamed_column(known.definition, op.column, op.new_name),
+                reads=(known.reads - {op.column}) | {op.new_name},
+            )
 
 
 def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
     if ctx.skipped(op):
         return  # the constraint stays as history made it
     model = ctx.model_of(op.table)
-    name = op.constraint.name or default_constraint_name(
-        op.table.name, op.constraint, model.constraints
-    )
+    constraint = op.constraint
+    if constraint.using_index:
+        # The index becomes the constraint's (renamed after it): its columns are the key's.
+        index = op.table.sibling(constraint.using_index).key
+        columns = ctx.index_columns.get(index, ())
+        constraint = dataclasses.replace(constraint, columns=constraint.columns or columns)
+        _forget_index(ctx, index)
+    name = constraint.name or default_constraint_name(op.table.name, constraint, model.constraints)
     if name:
-        model.constraints[name] = dataclasses.replace(op.constraint, name=name)
+        model.constraints[name] = dataclasses.replace(constraint, name=name)
     if name and op.constraint.not_valid and ctx.in_transaction:
         ctx.not_valid_in_transaction.add((op.table.key, name))
-    _primary_key_not_null(ctx, op.table, op.constraint)
+    _primary_key_not_null(ctx, op.table, constraint)
 
 
 def _primary_key_not_null(ctx: Context, table: ops.Name, constraint: ops.Constraint) -> None:
     """A primary key makes its columns NOT NULL (and they stay so when it is dropped)."""
     if constraint.kind != "primary_key":
         return
-    columns = constraint.columns
-    if constraint.using_index:  # ADD PRIMARY KEY USING INDEX: the index's columns
-        columns = ctx.index_columns.get(table.sibling(constraint.using_index).key, ())
-    for column in columns:
+    for column in constraint.columns:  # for USING INDEX, the index's (_add_constraint)
         ctx._replace_column(table, column, not_null=True)
 
 
@@ -856,8 +911,9 @@ def _validate_constraint(ctx: Context, op: ops.ValidateConstraint) -> None:
 
 def _drop_constraint(ctx: Context, op: ops.DropConstraint) -> None:
     model = ctx.tables.get(op.table.key)
-    if model:
-        model.constraints.pop(op.name, None)
+    dropped = model.constraints.pop(op.name, None) if model else None
+    if dropped is not None:
+        ctx._dropped_constraints.append((op.table, dropped))
 
 
 # Types, renames of indexes and constraints, and partitions.
@@ -933,12 +989,12 @@ def default_constraint_name(
     label = _CONSTRAINT_LABELS.get(constraint.kind)
     written = constraint.columns
     if label is None:
-        # A check is named from the first column of its expression: known for one written on
-        # a column, or one that proves a column NOT NULL.
+        if constraint.kind != "check":
+            return None  # an exclusion constraint: named from its expression
+        # A check is named from the column its expression reads, when it reads only one.
         if constraint.not_null_column and not written:
             written = (constraint.not_null_column,)
-        if constraint.kind != "check" or len(written) != 1:
-            return None  # named from its expression: not worth guessing
+        written = written if len(written) == 1 else ()
         label = "check"
     columns = "" if label == "pkey" else "_".join(written)
     base = _object_name(table, columns, label)
@@ -948,6 +1004,11 @@ def default_constraint_name(
         suffix += 1
         name = _object_name(table, columns, f"{label}{suffix}")
     return name
+
+
+def sequence_name(table: ops.Name, column: str) -> ops.Name:
+    """The name PostgreSQL gives the sequence of a serial column."""
+    return table.sibling(_object_name(table.name, column, "seq"))
 
 
 def _object_name(first: str, second: str, label: str) -> str:
@@ -1012,6 +1073,8 @@ def _rename_index(ctx: Context, op: ops.RenameIndex) -> None:
     if old_key in ctx.index_tables:
         ctx.index_tables[new_key] = ctx.index_tables.pop(old_key)
         ctx.index_columns[new_key] = ctx.index_columns.pop(old_key, ())
+        if old_key in ctx.index_definitions:
+            ctx.index_definitions[new_key] = ctx.index_definitions.pop(old_key)
         ctx._indexes_by_table = None
     if old_key in ctx._new_indexes:
         ctx._new_indexes.discard(old_key)
@@ -1124,10 +1187,10 @@ _APPLY: dict[type, Callable[[Context, Any], None]] = {
     ops.AttachPartition: _attach_partition,
     ops.DetachPartition: _detach_partition,
     ops.SetDefault: lambda ctx, op: ctx._replace_column(
-        op.table, op.column, has_default=True, default=op.expression
+        op.table, op.column, has_default=True, default=op.expression, serial=False
     ),
     ops.DropDefault: lambda ctx, op: ctx._replace_column(
-        op.table, op.column, has_default=False, default=None
+        op.table, op.column, has_default=False, default=None, serial=False
     ),
     ops.CreateView: _create_view,
     ops.DropView: _drop_view,

@@ -42,6 +42,7 @@ from .context import (
     Constraints,
     Context,
     Definition,
+    IndexDefinition,
     TableModel,
     Trigger,
 )
@@ -345,6 +346,7 @@ _MODEL_CLASSES: dict[tuple[str, str], Any] = {
         ops.Column,
         ops.Constraint,
         Definition,
+        IndexDefinition,
         Trigger,
         frozenset,
         set,

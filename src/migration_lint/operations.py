@@ -160,6 +160,27 @@ class Column:
     # ADD COLUMN, its definition as written without them: for help that adds it plain first.
     constraints: tuple[Constraint, ...] = ()
     plain_sql: str = ""
+    # For an identity or generated column, its GENERATED clause as written
+    # (`GENERATED ALWAYS AS IDENTITY`, `GENERATED ALWAYS AS (lower("id")) STORED`); "" when
+    # not read. And whether it was declared serial: its default is its own sequence's nextval.
+    generated_sql: str = ""
+    serial: bool = False
+
+    @property
+    def identity(self) -> bool:
+        """GENERATED ... AS IDENTITY [(options)], not a generated column's AS (expression)."""
+        return self.generated_sql.split("(")[0].rstrip().upper().endswith("IDENTITY")
+
+    @property
+    def stored_type(self) -> ColumnType | None:
+        """Its type as the catalog keeps it: a serial column is an integer with a default."""
+        integer = SERIAL_TYPES.get(self.type.name) if self.type and self.serial else None
+        return ColumnType(integer) if integer else self.type
+
+    @property
+    def computed(self) -> bool:
+        """A generated column: GENERATED ALWAYS AS (expression), computed from the others."""
+        return self.generated and not self.identity
 
 
 @dataclass(slots=True)
@@ -176,8 +197,12 @@ class Constraint:
     not_null_column: str | None = None
     referenced_columns: tuple[str, ...] = ()  # a foreign key's columns in `references`
     # In ADD COLUMN, the clause as written after any CONSTRAINT name, e.g.
-    # `REFERENCES "users"("id") ON DELETE cascade` or `CHECK ("qty" > 0)`.
+    # `REFERENCES "users"("id") ON DELETE cascade`; for every CHECK, `CHECK (<as written>)`.
     clause: str = ""
+    # What PostgreSQL writes after a key's columns, as read: a foreign key's MATCH, ON DELETE
+    # and ON UPDATE actions, INCLUDE, DEFERRABLE; and UNIQUE's NULLS NOT DISTINCT.
+    options: str = ""
+    nulls_not_distinct: bool = False
 
 
 def reads_existing_rows(column: Column, constraint: Constraint) -> bool:
@@ -316,6 +341,13 @@ class AlterColumnType(Operation):
     new_type: ColumnType
     converts: bool = False  # USING computes values from more than a cast of the column
     collation: str | None = None  # COLLATE given with the new type
+    using: str | None = None  # the USING expression as written, when it was read
+    # When USING only casts the column, the types it casts it to, innermost first
+    # (`"x"::text::"Role"`: text, "Role"); None otherwise.
+    using_casts: tuple[ColumnType, ...] | None = None
+    # When USING is `"x" AT TIME ZONE <zone>` (timestamp to timestamptz or back), the zone as
+    # written: the same expression converts the values back.
+    using_zone: str | None = None
 
 
 @dataclass(slots=True)
@@ -369,6 +401,10 @@ class CreateIndex(Operation):
     concurrently: bool = False
     only: bool = False  # ON ONLY: the parent of a partitioned table alone, not its partitions
     if_not_exists: bool = False  # does nothing when an index of its name exists
+    # What follows the table's name as written (`USING btree ("a" DESC) WHERE ...`), and every
+    # column it reads (keys, expressions, INCLUDE, WHERE): to create it again.
+    definition: str = ""
+    reads: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)

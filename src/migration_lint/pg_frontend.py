@@ -234,15 +234,17 @@ def column(
     ADD COLUMN (`added`) its constraints as written."""
     type_ = column_type(definition["typeName"]) if "typeName" in definition else None
     not_null = generated = False
-    has_default = type_ is not None and type_.name in ops.SERIAL_TYPES
+    serial = type_ is not None and type_.name in ops.SERIAL_TYPES
+    has_default = serial
     default_functions: frozenset[str] = frozenset()
     default = None
+    generated_sql = ""
     inline: list[tuple[Node, ops.Constraint]] = []
     for item in definition.get("constraints", ()):
         constraint = item["Constraint"]
         contype = constraint["contype"]
         if contype in _INLINE_CONSTRAINTS:
-            found = _constraint(constraint, (definition["colname"],))
+            found = _constraint(constraint, (definition["colname"],), stmt)
             inline.append((constraint, found))
         if contype == "CONSTR_NOTNULL":
             not_null = True
@@ -257,6 +259,8 @@ def column(
                 default = expression_text(stmt, constraint["raw_expr"], _COLUMN_DEFAULT_ENDS)
         elif contype in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
             generated = True
+            if stmt is not None:
+                generated_sql = expression_text(stmt, constraint, _GENERATED_ENDS) or ""
     plain_sql = _take_out(definition, inline, stmt) if stmt and added and inline else ""
     return ops.Column(
         definition["colname"],
@@ -268,6 +272,8 @@ def column(
         default,
         tuple(found for _, found in inline),
         plain_sql,
+        generated_sql,
+        serial,
     )
 
 
@@ -333,18 +339,29 @@ _CONSTRAINT_KINDS = {
 }
 
 
-def constraint(node: Node) -> ops.Constraint | None:
-    return _constraint(node) if node["contype"] in _CONSTRAINT_KINDS else None
+def constraint(node: Node, stmt: StatementTree | None = None) -> ops.Constraint | None:
+    return _constraint(node, (), stmt) if node["contype"] in _CONSTRAINT_KINDS else None
 
 
-def _constraint(node: Node, columns: tuple[str, ...] = ()) -> ops.Constraint:
-    """A constraint; `columns`: the column it is written on, for one inline in a definition."""
+def _constraint(
+    node: Node, columns: tuple[str, ...] = (), stmt: StatementTree | None = None
+) -> ops.Constraint:
+    """A constraint; `columns`: the column it is written on, for one inline in a definition;
+    with its statement, a CHECK's clause as written."""
     kind = _CONSTRAINT_KINDS[node["contype"]]
     not_null_column = None
-    null_test = node.get("raw_expr", {}).get("NullTest")
-    if kind == "check" and null_test and null_test["nulltesttype"] == "IS_NOT_NULL":
-        fields = _strings(null_test["arg"].get("ColumnRef", {}).get("fields"))
-        not_null_column = fields[-1] if fields else None
+    clause = ""
+    if kind == "check":
+        null_test = node.get("raw_expr", {}).get("NullTest")
+        if null_test and null_test["nulltesttype"] == "IS_NOT_NULL":
+            fields = _strings(null_test["arg"].get("ColumnRef", {}).get("fields"))
+            not_null_column = fields[-1] if fields else None
+        # The columns it reads: a DROP COLUMN of one of them drops it, and it is named after
+        # the one it reads, if only one.
+        columns = tuple(dict.fromkeys(_column_refs(node.get("raw_expr")))) or columns
+        if stmt is not None:
+            clause = clauses.parenthesized(stmt, stmt.offset(node.get("location", -1)), "CHECK")
+            clause += " NO INHERIT" if clause and node.get("is_no_inherit") else ""
     return ops.Constraint(
         kind,
         node.get("conname"),
@@ -354,7 +371,41 @@ def _constraint(node: Node, columns: tuple[str, ...] = ()) -> ops.Constraint:
         _name(node["pktable"]) if "pktable" in node else None,
         not_null_column,
         _strings(node.get("pk_attrs")),
+        clause,
+        _key_options(node),
+        bool(node.get("nulls_not_distinct")),
     )
+
+
+_MATCH = {"f": " MATCH FULL", "p": " MATCH PARTIAL"}
+_ACTIONS = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+
+def _key_options(node: Node) -> str:
+    """What follows a key's columns, as PostgreSQL reads it: ` ON DELETE CASCADE DEFERRABLE`."""
+    options = _MATCH.get(node.get("fk_matchtype", ""), "")
+    for event, key in (("DELETE", "fk_del_action"), ("UPDATE", "fk_upd_action")):
+        action = _ACTIONS.get(node.get(key, ""))
+        if action:
+            options += f" ON {event} {action}"
+            set_columns = _strings(node.get("fk_del_set_cols")) if event == "DELETE" else ()
+            if set_columns and action.startswith("SET "):
+                options += f" ({', '.join(ops.quote(c) for c in set_columns)})"
+    including = _strings(node.get("including"))
+    if including:
+        options += f" INCLUDE ({', '.join(ops.quote(c) for c in including)})"
+    if node.get("deferrable"):
+        options += " DEFERRABLE" + (" INITIALLY DEFERRED" if node.get("initdeferred") else "")
+    return options
+
+
+def _column_refs(expression: Any) -> Iterator[str]:
+    """The columns an expression reads, by name, in order (repeated when read again)."""
+    for key, value in _entries(expression):
+        if key == "ColumnRef":
+            fields = _strings(value["fields"])
+            if fields:
+                yield fields[-1]
 
 
 def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -365,7 +416,7 @@ def _create_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
             columns.append(column(element["ColumnDef"], stmt))
             constraints.extend(columns[-1].constraints)
         elif "Constraint" in element:
-            found = constraint(element["Constraint"])
+            found = constraint(element["Constraint"], stmt)
             if found:
                 constraints.append(found)
     parents = node.get("inhRelations", ())
@@ -405,6 +456,7 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         elif subtype == "AT_AlterColumnType":
             col = definition["ColumnDef"]
             collation = _strings(col.get("collClause", {}).get("collname"))
+            using = col.get("raw_default")
             yield ops.AlterColumnType(
                 at,
                 table,
@@ -412,6 +464,9 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
                 column_type(col["typeName"]),
                 _converts(col, name),
                 ".".join(collation) or None,
+                expression_text(stmt, using, _USING_ENDS) if using else None,
+                _casts_of(using, name) if using else None,
+                _zone_of(using, name) if using else None,
                 end=end,
                 sql=sql,
             )
@@ -420,7 +475,7 @@ def _alter_table(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         elif subtype == "AT_DropNotNull":
             yield ops.DropNotNull(at, table, name, end=end, sql=sql)
         elif subtype == "AT_AddConstraint":
-            found = constraint(definition["Constraint"])
+            found = constraint(definition["Constraint"], stmt)
             if found:
                 yield ops.AddConstraint(at, table, found, end=end, sql=sql)
         elif subtype == "AT_ValidateConstraint":
@@ -502,6 +557,32 @@ def _converts(definition: Node, column_name: str) -> bool:
     cast = using.get("TypeCast", {})
     fields = _strings(cast.get("arg", {}).get("ColumnRef", {}).get("fields"))
     return fields[-1:] != (column_name,)
+
+
+def _casts_of(expression: Node, column_name: str) -> tuple[ops.ColumnType, ...] | None:
+    """The types an expression casts a column to, innermost first, when it does nothing else."""
+    types = []
+    while "TypeCast" in expression:
+        types.append(column_type(expression["TypeCast"]["typeName"]))
+        expression = expression["TypeCast"]["arg"]
+    fields = _strings(expression.get("ColumnRef", {}).get("fields"))
+    return tuple(reversed(types)) if fields[-1:] == (column_name,) else None
+
+
+def _zone_of(expression: Node, column_name: str) -> str | None:
+    """For `"x" AT TIME ZONE 'UTC'` of the column, the zone as a literal."""
+    call = expression.get("FuncCall", {})
+    if (
+        call.get("funcformat") != "COERCE_SQL_SYNTAX"
+        or _strings(call["funcname"])[-1] != "timezone"
+    ):
+        return None
+    if len(call.get("args", ())) != 2:
+        return None  # AT LOCAL: the session's zone, which may differ when it is undone
+    zone, of = call["args"]
+    fields = _strings(of.get("ColumnRef", {}).get("fields"))
+    text = zone.get("A_Const", {}).get("sval", {}).get("sval")
+    return ops.literal(text) if fields[-1:] == (column_name,) and text is not None else None
 
 
 def _rename(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
@@ -592,6 +673,10 @@ def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     columns = tuple(
         p["IndexElem"]["name"] for p in node.get("indexParams", ()) if "name" in p["IndexElem"]
     )
+    parts = [node.get("indexParams"), node.get("indexIncludingParams"), node.get("whereClause")]
+    reads = {
+        value["name"] for key, value in _entries(parts) if key == "IndexElem" and "name" in value
+    }
     yield ops.CreateIndex(
         stmt.start,
         _name(node["relation"]),
@@ -601,6 +686,8 @@ def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         bool(node.get("concurrent")),
         only=not node["relation"].get("inh"),
         if_not_exists=bool(node.get("if_not_exists")),
+        definition=clauses.after_relation(stmt, node["relation"]),
+        reads=frozenset(reads.union(_column_refs(parts))),
     )
 
 
@@ -681,6 +768,10 @@ _COLUMN_DEFAULT_ENDS = frozenset(
         "INITIALLY",
     }
 )
+# A GENERATED clause ends where a column's DEFAULT does, but GENERATED BY DEFAULT is one.
+_GENERATED_ENDS = _COLUMN_DEFAULT_ENDS - {"DEFAULT", "GENERATED"}
+# USING ends with its subcommand.
+_USING_ENDS = frozenset({"ASCII_44"})
 _OPENING = ("ASCII_40", "ASCII_91")  # ( [
 _CLOSING = ("ASCII_41", "ASCII_93", "ASCII_59")  # ) ] ;
 # Scanned this many characters at a time: an expression rarely needs more than the first.
