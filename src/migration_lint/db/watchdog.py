@@ -31,7 +31,14 @@ def main(folder: str) -> None:
     pid = _postmaster(data)
     if pid:
         _stop(pid)
-    shutil.rmtree(folder, ignore_errors=True)
+    # A server process still exiting (pg_ctl's, or a child of the postmaster) may write a file
+    # while the folder is removed, and remove it after: the folder stays behind, empty. So
+    # remove it until it is gone.
+    for _ in range(_POLLS):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.lexists(folder):
+            return
+        time.sleep(0.05)
 
 
 def _postmaster(data: str) -> int:
