@@ -11,9 +11,9 @@ import bisect
 import copy
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from . import locks, transaction_locks
 from . import operations as ops
@@ -63,6 +63,64 @@ class Definition:
     line: int
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+_D = TypeVar("_D")
+_MISSING = object()
+
+
+class Positioned(dict[_K, _V], Generic[_K, _V]):
+    """A dict that knows where each key stands in its iteration order.
+
+    The foreign keys that reference a table and the indexes on a table are found through side
+    indexes (a long history holds thousands of tables: scanning them all for each statement
+    made linting quadratic); sorting what those find by position lists it in the order a scan
+    of the whole dict would.
+    """
+
+    def __init__(self, items: Iterable[tuple[_K, _V]] = ()) -> None:
+        super().__init__()
+        self._positions: dict[_K, int] = {}
+        self._next = 0
+        for key, value in items:
+            self[key] = value
+
+    def position(self, key: _K) -> int:
+        return self._positions[key]
+
+    def __setitem__(self, key: _K, value: _V) -> None:
+        if key not in self:  # a key set again keeps its place, as in any dict
+            self._positions[key] = self._next
+            self._next += 1
+        super().__setitem__(key, value)
+
+    def setdefault(self, key: _K, default: _V) -> _V:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    @overload
+    def pop(self, key: _K) -> _V: ...
+
+    @overload
+    def pop(self, key: _K, default: _V) -> _V: ...
+
+    @overload
+    def pop(self, key: _K, default: _D) -> _V | _D: ...
+
+    def pop(self, key: _K, default: Any = _MISSING) -> Any:
+        self._positions.pop(key, None)
+        return super().pop(key) if default is _MISSING else super().pop(key, default)
+
+    def __delitem__(self, key: _K) -> None:
+        self._positions.pop(key, None)
+        super().__delitem__(key)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Copied and pickled as its items: a dict's own way sets them before the positions.
+        return (type(self), (list(self.items()),))
+
+
 @dataclass
 class TableModel:
     columns: dict[str, ops.Column] = field(default_factory=dict)
@@ -75,13 +133,17 @@ class Context:
     def __init__(self, pg_version: int, runner: Runner = UNKNOWN) -> None:
         self.pg_version = pg_version
         self.runner = runner  # how migrations are applied
-        self.tables: dict[TableKey, TableModel] = {}
-        self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
+        self.tables: Positioned[TableKey, TableModel] = Positioned()
+        self.index_tables: Positioned[TableKey, ops.Name] = Positioned()  # index -> its table
         self.index_columns: dict[TableKey, tuple[str, ...]] = {}  # index -> its plain columns
         self.enums: dict[TableKey, list[str]] = {}  # enum type -> its values
         self.views: dict[TableKey, Definition] = {}
         # (function or procedure, its argument types) -> how it was created.
         self.functions: dict[tuple[TableKey, tuple[str, ...]], Definition] = {}
+        # Side indexes, each a superset checked against the model when read: table -> the
+        # tables whose foreign keys may reference it, and table -> the indexes that may be on it.
+        self._referencing: dict[TableKey, set[TableKey]] = {}
+        self._table_indexes: dict[TableKey, set[TableKey]] = {}
         self.start_migration()
 
     def start_migration(
@@ -302,10 +364,13 @@ class Context:
         """The foreign keys of other tables that reference a table (or one of its columns),
         with the table each belongs to."""
         found = []
-        for key, model in self.tables.items():
-            if key == table.key:
-                continue
-            for constraint in model.constraints.values():
+        owners = [
+            owner
+            for owner in self._referencing.get(table.key, ())
+            if owner != table.key and owner in self.tables
+        ]
+        for key in sorted(owners, key=self.tables.position):
+            for constraint in self.tables[key].constraints.values():
                 if self._references(constraint, table, column):
                     # Unqualified in messages when it is in the default schema.
                     schema = None if key[0] == "public" else key[0]
@@ -337,9 +402,28 @@ class Context:
         """The indexes history shows on a table that include a column, by name."""
         return [
             index[1]
-            for index, indexed in self.index_tables.items()
-            if indexed.key == table.key and column in self.index_columns.get(index, ())
+            for index in self._indexes_of(table.key)
+            if column in self.index_columns.get(index, ())
         ]
+
+    def _indexes_of(self, table: TableKey) -> list[TableKey]:
+        """The indexes on a table, in the order of index_tables."""
+        found = [
+            index
+            for index in self._table_indexes.get(table, ())
+            if index in self.index_tables and self.index_tables[index].key == table
+        ]
+        return sorted(found, key=self.index_tables.position)
+
+    def _note_index(self, index: TableKey, table: ops.Name) -> None:
+        self.index_tables[index] = table
+        self._table_indexes.setdefault(table.key, set()).add(index)
+
+    def _note_foreign_keys(self, owner: TableKey, constraints: Iterable[ops.Constraint]) -> None:
+        """Record the tables the foreign keys among a table's constraints reference."""
+        for constraint in constraints:
+            if constraint.kind == "foreign_key" and constraint.references is not None:
+                self._referencing.setdefault(constraint.references.key, set()).add(owner)
 
     def apply(self, operation: ops.Operation) -> None:
         """Record what an operation did, after the rules have seen it."""
@@ -458,7 +542,7 @@ def _set_setting(ctx: Context, op: ops.SetSetting) -> None:
 def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
     if op.name:
         index = op.table.sibling(op.name).key
-        ctx.index_tables[index] = op.table
+        ctx._note_index(index, op.table)
         ctx.index_columns[index] = op.columns
         ctx._new_indexes.add(index)
 
@@ -491,6 +575,7 @@ def _create_table(ctx: Context, op: ops.CreateTable) -> None:
         if name:
             constraints[name] = dataclasses.replace(constraint, name=name)
     ctx.tables[op.table.key] = TableModel(columns, constraints, op.partitioned)
+    ctx._note_foreign_keys(op.table.key, constraints.values())
     ctx._new_tables.add(op.table.key)
 
 
@@ -502,15 +587,20 @@ def _drop_table(ctx: Context, op: ops.DropTable) -> None:
     gone = {op.table.key, *(p.key for p in model.partitions)} if model else {op.table.key}
     for key in gone - {op.table.key}:
         ctx.tables.pop(key, None)
-    for index, table in list(ctx.index_tables.items()):
-        if table.key in gone:
+    for key in gone:
+        for index in ctx._indexes_of(key):
             ctx.index_tables.pop(index)
             ctx.index_columns.pop(index, None)
     for other in ctx.tables.values():
-        other.partitions = [p for p in other.partitions if p.key not in gone]
-        for name, constraint in list(other.constraints.items()):
+        if other.partitions:
+            other.partitions = [p for p in other.partitions if p.key not in gone]
+    for owner in {owner for key in gone for owner in ctx._referencing.pop(key, ())}:
+        referencing = ctx.tables.get(owner)
+        if referencing is None:
+            continue
+        for name, constraint in list(referencing.constraints.items()):
             if constraint.references is not None and constraint.references.key in gone:
-                del other.constraints[name]
+                del referencing.constraints[name]
     ctx._held.pop(op.table.key, None)
 
 
@@ -525,14 +615,24 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
     ctx._new_columns = {
         (new_key if key == op.table.key else key, column) for key, column in ctx._new_columns
     }
-    for index, table in ctx.index_tables.items():
-        if table.key == op.table.key:
-            ctx.index_tables[index] = renamed
+    for index in ctx._indexes_of(op.table.key):
+        ctx._note_index(index, renamed)
     for model in ctx.tables.values():
-        model.partitions = [renamed if p.key == op.table.key else p for p in model.partitions]
-        for name, constraint in model.constraints.items():
+        if model.partitions:
+            model.partitions = [renamed if p.key == op.table.key else p for p in model.partitions]
+    # The tables whose foreign keys reference it (itself, under its new name, among them).
+    owners = {new_key if o == op.table.key else o for o in ctx._referencing.pop(op.table.key, ())}
+    for owner in owners:
+        referencing = ctx.tables.get(owner)
+        if referencing is None:
+            continue
+        for name, constraint in referencing.constraints.items():
             if constraint.references is not None and constraint.references.key == op.table.key:
-                model.constraints[name] = dataclasses.replace(constraint, references=renamed)
+                referencing.constraints[name] = dataclasses.replace(constraint, references=renamed)
+    if owners:
+        ctx._referencing.setdefault(new_key, set()).update(owners)
+    if new_key in ctx.tables:  # its own foreign keys, now under its new name
+        ctx._note_foreign_keys(new_key, ctx.tables[new_key].constraints.values())
     if op.table.key in ctx._held:  # a lock is on the table, whatever its name
         held = ctx._held.pop(op.table.key)
         ctx._held[new_key] = dataclasses.replace(held, table=op.table.sibling(op.new_name).sql)
@@ -548,6 +648,7 @@ def _add_column(ctx: Context, op: ops.AddColumn) -> None:
             )
             if name:
                 model.constraints[name] = dataclasses.replace(constraint, name=name)
+        ctx._note_foreign_keys(op.table.key, op.column.constraints)
     ctx._new_columns.add((op.table.key, op.column.name))
 
 
@@ -604,6 +705,7 @@ def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
     )
     if name:
         model.constraints[name] = dataclasses.replace(op.constraint, name=name)
+        ctx._note_foreign_keys(op.table.key, (op.constraint,))
     if name and op.constraint.not_valid and ctx.in_transaction:
         ctx.not_valid_in_transaction.add((op.table.key, name))
 
@@ -772,7 +874,7 @@ def _rename_type(ctx: Context, op: ops.RenameType) -> None:
 def _rename_index(ctx: Context, op: ops.RenameIndex) -> None:
     old_key, new_key = op.index.key, op.index.sibling(op.new_name).key
     if old_key in ctx.index_tables:
-        ctx.index_tables[new_key] = ctx.index_tables.pop(old_key)
+        ctx._note_index(new_key, ctx.index_tables.pop(old_key))
         ctx.index_columns[new_key] = ctx.index_columns.pop(old_key, ())
     if old_key in ctx._new_indexes:
         ctx._new_indexes.discard(old_key)
