@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gc
 import os
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .changes import describe_change
 from .context import Context
-from .diagnostic import Diagnostic, Severity
+from .diagnostic import Diagnostic, Kind, Severity, kinds
 from .discovery import migrations_folder
 from .drizzle import NOT_IN_JOURNAL, journal_order
 from .errors import ConfigError
@@ -48,15 +48,23 @@ class Settings:
 
 @dataclass
 class Report:
+    # The findings kept, in order: all of them, unless the run wrote them out as it found them
+    # (then `written` counts them).
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     statements: int = 0
-    # The schema changes each linted migration makes, in order (see changes.describe_change).
+    # The schema changes each linted migration makes, in order (see changes.describe_change);
+    # collected only when asked for (the pull request comment shows them).
     changes: dict[str, list[str]] = field(default_factory=dict)
     linted: list[str] = field(default_factory=list)  # the files reported on, in order
     baselined: int = 0  # findings left out because the baseline has them
     # Baseline entries for the linted files that no longer match a finding.
     stale_baseline: list[dict[str, str]] = field(default_factory=list)
+    written: Counter[Kind] = field(default_factory=Counter)  # findings written out, not kept
+
+    def counts(self) -> Counter[Kind]:
+        """How many findings of each kind the run has: all the summaries and exit codes read."""
+        return self.written + kinds(self.diagnostics)
 
 
 class RuleSet:
@@ -89,51 +97,83 @@ class RuleSet:
         return cls(chosen)
 
 
-def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
-    """Lint the files the paths name; earlier migrations of their folders are read as history."""
-    rules = RuleSet.from_settings(settings)
+def lint_paths(paths: Iterable[str], settings: Settings, changes: bool = True) -> Report:
+    """Lint the files the paths name; earlier migrations of their folders are read as history.
+    `changes`: also describe the schema changes of each linted file (Report.changes)."""
     report = Report()
+    for found in findings(paths, settings, report, changes):
+        report.diagnostics.extend(found)
+    return report
+
+
+def findings(
+    paths: Iterable[str], settings: Settings, report: Report, changes: bool = False
+) -> Iterator[list[Diagnostic]]:
+    """The findings of the files the paths name, a file at a time and in order, as they are
+    found (paths that cannot be linted first); the rest of the report is filled in as it goes."""
+    rules = RuleSet.from_settings(settings)
     # Parse trees are many small dicts that live for one file: with the default thresholds the
     # collector scans them over and over (a quarter of the run time on a large folder).
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:
-        _lint_plan(plan_folders(paths, settings.project, report), rules, settings, report)
+        problems: list[Diagnostic] = []
+        plan = plan_folders(paths, settings.project, problems)
+        if problems:
+            yield problems
+        for folder in plan:
+            yield from _lint_folder(folder, rules, settings, report, changes)
     finally:
         gc.set_threshold(*thresholds)
-    return report
 
 
-def _lint_plan(plan: list[FolderPlan], rules: RuleSet, settings: Settings, report: Report) -> None:
-    for folder in plan:
-        context = Context(settings.pg_version, runner_of(folder.layout, settings))
-        last = max(i for i, file in enumerate(folder.files) if file in folder.requested)
-        for file in folder.files[: last + 1]:
-            requested = file in folder.requested
-            if requested:
-                report.files += 1
-                report.linted.append(file)
-            try:
-                source = read_source(file, settings.project.max_file_bytes)
-            except InputError as exc:
-                if requested:
-                    report.diagnostics.append(input_error(exc))
-                continue
-            up = Source(source.path, folder.layout.up_text(source.text))
-            # A file the drizzle journal does not list never runs, unless it ran by hand (as
-            # it says): it is linted on the history so far, but is no part of it.
-            history = file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(source.text))
-            if not requested:
-                if history:
-                    lint_source(up, None, context)
-                continue
-            has_down = folder.layout.down_sql(file, source.text) is not None
-            changes = report.changes.setdefault(file, [])
-            diagnostics, statements = lint_source(
-                up, rules, context if history else context.fork(), has_down, changes
-            )
-            report.diagnostics.extend(diagnostics)
-            report.statements += statements
+def _lint_folder(
+    folder: FolderPlan, rules: RuleSet, settings: Settings, report: Report, changes: bool
+) -> Iterator[list[Diagnostic]]:
+    """The findings of a folder's requested files, each linted on the history before it."""
+    context = Context(settings.pg_version, runner_of(folder.layout, settings))
+    requested = [i for i, file in enumerate(folder.files) if file in folder.requested]
+    first, last = requested[0], requested[-1]
+    # The migrations before the first requested one are history only.
+    replay_history(context, folder, folder.files[:first], settings.project.max_file_bytes)
+    for file in folder.files[first : last + 1]:
+        if file not in folder.requested:
+            replay_history(context, folder, [file], settings.project.max_file_bytes)
+            continue
+        report.files += 1
+        report.linted.append(file)
+        try:
+            source = read_source(file, settings.project.max_file_bytes)
+        except InputError as exc:
+            yield [input_error(exc)]
+            continue
+        up = Source(source.path, folder.layout.up_text(source.text))
+        has_down = folder.layout.down_sql(file, source.text) is not None
+        described = report.changes.setdefault(file, []) if changes else None
+        # A file the drizzle journal does not list never runs, unless it ran by hand (as it
+        # says): it is linted on the history so far, but is no part of it.
+        on = context if _in_history(folder, file, source.text) else context.fork()
+        diagnostics, statements = lint_source(up, rules, on, has_down, described)
+        report.statements += statements
+        yield diagnostics
+
+
+def replay_history(context: Context, folder: FolderPlan, files: list[str], max_bytes: int) -> None:
+    """Replay migrations into the context, without rules: the history the next ones are linted
+    on. A file that cannot be read, or never runs, adds nothing."""
+    for file in files:
+        try:
+            source = read_source(file, max_bytes)
+        except InputError:
+            continue
+        if _in_history(folder, file, source.text):
+            lint_source(Source(source.path, folder.layout.up_text(source.text)), None, context)
+
+
+def _in_history(folder: FolderPlan, file: str, text: str) -> bool:
+    """Whether a migration is part of the history: drizzle runs only what its journal lists, and
+    a file kept out of the journal that says it ran by hand."""
+    return file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(text))
 
 
 def runner_of(layout: Layout, settings: Settings) -> Runner:
@@ -156,8 +196,11 @@ def _planned(folder: str, layout: Layout, files: list[str], project: Project) ->
     return FolderPlan(layout, ordered, unlisted=unlisted)
 
 
-def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list[FolderPlan]:
-    """Group the requested files by migrations folder.
+def plan_folders(
+    paths: Iterable[str], project: Project, problems: list[Diagnostic]
+) -> list[FolderPlan]:
+    """Group the requested files by migrations folder; `problems` gets the paths that cannot be
+    linted.
 
     A file given alone is linted after the migrations before it in its folder, as pre-commit
     passes only the new file.
@@ -172,7 +215,7 @@ def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list
             try:
                 files = project.files(path)
             except InputError as exc:
-                report.diagnostics.append(input_error(exc))
+                problems.append(input_error(exc))
                 continue
             planned = plan.setdefault(
                 path, _planned(path, project.layout_for(path), files, project)
@@ -180,15 +223,15 @@ def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list
             planned.requested.update(files)
             continue
         if not os.path.lexists(path):  # a dangling symlink exists: reading it says so
-            report.diagnostics.append(input_error(InputError(path, "no such file or directory")))
+            problems.append(input_error(InputError(path, "no such file or directory")))
             continue
         if not path.endswith(".sql"):
-            report.diagnostics.append(input_error(InputError(path, NOT_SQL)))
+            problems.append(input_error(InputError(path, NOT_SQL)))
             continue
         folder = migrations_folder(path)
         other_database = project.not_postgres(folder)
         if other_database:
-            report.diagnostics.append(input_error(InputError(path, other_database)))
+            problems.append(input_error(InputError(path, other_database)))
             continue
         if folder not in listed:
             layout = project.layout_for(folder)
