@@ -78,7 +78,7 @@ def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]
     # A statement that takes ACCESS EXCLUSIVE on the table itself (a rewrite, SET NOT NULL, a
     # CHECK) blocks it for its whole run anyway, and its own rule says so: what the earlier
     # lock makes worse is a statement that would otherwise let reads (and often writes) go on.
-    own = {table.key for table, mode, _ in taken(op, ctx)[1] if mode == "ACCESS EXCLUSIVE"}
+    own = {table.key for table, mode, _ in taken(op, ctx) if mode == "ACCESS EXCLUSIVE"}
     locked = [
         (table, held)
         for table in (scanned, *_referenced(op))

@@ -16,6 +16,7 @@ from .drizzle import NOT_IN_JOURNAL, journal_order
 from .errors import ConfigError
 from .layouts import Layout
 from .operations import Operation
+from .parallel import Parsed, ParsingPool, parse_each, usable_processors
 from .parse import parse
 from .pg_frontend import operations_of
 from .project import Project
@@ -44,6 +45,10 @@ class Settings:
     project: Project = field(default_factory=Project)
     fail_on: Severity = Severity.BREAKING  # the least serious severity that fails the run
     baseline: str | None = None  # the baseline file to read, when there is one
+    # Processes to lint with (parallel.py): 0 for one per usable processor. A plan of fewer
+    # migrations than `pool_min_files` is linted in one process: starting workers costs more.
+    processes: int = 0
+    pool_min_files: int = 300
 
 
 @dataclass
@@ -116,64 +121,115 @@ def findings(
     # collector scans them over and over (a quarter of the run time on a large folder).
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
+    pool = None
     try:
         problems: list[Diagnostic] = []
         plan = plan_folders(paths, settings.project, problems)
         if problems:
             yield problems
+        pool = _pool_for(plan, settings)
         for folder in plan:
-            yield from _lint_folder(folder, rules, settings, report, changes)
+            yield from _lint_folder(folder, rules, settings, report, changes, pool)
     finally:
         gc.set_threshold(*thresholds)
+        if pool is not None:
+            pool.close()
+
+
+def _pool_for(plan: list[FolderPlan], settings: Settings) -> ParsingPool | None:
+    """Worker processes to parse a plan's migrations, when it has enough of them to gain."""
+    processes = settings.processes or usable_processors()
+    migrations = sum(len(folder.files) for folder in plan)
+    if processes < 2 or migrations < settings.pool_min_files:
+        return None
+    # The main process runs the rules: as much work as parsing, on a processor of its own.
+    return ParsingPool(processes - 1)
 
 
 def _lint_folder(
-    folder: FolderPlan, rules: RuleSet, settings: Settings, report: Report, changes: bool
+    folder: FolderPlan,
+    rules: RuleSet,
+    settings: Settings,
+    report: Report,
+    changes: bool,
+    pool: ParsingPool | None,
 ) -> Iterator[list[Diagnostic]]:
     """The findings of a folder's requested files, each linted on the history before it."""
     context = Context(settings.pg_version, runner_of(folder.layout, settings))
     requested = [i for i, file in enumerate(folder.files) if file in folder.requested]
     first, last = requested[0], requested[-1]
     # The migrations before the first requested one are history only.
-    replay_history(context, folder, folder.files[:first], settings.project.max_file_bytes)
-    for file in folder.files[first : last + 1]:
-        if file not in folder.requested:
-            replay_history(context, folder, [file], settings.project.max_file_bytes)
+    replay_history(context, read_migrations(folder, folder.files[:first], context, settings, pool))
+    for migration in read_migrations(
+        folder, folder.files[first : last + 1], context, settings, pool
+    ):
+        if migration.path not in folder.requested:
+            replay_history(context, [migration])
             continue
         report.files += 1
-        report.linted.append(file)
-        try:
-            source = read_source(file, settings.project.max_file_bytes)
-        except InputError as exc:
-            yield [input_error(exc)]
+        report.linted.append(migration.path)
+        if migration.error is not None:
+            yield [input_error(migration.error)]
             continue
-        up = Source(source.path, folder.layout.up_text(source.text))
-        has_down = folder.layout.down_sql(file, source.text) is not None
-        described = report.changes.setdefault(file, []) if changes else None
+        assert migration.parsed is not None  # a requested migration is always parsed
+        has_down = folder.layout.down_sql(migration.path, migration.text) is not None
+        described = report.changes.setdefault(migration.path, []) if changes else None
         # A file the drizzle journal does not list never runs, unless it ran by hand (as it
         # says): it is linted on the history so far, but is no part of it.
-        on = context if _in_history(folder, file, source.text) else context.fork()
-        diagnostics, statements = lint_source(up, rules, on, has_down, described)
+        on = context if migration.in_history else context.fork()
+        diagnostics, statements = lint_parsed(
+            migration.up, migration.parsed, rules, on, has_down, described
+        )
         report.statements += statements
         yield diagnostics
 
 
-def replay_history(context: Context, folder: FolderPlan, files: list[str], max_bytes: int) -> None:
-    """Replay migrations into the context, without rules: the history the next ones are linted
-    on. A file that cannot be read, or never runs, adds nothing."""
-    for file in files:
+@dataclass
+class Migration:
+    """A migration file read, and its up migration parsed when it is linted or replayed."""
+
+    path: str
+    error: InputError | None = None  # why it cannot be read: then it is nothing else
+    text: str = ""  # the file's text
+    up: Source = field(default_factory=lambda: Source("", ""))  # its up migration
+    # Whether it is part of the history: drizzle runs only what its journal lists, and a file
+    # kept out of the journal that says it ran by hand.
+    in_history: bool = False
+    parsed: Parsed | None = None  # the up migration's statements and syntax problems
+
+
+def read_migrations(
+    folder: FolderPlan,
+    files: list[str],
+    context: Context,
+    settings: Settings,
+    pool: ParsingPool | None,
+) -> Iterator[Migration]:
+    """A folder's migrations, in order, each read and parsed if it is to be linted or replayed
+    (with a pool, read a few batches ahead and parsed in its workers)."""
+
+    def read(file: str) -> tuple[Migration, str | None]:
         try:
-            source = read_source(file, max_bytes)
-        except InputError:
-            continue
-        if _in_history(folder, file, source.text):
-            lint_source(Source(source.path, folder.layout.up_text(source.text)), None, context)
+            source = read_source(file, settings.project.max_file_bytes)
+        except InputError as exc:
+            return Migration(file, exc), None
+        in_history = file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(source.text))
+        up = Source(source.path, folder.layout.up_text(source.text))
+        wanted = in_history or file in folder.requested
+        return Migration(file, None, source.text, up, in_history), up.text if wanted else None
+
+    on_breakpoints = context.runner.splits_on_breakpoints
+    for migration, parsed in parse_each(map(read, files), on_breakpoints, pool):
+        migration.parsed = parsed
+        yield migration
 
 
-def _in_history(folder: FolderPlan, file: str, text: str) -> bool:
-    """Whether a migration is part of the history: drizzle runs only what its journal lists, and
-    a file kept out of the journal that says it ran by hand."""
-    return file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(text))
+def replay_history(context: Context, migrations: Iterable[Migration]) -> None:
+    """Replay migrations into the context, without rules: the history the next ones are linted
+    on. One that cannot be read, or never runs, adds nothing."""
+    for migration in migrations:
+        if migration.parsed is not None and migration.in_history:
+            lint_parsed(migration.up, migration.parsed, None, context)
 
 
 def runner_of(layout: Layout, settings: Settings) -> Runner:
@@ -262,13 +318,27 @@ def lint_source(
     has_down: bool = False,
     changes: list[str] | None = None,
 ) -> tuple[list[Diagnostic], int]:
-    """Diagnostics for one migration, in file order, and how many statements it has.
+    """Diagnostics for one migration, in file order, and how many statements it has (see
+    lint_parsed)."""
+    parsed = parse(source.text, context.runner.splits_on_breakpoints, operations_of)
+    return lint_parsed(source, parsed, rules, context, has_down, changes)
+
+
+def lint_parsed(
+    source: Source,
+    parsed: Parsed,
+    rules: RuleSet | None,
+    context: Context,
+    has_down: bool = False,
+    changes: list[str] | None = None,
+) -> tuple[list[Diagnostic], int]:
+    """Diagnostics for one migration, parsed, in file order, and how many statements it has.
 
     The context starts the migration: its runner's transaction depends on its statements. With
     no rules, the migration is only replayed into the context, as history. `changes`
     collects a line for each table or column it adds, drops, renames or retypes.
     """
-    statements, problems = parse(source.text, context.runner.splits_on_breakpoints, operations_of)
+    statements, problems = parsed
     context.start_migration(source, statements)
     diagnostics = [
         _diagnostic(
