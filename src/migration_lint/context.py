@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import copy
 import dataclasses
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -121,7 +122,7 @@ class Positioned(dict[_K, _V], Generic[_K, _V]):
         return (type(self), (list(self.items()),))
 
 
-@dataclass
+@dataclass(slots=True)
 class TableModel:
     columns: dict[str, ops.Column] = field(default_factory=dict)
     constraints: dict[str, ops.Constraint] = field(default_factory=dict)
@@ -140,10 +141,13 @@ class Context:
         self.views: dict[TableKey, Definition] = {}
         # (function or procedure, its argument types) -> how it was created.
         self.functions: dict[tuple[TableKey, tuple[str, ...]], Definition] = {}
-        # Side indexes, each a superset checked against the model when read: table -> the
-        # tables whose foreign keys may reference it, and table -> the indexes that may be on it.
-        self._referencing: dict[TableKey, set[TableKey]] = {}
-        self._table_indexes: dict[TableKey, set[TableKey]] = {}
+        # Side indexes, each a superset checked against the model (and trimmed) when read:
+        # table -> the tables whose foreign keys may reference it, and table -> the indexes that
+        # may be on it.
+        self._referencing: dict[TableKey, list[TableKey]] = {}
+        self._table_indexes: dict[TableKey, list[TableKey]] = {}
+        # One of each column type the model keeps, for all the columns of that type.
+        self._types: dict[tuple[object, ...], ops.ColumnType] = {}
         self.start_migration()
 
     def start_migration(
@@ -360,18 +364,33 @@ class Context:
         """The foreign keys of other tables that reference a table (or one of its columns),
         with the table each belongs to."""
         found = []
-        owners = [
-            owner
-            for owner in self._referencing.get(table.key, ())
-            if owner != table.key and owner in self.tables
-        ]
-        for key in sorted(owners, key=self.tables.position):
+        for key in self._referencing_tables(table.key):
+            if key == table.key:
+                continue
             for constraint in self.tables[key].constraints.values():
                 if self._references(constraint, table, column):
                     # Unqualified in messages when it is in the default schema.
                     schema = None if key[0] == "public" else key[0]
                     found.append((ops.Name(key[1], schema), constraint))
         return found
+
+    def _referencing_tables(self, table: TableKey) -> list[TableKey]:
+        """The tables with a foreign key to a table, in the order of `tables`."""
+        noted = self._referencing.get(table)
+        if not noted:
+            return []
+        found = {
+            owner
+            for owner in noted
+            if owner in self.tables
+            and any(
+                c.kind == "foreign_key" and c.references is not None and c.references.key == table
+                for c in self.tables[owner].constraints.values()
+            )
+        }
+        owners = sorted(found, key=self.tables.position)
+        self._referencing[table] = owners  # those noted that no longer do are left out
+        return owners
 
     def _references(self, constraint: ops.Constraint, table: ops.Name, column: str | None) -> bool:
         if constraint.kind != "foreign_key" or constraint.references is None:
@@ -404,22 +423,30 @@ class Context:
 
     def _indexes_of(self, table: TableKey) -> list[TableKey]:
         """The indexes on a table, in the order of index_tables."""
-        found = [
+        noted = self._table_indexes.get(table)
+        if not noted:
+            return []
+        found = {
             index
-            for index in self._table_indexes.get(table, ())
+            for index in noted
             if index in self.index_tables and self.index_tables[index].key == table
-        ]
-        return sorted(found, key=self.index_tables.position)
+        }
+        indexes = sorted(found, key=self.index_tables.position)
+        self._table_indexes[table] = indexes  # those noted that are gone are left out
+        return list(indexes)
 
     def _note_index(self, index: TableKey, table: ops.Name) -> None:
         self.index_tables[index] = table
-        self._table_indexes.setdefault(table.key, set()).add(index)
+        self._table_indexes.setdefault(table.key, []).append(index)
 
     def _note_foreign_keys(self, owner: TableKey, constraints: Iterable[ops.Constraint]) -> None:
         """Record the tables the foreign keys among a table's constraints reference."""
         for constraint in constraints:
             if constraint.kind == "foreign_key" and constraint.references is not None:
-                self._referencing.setdefault(constraint.references.key, set()).add(owner)
+                self._note_referencing(constraint.references.key, owner)
+
+    def _note_referencing(self, table: TableKey, owner: TableKey) -> None:
+        self._referencing.setdefault(table, []).append(owner)
 
     def apply(self, operation: ops.Operation) -> None:
         """Record what an operation did, after the rules have seen it."""
@@ -533,8 +560,8 @@ def _set_setting(ctx: Context, op: ops.SetSetting) -> None:
 def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
     if op.name:
         index = op.table.sibling(op.name).key
-        ctx._note_index(index, op.table)
-        ctx.index_columns[index] = op.columns
+        ctx._note_index(index, ops.Name(sys.intern(op.table.name), _interned(op.table.schema)))
+        ctx.index_columns[index] = tuple(sys.intern(column) for column in op.columns)
         ctx._new_indexes.add(index)
 
 
@@ -545,21 +572,52 @@ def _drop_index(ctx: Context, op: ops.DropIndex) -> None:
 
 
 def _named(constraint: ops.Constraint, name: str) -> ops.Constraint:
-    """The constraint with the name PostgreSQL gives it (the operation's own, when it has one:
-    operations are not changed once made)."""
-    return constraint if constraint.name == name else dataclasses.replace(constraint, name=name)
+    """A constraint as the model keeps it, with the name PostgreSQL gives it: its names shared
+    with the columns' (a long history holds tens of thousands), without its clause as written
+    (only the statement that adds it is read for that)."""
+    references = constraint.references
+    if references is not None:
+        references = ops.Name(sys.intern(references.name), _interned(references.schema))
+    return ops.Constraint(
+        constraint.kind,
+        name,
+        tuple(sys.intern(column) for column in constraint.columns),
+        constraint.not_valid,
+        constraint.using_index,
+        references,
+        constraint.not_null_column,
+        tuple(sys.intern(column) for column in constraint.referenced_columns),
+    )
 
 
-def _stored(column: ops.Column) -> ops.Column:
-    """A column as the catalog keeps it: a serial column is an integer with a default."""
-    integer_type = ops.SERIAL_TYPES.get(column.type.name) if column.type else None
-    if integer_type is None:
-        return column
-    return dataclasses.replace(column, type=ops.ColumnType(integer_type))
+def _stored(ctx: Context, column: ops.Column) -> ops.Column:
+    """A column as the model keeps it: as the catalog does (a serial column is an integer with a
+    default), and small, as a long history holds hundreds of thousands of them. Its type is
+    shared with the other columns of that type, and it leaves out what only the statement that
+    adds it is read for (its constraints, which its table keeps, and its text as written)."""
+    stored_type = column.type
+    if stored_type is not None:
+        integer_type = ops.SERIAL_TYPES.get(stored_type.name)
+        if integer_type is not None:
+            stored_type = ops.ColumnType(integer_type)
+        key = (stored_type.name, stored_type.modifiers, stored_type.array_dimensions)
+        stored_type = ctx._types.setdefault((*key, stored_type.schema), stored_type)
+    return ops.Column(
+        sys.intern(column.name),
+        stored_type,
+        column.not_null,
+        column.has_default,
+        generated=column.generated,
+        default=_interned(column.default),
+    )
+
+
+def _interned(text: str | None) -> str | None:
+    return sys.intern(text) if text is not None else None
 
 
 def _create_table(ctx: Context, op: ops.CreateTable) -> None:
-    columns = {c.name: _stored(c) for c in op.columns}
+    columns = {stored.name: stored for stored in (_stored(ctx, c) for c in op.columns)}
     if op.partition_of:
         # Only a partitioned table has partitions, and they have its columns.
         parent = ctx.tables.setdefault(op.partition_of.key, TableModel())
@@ -571,9 +629,10 @@ def _create_table(ctx: Context, op: ops.CreateTable) -> None:
         name = constraint.name or default_constraint_name(op.table.name, constraint, constraints)
         if name:
             constraints[name] = _named(constraint, name)
-    ctx.tables[op.table.key] = TableModel(columns, constraints, op.partitioned)
-    ctx._note_foreign_keys(op.table.key, constraints.values())
-    ctx._new_tables.add(op.table.key)
+    key = op.table.key
+    ctx.tables[key] = TableModel(columns, constraints, op.partitioned)
+    ctx._note_foreign_keys(key, constraints.values())
+    ctx._new_tables.add(key)
 
 
 def _drop_table(ctx: Context, op: ops.DropTable) -> None:
@@ -626,8 +685,8 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
         for name, constraint in referencing.constraints.items():
             if constraint.references is not None and constraint.references.key == op.table.key:
                 referencing.constraints[name] = dataclasses.replace(constraint, references=renamed)
-    if owners:
-        ctx._referencing.setdefault(new_key, set()).update(owners)
+    for owner in owners:
+        ctx._note_referencing(new_key, owner)
     if new_key in ctx.tables:  # its own foreign keys, now under its new name
         ctx._note_foreign_keys(new_key, ctx.tables[new_key].constraints.values())
     if op.table.key in ctx._held:  # a lock is on the table, whatever its name
@@ -638,7 +697,8 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
 def _add_column(ctx: Context, op: ops.AddColumn) -> None:
     model = ctx.tables.get(op.table.key)
     if model:
-        model.columns[op.column.name] = _stored(op.column)
+        stored = _stored(ctx, op.column)
+        model.columns[stored.name] = stored
         for constraint in op.column.constraints:
             name = constraint.name or default_constraint_name(
                 op.table.name, constraint, model.constraints
@@ -847,7 +907,7 @@ def _object_name(first: str, second: str, label: str) -> str:
 def _create_enum(ctx: Context, op: ops.CreateEnum) -> None:
     if op.enum.key in ctx.enums:
         return  # drizzle-kit's DO block that ignores duplicate_object: it stays as it was
-    ctx.enums[op.enum.key] = list(op.values)
+    ctx.enums[op.enum.key] = [sys.intern(value) for value in op.values]
     ctx._new_types.add(op.enum.key)
 
 
