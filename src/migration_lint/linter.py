@@ -22,7 +22,7 @@ from .pg_frontend import operations_of
 from .project import Project
 from .registry import Rule, load_rules, unknown_rule
 from .runners import Runner, effective_runner
-from .source import InputError, Source, read_source
+from .source import Boundaries, InputError, Source, read_source
 from .suppressions import apply_suppressions
 
 SYNTAX_ERROR = "syntax-error"
@@ -208,9 +208,11 @@ def read_migrations(
     """A folder's migrations, in order, each read and parsed if it is to be linted or replayed
     (with a pool, read a few batches ahead and parsed in its workers)."""
 
+    boundaries: Boundaries = {}
+
     def read(file: str) -> tuple[Migration, str | None]:
         try:
-            source = read_source(file, settings.project.max_file_bytes)
+            source = read_source(file, settings.project.max_file_bytes, boundaries)
         except InputError as exc:
             return Migration(file, exc), None
         in_history = file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(source.text))

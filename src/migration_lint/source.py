@@ -62,11 +62,20 @@ class Source:
         return starts[line - 1] + column - 1 if 1 <= line <= len(starts) else None
 
 
-def read_source(path: str, max_bytes: int = MAX_FILE_BYTES) -> Source:
-    return decode_source(path, read_bytes(path, max_bytes))
+# Where the files of each folder must stay (see _check_inside), kept while a run reads a
+# folder's files one after another: finding it walks up to the checkout's top.
+Boundaries = dict[tuple[str, bool], tuple[str | None, str, str, str]]
 
 
-def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+def read_source(
+    path: str, max_bytes: int = MAX_FILE_BYTES, boundaries: Boundaries | None = None
+) -> Source:
+    return decode_source(path, read_bytes(path, max_bytes, boundaries))
+
+
+def read_bytes(
+    path: str, max_bytes: int = MAX_FILE_BYTES, boundaries: Boundaries | None = None
+) -> bytes:
     """The content of a regular file in the repository (outside one: in its own folder), or an
     InputError saying why it is not read.
 
@@ -74,7 +83,7 @@ def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     symlink out of the repository could put a secret in the report (a committed
     `0001_x.sql -> ../.git/config` would quote CI's checkout token in a PR comment).
     """
-    size = _readable_size(path)
+    size = _readable_size(path, boundaries)
     _check_size(path, size, max_bytes)
     data = _read_regular(path, max_bytes + 1)
     _check_size(path, len(data), max_bytes)  # it grew since the stat
@@ -93,10 +102,10 @@ def read_head(path: str, size: int) -> str:
     return _read_regular(path, size).decode("utf-8", errors="replace")
 
 
-def _readable_size(path: str) -> int:
+def _readable_size(path: str, boundaries: Boundaries | None = None) -> int:
     """The size of a file that may be read: a regular file, inside the repository."""
     info = _stat(path)
-    _check_inside(path)
+    _check_inside(path, boundaries)
     _check_regular(path, info.st_mode)
     return info.st_size
 
@@ -139,13 +148,21 @@ def _stat(path: str) -> os.stat_result:
         raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
 
 
-def _check_inside(path: str) -> None:
+def _check_inside(path: str, boundaries: Boundaries | None = None) -> None:
     """Refuse a file that a symlink puts outside the repository, or in its .git folder."""
     where = os.path.abspath(path)
-    top = _repository_top(os.path.dirname(where))
-    folder = top or migrations_folder(where)
-    boundary = os.path.realpath(folder)
-    real = os.path.realpath(where)
+    directory, name = os.path.split(where)
+    key = (directory, name == "migration.sql")
+    known = boundaries.get(key) if boundaries is not None else None
+    if known is None:
+        top = _repository_top(directory)
+        folder = top or migrations_folder(where)
+        known = top, folder, os.path.realpath(folder), os.path.realpath(directory)
+        if boundaries is not None:
+            boundaries[key] = known
+    top, folder, boundary, real_directory = known
+    # Only the file itself is left to resolve: its folder's real path is known.
+    real = os.path.realpath(where) if os.path.islink(where) else os.path.join(real_directory, name)
     inside = os.path.commonpath([real, boundary]) == boundary
     if inside and ".git" not in os.path.relpath(real, boundary).split(os.sep):
         return
