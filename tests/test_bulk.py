@@ -129,3 +129,23 @@ def test_findings_written_as_found_are_the_output_written_whole(
         document = json.loads(written)
         assert document["summary"]["diagnostics"] == len(document["diagnostics"]) > 100
         assert len({d["rule"] for d in document["diagnostics"]}) > 8
+
+
+def test_a_migration_of_thousands_of_findings_streams_with_its_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its findings are handed on in pieces, each through the baseline: the same output as a
+    # run that keeps them all, the baselined ones left out once.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "migrations").mkdir()
+    old = tmp_path / "migrations" / "0001_old.sql"
+    old.write_text("".join(f'ALTER TABLE "t" DROP COLUMN "c{n}";\n' for n in range(1200)))
+    assert main(["baseline", "migrations"]) == 0
+    capsys.readouterr()
+    old.write_text("".join(f'ALTER TABLE "t" DROP COLUMN "c{n}";\n' for n in range(2500)))
+    assert main(["lint", "--format", "json", "migrations"]) == 1
+    written = capsys.readouterr().out
+    assert main(["lint", "--output", "json", "--output", "sarif:x.sarif", "migrations"]) == 1
+    assert capsys.readouterr().out == written
+    summary = json.loads(written)["summary"]
+    assert (summary["diagnostics"], summary["baselined"]) == (1300, 1200)

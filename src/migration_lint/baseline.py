@@ -41,10 +41,15 @@ class Entry:
         return self.rule, self.path, self.fingerprint
 
 
-def entries_of(diagnostics: Iterable[Diagnostic], baseline_path: str) -> list[Entry]:
-    """The baseline entries for these findings (errors left out), each file read once."""
+def entries_of(
+    diagnostics: Iterable[Diagnostic],
+    baseline_path: str,
+    files: dict[str, _StatementIndex] | None = None,
+) -> list[Entry]:
+    """The baseline entries for these findings (errors left out), each file read once (`files`
+    keeps the files read, for the findings of the same files that follow)."""
     root = os.path.dirname(os.path.abspath(baseline_path))
-    files: dict[str, _StatementIndex] = {}
+    files = {} if files is None else files
     entries = []
     for d in diagnostics:
         if d.severity is Severity.ERROR:
@@ -122,13 +127,18 @@ class Baseline:
         self.path = baseline_path
         self.entries = read_baseline(baseline_path)
         self.remaining = Counter(e.key for e in self.entries)
+        # The file of the findings kept last: a large one's come in several pieces.
+        self._read: dict[str, _StatementIndex] = {}
 
     def keep(self, diagnostics: list[Diagnostic], report: Report) -> list[Diagnostic]:
         """The findings the baseline does not have; those it has are counted in the report."""
         if not self.entries:
             return diagnostics
+        if any(d.path not in self._read for d in diagnostics):
+            self._read.clear()
+        found = _entries_or_none(diagnostics, self.path, self._read)
         kept = []
-        for d, entry in zip(diagnostics, _entries_or_none(diagnostics, self.path), strict=True):
+        for d, entry in zip(diagnostics, found, strict=True):
             if entry is not None and self.remaining[entry.key] > 0:
                 self.remaining[entry.key] -= 1
                 report.baselined += 1
@@ -148,9 +158,11 @@ class Baseline:
         return found
 
 
-def _entries_or_none(diagnostics: list[Diagnostic], baseline_path: str) -> list[Entry | None]:
+def _entries_or_none(
+    diagnostics: list[Diagnostic], baseline_path: str, files: dict[str, _StatementIndex]
+) -> list[Entry | None]:
     """An entry for each finding that a baseline may hold, None for errors."""
-    entries = iter(entries_of(diagnostics, baseline_path))
+    entries = iter(entries_of(diagnostics, baseline_path, files))
     return [None if d.severity is Severity.ERROR else next(entries) for d in diagnostics]
 
 

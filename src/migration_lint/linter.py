@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import heapq
+import itertools
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -17,13 +19,13 @@ from .errors import ConfigError
 from .layouts import Layout
 from .operations import Operation
 from .parallel import Parsed, ParsingPool, parse_each, usable_processors
-from .parse import parse
+from .parse import Statements, parse
 from .pg_frontend import operations_of
 from .project import Project
 from .registry import Rule, load_rules, unknown_rule
 from .runners import Runner, effective_runner
 from .source import Boundaries, InputError, Source, read_source
-from .suppressions import apply_suppressions
+from .suppressions import apply_suppressions, has_suppressions
 
 SYNTAX_ERROR = "syntax-error"
 INPUT_ERROR = "input-error"
@@ -111,11 +113,17 @@ def lint_paths(paths: Iterable[str], settings: Settings, changes: bool = True) -
     return report
 
 
+# A migration's findings are handed on this many at a time: one with a million of them is
+# linted in bounded memory.
+_PIECE = 1000
+
+
 def findings(
     paths: Iterable[str], settings: Settings, report: Report, changes: bool = False
 ) -> Iterator[list[Diagnostic]]:
-    """The findings of the files the paths name, a file at a time and in order, as they are
-    found (paths that cannot be linted first); the rest of the report is filled in as it goes."""
+    """The findings of the files the paths name, in order, as they are found (paths that cannot
+    be linted first), a file's at a time or in pieces of a large one; the rest of the report is
+    filled in as it goes."""
     rules = RuleSet.from_settings(settings)
     # Parse trees are many small dicts that live for one file: with the default thresholds the
     # collector scans them over and over (a quarter of the run time on a large folder).
@@ -177,11 +185,10 @@ def _lint_folder(
         # A file the drizzle journal does not list never runs, unless it ran by hand (as it
         # says): it is linted on the history so far, but is no part of it.
         on = context if migration.in_history else context.fork()
-        diagnostics, statements = lint_parsed(
-            migration.up, migration.parsed, rules, on, has_down, described
-        )
-        report.statements += statements
-        yield diagnostics
+        report.statements += len(migration.parsed[0])
+        found = migration_findings(migration.up, migration.parsed, rules, on, has_down, described)
+        while piece := list(itertools.islice(found, _PIECE)):
+            yield piece
 
 
 @dataclass
@@ -334,7 +341,21 @@ def lint_parsed(
     has_down: bool = False,
     changes: list[str] | None = None,
 ) -> tuple[list[Diagnostic], int]:
-    """Diagnostics for one migration, parsed, in file order, and how many statements it has.
+    """Diagnostics for one migration, parsed, in file order, and how many statements it has
+    (see migration_findings)."""
+    found = list(migration_findings(source, parsed, rules, context, has_down, changes))
+    return found, len(parsed[0])
+
+
+def migration_findings(
+    source: Source,
+    parsed: Parsed,
+    rules: RuleSet | None,
+    context: Context,
+    has_down: bool = False,
+    changes: list[str] | None = None,
+) -> Iterator[Diagnostic]:
+    """Diagnostics for one migration, parsed, in file order, found statement by statement.
 
     The context starts the migration: its runner's transaction depends on its statements. With
     no rules, the migration is only replayed into the context, as history. `changes`
@@ -342,7 +363,7 @@ def lint_parsed(
     """
     statements, problems = parsed
     context.start_migration(source, statements)
-    diagnostics = [
+    early = [
         _diagnostic(
             source,
             SYNTAX_ERROR if p.syntax else INPUT_ERROR,
@@ -354,13 +375,40 @@ def lint_parsed(
         for p in problems
     ]
     if not statements and not problems:
-        diagnostics.append(input_error(InputError(source.path, "no SQL statements, only comments")))
+        early.append(input_error(InputError(source.path, "no SQL statements, only comments")))
+    early.sort(key=_place)
+    found = _rule_findings(source, statements, rules, context, changes)
+    if rules and has_suppressions(source.text):
+        # Directives mark, leave out and add findings anywhere in the file: all of them first.
+        diagnostics = early + [d for statement in found for d in statement]
+        active = {r.id for r in rules.rules}
+        diagnostics = apply_suppressions(
+            source, diagnostics, statements, load_rules(), active, has_down
+        )
+        diagnostics.sort(key=_place)
+        yield from diagnostics
+        return
+    # Statements follow each other in the file, and so do their findings: a migration of any
+    # size is linted in bounded memory (a million findings are never all kept).
+    yield from heapq.merge(early, (d for statement in found for d in statement), key=_place)
+
+
+def _rule_findings(
+    source: Source,
+    statements: Statements,
+    rules: RuleSet | None,
+    context: Context,
+    changes: list[str] | None,
+) -> Iterator[list[Diagnostic]]:
+    """The rules' findings of each statement in turn, in file order, with the context moving
+    through the migration."""
     for operations in statements.operations():
         context.statement_number += 1
+        found = []
         for operation in operations:
             for rule in rules.by_operation.get(type(operation), ()) if rules else ():
                 for message, help_text in _run(rule, operation, context, source):
-                    diagnostics.append(
+                    found.append(
                         _diagnostic(
                             source,
                             rule.id,
@@ -376,12 +424,12 @@ def lint_parsed(
                 change = describe_change(operation)
                 if change:
                     changes.append(change)
-    if rules:
-        diagnostics = apply_suppressions(
-            source, diagnostics, statements, load_rules(), {r.id for r in rules.rules}, has_down
-        )
-    diagnostics.sort(key=lambda d: (d.line, d.column))
-    return diagnostics, len(statements)
+        found.sort(key=_place)
+        yield found
+
+
+def _place(d: Diagnostic) -> tuple[int, int]:
+    return d.line, d.column
 
 
 def _run(

@@ -85,8 +85,9 @@ class _Target:
             destination.write(self.writer.begin())
 
     def findings(self, found: list[Diagnostic]) -> None:
-        if self.writer is not None and found:
-            self.destination.write("".join(self.writer.finding(d) for d in found))
+        if self.writer is not None:
+            for d in found:
+                self.destination.write(self.writer.finding(d))
 
     def end(self, result: RunResult) -> None:
         if self.writer is not None:
