@@ -21,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,14 +203,30 @@ class Run:
     peak_mb: float  # the largest resident set of its processes
 
 
+# Runs a tool from a fresh, small Python: a child's peak memory counts that of the process it was
+# forked from (this one holds large outputs after `check`), and wait4 reports it with the tool's.
+_TIMER = """
+import os, sys, time
+start = time.perf_counter()
+devnull = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=devnull)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+print(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def timed(command: list[str], folder: Path) -> Run:
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)  # its resource usage, as it is reaped
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    # ru_maxrss of a child is in KiB on Linux, and covers the children it waited for.
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    timer = subprocess.run(
+        [sys.executable, "-c", _TIMER, *command],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall, cpu, peak_kib, _ = timer.stdout.split()
+    # ru_maxrss is in KiB on Linux, and covers the children the tool waited for.
+    return Run(float(wall), float(cpu), int(peak_kib) / 1024)
 
 
 def measure(files: int, rounds: int, binaries: dict[str, str]) -> tuple[int, dict[str, list[Run]]]:
