@@ -1,28 +1,31 @@
-"""Time `migration-lint lint` against squawk on a large generated drizzle-kit migration folder.
+"""Time `migration-lint lint` against squawk on large generated drizzle-kit migration folders.
 
-Generates --files drizzle-style migrations (about 15 statements each) in a temporary folder, then
-runs both linters on it, alternating, --rounds times, and prints the median and fastest wall-clock
-times. Output of both tools is discarded; only the time to lint everything is measured.
+For each --files size, generates that many drizzle-style migrations (about 15 statements each) in
+a temporary folder, then runs both linters on it, alternating, --rounds times, and prints a
+table: the median and fastest wall-clock times, the CPU time (all processes), the peak resident
+memory (the largest process) and the time per file; then the migration-lint/squawk ratio of the
+medians and, with two sizes or more, how the time per file grows. Output of both tools is
+discarded; only the time to lint everything is measured.
 
-    python benchmarks/bench_lint.py [--files 2000] [--rounds 5] [--squawk PATH]
+    python benchmarks/bench_lint.py [--files 2000 [20000 ...]] [--rounds 5] [--squawk PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shlex
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools import add_tool_arguments, find_tools
+from tools import add_tool_arguments, find_tools, markdown_table
 
 WORDS = ("user", "order", "invoice", "team", "project", "comment", "tag", "event", "account")
 ADJECTIVES = ("brave", "lonely", "quiet", "swift", "giant", "silly", "tidy", "odd", "famous")
@@ -193,13 +196,69 @@ def check(tool: str, command: list[str], folder: Path) -> str:
     return f"{len(output)} violations, {syntax} syntax errors"
 
 
+@dataclass
+class Run:
+    wall: float  # seconds
+    cpu: float  # seconds of user and system time, the tool's processes together
+    peak_mb: float  # the largest resident set of its processes
+
+
+# Runs a tool from a fresh, small Python: a child's peak memory counts that of the process it was
+# forked from (this one holds large outputs after `check`), and wait4 reports it with the tool's.
+_TIMER = """
+import os, sys, time
+start = time.perf_counter()
+devnull = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=devnull)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+print(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def timed(command: list[str], folder: Path, env: dict[str, str] | None = None) -> Run:
+    timer = subprocess.run(
+        [sys.executable, "-c", _TIMER, *command],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall, cpu, peak_kib, _ = timer.stdout.split()
+    # ru_maxrss is in KiB on Linux, and covers the children the tool waited for.
+    return Run(float(wall), float(cpu), int(peak_kib) / 1024)
+
+
+def measure(files: int, rounds: int, binaries: dict[str, str]) -> tuple[int, dict[str, list[Run]]]:
+    """Generate a folder of `files` migrations and time each tool on it, taking turns."""
+    with tempfile.TemporaryDirectory(prefix="bench-lint-") as tmp:
+        folder = Path(tmp)
+        statements = generate(folder, files)
+        print(f"generated {files} files, {statements} statements in {folder}")
+        commands = {tool: lint_command(tool, binary, folder) for tool, binary in binaries.items()}
+        for tool, command in commands.items():
+            print(f"check {tool}: {check(tool, command, folder)}")
+        runs: dict[str, list[Run]] = {tool: [] for tool in commands}
+        for _ in range(rounds):
+            for tool, command in commands.items():
+                runs[tool].append(timed(command, folder))
+    return statements, runs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=2000, help="migrations to generate [2000]")
+    parser.add_argument(
+        "--files",
+        type=int,
+        nargs="+",
+        default=[2000],
+        help="migrations to generate, one folder per number [2000]",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of each tool [5]")
     add_tool_arguments(parser)
     args = parser.parse_args()
-    if args.files < 1 or args.rounds < 1:
+    if min(args.files) < 1 or args.rounds < 1:
         parser.error("--files and --rounds must be at least 1")
     tools = find_tools(parser, args)
     if tools is None:
@@ -208,29 +267,45 @@ def main() -> int:
     binaries = {"migration-lint": migration_lint, "squawk": squawk}
     version = subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout.strip()
 
-    with tempfile.TemporaryDirectory(prefix="bench-lint-") as tmp:
-        folder = Path(tmp)
-        statements = generate(folder, args.files)
-        print(f"generated {args.files} files, {statements} statements in {folder}")
-        commands = {tool: lint_command(tool, binary, folder) for tool, binary in binaries.items()}
-        for tool, command in commands.items():
-            print(f"check {tool}: {check(tool, command, folder)}")
-        times: dict[str, list[float]] = {tool: [] for tool in commands}
-        for _ in range(args.rounds):
-            for tool, command in commands.items():
-                start = time.perf_counter()
-                subprocess.run(command, cwd=folder, stdout=subprocess.DEVNULL)
-                times[tool].append(time.perf_counter() - start)
+    rows = []
+    per_file: dict[str, dict[int, float]] = {tool: {} for tool in binaries}
+    ratios = []
+    for files in args.files:
+        statements, runs = measure(files, args.rounds, binaries)
+        for tool, measured in runs.items():
+            wall = statistics.median(r.wall for r in measured)
+            per_file[tool][files] = wall / files
+            rows.append(
+                [
+                    files,
+                    statements,
+                    tool,
+                    f"{wall:.3f}",
+                    f"{min(r.wall for r in measured):.3f}",
+                    f"{statistics.median(r.cpu for r in measured):.3f}",
+                    f"{max(r.peak_mb for r in measured):.0f}",
+                    f"{1000 * wall / files:.3f}",
+                ]
+            )
+        ratio = statistics.median(r.wall for r in runs["migration-lint"]) / statistics.median(
+            r.wall for r in runs["squawk"]
+        )
+        ratios.append(f"{files} files: {ratio:.2f}")
 
-    print(f"\n{args.rounds} rounds, alternating ({version})")
-    for tool, runs in times.items():
-        print(f"  {tool:<15} median {statistics.median(runs):7.3f} s   min {min(runs):7.3f} s")
-    ratio = statistics.median(times["migration-lint"]) / statistics.median(times["squawk"])
-    print(f"  ratio migration-lint/squawk (median): {ratio:.2f}")
+    print(f"\n{args.rounds} rounds, alternating ({version}, {os.cpu_count()} processors)\n")
+    header = ["files", "statements", "tool", "median s", "min s", "CPU s", "peak MB", "ms/file"]
+    print(markdown_table(header, rows))
+    print(f"\nratio migration-lint/squawk (median wall): {', '.join(ratios)}")
+    if len(args.files) > 1:
+        smallest, largest = min(args.files), max(args.files)
+        for tool, times in per_file.items():
+            growth = times[largest] / times[smallest]
+            print(f"{tool}: time per file at {largest} files / at {smallest}: {growth:.2f}")
     reproduce = [
         sys.executable,
         str(Path(__file__).resolve()),
-        f"--files={args.files}",
+        "--files",
+        *map(str, args.files),
         f"--rounds={args.rounds}",
         f"--migration-lint={migration_lint}",
         f"--squawk={squawk}",

@@ -76,7 +76,7 @@ def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]
     # A foreign key's check also reads the table it references.
     # What makes the earlier lock worse is a statement that would otherwise let reads (and
     # often writes) go on: not one that takes ACCESS EXCLUSIVE on the table itself.
-    own = {table.key for table, mode, _ in taken(op, ctx)[1] if mode == "ACCESS EXCLUSIVE"}
+    own = {table.key for table, mode, _ in taken(op, ctx) if mode == "ACCESS EXCLUSIVE"}
     locked = [
         (table, held)
         for table in (scanned, *_referenced(op))

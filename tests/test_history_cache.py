@@ -148,12 +148,13 @@ def test_a_new_migration_replays_only_itself_after_the_history_it_extends(
     findings(cache)  # the history of 0003 (0001 and 0002) is cached
     (project / "m/0004_next.sql").write_text("ALTER TABLE users DROP COLUMN mood;")
     replayed: list[str] = []
+    replay = Context.replay
 
-    def counted(source: Source, context: Context) -> None:
+    def counted(context: Context, source: Source, statements: Any) -> None:
         replayed.append(source.path)
-        replay_source(source, context)
+        replay(context, source, statements)
 
-    monkeypatch.setattr(linter, "replay_source", counted)
+    monkeypatch.setattr(Context, "replay", counted)
     with_cache = findings(cache, "m/0004_next.sql")
     assert replayed == ["m/0003_newest.sql"]
     replayed.clear()

@@ -96,7 +96,9 @@ def test_an_interrupted_run_exits_cleanly_and_leaves_nothing(
         [sys.executable, "-m", "migration_lint.cli", *command],
         cwd=repo,
         env={**os.environ, "TMPDIR": str(temporary)},
-        stdout=subprocess.PIPE,
+        # Not a pipe: findings are written as they are found, and a pipe nobody reads until
+        # the run ends would stop the run once full.
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         # As from a terminal: a background job's ignored SIGINT must not be inherited.

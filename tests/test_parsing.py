@@ -174,3 +174,78 @@ def test_many_statements_after_non_ascii_text_keep_their_positions() -> None:
         1,
         13,
     )
+
+
+BREAKPOINT = "--> statement-breakpoint"
+
+
+def parsed_as_chunks(sql: str) -> list[tuple[str, dict[str, object], int, int, list[object]]]:
+    """Each statement of a file drizzle's migrator splits, parsed one chunk at a time as the
+    migrator sends them: its kind, flags, place and operations, in file offsets."""
+    found = []
+    start = 0
+    for chunk in sql.split(BREAKPOINT):
+        statements, _ = parse(chunk, False, operations_of)
+        for statement, operations in zip(statements, statements.operations(), strict=True):
+            for operation in operations:  # operations know file offsets from `start`
+                operation.location += start
+                operation.end += start
+            found.append(
+                (
+                    statement.kind,
+                    statement.node,
+                    statement.start + start,
+                    statement.end + start,
+                    [repr(o).split("(")[0] for o in operations],
+                )
+            )
+        start += len(chunk) + len(BREAKPOINT)
+    return found
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        pytest.param(
+            'CREATE TABLE "a" ("id" int);\n--> statement-breakpoint\nALTER TABLE "a" ADD "b" int;',
+            id="breakpoint-lines",
+        ),
+        pytest.param(
+            "SET lock_timeout = 0;--> statement-breakpoint\n-- why\nSET lock_timeout = '5s';",
+            id="a-comment-after-the-breakpoint",
+        ),
+        pytest.param(
+            'SELECT 1\n--> statement-breakpoint\nALTER TABLE "a" ADD "b" int;\n',
+            id="a-statement-without-semicolon-before-it",
+        ),
+        pytest.param(
+            "SELECT '--> statement-breakpoint';\nSELECT 2;", id="inside-a-string-the-migrator-cuts"
+        ),
+        pytest.param(
+            'ALTER TABLE "a" ADD "b" int;\n/* note --> statement-breakpoint */\nSELECT 2;',
+            id="inside-a-block-comment",
+        ),
+        pytest.param(
+            'ALTER TABLE "a" ADD "b" int; -- note --> statement-breakpoint\nDROP TABLE "a";',
+            id="inside-a-line-comment",
+        ),
+        pytest.param(
+            'CREATE TABLE "café" ("é" text);--> statement-breakpoint\nDROP TABLE "café";',
+            id="not-ascii",
+        ),
+        pytest.param(
+            'DROP TABLE "a";\n--> statement-breakpoint\n--> statement-breakpoint\n', id="trailing"
+        ),
+        pytest.param(
+            "-- header\n--> statement-breakpoint\nSELECT 1;", id="only-a-comment-before-it"
+        ),
+        pytest.param("SELECT 1\n--> statement-breakpoint\n;SELECT 2;", id="the-semicolon-after-it"),
+    ],
+)
+def test_a_file_with_breakpoints_parses_as_its_chunks_would(sql: str) -> None:
+    statements, _ = parse(sql, True, operations_of)
+    whole = [
+        (s.kind, s.node, s.start, s.end, [repr(o).split("(")[0] for o in operations])
+        for s, operations in zip(statements, statements.operations(), strict=True)
+    ]
+    assert whole == parsed_as_chunks(sql)

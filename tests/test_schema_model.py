@@ -790,6 +790,75 @@ def test_drops_and_foreign_keys(
         assert text not in finding.message
 
 
+USERS = 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "email" text);'
+SESSIONS = 'CREATE TABLE "sessions" ("id" bigint, "user_id" bigint REFERENCES "users" ("id"));'
+
+
+@pytest.mark.parametrize(
+    ("migrations", "says", "does_not_say"),
+    [
+        pytest.param(
+            [
+                USERS,
+                SESSIONS,
+                'ALTER TABLE "users" RENAME TO "accounts";',
+                'DROP TABLE "accounts";',
+            ],
+            'while foreign keys reference it ("sessions_user_id_fkey" of "sessions")',
+            "",
+            id="the-referenced-table-renamed",
+        ),
+        pytest.param(
+            [USERS, SESSIONS, 'ALTER TABLE "sessions" RENAME TO "logins";', 'DROP TABLE "users";'],
+            'while foreign keys reference it ("sessions_user_id_fkey" of "logins")',
+            "",
+            id="the-referencing-table-renamed",
+        ),
+        pytest.param(
+            [
+                USERS,
+                'CREATE TABLE "audit" ("id" bigint, "user_id" bigint);',
+                SESSIONS,
+                'ALTER TABLE "audit" ADD CONSTRAINT "audit_fk" FOREIGN KEY ("user_id") '
+                'REFERENCES "users" ("id");',
+                'DROP TABLE "users";',
+            ],
+            'reference it ("audit_fk" of "audit", "sessions_user_id_fkey" of "sessions")',
+            "",
+            id="in-the-order-the-tables-were-created-not-the-keys",
+        ),
+        pytest.param(
+            [
+                USERS,
+                SESSIONS,
+                'DROP TABLE "sessions";\nCREATE TABLE "sessions" ("id" bigint);',
+                'ALTER TABLE "users" DROP COLUMN "id";',
+            ],
+            'It also drops constraint "users_pkey".',
+            "foreign keys reference it",
+            id="none-once-the-referencing-table-is-made-again-without-it",
+        ),
+        pytest.param(
+            [
+                USERS + '\nCREATE INDEX "users_email_idx" ON "users" ("email");',
+                'ALTER TABLE "users" RENAME TO "accounts";\n'
+                'ALTER INDEX "users_email_idx" RENAME TO "accounts_email_idx";',
+                'ALTER TABLE "accounts" DROP COLUMN "email";',
+            ],
+            'It also drops index "accounts_email_idx".',
+            "",
+            id="an-index-renamed-with-its-table",
+        ),
+    ],
+)
+def test_foreign_keys_and_indexes_through_renames_and_drops(
+    tmp_path, migrations: list[str], says: str, does_not_say: str
+) -> None:
+    (finding,) = findings_of(tmp_path, migrations)
+    assert says in finding.message
+    assert not does_not_say or does_not_say not in finding.message
+
+
 def test_dropping_a_foreign_key_takes_access_exclusive_on_the_referenced_table(
     scratch_db,
 ) -> None:

@@ -195,8 +195,7 @@ def said_to_be_held(statement: str) -> dict[str, str]:
     for tree in parse_trees(statement, 0):
         for operation in operations_of(tree):
             taken += [
-                (table.sql, mode)
-                for table, mode, _ in transaction_locks.taken(operation, context)[1]
+                (table.sql, mode) for table, mode, _ in transaction_locks.taken(operation, context)
             ]
             context.apply(operation)
     return strongest(taken)

@@ -40,10 +40,15 @@ class Entry:
         return self.rule, self.path, self.fingerprint
 
 
-def entries_of(diagnostics: Iterable[Diagnostic], baseline_path: str) -> list[Entry]:
-    """The baseline entries for these findings (errors left out), each file read once."""
+def entries_of(
+    diagnostics: Iterable[Diagnostic],
+    baseline_path: str,
+    files: dict[str, _StatementIndex] | None = None,
+) -> list[Entry]:
+    """The baseline entries for these findings (errors left out), each file read once (`files`
+    keeps the files read, for the findings of the same files that follow)."""
     root = os.path.dirname(os.path.abspath(baseline_path))
-    files: dict[str, _StatementIndex] = {}
+    files = {} if files is None else files
     entries = []
     for d in diagnostics:
         if d.severity is Severity.ERROR:
@@ -108,33 +113,55 @@ def read_baseline(baseline_path: str) -> list[Entry]:
 def apply_baseline(report: Report, baseline_path: str, checked: Iterable[str]) -> None:
     """Leave out the findings the baseline has; list its entries for the `checked` files
     (those this run looked at) that match nothing any more."""
-    entries = read_baseline(baseline_path)
-    if not entries:
-        return
-    remaining = Counter(e.key for e in entries)
-    kept = []
-    for d, entry in zip(
-        report.diagnostics, _entries_or_none(report.diagnostics, baseline_path), strict=True
-    ):
-        if entry is not None and remaining[entry.key] > 0:
-            remaining[entry.key] -= 1
-            report.baselined += 1
-        else:
-            kept.append(d)
-    report.diagnostics = kept
-    root = os.path.dirname(os.path.abspath(baseline_path))
-    looked_at = {_relative(path, root) for path in checked}
-    for entry in entries:
-        if entry.path in looked_at and remaining[entry.key] > 0:
-            remaining[entry.key] -= 1
-            report.stale_baseline.append(
-                {"rule": entry.rule, "path": entry.path, "message": entry.message}
-            )
+    baseline = Baseline(baseline_path)
+    report.diagnostics = baseline.keep(report.diagnostics, report)
+    report.stale_baseline += baseline.stale(checked)
 
 
-def _entries_or_none(diagnostics: list[Diagnostic], baseline_path: str) -> list[Entry | None]:
+class Baseline:
+    """A baseline file's entries, each leaving out one finding it matches: a run's findings
+    pass through `keep` in order (all at once, or a file's at a time as they are found)."""
+
+    def __init__(self, baseline_path: str) -> None:
+        self.path = baseline_path
+        self.entries = read_baseline(baseline_path)
+        self.remaining = Counter(e.key for e in self.entries)
+        # The file of the findings kept last: a large one's come in several pieces.
+        self._read: dict[str, _StatementIndex] = {}
+
+    def keep(self, diagnostics: list[Diagnostic], report: Report) -> list[Diagnostic]:
+        """The findings the baseline does not have; those it has are counted in the report."""
+        if not self.entries:
+            return diagnostics
+        if any(d.path not in self._read for d in diagnostics):
+            self._read.clear()
+        found = _entries_or_none(diagnostics, self.path, self._read)
+        kept = []
+        for d, entry in zip(diagnostics, found, strict=True):
+            if entry is not None and self.remaining[entry.key] > 0:
+                self.remaining[entry.key] -= 1
+                report.baselined += 1
+            else:
+                kept.append(d)
+        return kept
+
+    def stale(self, checked: Iterable[str]) -> list[dict[str, str]]:
+        """Its entries for the `checked` files that matched no finding."""
+        root = os.path.dirname(os.path.abspath(self.path))
+        looked_at = {_relative(path, root) for path in checked}
+        found = []
+        for entry in self.entries:
+            if entry.path in looked_at and self.remaining[entry.key] > 0:
+                self.remaining[entry.key] -= 1
+                found.append({"rule": entry.rule, "path": entry.path, "message": entry.message})
+        return found
+
+
+def _entries_or_none(
+    diagnostics: list[Diagnostic], baseline_path: str, files: dict[str, _StatementIndex]
+) -> list[Entry | None]:
     """An entry for each finding that a baseline may hold, None for errors."""
-    entries = iter(entries_of(diagnostics, baseline_path))
+    entries = iter(entries_of(diagnostics, baseline_path, files))
     return [None if d.severity is Severity.ERROR else next(entries) for d in diagnostics]
 
 

@@ -36,6 +36,7 @@ from .errors import ConfigError, InputProblem
 from .formats import FORMATS, Display, Output, parse_output, render
 from .linter import Report, Settings, input_error, lint_paths
 from .output_files import refusal, write_file
+from .outputs import lint_to_outputs, write_outputs
 from .project import Project, resolve_project
 from .registry import PluginError, load_rules
 from .result import RunResult
@@ -233,34 +234,30 @@ def _default_baseline(config: Config) -> str:
 
 def _emit(result: RunResult, options: dict[str, Any], config: Config) -> int:
     """Write the result in every format asked for; the exit code."""
-    _write_outputs(_render_outputs(result, options, config))
+    write_outputs(_render_outputs(result, options, config))
     return result.exit_code
+
+
+def _outputs(options: dict[str, Any], config: Config) -> list[Output]:
+    """Every output asked for, or the one of --format (or the config's), to standard output."""
+    outputs = [parse_output(o) for o in options.get("outputs") or ()]
+    return outputs or [Output(options.get("output_format") or config.format or "text")]
+
+
+def _display(options: dict[str, Any]) -> Display:
+    return Display(
+        bool(options.get("quiet")), bool(options.get("statistics")), bool(options.get("trace"))
+    )
 
 
 def _render_outputs(
     result: RunResult, options: dict[str, Any], config: Config
 ) -> list[tuple[Output, str]]:
     """The result in every format asked for, with where each goes."""
-    outputs = [parse_output(o) for o in options.get("outputs") or ()]
-    if not outputs:
-        outputs = [Output(options.get("output_format") or config.format or "text")]
-    display = Display(
-        bool(options.get("quiet")), bool(options.get("statistics")), bool(options.get("trace"))
-    )
-    return [(output, render(output.format, result, display)) for output in outputs]
-
-
-def _write_outputs(rendered: list[tuple[Output, str]]) -> None:
-    for output, text in rendered:
-        if not output.file:
-            click.echo(text)
-            continue
-        try:
-            write_file(output.file, text + "\n")
-        except OSError as exc:
-            raise InputProblem(
-                f"--output {output.format}:{output.file}: cannot write: {exc.strerror or exc}"
-            ) from None
+    display = _display(options)
+    return [
+        (output, render(output.format, result, display)) for output in _outputs(options, config)
+    ]
 
 
 def _check_outputs(
@@ -309,10 +306,8 @@ def lint(paths: tuple[str, ...], migrations_only: bool, **options: Any) -> int:
         paths = tuple(p for p in paths if os.path.isdir(p) or is_migration(p, project))
         if not paths:
             return 0  # no migration among the files a hook passed
-    report = lint_paths(paths or project.default_folders(), settings)
-    _with_baseline(report, settings, report.linted)
-    result = RunResult(report, "lint", settings.fail_on, report.linted, project)
-    return _emit(result, options, config)
+    targets = paths or project.default_folders()
+    return lint_to_outputs(targets, settings, _outputs(options, config), _display(options))
 
 
 @cli.command()
@@ -674,7 +669,7 @@ def ci(
             _check_schema(result, folder, side.label, schema, settings, database_url, pg_bin)
         # Inside: the markdown comment quotes the migrations' SQL as committed.
         rendered = _render_outputs(result, options, config)
-    _write_outputs(rendered)
+    write_outputs(rendered)
     return result.exit_code
 
 
@@ -761,7 +756,7 @@ def status(
         raise InputProblem(f"{exc.path}: {exc.message}") from None
     outputs = [parse_output(value, STATUS_FORMATS) for value in options.get("outputs") or ()]
     outputs = outputs or [Output(options.get("output_format") or "text")]
-    _write_outputs([(output, render_status(output.format, report)) for output in outputs])
+    write_outputs([(output, render_status(output.format, report)) for output in outputs])
     return report.exit_code
 
 
@@ -821,7 +816,7 @@ def compare(
     outputs = [parse_output(value, COMPARE_FORMATS) for value in options.get("outputs") or ()]
     outputs = outputs or [Output(options.get("output_format") or "text")]
     labels = (sides[0].label, sides[1].label)
-    _write_outputs([(o, render_comparison(o.format, comparison, *labels)) for o in outputs])
+    write_outputs([(o, render_comparison(o.format, comparison, *labels)) for o in outputs])
     return comparison.exit_code
 
 
@@ -1010,7 +1005,7 @@ def drift(
             )
         outputs = [parse_output(value, DRIFT_FORMATS) for value in options.get("outputs") or ()]
         outputs = outputs or [Output(options.get("output_format") or "text")]
-        _write_outputs([(output, render_drift(output.format, report)) for output in outputs])
+        write_outputs([(output, render_drift(output.format, report)) for output in outputs])
         if hook is not None and report.drifted:
             post(hook, payload(report, notify_format))
             click.echo(f"migration-lint drift: posted to {hook.shown}", err=True)

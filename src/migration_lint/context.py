@@ -331,15 +331,11 @@ class Context:
         """Record the locks a statement takes, which its transaction keeps until it ends."""
         if self.transaction is None or self.transaction.cause is Cause.MIXED:
             return  # each lock ends with its statement (or Flyway refuses the migration)
-        statement, taken = transaction_locks.taken(operation, self)
-        if not taken:
-            return
-        line = self._source.position(operation.location)[0] if self._source else 1
-        for table, mode, why in taken:
+        for table, mode, why in transaction_locks.taken(operation, self):
             held = self._held.get(table.key)
             if held is None or locks.stronger(mode, held.mode):
                 self._held[table.key] = locks.HeldLock(
-                    table.sql, mode, line, statement + why, self.statement_number
+                    table.sql, mode, self.statement_number, operation, self._source, why
                 )
 
     def first_in_migration(self, key: str) -> bool:
@@ -439,7 +435,7 @@ class Context:
     def enum_recreated_in_migration(self, column_type: ops.ColumnType) -> tuple[str, ...] | None:
         """The values of the enum of this type's name that this migration drops and creates
         anew, in any of its statements (drizzle-kit changes its columns to text first)."""
-        ahead = self._types_ahead
+        ahead = self._ahead().types
         key = type_key(column_type)
         return ahead.enums.get(key) if key in ahead.dropped else None
 
@@ -447,7 +443,7 @@ class Context:
         """A type's name once this migration's renames of it have run (Prisma creates X_new
         and renames it X)."""
         schema, name = type_key(column_type)
-        for old, new_name in self._types_ahead.renames:
+        for old, new_name in self._ahead().types.renames:
             if old == (schema, name):
                 name = new_name
         return ops.Name(name, column_type.schema)
@@ -533,29 +529,24 @@ class Context:
 
     def _start_look_ahead(self, statements: Sequence[Statement]) -> None:
         self._position = 0  # of the operation the rules are looking at, in the migration
-        # Each subject's operations with their positions, in order. A migration too large to
-        # keep its operations (parse.KEPT_OPERATIONS) is not looked through.
-        self._by_subject: dict[Subject, list[tuple[int, ops.Operation]]] = defaultdict(list)
-        self._types_ahead = _TypesAhead()
-        if not isinstance(statements, Statements) or not statements.keeps_operations:
-            return
-        position = 0
-        for operations in statements.operations():
-            for operation in operations:
-                for subject in subjects(operation):
-                    self._by_subject[subject].append((position, operation))
-                self._types_ahead.read(operation)
-                position += 1
+        self._statements = statements
+        self._read_ahead: _ReadAhead | None = None  # read when a rule first asks
+
+    def _ahead(self) -> _ReadAhead:
+        """The whole migration's operations by subject, and what it does to types."""
+        if self._read_ahead is None:
+            self._read_ahead = _ReadAhead(self._statements)
+        return self._read_ahead
 
     def later(self, subject: Subject) -> list[ops.Operation]:
         """What the statements after the current one in this migration do to `subject`."""
-        found = self._by_subject.get(subject, [])
+        found = self._ahead().by_subject.get(subject, [])
         after = bisect.bisect_right(found, self._position, key=lambda entry: entry[0])
         return [operation for _, operation in found[after:]]
 
     def earlier(self, subject: Subject) -> list[ops.Operation]:
         """What the statements before the current one in this migration did to `subject`."""
-        found = self._by_subject.get(subject, [])
+        found = self._ahead().by_subject.get(subject, [])
         before = bisect.bisect_left(found, self._position, key=lambda entry: entry[0])
         return [operation for _, operation in found[:before]]
 
@@ -945,6 +936,25 @@ UTC_ZONES = frozenset(
         "0",
     }
 )
+
+
+class _ReadAhead:
+    """A whole migration read before its statements are linted: each subject's operations with
+    their positions, in order, and what it does to types. A migration too large to keep its
+    operations (parse.KEPT_OPERATIONS) is not read through."""
+
+    def __init__(self, statements: Sequence[Statement]) -> None:
+        self.by_subject: dict[Subject, list[tuple[int, ops.Operation]]] = defaultdict(list)
+        self.types = _TypesAhead()
+        if not isinstance(statements, Statements) or not statements.keeps_operations:
+            return
+        position = 0
+        for operations in statements.operations():
+            for operation in operations:
+                for subject in subjects(operation):
+                    self.by_subject[subject].append((position, operation))
+                self.types.read(operation)
+                position += 1
 
 
 @dataclass

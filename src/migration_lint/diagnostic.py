@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -46,9 +47,37 @@ class Diagnostic:
 
     def fails(self, fail_on: Severity = Severity.BREAKING) -> bool:
         """Whether this finding fails a run that fails on `fail_on` and worse."""
-        return not self.allowed and self.severity.at_least(fail_on)
+        return _fails(self.severity, self.allowed, fail_on)
 
 
-def exit_code(diagnostics: Iterable[Diagnostic], fail_on: Severity = Severity.BREAKING) -> int:
+# What the summaries, the exit code and the gate read of a finding: its rule, its severity and
+# whether it is allowed. A run that writes its findings out as it finds them keeps only these
+# counts.
+Kind = tuple[str, Severity, bool]
+
+
+def kinds(diagnostics: Iterable[Diagnostic]) -> Counter[Kind]:
+    return Counter((d.rule, d.severity, d.allowed) for d in diagnostics)
+
+
+def failing(counts: Counter[Kind], fail_on: Severity = Severity.BREAKING) -> int:
+    """How many of the counted findings fail a run that fails on `fail_on` and worse."""
+    return sum(
+        n for (_, severity, allowed), n in counts.items() if _fails(severity, allowed, fail_on)
+    )
+
+
+def exit_code(counts: Counter[Kind], fail_on: Severity = Severity.BREAKING) -> int:
     """2 for a failing error, 1 for any other failing finding, else 0."""
-    return max((d.severity.exit_code for d in diagnostics if d.fails(fail_on)), default=0)
+    return max(
+        (
+            severity.exit_code
+            for (_, severity, allowed), n in counts.items()
+            if n and _fails(severity, allowed, fail_on)
+        ),
+        default=0,
+    )
+
+
+def _fails(severity: Severity, allowed: bool, fail_on: Severity) -> bool:
+    return not allowed and severity.at_least(fail_on)

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import gc
+import heapq
+import itertools
 import os
 import time
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .changes import describe_change
 from .context import Context
-from .diagnostic import Diagnostic, Severity
+from .diagnostic import Diagnostic, Kind, Severity, kinds
 from .discovery import migrations_folder
 from .drizzle import NOT_IN_JOURNAL, journal_order
 from .errors import ConfigError
 from .layouts import Layout
 from .operations import Operation
-from .parse import parse
+from .parallel import Parsed, ParsingPool, parse_each, usable_processors
+from .parse import Statements, parse
 from .pg_frontend import operations_of
 from .project import Project
 from .registry import Rule, load_rules, unknown_rule
 from .runners import Runner, effective_runner
 from .source import InputError, Places, Source, file_identity, read_source
-from .suppressions import apply_suppressions
+from .suppressions import apply_suppressions, has_suppressions
 
 SYNTAX_ERROR = "syntax-error"
 INPUT_ERROR = "input-error"
@@ -45,21 +48,33 @@ class Settings:
     project: Project = field(default_factory=Project)
     fail_on: Severity = Severity.BREAKING  # the least serious severity that fails the run
     baseline: str | None = None  # the baseline file to read, when there is one
+    # Processes to lint with (parallel.py): 0 for one per usable processor. A plan of fewer
+    # migrations than `pool_min_files` is linted in one process: starting workers costs more.
+    processes: int = 0
+    pool_min_files: int = 300
     # The folder of the history cache (history_cache.py); None: every run replays the history.
     cache_folder: str | None = None
 
 
 @dataclass
 class Report:
+    # The findings kept, in order: all of them, unless the run wrote them out as it found them
+    # (then `written` counts them).
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     statements: int = 0
-    # The schema changes each linted migration makes, in order (see changes.describe_change).
+    # The schema changes each linted migration makes, in order (see changes.describe_change);
+    # collected only when asked for (the pull request comment shows them).
     changes: dict[str, list[str]] = field(default_factory=dict)
     linted: list[str] = field(default_factory=list)  # the files reported on, in order
     baselined: int = 0  # findings left out because the baseline has them
     # Baseline entries for the linted files that no longer match a finding.
     stale_baseline: list[dict[str, str]] = field(default_factory=list)
+    written: Counter[Kind] = field(default_factory=Counter)  # findings written out, not kept
+
+    def counts(self) -> Counter[Kind]:
+        """How many findings of each kind the run has: all the summaries and exit codes read."""
+        return self.written + kinds(self.diagnostics)
 
 
 class RuleSet:
@@ -92,53 +107,153 @@ class RuleSet:
         return cls(chosen)
 
 
-def lint_paths(paths: Iterable[str], settings: Settings) -> Report:
-    """Lint the files the paths name; earlier migrations of their folders are read as history."""
-    rules = RuleSet.from_settings(settings)
+def lint_paths(paths: Iterable[str], settings: Settings, changes: bool = True) -> Report:
+    """Lint the files the paths name; earlier migrations of their folders are read as history.
+    `changes`: also describe the schema changes of each linted file (Report.changes)."""
     report = Report()
+    for found in findings(paths, settings, report, changes):
+        report.diagnostics.extend(found)
+    return report
+
+
+# A migration's findings are handed on this many at a time: one with a million of them is
+# linted in bounded memory.
+_PIECE = 1000
+
+
+def findings(
+    paths: Iterable[str], settings: Settings, report: Report, changes: bool = False
+) -> Iterator[list[Diagnostic]]:
+    """The findings of the files the paths name, in order, as they are found (paths that cannot
+    be linted first), a file's at a time or in pieces of a large one; the rest of the report is
+    filled in as it goes."""
+    rules = RuleSet.from_settings(settings)
     # Parse trees are many small dicts that live for one file: with the default thresholds the
     # collector scans them over and over (a quarter of the run time on a large folder).
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
+    pool = None
     try:
-        _lint_plan(plan_folders(paths, settings.project, report), rules, settings, report)
+        problems: list[Diagnostic] = []
+        plan = plan_folders(paths, settings.project, problems)
+        if problems:
+            yield problems
+        pool = _pool_for(plan, settings)
+        for folder in plan:
+            yield from _lint_folder(folder, rules, settings, report, changes, pool)
     finally:
         gc.set_threshold(*thresholds)
-    return report
+        if pool is not None:
+            pool.close()
 
 
-def _lint_plan(plan: list[FolderPlan], rules: RuleSet, settings: Settings, report: Report) -> None:
+def _pool_for(plan: list[FolderPlan], settings: Settings) -> ParsingPool | None:
+    """Worker processes to parse a plan's migrations, when it has enough of them to gain."""
+    processes = settings.processes or usable_processors()
+    migrations = sum(len(folder.files) for folder in plan)
+    if processes < 2 or migrations < settings.pool_min_files:
+        return None
+    # The main process runs the rules, as much work as parsing: on a processor of its own. Only
+    # replaying history (pre-commit's newest file), it mostly waits: it shares one.
+    linted = sum(len(folder.requested) for folder in plan)
+    return ParsingPool(processes - 1 if linted * 2 > migrations else processes)
+
+
+def _lint_folder(
+    folder: FolderPlan,
+    rules: RuleSet,
+    settings: Settings,
+    report: Report,
+    changes: bool,
+    pool: ParsingPool | None,
+) -> Iterator[list[Diagnostic]]:
+    """The findings of a folder's requested files, each linted on the history before it."""
+    context = Context(settings.pg_version, runner_of(folder.layout, settings))
+    requested = [i for i, file in enumerate(folder.files) if file in folder.requested]
+    first, last = requested[0], requested[-1]
     places = Places()  # the files of a run are in a few folders
-    for folder in plan:
-        context = Context(settings.pg_version, runner_of(folder.layout, settings))
-        positions = [i for i, file in enumerate(folder.files) if file in folder.requested]
-        first, last = positions[0], positions[-1]
-        _replay_history(context, folder.files[:first], folder, settings, places)
-        for file in folder.files[first : last + 1]:
-            if file not in folder.requested:
-                source = _history_source(file, folder, settings, places)
-                if source:
-                    replay_source(source, context)
-                continue
-            report.files += 1
-            report.linted.append(file)
-            try:
-                source = read_source(file, settings.project.max_file_bytes, places)
-            except InputError as exc:
-                report.diagnostics.append(input_error(exc))
-                continue
-            up = Source(source.path, folder.layout.up_text(source.text))
-            has_down = folder.layout.down_sql(file, source.text) is not None
-            changes = report.changes.setdefault(file, [])
-            diagnostics, statements = lint_source(
-                up,
-                rules,
-                context if _runs(file, folder, source.text) else context.fork(),
-                has_down,
-                changes,
-            )
-            report.diagnostics.extend(diagnostics)
-            report.statements += statements
+    # The migrations before the first requested one are history only.
+    before = folder.files[:first]
+    if settings.cache_folder is not None and before:
+        _replay_cached_history(context, before, folder, settings, settings.cache_folder, places)
+    else:
+        replay_history(context, read_migrations(folder, before, context, settings, pool, places))
+    for migration in read_migrations(
+        folder, folder.files[first : last + 1], context, settings, pool, places
+    ):
+        if migration.path not in folder.requested:
+            replay_history(context, [migration])
+            continue
+        report.files += 1
+        report.linted.append(migration.path)
+        if migration.error is not None:
+            yield [input_error(migration.error)]
+            continue
+        assert migration.parsed is not None  # a requested migration is always parsed
+        has_down = folder.layout.down_sql(migration.path, migration.text) is not None
+        described = report.changes.setdefault(migration.path, []) if changes else None
+        # A file the drizzle journal does not list never runs, unless it ran by hand (as it
+        # says): it is linted on the history so far, but is no part of it.
+        on = context if migration.in_history else context.fork()
+        report.statements += len(migration.parsed[0])
+        found = migration_findings(migration.up, migration.parsed, rules, on, has_down, described)
+        while piece := list(itertools.islice(found, _PIECE)):
+            yield piece
+
+
+@dataclass
+class Migration:
+    """A migration file read, and its up migration parsed when it is linted or replayed."""
+
+    path: str
+    error: InputError | None = None  # why it cannot be read: then it is nothing else
+    text: str = ""  # the file's text
+    up: Source = field(default_factory=lambda: Source("", ""))  # its up migration
+    # Whether it is part of the history: drizzle runs only what its journal lists, and a file
+    # kept out of the journal that says it ran by hand.
+    in_history: bool = False
+    parsed: Parsed | None = None  # the up migration's statements and syntax problems
+
+
+def read_migrations(
+    folder: FolderPlan,
+    files: list[str],
+    context: Context,
+    settings: Settings,
+    pool: ParsingPool | None,
+    places: Places,
+) -> Iterator[Migration]:
+    """A folder's migrations, in order, each read and parsed if it is to be linted or replayed
+    (with a pool, read a few batches ahead and parsed in its workers)."""
+
+    def read(file: str) -> tuple[Migration, str | None]:
+        try:
+            source = read_source(file, settings.project.max_file_bytes, places)
+        except InputError as exc:
+            return Migration(file, exc), None
+        in_history = _runs(file, folder, source.text)
+        up = Source(source.path, folder.layout.up_text(source.text))
+        wanted = in_history or file in folder.requested
+        return Migration(file, None, source.text, up, in_history), up.text if wanted else None
+
+    on_breakpoints = context.runner.splits_on_breakpoints
+    for migration, parsed in parse_each(map(read, files), on_breakpoints, pool):
+        migration.parsed = parsed
+        yield migration
+
+
+def replay_history(context: Context, migrations: Iterable[Migration]) -> None:
+    """Replay migrations into the context, without rules: the history the next ones are linted
+    on. One that cannot be read, or never runs, adds nothing."""
+    for migration in migrations:
+        if migration.parsed is not None and migration.in_history:
+            context.replay(migration.up, migration.parsed[0])
+
+
+def _runs(file: str, folder: FolderPlan, text: str) -> bool:
+    """Whether a migration is part of the history: a file the drizzle journal does not list
+    never runs, unless it ran by hand (as it says)."""
+    return file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(text))
 
 
 def _history_source(
@@ -154,28 +269,20 @@ def _history_source(
     return Source(source.path, folder.layout.up_text(source.text))
 
 
-def _runs(file: str, folder: FolderPlan, text: str) -> bool:
-    """Whether a migration is part of the history: a file the drizzle journal does not list
-    never runs, unless it ran by hand (as it says). It is linted on the history so far."""
-    return file not in folder.unlisted or bool(NOT_IN_JOURNAL.match(text))
-
-
-def _replay_history(
-    context: Context, files: list[str], folder: FolderPlan, settings: Settings, places: Places
+def _replay_cached_history(
+    context: Context,
+    files: list[str],
+    folder: FolderPlan,
+    settings: Settings,
+    cache_folder: str,
+    places: Places,
 ) -> None:
-    """Replay the migrations before the first linted one, or load the schema they leave from
-    the history cache."""
+    """Load the schema the migrations before the first linted one leave from the history
+    cache, replaying those it does not have."""
+    from .history_cache import HistoryCache, seed
 
     def read(file: str) -> Source | None:
         return _history_source(file, folder, settings, places)
-
-    if settings.cache_folder is None or not files:
-        for file in files:
-            source = read(file)
-            if source:
-                replay_source(source, context)
-        return
-    from .history_cache import HistoryCache, seed
 
     started = time.time_ns()
 
@@ -184,7 +291,7 @@ def _replay_history(
         # Whether drizzle's journal lists it decides, as much as its content, what it runs.
         return None if found is None else (*found, file in folder.unlisted)
 
-    cache = HistoryCache(settings.cache_folder)
+    cache = HistoryCache(cache_folder)
     cache.replay(
         context, files, read, identity, seed(settings, folder.layout.name, context), replay_source
     )
@@ -210,8 +317,11 @@ def _planned(folder: str, layout: Layout, files: list[str], project: Project) ->
     return FolderPlan(layout, ordered, unlisted=unlisted)
 
 
-def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list[FolderPlan]:
-    """Group the requested files by migrations folder.
+def plan_folders(
+    paths: Iterable[str], project: Project, problems: list[Diagnostic]
+) -> list[FolderPlan]:
+    """Group the requested files by migrations folder; `problems` gets the paths that cannot be
+    linted.
 
     A file given alone is linted after the migrations before it in its folder, as pre-commit
     passes only the new file.
@@ -226,7 +336,7 @@ def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list
             try:
                 files = project.files(path)
             except InputError as exc:
-                report.diagnostics.append(input_error(exc))
+                problems.append(input_error(exc))
                 continue
             planned = plan.setdefault(
                 path, _planned(path, project.layout_for(path), files, project)
@@ -234,15 +344,15 @@ def plan_folders(paths: Iterable[str], project: Project, report: Report) -> list
             planned.requested.update(files)
             continue
         if not os.path.lexists(path):  # a dangling symlink exists: reading it says so
-            report.diagnostics.append(input_error(InputError(path, "no such file or directory")))
+            problems.append(input_error(InputError(path, "no such file or directory")))
             continue
         if not path.endswith(".sql"):
-            report.diagnostics.append(input_error(InputError(path, NOT_SQL)))
+            problems.append(input_error(InputError(path, NOT_SQL)))
             continue
         folder = migrations_folder(path)
         other_database = project.not_postgres(folder)
         if other_database:
-            report.diagnostics.append(input_error(InputError(path, other_database)))
+            problems.append(input_error(InputError(path, other_database)))
             continue
         if folder not in listed:
             layout = project.layout_for(folder)
@@ -279,15 +389,43 @@ def lint_source(
     has_down: bool = False,
     changes: list[str] | None = None,
 ) -> tuple[list[Diagnostic], int]:
-    """Diagnostics for one migration, in file order, and how many statements it has.
+    """Diagnostics for one migration, in file order, and how many statements it has (see
+    lint_parsed)."""
+    parsed = parse(source.text, context.runner.splits_on_breakpoints, operations_of)
+    return lint_parsed(source, parsed, rules, context, has_down, changes)
+
+
+def lint_parsed(
+    source: Source,
+    parsed: Parsed,
+    rules: RuleSet | None,
+    context: Context,
+    has_down: bool = False,
+    changes: list[str] | None = None,
+) -> tuple[list[Diagnostic], int]:
+    """Diagnostics for one migration, parsed, in file order, and how many statements it has
+    (see migration_findings)."""
+    found = list(migration_findings(source, parsed, rules, context, has_down, changes))
+    return found, len(parsed[0])
+
+
+def migration_findings(
+    source: Source,
+    parsed: Parsed,
+    rules: RuleSet | None,
+    context: Context,
+    has_down: bool = False,
+    changes: list[str] | None = None,
+) -> Iterator[Diagnostic]:
+    """Diagnostics for one migration, parsed, in file order, found statement by statement.
 
     The context starts the migration: its runner's transaction depends on its statements. With
     no rules, the migration is only replayed into the context, as history. `changes`
     collects a line for each table or column it adds, drops, renames or retypes.
     """
-    statements, problems = parse(source.text, context.runner.splits_on_breakpoints, operations_of)
+    statements, problems = parsed
     context.start_migration(source, statements)
-    diagnostics = [
+    early = [
         _diagnostic(
             source,
             SYNTAX_ERROR if p.syntax else INPUT_ERROR,
@@ -299,13 +437,40 @@ def lint_source(
         for p in problems
     ]
     if not statements and not problems:
-        diagnostics.append(input_error(InputError(source.path, "no SQL statements, only comments")))
+        early.append(input_error(InputError(source.path, "no SQL statements, only comments")))
+    early.sort(key=_place)
+    found = _rule_findings(source, statements, rules, context, changes)
+    if rules and has_suppressions(source.text):
+        # Directives mark, leave out and add findings anywhere in the file: all of them first.
+        diagnostics = early + [d for statement in found for d in statement]
+        active = {r.id for r in rules.rules}
+        diagnostics = apply_suppressions(
+            source, diagnostics, statements, load_rules(), active, has_down
+        )
+        diagnostics.sort(key=_place)
+        yield from diagnostics
+        return
+    # Statements follow each other in the file, and so do their findings: a migration of any
+    # size is linted in bounded memory (a million findings are never all kept).
+    yield from heapq.merge(early, (d for statement in found for d in statement), key=_place)
+
+
+def _rule_findings(
+    source: Source,
+    statements: Statements,
+    rules: RuleSet | None,
+    context: Context,
+    changes: list[str] | None,
+) -> Iterator[list[Diagnostic]]:
+    """The rules' findings of each statement in turn, in file order, with the context moving
+    through the migration."""
     for operations in statements.operations():
         context.statement_number += 1
+        found = []
         for operation in operations:
             for rule in rules.by_operation.get(type(operation), ()) if rules else ():
                 for message, help_text in _run(rule, operation, context, source):
-                    diagnostics.append(
+                    found.append(
                         _diagnostic(
                             source,
                             rule.id,
@@ -321,12 +486,12 @@ def lint_source(
                 change = describe_change(operation)
                 if change:
                     changes.append(change)
-    if rules:
-        diagnostics = apply_suppressions(
-            source, diagnostics, statements, load_rules(), {r.id for r in rules.rules}, has_down
-        )
-    diagnostics.sort(key=lambda d: (d.line, d.column))
-    return diagnostics, len(statements)
+        found.sort(key=_place)
+        yield found
+
+
+def _place(d: Diagnostic) -> tuple[int, int]:
+    return d.line, d.column
 
 
 def _run(

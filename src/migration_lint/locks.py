@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import transaction_locks
+from .operations import Operation
+from .source import Source
+
 # Lock modes from weakest to strongest, as PostgreSQL's documentation names them.
 LOCK_MODES = (
     "ACCESS SHARE",
@@ -29,13 +33,23 @@ _BLOCKS = {
 @dataclass(frozen=True, slots=True)
 class HeldLock:
     """A table lock the open transaction holds: the strongest taken so far, and the statement
-    that took it (its line, and a short description such as `ALTER TABLE "t" DROP COLUMN "c"`)."""
+    that took it (its line, and a short description such as `ALTER TABLE "t" DROP COLUMN "c"`,
+    worked out when a message names them: most locks a migration takes never are)."""
 
     table: str  # as messages name it
     mode: str
-    line: int
-    statement: str
     statement_number: int  # which statement of the migration took it: tells a later one apart
+    operation: Operation  # what took it, in `source`
+    source: Source | None
+    why: str  # what the description adds for a lock it takes on another table
+
+    @property
+    def line(self) -> int:
+        return self.source.position(self.operation.location)[0] if self.source else 1
+
+    @property
+    def statement(self) -> str:
+        return transaction_locks.statement(self.operation) + self.why
 
 
 def stronger(mode: str, than: str) -> bool:

@@ -60,8 +60,11 @@ class Name:
 
     @property
     def key(self) -> tuple[str, str]:
-        # Unqualified names resolve through search_path, which migrations leave at public.
-        return (self.schema or "public", self.name)
+        # Unqualified names resolve through search_path, which migrations leave at public. (One
+        # "public" for every key, however many the parse trees held: a long history keeps
+        # tens of thousands of keys.)
+        schema = self.schema
+        return ("public" if schema is None or schema == "public" else schema, self.name)
 
     @property
     def sql(self) -> str:

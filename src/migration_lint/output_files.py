@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections.abc import Iterator
+from typing import TextIO
 
 from . import git
 from .checks import is_migration
@@ -42,11 +44,19 @@ def _within(path: str, folder: str) -> bool:
 
 
 def write_file(path: str, text: str) -> None:
-    """Write `text` to the file `path` names (through a symbolic link).
+    """Write `text` to the file `path` names (see `output_file`)."""
+    with output_file(path) as file:
+        file.write(text)
 
-    A regular file, or one not there yet, is replaced in one step: a run stopped halfway (an
-    interrupt, a full disk) leaves the old file or none, never part of the new one. Anything else
-    (a FIFO, /dev/stdout: only with --force) is written as a shell redirection would.
+
+@contextlib.contextmanager
+def output_file(path: str) -> Iterator[TextIO]:
+    """A file to write what goes to the file `path` names (through a symbolic link).
+
+    A regular file, or one not there yet, is replaced in one step when the block ends: a run
+    stopped halfway (an interrupt, a full disk, an error) leaves the old file or none, never
+    part of the new one. Anything else (a FIFO, /dev/stdout: only with --force) is written as
+    a shell redirection would.
     """
     target = os.path.realpath(path)
     try:
@@ -55,7 +65,7 @@ def write_file(path: str, text: str) -> None:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
         with open(target, "w", encoding="utf-8") as file:
-            file.write(text)
+            yield file
         return
     import tempfile  # here: it imports shutil, random and more, for runs that write no file
 
@@ -63,7 +73,7 @@ def write_file(path: str, text: str) -> None:
     descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
+            yield file
         # mkstemp makes the file private; the file keeps the permissions it had, or gets the
         # ones any new file would.
         os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())

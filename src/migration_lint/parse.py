@@ -25,7 +25,16 @@ from pglast import parser as pg_parser
 
 from . import deep_json
 from .operations import Operation
-from .splitting import PSQL_COMMAND, STATEMENT, Piece, chunks, content_end, pieces
+from .splitting import (
+    BREAKPOINT,
+    PSQL_COMMAND,
+    STATEMENT,
+    WHITESPACE,
+    Piece,
+    chunks,
+    content_end,
+    pieces,
+)
 
 Node = dict[str, Any]
 
@@ -113,7 +122,7 @@ class Statement:
     """A parsed statement, as runners and suppressions see it."""
 
     kind: str
-    node: Node  # the fields of its parse tree's top node that are not nodes: its flags
+    node: Node  # the fields of its parse tree's top node that are not nodes (nor a location)
     start: int  # character offsets in the file
     end: int
     file_text: str
@@ -148,6 +157,22 @@ class Statements(Sequence[Statement]):
     @property
     def keeps_operations(self) -> bool:
         return self._operations is not None
+
+    def __getstate__(self) -> object:
+        # Sent from a parsing process (parallel.py) without the text, which the receiver has
+        # (`attach`), and only with its operations kept: none to parse again from.
+        assert self._operations is not None
+        return self._starts, self._ends, self._kinds, self._nodes, self._operations
+
+    def __setstate__(self, state: Any) -> None:
+        self._starts, self._ends, self._kinds, self._nodes, self._operations = state
+        self._text = ""
+        self._shared = {}
+        self._read_again = _nothing_to_read_again
+
+    def attach(self, text: str) -> None:
+        """Give statements received from a parsing process the text they were parsed from."""
+        self._text = text
 
     def add(self, found: _Found) -> None:
         self._starts.append(found.start)
@@ -191,6 +216,10 @@ class Statements(Sequence[Statement]):
     def __iter__(self) -> Iterator[Statement]:
         for index in range(len(self)):
             yield self[index]
+
+
+def _nothing_to_read_again() -> Iterator[Sequence[Operation]]:
+    raise AssertionError("received statements keep their operations")
 
 
 @dataclass(slots=True)
@@ -249,6 +278,51 @@ def parse_trees(piece: str, piece_start: int) -> list[StatementTree]:
     return trees
 
 
+# How a step of parsing went (_Parser._steps): text parsed with its trees; a whole file parsed
+# across its breakpoints; a statement too large for a tree.
+_WITH_TREES, _ACROSS_BREAKPOINTS, _WITHOUT_TREE = 1, 2, 0
+_COMMENTS = ("SQL_COMMENT", "C_COMMENT")
+
+
+def _trees_across_breakpoints(text: str) -> list[StatementTree] | None:
+    """The statements of a file the runner splits on drizzle's breakpoints, parsed in one call:
+    the ones it would parse chunk by chunk, or None when that is not sure (it does not parse, or
+    a breakpoint is not between two statements with nothing but comments around it: in a
+    string, in a comment, after a statement with no `;`, before a `;`)."""
+    try:
+        trees = parse_trees(text, 0)
+    except pg_parser.ParseError:
+        return None
+    gap_start, after = 0, 0  # where the text between statements starts; the next statement
+    found = text.find(BREAKPOINT)
+    while found != -1:
+        while after < len(trees) and trees[after].end <= found:
+            gap_start = trees[after].end
+            after += 1
+        gap_end = trees[after].start if after < len(trees) else len(text)
+        if found >= gap_end:
+            return None  # inside a statement
+        # A statement's text ends before its `;`: the chunk before takes it.
+        end = found + len(BREAKPOINT)
+        before, following = text[gap_start:found], text[end:gap_end]
+        if not _only_comments(before, ";") or not _only_comments(following):
+            return None
+        gap_start = end
+        found = text.find(BREAKPOINT, end)
+    return trees
+
+
+def _only_comments(text: str, also: str = "") -> bool:
+    """Whether the text is whole comments and white space (and `also` characters)."""
+    if not text.strip(WHITESPACE + also):
+        return True  # most often: white space, or a `;` and a line break
+    try:
+        tokens = pg_parser.scan(text)
+    except pg_parser.ParseError:  # cut inside a comment
+        return False
+    return all(t.name in _COMMENTS or text[t.start : t.end + 1] in also for t in tokens)
+
+
 class _Parser:
     """Parses a migration step by step; after each step, `found` holds what it parsed."""
 
@@ -259,8 +333,8 @@ class _Parser:
         self.convert = convert  # None: the operations are not wanted
         self.found: list[_Found] = []
         self.problems: list[Problem] = []
-        # What parsed, in order, to parse it again without splitting it: (start, end, 1) for
-        # text pglast parsed with its trees, (start, end, 0) for a statement without one.
+        # What parsed, in order, to parse it again without splitting it: (start, end, how),
+        # `how` one of _WITH_TREES, _ACROSS_BREAKPOINTS and _WITHOUT_TREE.
         self._steps = array("q")
 
     def operations_again(
@@ -269,15 +343,30 @@ class _Parser:
         """What each statement does, parsed again: for a migration with too many to keep."""
         steps = self._steps
         for index in range(0, len(steps), 3):
-            start, end, with_trees = steps[index : index + 3]
-            if not with_trees:
+            start, end, how = steps[index : index + 3]
+            if how == _WITHOUT_TREE:
                 yield ()
                 continue
-            for tree in parse_trees(self.text[start:end], start):
+            if how == _ACROSS_BREAKPOINTS:
+                trees = _trees_across_breakpoints(self.text) or []
+            else:
+                trees = parse_trees(self.text[start:end], start)
+            for tree in trees:
                 yield convert(tree)
 
     def run(self, on_breakpoints: bool) -> Iterator[None]:
         text = self.text
+        # Most files are small and valid: PostgreSQL's parser reads them in one call, a quarter
+        # faster than chunk by chunk, even when the runner splits them on drizzle's
+        # breakpoints: each is a comment to PostgreSQL.
+        if on_breakpoints and len(text) <= BATCH_CHARS and BREAKPOINT in text:
+            trees = _trees_across_breakpoints(text)
+            if trees is not None:
+                self._steps.extend((0, len(text), _ACROSS_BREAKPOINTS))
+                for tree in trees:
+                    self._add(tree)
+                yield
+                return
         for chunk_start, chunk_end in chunks(text, on_breakpoints):
             # Most chunks are small and valid: PostgreSQL's parser splits them in one call.
             if chunk_end - chunk_start <= BATCH_CHARS and self._parse_whole(chunk_start, chunk_end):
@@ -312,7 +401,7 @@ class _Parser:
 
     def _parse_trees(self, start: int, end: int) -> None:
         trees = parse_trees(self.text[start:end], start)
-        self._steps.extend((start, end, 1))
+        self._steps.extend((start, end, _WITH_TREES))
         for tree in trees:
             self._add(tree)
 
@@ -350,7 +439,7 @@ class _Parser:
         first_word = _FIRST_WORD.match(self.text, piece.start, end)
         treeless = _TREELESS_KINDS.get(first_word.group().lower()) if first_word else None
         if treeless:
-            self._steps.extend((piece.start, end, 0))
+            self._steps.extend((piece.start, end, _WITHOUT_TREE))
             self.found.append(_Found(treeless, {}, piece.start, end, ()))
             return
         parsed = "PostgreSQL's parser accepts it" if checked else "its syntax was not checked"
@@ -363,8 +452,11 @@ class _Parser:
 
     def _add(self, tree: StatementTree) -> None:
         operations = self.convert(tree) if self.convert else ()
+        # A location is a place in the text pglast was given, not a flag: left out.
         flags = {
-            key: value for key, value in tree.node.items() if not isinstance(value, dict | list)
+            key: value
+            for key, value in tree.node.items()
+            if not isinstance(value, dict | list) and key != "location"
         }
         self.found.append(_Found(tree.kind, flags, tree.start, tree.end, operations))
 

@@ -11,10 +11,11 @@ The gate (the CI's three levels, also shown for `lint` in the formats made for p
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .diagnostic import Diagnostic, Severity, exit_code
+from .diagnostic import Kind, Severity, exit_code, failing
 from .linter import Report
 from .project import Project
 
@@ -33,12 +34,20 @@ class Gate(str, enum.Enum):
         return {Gate.PASS: 0, Gate.NEEDS_APPROVAL: 1, Gate.BLOCKED: 2}[self]
 
 
-def gate_of(diagnostics: list[Diagnostic], approved: bool, fail_on: Severity) -> Gate:
-    if any(d.fails(fail_on) for d in diagnostics):
+def declared(counts: Counter[Kind]) -> int:
+    """How many of the counted findings are breaking changes declared with `allow`."""
+    return sum(
+        n
+        for (_, severity, allowed), n in counts.items()
+        if allowed and severity is Severity.BREAKING
+    )
+
+
+def gate_of(counts: Counter[Kind], approved: bool, fail_on: Severity) -> Gate:
+    if failing(counts, fail_on):
         return Gate.BLOCKED
     # With --fail-on error, breaking changes pass: declared ones need no approval either.
-    declared = any(d.allowed and d.severity is Severity.BREAKING for d in diagnostics)
-    if declared and not approved and Severity.BREAKING.at_least(fail_on):
+    if declared(counts) and not approved and Severity.BREAKING.at_least(fail_on):
         return Gate.NEEDS_APPROVAL
     return Gate.PASS
 
@@ -58,10 +67,10 @@ class RunResult:
 
     @property
     def gate(self) -> Gate:
-        return gate_of(self.report.diagnostics, self.approved, self.fail_on)
+        return gate_of(self.report.counts(), self.approved, self.fail_on)
 
     @property
     def exit_code(self) -> int:
         if self.command == "ci":
             return self.gate.exit_code
-        return exit_code(self.report.diagnostics, self.fail_on)
+        return exit_code(self.report.counts(), self.fail_on)

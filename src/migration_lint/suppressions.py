@@ -72,6 +72,12 @@ def directives(text: str) -> list[Directive]:
     return found
 
 
+def has_suppressions(text: str) -> bool:
+    """Whether a migration has directives that change its findings (`not-in-journal` is for
+    the folder's checks)."""
+    return any(d.kind != "not-in-journal" for d in directives(text))
+
+
 def rollback_plans(text: str) -> list[tuple[str, int]]:
     """The SQL of each `-- rollback:` comment block, and where the block starts."""
     return [(block.sql, block.start) for block in rollback_blocks(Source("", text))]
@@ -114,7 +120,8 @@ def apply_suppressions(
     """The diagnostics with ignored ones removed and allowed ones marked, plus findings about
     the directives themselves (`active`: the rules this run uses; `has_down`: the layout keeps a
     down migration for this file, which is its rollback plan)."""
-    # `not-in-journal` marks a drizzle file kept out of the journal: the folder checks read it.
+    # `not-in-journal` marks a drizzle file kept out of the journal: the folder checks read it
+    # (has_suppressions).
     found = [d for d in directives(source.text) if d.kind != "not-in-journal"]
     if not found:
         return diagnostics

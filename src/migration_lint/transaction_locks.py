@@ -1,4 +1,4 @@
-"""The table locks each statement takes and keeps until its transaction ends, with a short
+"""The table locks each statement takes and keeps until its transaction ends, and a short
 description of the statement, so that messages can say what an earlier statement of the same
 transaction still blocks.
 
@@ -30,20 +30,26 @@ _KINDS = {
 }
 
 
-def taken(op: ops.Operation, ctx: Context) -> tuple[str, Locks]:
-    """A short description of the statement, and the table locks it takes (none for a kind of
-    statement not listed here, or one that locks no table another session could be using)."""
+def taken(op: ops.Operation, ctx: Context) -> Locks:
+    """The table locks a statement takes (none for a kind of statement not listed here, or one
+    that locks no table another session could be using)."""
     found = _TAKEN.get(type(op))
     if found is None:
-        return "", []
-    statement, locks = found(op, ctx)
+        return []
+    locks = found(op, ctx)
     table = getattr(op, "table", None)
     if isinstance(table, ops.Name) and _reaches_partitions(op) and ctx.is_partitioned(table):
         # Its lock on the partitioned table is taken on every partition too, in the same mode.
         why = f" (which locks the partitions of {table.sql} too)"
         mode = next(mode for locked, mode, _ in locks if locked.key == table.key)
         locks += [(partition, mode, why) for partition in _partitions(table, ctx)]
-    return statement, locks
+    return locks
+
+
+def statement(op: ops.Operation) -> str:
+    """A short description of a statement that takes locks, for messages that name it: worked
+    out only then, as most locks taken are never named."""
+    return _STATEMENTS[type(op)](op)
 
 
 def _reaches_partitions(op: ops.Operation) -> bool:
@@ -96,80 +102,66 @@ def _references(constraints: tuple[ops.Constraint, ...], mode: str) -> Locks:
     ]
 
 
-def _create_table(op: ops.CreateTable, ctx: Context) -> tuple[str, Locks]:
+def _create_table(op: ops.CreateTable, ctx: Context) -> Locks:
     # The new table is seen by no other session before the commit; the tables its foreign keys
     # reference are locked against writes until then.
     # (op.constraints holds those written inline in its columns too.)
-    keys = _references(op.constraints, "SHARE ROW EXCLUSIVE")
-    return f"CREATE TABLE {op.table.sql}", keys
+    return _references(op.constraints, "SHARE ROW EXCLUSIVE")
 
 
-def _drop_table(op: ops.DropTable, ctx: Context) -> tuple[str, Locks]:
+def _drop_table(op: ops.DropTable, ctx: Context) -> Locks:
     # Dropping a table drops its foreign keys' triggers on the tables they reference.
     keys = _references(tuple(ctx.constraints(op.table)), "ACCESS EXCLUSIVE")
-    return f"DROP TABLE {op.table.sql}", [(op.table, "ACCESS EXCLUSIVE", ""), *keys]
+    return [(op.table, "ACCESS EXCLUSIVE", ""), *keys]
 
 
-def _add_column(op: ops.AddColumn, ctx: Context) -> tuple[str, Locks]:
+def _add_column(op: ops.AddColumn, ctx: Context) -> Locks:
     keys = _references(op.column.constraints, "SHARE ROW EXCLUSIVE")
-    text = f"ALTER TABLE {op.table.sql} ADD COLUMN {ops.quote(op.column.name)}"
-    return text, [(op.table, "ACCESS EXCLUSIVE", ""), *keys]
+    return [(op.table, "ACCESS EXCLUSIVE", ""), *keys]
 
 
-def _drop_column(op: ops.DropColumn, ctx: Context) -> tuple[str, Locks]:
+def _drop_column(op: ops.DropColumn, ctx: Context) -> Locks:
     # Its foreign keys go with it, and their triggers on the referenced tables.
     its_keys = tuple(c for c in ctx.constraints(op.table) if op.column in c.columns)
-    keys = _references(its_keys, "ACCESS EXCLUSIVE")
-    text = f"ALTER TABLE {op.table.sql} DROP COLUMN {ops.quote(op.column)}"
-    return text, [(op.table, "ACCESS EXCLUSIVE", ""), *keys]
+    return [(op.table, "ACCESS EXCLUSIVE", ""), *_references(its_keys, "ACCESS EXCLUSIVE")]
 
 
-def _add_constraint(op: ops.AddConstraint, ctx: Context) -> tuple[str, Locks]:
-    constraint = op.constraint
-    named = f"CONSTRAINT {ops.quote(constraint.name)} " if constraint.name else ""
-    text = f"ALTER TABLE {op.table.sql} ADD {named}{_KINDS[constraint.kind]}"
-    if constraint.kind == "foreign_key":
-        keys = _references((constraint,), "SHARE ROW EXCLUSIVE")
-        return text, [(op.table, "SHARE ROW EXCLUSIVE", ""), *keys]
-    return text, [(op.table, "ACCESS EXCLUSIVE", "")]
+def _add_constraint(op: ops.AddConstraint, ctx: Context) -> Locks:
+    if op.constraint.kind == "foreign_key":
+        keys = _references((op.constraint,), "SHARE ROW EXCLUSIVE")
+        return [(op.table, "SHARE ROW EXCLUSIVE", ""), *keys]
+    return [(op.table, "ACCESS EXCLUSIVE", "")]
 
 
-def _drop_constraint(op: ops.DropConstraint, ctx: Context) -> tuple[str, Locks]:
+def _drop_constraint(op: ops.DropConstraint, ctx: Context) -> Locks:
     dropped = tuple(c for c in ctx.constraints(op.table) if c.name == op.name)
-    keys = _references(dropped, "ACCESS EXCLUSIVE")
-    text = f"ALTER TABLE {op.table.sql} DROP CONSTRAINT {ops.quote(op.name)}"
-    return text, [(op.table, "ACCESS EXCLUSIVE", ""), *keys]
+    return [(op.table, "ACCESS EXCLUSIVE", ""), *_references(dropped, "ACCESS EXCLUSIVE")]
 
 
-def _create_index(op: ops.CreateIndex, ctx: Context) -> tuple[str, Locks]:
-    unique = "UNIQUE " if op.unique else ""
-    name = f"{ops.quote(op.name)} " if op.name else ""
-    mode = "SHARE UPDATE EXCLUSIVE" if op.concurrently else "SHARE"
-    return f"CREATE {unique}INDEX {name}ON {op.table.sql}", [(op.table, mode, "")]
+def _create_index(op: ops.CreateIndex, ctx: Context) -> Locks:
+    return [(op.table, "SHARE UPDATE EXCLUSIVE" if op.concurrently else "SHARE", "")]
 
 
-def _drop_index(op: ops.DropIndex, ctx: Context) -> tuple[str, Locks]:
+def _drop_index(op: ops.DropIndex, ctx: Context) -> Locks:
     table = ctx.table_of_index(op.index)
     mode = "SHARE UPDATE EXCLUSIVE" if op.concurrently else "ACCESS EXCLUSIVE"
-    return f"DROP INDEX {op.index.sql}", [(table, mode, "")] if table else []
+    return [(table, mode, "")] if table else []
 
 
-def _refresh(op: ops.RefreshMaterializedView, ctx: Context) -> tuple[str, Locks]:
-    mode = "EXCLUSIVE" if op.concurrently else "ACCESS EXCLUSIVE"
-    return f"REFRESH MATERIALIZED VIEW {op.view.sql}", [(op.view, mode, "")]
+def _refresh(op: ops.RefreshMaterializedView, ctx: Context) -> Locks:
+    return [(op.view, "EXCLUSIVE" if op.concurrently else "ACCESS EXCLUSIVE", "")]
 
 
-def _detach(op: ops.DetachPartition, ctx: Context) -> tuple[str, Locks]:
+def _detach(op: ops.DetachPartition, ctx: Context) -> Locks:
     mode = "SHARE UPDATE EXCLUSIVE" if op.concurrently else "ACCESS EXCLUSIVE"
-    text = f"ALTER TABLE {op.table.sql} DETACH PARTITION {op.partition.sql}"
-    return text, [(op.table, mode, ""), (op.partition, "ACCESS EXCLUSIVE", "")]
+    return [(op.table, mode, ""), (op.partition, "ACCESS EXCLUSIVE", "")]
 
 
-def _alter(table: ops.Name, action: str, mode: str = "ACCESS EXCLUSIVE") -> tuple[str, Locks]:
-    return f"ALTER TABLE {table.sql} {action}", [(table, mode, "")]
+def _on_table(mode: str) -> Callable[[Any, Context], Locks]:
+    return lambda op, ctx: [(op.table, mode, "")]
 
 
-_TAKEN: dict[type, Callable[[Any, Context], tuple[str, Locks]]] = {
+_TAKEN: dict[type, Callable[[Any, Context], Locks]] = {
     ops.CreateTable: _create_table,
     ops.DropTable: _drop_table,
     ops.AddColumn: _add_column,
@@ -180,49 +172,76 @@ _TAKEN: dict[type, Callable[[Any, Context], tuple[str, Locks]]] = {
     ops.DropIndex: _drop_index,
     ops.RefreshMaterializedView: _refresh,
     ops.DetachPartition: _detach,
-    ops.RenameTable: lambda op, ctx: _alter(op.table, f"RENAME TO {ops.quote(op.new_name)}"),
-    ops.RenameColumn: lambda op, ctx: _alter(
-        op.table, f"RENAME COLUMN {ops.quote(op.column)} TO {ops.quote(op.new_name)}"
-    ),
-    ops.AlterColumnType: lambda op, ctx: _alter(
-        op.table, f"ALTER COLUMN {ops.quote(op.column)} TYPE {op.new_type.sql}"
-    ),
-    ops.SetNotNull: lambda op, ctx: _alter(
-        op.table, f"ALTER COLUMN {ops.quote(op.column)} SET NOT NULL"
-    ),
-    ops.DropNotNull: lambda op, ctx: _alter(
-        op.table, f"ALTER COLUMN {ops.quote(op.column)} DROP NOT NULL"
-    ),
-    ops.SetDefault: lambda op, ctx: _alter(
-        op.table, f"ALTER COLUMN {ops.quote(op.column)} SET DEFAULT {op.expression or '...'}"
-    ),
-    ops.DropDefault: lambda op, ctx: _alter(
-        op.table, f"ALTER COLUMN {ops.quote(op.column)} DROP DEFAULT"
-    ),
-    ops.ValidateConstraint: lambda op, ctx: _alter(
-        op.table, f"VALIDATE CONSTRAINT {ops.quote(op.name)}", "SHARE UPDATE EXCLUSIVE"
-    ),
-    ops.Truncate: lambda op, ctx: (
-        f"TRUNCATE {op.table.sql}",
-        [(op.table, "ACCESS EXCLUSIVE", "")],
-    ),
-    ops.Update: lambda op, ctx: (f"UPDATE {op.table.sql}", [(op.table, "ROW EXCLUSIVE", "")]),
-    ops.Delete: lambda op, ctx: (f"DELETE FROM {op.table.sql}", [(op.table, "ROW EXCLUSIVE", "")]),
-    ops.RenameConstraint: lambda op, ctx: _alter(
-        op.table, f"RENAME CONSTRAINT {ops.quote(op.name)} TO {ops.quote(op.new_name)}"
-    ),
-    ops.LockTable: lambda op, ctx: (op.description, [(op.table, op.mode, "")]),
-    ops.CreateTrigger: lambda op, ctx: (
-        f"CREATE TRIGGER {ops.quote(op.name)} ON {op.table.sql}",
-        [(op.table, "SHARE ROW EXCLUSIVE", "")],
-    ),
+    ops.RenameTable: _on_table("ACCESS EXCLUSIVE"),
+    ops.RenameColumn: _on_table("ACCESS EXCLUSIVE"),
+    ops.AlterColumnType: _on_table("ACCESS EXCLUSIVE"),
+    ops.SetNotNull: _on_table("ACCESS EXCLUSIVE"),
+    ops.DropNotNull: _on_table("ACCESS EXCLUSIVE"),
+    ops.SetDefault: _on_table("ACCESS EXCLUSIVE"),
+    ops.DropDefault: _on_table("ACCESS EXCLUSIVE"),
+    ops.ValidateConstraint: _on_table("SHARE UPDATE EXCLUSIVE"),
+    ops.Truncate: _on_table("ACCESS EXCLUSIVE"),
+    ops.Update: _on_table("ROW EXCLUSIVE"),
+    ops.Delete: _on_table("ROW EXCLUSIVE"),
+    ops.RenameConstraint: _on_table("ACCESS EXCLUSIVE"),
+    ops.LockTable: lambda op, ctx: [(op.table, op.mode, "")],
+    ops.CreateTrigger: _on_table("SHARE ROW EXCLUSIVE"),
     # A row trigger of a partitioned table is on its partitions too, which dropping it locks;
     # but which triggers are row triggers is not known here.
-    ops.DropTrigger: lambda op, ctx: (
-        f"DROP TRIGGER {ops.quote(op.name)} ON {op.table.sql}",
-        [(op.table, "ACCESS EXCLUSIVE", "")],
+    ops.DropTrigger: _on_table("ACCESS EXCLUSIVE"),
+    ops.Cluster: lambda op, ctx: [(op.table, "ACCESS EXCLUSIVE", "")] if op.table else [],
+}
+
+
+def _add_constraint_statement(op: ops.AddConstraint) -> str:
+    constraint = op.constraint
+    named = f"CONSTRAINT {ops.quote(constraint.name)} " if constraint.name else ""
+    return _alter(op, f"ADD {named}{_KINDS[constraint.kind]}")
+
+
+def _create_index_statement(op: ops.CreateIndex) -> str:
+    unique = "UNIQUE " if op.unique else ""
+    name = f"{ops.quote(op.name)} " if op.name else ""
+    return f"CREATE {unique}INDEX {name}ON {op.table.sql}"
+
+
+def _alter(op: Any, action: str) -> str:
+    return f"ALTER TABLE {op.table.sql} {action}"
+
+
+def _alter_column(op: Any, action: str) -> str:
+    return _alter(op, f"ALTER COLUMN {ops.quote(op.column)} {action}")
+
+
+_STATEMENTS: dict[type, Callable[[Any], str]] = {
+    ops.CreateTable: lambda op: f"CREATE TABLE {op.table.sql}",
+    ops.DropTable: lambda op: f"DROP TABLE {op.table.sql}",
+    ops.AddColumn: lambda op: _alter(op, f"ADD COLUMN {ops.quote(op.column.name)}"),
+    ops.DropColumn: lambda op: _alter(op, f"DROP COLUMN {ops.quote(op.column)}"),
+    ops.AddConstraint: _add_constraint_statement,
+    ops.DropConstraint: lambda op: _alter(op, f"DROP CONSTRAINT {ops.quote(op.name)}"),
+    ops.CreateIndex: _create_index_statement,
+    ops.DropIndex: lambda op: f"DROP INDEX {op.index.sql}",
+    ops.RefreshMaterializedView: lambda op: f"REFRESH MATERIALIZED VIEW {op.view.sql}",
+    ops.DetachPartition: lambda op: _alter(op, f"DETACH PARTITION {op.partition.sql}"),
+    ops.RenameTable: lambda op: _alter(op, f"RENAME TO {ops.quote(op.new_name)}"),
+    ops.RenameColumn: lambda op: _alter(
+        op, f"RENAME COLUMN {ops.quote(op.column)} TO {ops.quote(op.new_name)}"
     ),
-    ops.Cluster: lambda op, ctx: (
-        (f"CLUSTER {op.table.sql}", [(op.table, "ACCESS EXCLUSIVE", "")]) if op.table else ("", [])
+    ops.AlterColumnType: lambda op: _alter_column(op, f"TYPE {op.new_type.sql}"),
+    ops.SetNotNull: lambda op: _alter_column(op, "SET NOT NULL"),
+    ops.DropNotNull: lambda op: _alter_column(op, "DROP NOT NULL"),
+    ops.SetDefault: lambda op: _alter_column(op, f"SET DEFAULT {op.expression or '...'}"),
+    ops.DropDefault: lambda op: _alter_column(op, "DROP DEFAULT"),
+    ops.ValidateConstraint: lambda op: _alter(op, f"VALIDATE CONSTRAINT {ops.quote(op.name)}"),
+    ops.Truncate: lambda op: f"TRUNCATE {op.table.sql}",
+    ops.Update: lambda op: f"UPDATE {op.table.sql}",
+    ops.Delete: lambda op: f"DELETE FROM {op.table.sql}",
+    ops.RenameConstraint: lambda op: _alter(
+        op, f"RENAME CONSTRAINT {ops.quote(op.name)} TO {ops.quote(op.new_name)}"
     ),
+    ops.LockTable: lambda op: op.description,
+    ops.CreateTrigger: lambda op: f"CREATE TRIGGER {ops.quote(op.name)} ON {op.table.sql}",
+    ops.DropTrigger: lambda op: f"DROP TRIGGER {ops.quote(op.name)} ON {op.table.sql}",
+    ops.Cluster: lambda op: f"CLUSTER {op.table.sql}",
 }

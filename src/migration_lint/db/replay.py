@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from collections.abc import Collection
 
-from ..linter import Report, Settings, plan_folders, runner_of
+from ..diagnostic import Diagnostic
+from ..linter import Settings, plan_folders, runner_of
 from ..source import InputError, Source, read_source
 from . import catalog
 from .apply import Applier, ApplyFailed, Migration
@@ -21,10 +22,10 @@ def replay(
     """The schema the folder's migrations make (`only`: those of these paths, in the runner's
     order: the ones a database's bookkeeping says it applied); an InputError when one of them
     cannot be read or the server refuses a statement."""
-    report = Report()
-    plans = plan_folders([folder], settings.project, report)
-    if report.diagnostics:
-        first = report.diagnostics[0]
+    problems: list[Diagnostic] = []
+    plans = plan_folders([folder], settings.project, problems)
+    if problems:
+        first = problems[0]
         raise InputError(first.path, first.message, first.line)
     (plan,) = plans
     files = run_order(plan.layout, plan.files, settings.project.max_file_bytes)

@@ -47,7 +47,7 @@ def verify(
     paths: list[str], settings: Settings, host: ScratchHost, rollback: bool = False
 ) -> Verified:
     verified = Verified()
-    for folder in plan_folders(paths, settings.project, verified.report):
+    for folder in plan_folders(paths, settings.project, verified.report.diagnostics):
         verify_folder(folder, settings, host, verified, rollback)
     verified.report.diagnostics.sort(key=lambda d: (d.path, d.line, d.column))
     # Known once a scratch database was made (the embedded server starts only then); empty

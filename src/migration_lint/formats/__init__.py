@@ -1,7 +1,9 @@
 """Output formats behind one registry: every command renders a RunResult through `render`.
 
 Each format is a module of this package with a `render(result, display) -> str` function,
-imported only when asked for, so the lint path loads only the text renderer.
+imported only when asked for, so the lint path loads only the text renderer. The formats of
+STREAMED also have a `Writer` (a FindingWriter), which `lint` uses to write each finding as it
+is found; their `render` is that writer's output.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import importlib
 from collections import Counter
 from dataclasses import dataclass
+from typing import Protocol
 
-from ..diagnostic import Severity
+from ..diagnostic import Diagnostic, Severity, failing
 from ..errors import ConfigError
 from ..result import Gate, RunResult
+from ..result import declared as declared_count
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
+# The formats written a finding at a time, as a run finds them.
+STREAMED = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -44,15 +50,36 @@ def render(name: str, result: RunResult, display: Display = Display()) -> str:
     return text
 
 
+class FindingWriter(Protocol):
+    """A format written as the run goes: its beginning, each finding, then the rest."""
+
+    def begin(self) -> str: ...
+
+    def finding(self, d: Diagnostic) -> str: ...
+
+    def end(self, result: RunResult) -> str: ...
+
+
+def writer(name: str, display: Display) -> FindingWriter:
+    """The writer of one of the STREAMED formats."""
+    module = importlib.import_module(f"{__name__}.{name}")
+    found: FindingWriter = module.Writer(display)
+    return found
+
+
 def summary(result: RunResult) -> dict[str, object]:
     report = result.report
-    counts = Counter(d.severity.value for d in report.diagnostics if not d.allowed)
+    counts = report.counts()
+    severities: Counter[Severity] = Counter()
+    for (_, severity, allowed), n in counts.items():
+        if not allowed:
+            severities[severity] += n
     return {
         "files": report.files,
         "statements": report.statements,
-        "diagnostics": len(report.diagnostics),
-        **{severity.value: counts[severity.value] for severity in Severity},
-        "allowed": sum(d.allowed for d in report.diagnostics),
+        "diagnostics": counts.total(),
+        **{severity.value: severities[severity] for severity in Severity},
+        "allowed": sum(n for (_, _, allowed), n in counts.items() if allowed),
         "baselined": report.baselined,
         "fail_on": result.fail_on.value,
         "exit_code": result.exit_code,
@@ -79,13 +106,13 @@ def gate_title(result: RunResult) -> str:
 
 def headline(result: RunResult) -> str:
     """The gate in one sentence."""
-    diagnostics = result.report.diagnostics
-    declared = sum(d.allowed and d.severity is Severity.BREAKING for d in diagnostics)
-    failing = [d for d in diagnostics if d.fails(result.fail_on)]
+    counts = result.report.counts()
+    declared = declared_count(counts)
+    failed = failing(counts, result.fail_on)
     gate = result.gate
     if gate is Gate.BLOCKED:
         return (
-            f"blocked: {len(failing)} finding{'s' if len(failing) != 1 else ''} must be fixed "
+            f"blocked: {failed} finding{'s' if failed != 1 else ''} must be fixed "
             f"({_FAILING[result.fail_on]})"
         )
     if gate is Gate.NEEDS_APPROVAL:

@@ -10,25 +10,45 @@ from ..result import RunResult
 from . import Display, summary
 
 
+class Writer:
+    """The document, a finding at a time as the run finds them, then the summary once it is
+    done: the same text json.dumps makes of the whole document."""
+
+    def __init__(self, display: Display) -> None:
+        self._separator = ""
+
+    def begin(self) -> str:
+        return '{"diagnostics": ['
+
+    def finding(self, d: Diagnostic) -> str:
+        text = self._separator + json.dumps(_diagnostic(d))
+        self._separator = ", "
+        return text
+
+    def end(self, result: RunResult) -> str:
+        data: dict[str, object] = summary(result)
+        if result.report.stale_baseline:
+            data["stale_baseline"] = result.report.stale_baseline
+        if result.command == "ci":
+            data |= {
+                "gate": result.gate.value,
+                "base": result.base,
+                "approved": result.approved,
+                "migrations": len(result.migrations),
+            }
+        if result.server:
+            data["server"] = result.server
+        # Compact: indent would switch json to its pure-Python encoder, several times slower.
+        text = '], "summary": ' + json.dumps(data)
+        if result.command == "verify" or result.traces:
+            text += ', "traces": ' + json.dumps([asdict(trace) for trace in result.traces])
+        return text + "}"
+
+
 def render(result: RunResult, display: Display) -> str:
-    data: dict[str, object] = summary(result)
-    if result.report.stale_baseline:
-        data["stale_baseline"] = result.report.stale_baseline
-    if result.command == "ci":
-        data |= {
-            "gate": result.gate.value,
-            "base": result.base,
-            "approved": result.approved,
-            "migrations": len(result.migrations),
-        }
-    diagnostics = [_diagnostic(d) for d in result.report.diagnostics]
-    document: dict[str, object] = {"diagnostics": diagnostics, "summary": data}
-    if result.server:
-        data["server"] = result.server
-    if result.command == "verify" or result.traces:
-        document["traces"] = [asdict(trace) for trace in result.traces]
-    # Compact: indent would switch json to its pure-Python encoder, several times slower.
-    return json.dumps(document)
+    writer = Writer(display)
+    findings = "".join(writer.finding(d) for d in result.report.diagnostics)
+    return writer.begin() + findings + writer.end(result)
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, object]:

@@ -12,7 +12,7 @@ from collections import Counter
 
 import click
 
-from ..diagnostic import Severity
+from ..diagnostic import Diagnostic, Severity
 from ..result import RunResult
 from . import Display, headline, summary
 
@@ -25,36 +25,47 @@ _COLOURS = {
 }
 
 
-def render(result: RunResult, display: Display) -> str:
-    lines = [] if display.quiet else _findings(result)
-    if display.trace and not display.quiet:
-        lines += _traces(result)
-    if display.statistics:
-        lines += _statistics(result)
-    lines += _summary(result)
-    return "\n".join(lines)
+class Writer:
+    """The text, a finding at a time as the run finds them, then the rest once it is done."""
 
+    def __init__(self, display: Display) -> None:
+        self.display = display
+        # The rule and shape of each help printed so far (see `finding`).
+        self._helped: set[tuple[str, str]] = set()
 
-def _findings(result: RunResult) -> list[str]:
-    lines = []
-    helped: set[tuple[str, str]] = set()
-    for d in result.report.diagnostics:
+    def begin(self) -> str:
+        return ""
+
+    def finding(self, d: Diagnostic) -> str:
+        if self.display.quiet:
+            return ""
         location = click.style(f"{d.path}:{d.line}:{d.column}:", bold=True)
         rule = click.style(d.rule, fg=_COLOURS[d.severity], bold=True)
         tag = f" [{d.severity.value}{', allowed: ' + d.reason if d.allowed else ''}]"
-        lines.append(f"{location} {rule} {d.message}{click.style(tag, dim=True)}")
+        text = f"{location} {rule} {d.message}{click.style(tag, dim=True)}\n"
         if not d.help:
-            continue
+            return text
         # A rule's help names the statement's tables and columns; advice that differs only
         # in those is printed once, advice that differs in substance is not folded.
         shape = (d.rule, _NAMES.sub("_", d.help))
-        if shape in helped:
+        if shape in self._helped:
             see_above = f"    (how to fix it: as for the first {d.rule} above, with these names)"
-            lines.append(click.style(see_above, dim=True))
-            continue
-        helped.add(shape)
-        lines.extend("    " + line for line in d.help.splitlines())
-    return lines
+            return text + click.style(see_above, dim=True) + "\n"
+        self._helped.add(shape)
+        return text + "".join("    " + line + "\n" for line in d.help.splitlines())
+
+    def end(self, result: RunResult) -> str:
+        lines = _traces(result) if self.display.trace and not self.display.quiet else []
+        if self.display.statistics:
+            lines += _statistics(result)
+        lines += _summary(result)
+        return "\n".join(lines)
+
+
+def render(result: RunResult, display: Display) -> str:
+    writer = Writer(display)
+    findings = "".join(writer.finding(d) for d in result.report.diagnostics)
+    return writer.begin() + findings + writer.end(result)
 
 
 def _traces(result: RunResult) -> list[str]:
@@ -80,7 +91,9 @@ def _traces(result: RunResult) -> list[str]:
 
 
 def _statistics(result: RunResult) -> list[str]:
-    counts = Counter((d.rule, d.severity) for d in result.report.diagnostics)
+    counts: Counter[tuple[str, Severity]] = Counter()
+    for (rule, severity, _), n in result.report.counts().items():
+        counts[rule, severity] += n
     width = max((len(str(n)) for n in counts.values()), default=1)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
     return [f"{n:>{width}}  {severity.value:<8}  {rule}" for (rule, severity), n in ordered]

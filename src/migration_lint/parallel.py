@@ -1,0 +1,139 @@
+"""Parsing migrations in other processes, for large folders.
+
+Linting replays a folder's history in order through one Context, so the rules run in the main
+process, file after file. Parsing a file and turning it into operations needs nothing from the
+others: worker processes do it (about half the work), a few batches ahead of the rules, and send
+back each file's statements. The main process reads the files and keeps every decision that
+depends on anything but the text, so the findings are the same as in one process, in the same
+order. Only the parse results cross between processes, never the schema model.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+from .parse import Problem, Statements, parse
+from .pg_frontend import operations_of
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult, Pool
+
+Parsed = tuple[Statements, list[Problem]]
+Item = TypeVar("Item")
+# A task: the texts of several files, about this many characters (a process round trip costs
+# about as much as parsing a small migration).
+_BATCH_CHARS = 32 * 1024
+_BATCH_FILES = 32
+# Batches sent ahead per worker: enough to keep it busy, few enough that memory stays bounded.
+_AHEAD_PER_WORKER = 3
+
+
+def usable_processors() -> int:
+    """The processors this process may run on (a container may allow fewer than the machine
+    has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class ParsingPool:
+    """Worker processes that parse migrations; `close` ends them."""
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+
+        self.workers = workers
+        self._pool: Pool = multiprocessing.get_context().Pool(workers, _start_worker)
+
+    def close(self) -> None:
+        # Nothing they hold is needed once the run has its results (or has stopped).
+        self._pool.terminate()
+        self._pool.join()
+
+    def submit(self, batch: list[tuple[str, bool]]) -> AsyncResult[bytes]:
+        # Pickled here, as the results are in the worker (see _parse_batch).
+        return self._pool.apply_async(_parse_batch, (pickle.dumps(batch, pickle.HIGHEST_PROTOCOL),))
+
+
+def parse_each(
+    items: Iterable[tuple[Item, str | None]], on_breakpoints: bool, pool: ParsingPool | None
+) -> Iterator[tuple[Item, Parsed | None]]:
+    """Each item with its text parsed (None: no text, nothing to parse), in order. With a pool,
+    the items are taken a few batches ahead of what is yielded, and parsed in its workers."""
+    if pool is None:
+        for item, text in items:
+            yield item, parse(text, on_breakpoints, operations_of) if text is not None else None
+        return
+    # Each batch sent: its items, their texts (for those a worker sends back unparsed) and the
+    # worker's result.
+    pending: deque[tuple[list[tuple[Item, str | None]], AsyncResult[bytes]]]
+    pending = deque()
+    batches = _batches(items)
+    for batch in batches:
+        texts = [(text, on_breakpoints) for _, text in batch if text is not None]
+        pending.append((batch, pool.submit(texts)))
+        if len(pending) < pool.workers * _AHEAD_PER_WORKER:
+            continue
+        yield from _received(*pending.popleft(), on_breakpoints)
+    while pending:
+        yield from _received(*pending.popleft(), on_breakpoints)
+
+
+def _batches(
+    items: Iterable[tuple[Item, str | None]],
+) -> Iterator[list[tuple[Item, str | None]]]:
+    batch: list[tuple[Item, str | None]] = []
+    chars = 0
+    for item, text in items:
+        batch.append((item, text))
+        chars += len(text or "")
+        if chars >= _BATCH_CHARS or len(batch) >= _BATCH_FILES:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
+def _received(
+    batch: list[tuple[Item, str | None]],
+    result: AsyncResult[bytes],
+    on_breakpoints: bool,
+) -> Iterator[tuple[Item, Parsed | None]]:
+    received: list[Parsed | None] = pickle.loads(result.get())
+    parsed = iter(received)
+    for item, text in batch:
+        if text is None:
+            yield item, None
+            continue
+        found = next(parsed)
+        if found is None:  # too many statements to send their operations: parsed here
+            yield item, parse(text, on_breakpoints, operations_of)
+            continue
+        statements, problems = found
+        statements.attach(text)
+        yield item, (statements, problems)
+
+
+def _start_worker() -> None:
+    # The main process handles interrupts and ends the workers: a Ctrl-C that reaches the whole
+    # process group must not make each of them print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    gc.set_threshold(100_000, 50, 100)  # as in the main process (linter.findings)
+
+
+def _parse_batch(batch: bytes) -> bytes:
+    results: list[Parsed | None] = []
+    for text, on_breakpoints in pickle.loads(batch):
+        statements, problems = parse(text, on_breakpoints, operations_of)
+        results.append((statements, problems) if statements.keeps_operations else None)
+    # Sent pickled: the pool's thread in the main process that receives results would
+    # otherwise unpickle them, holding the interpreter while the main thread waits on each
+    # file it reads (a second in all on 2,000 files); the main thread unpickles them instead.
+    return pickle.dumps(results, pickle.HIGHEST_PROTOCOL)

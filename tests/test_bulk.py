@@ -1,0 +1,151 @@
+"""Large runs: worker processes parse a large folder, and give the same findings in the same order
+as one process; findings written as they are found are the output written whole."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from drizzle_repo import journal
+from migration_lint import parse
+from migration_lint.cli import main
+from migration_lint.linter import Report, Settings, lint_paths
+
+# One of these a migration, in turn: findings of many rules, drizzle's DO blocks, statements a
+# later migration depends on (renames, drops, foreign keys), text that is not ASCII, and
+# migrations that cannot be read or parsed.
+STATEMENTS = [
+    'CREATE TABLE "t{n}" ("id" serial PRIMARY KEY, "name" varchar(20), "note" text);',
+    'ALTER TABLE "t{p}" ADD COLUMN "c{n}" integer NOT NULL;',
+    'CREATE INDEX "i{n}" ON "t{p}" ("name");',
+    'ALTER TABLE "t{p}" ALTER COLUMN "name" SET DATA TYPE varchar(40);',
+    'DO $$ BEGIN\n ALTER TABLE "t{n}" ADD CONSTRAINT "fk{n}" FOREIGN KEY ("id") REFERENCES '
+    '"t{p}"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;',
+    'ALTER TABLE "t{p}" RENAME COLUMN "note" TO "remark";',
+    'ALTER TABLE "t{p}" DROP COLUMN "remark";',
+    '-- café, naïve\nUPDATE "t{p}" SET "name" = \'ünïcode\';',
+    'ALTER TABLE "t{p}" ADD COLUMN "broken" integer NOT NULL DEFAULT;',
+    'DROP INDEX "i{p}";\nDROP TABLE "t{p}" CASCADE;',
+    "SELECT 1;\n" * 12,
+]
+BREAKPOINT = "\n--> statement-breakpoint\n"
+
+
+def write_folder(folder: Path, files: int) -> list[str]:
+    """drizzle-kit-style migrations, a few statements each, and their tags."""
+    folder.mkdir()
+    tags = []
+    for number in range(files):
+        statements = [
+            STATEMENTS[(number + step) % len(STATEMENTS)].format(n=number, p=max(number - 1, 0))
+            for step in range(1 + number % 4)
+        ]
+        tag = f"{number:04d}_m"
+        (folder / f"{tag}.sql").write_text(BREAKPOINT.join(statements) + "\n")
+        tags.append(tag)
+    return tags
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """100 drizzle migrations, the journal leaving one out; one file not UTF-8."""
+    folder = tmp_path / "drizzle"
+    tags = write_folder(folder, 100)
+    (folder / "meta").mkdir()
+    (folder / "meta" / "_journal.json").write_text(journal([t for t in tags if t != "0050_m"]))
+    (folder / "0070_m.sql").write_bytes(b"SELECT '\xff';\n")
+    return folder
+
+
+def in_order(report: Report) -> list[tuple[object, ...]]:
+    return [
+        (d.path, d.line, d.column, d.end_line, d.end_column, d.rule, d.message, d.help)
+        for d in report.diagnostics
+    ]
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        pytest.param(lambda folder: [str(folder)], id="the-whole-folder"),
+        pytest.param(lambda folder: [str(folder / "0099_m.sql")], id="the-newest-on-its-history"),
+        pytest.param(
+            lambda folder: [str(folder / "0020_m.sql"), str(folder / "0080_m.sql")],
+            id="two-files-with-history-between",
+        ),
+    ],
+)
+def test_the_pool_finds_what_one_process_finds_in_the_same_order(folder: Path, paths) -> None:
+    alone = lint_paths(paths(folder), Settings(processes=1))
+    pooled = lint_paths(paths(folder), Settings(processes=3, pool_min_files=1))
+    assert in_order(pooled) == in_order(alone)
+    assert alone.diagnostics
+    assert (pooled.files, pooled.statements, pooled.linted) == (
+        alone.files,
+        alone.statements,
+        alone.linted,
+    )
+
+
+def test_a_migration_too_large_to_send_is_parsed_by_the_main_process(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The workers start after this (they are forked): they keep the operations of no more
+    # than 5 statements, so the migrations of SELECT 1 x 12 come back to be parsed here.
+    monkeypatch.setattr(parse, "KEPT_OPERATIONS", 5)
+    alone = lint_paths([str(folder)], Settings(processes=1))
+    pooled = lint_paths([str(folder)], Settings(processes=2, pool_min_files=1))
+    assert in_order(pooled) == in_order(alone)
+
+
+@pytest.mark.parametrize(
+    ("streamed", "whole"),
+    [
+        pytest.param(["--format", "json"], ["--output", "json", "--output", "sarif:{out}"]),
+        pytest.param(
+            ["--statistics"],
+            ["--statistics", "--output", "text", "--output", "markdown:{out}"],
+            id="text",
+        ),
+    ],
+)
+def test_findings_written_as_found_are_the_output_written_whole(
+    folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    streamed: list[str],
+    whole: list[str],
+) -> None:
+    # With SARIF or Markdown asked for too, the run keeps every finding and writes each format
+    # whole at the end; alone, JSON and text are written as the findings come.
+    out = str(tmp_path / "other")
+    assert main(["lint", *streamed, str(folder)]) == 2
+    written = capsys.readouterr().out
+    assert main(["lint", *[w.format(out=out) for w in whole], str(folder)]) == 2
+    assert capsys.readouterr().out == written
+    if streamed[0] == "--format":  # findings of many rules, counted right
+        document = json.loads(written)
+        assert document["summary"]["diagnostics"] == len(document["diagnostics"]) > 100
+        assert len({d["rule"] for d in document["diagnostics"]}) > 8
+
+
+def test_a_migration_of_thousands_of_findings_streams_with_its_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its findings are handed on in pieces, each through the baseline: the same output as a
+    # run that keeps them all, the baselined ones left out once.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "migrations").mkdir()
+    old = tmp_path / "migrations" / "0001_old.sql"
+    old.write_text("".join(f'ALTER TABLE "t" DROP COLUMN "c{n}";\n' for n in range(1200)))
+    assert main(["baseline", "migrations"]) == 0
+    capsys.readouterr()
+    old.write_text("".join(f'ALTER TABLE "t" DROP COLUMN "c{n}";\n' for n in range(2500)))
+    assert main(["lint", "--format", "json", "migrations"]) == 1
+    written = capsys.readouterr().out
+    assert main(["lint", "--output", "json", "--output", "sarif:x.sarif", "migrations"]) == 1
+    assert capsys.readouterr().out == written
+    summary = json.loads(written)["summary"]
+    assert (summary["diagnostics"], summary["baselined"]) == (1300, 1200)
