@@ -11,9 +11,9 @@ import bisect
 import copy
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from . import clauses, locks, transaction_locks
 from . import operations as ops
@@ -98,6 +98,64 @@ class IndexDefinition:
     reads: frozenset[str]  # every column it reads: dropping one of them drops the index
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+_D = TypeVar("_D")
+_MISSING = object()
+
+
+class Positioned(dict[_K, _V], Generic[_K, _V]):
+    """A dict that knows where each key stands in its iteration order.
+
+    The foreign keys that reference a table are found through a side index (a long history
+    holds thousands of tables: scanning them all for each dropped or renamed column made linting
+    quadratic); sorting what it finds by position lists it in the order a scan of the whole dict
+    would.
+    """
+
+    def __init__(self, items: Iterable[tuple[_K, _V]] = ()) -> None:
+        super().__init__()
+        self._positions: dict[_K, int] = {}
+        self._next = 0
+        for key, value in items:
+            self[key] = value
+
+    def position(self, key: _K) -> int:
+        return self._positions[key]
+
+    def __setitem__(self, key: _K, value: _V) -> None:
+        if key not in self:  # a key set again keeps its place, as in any dict
+            self._positions[key] = self._next
+            self._next += 1
+        super().__setitem__(key, value)
+
+    def setdefault(self, key: _K, default: _V) -> _V:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    @overload
+    def pop(self, key: _K) -> _V: ...
+
+    @overload
+    def pop(self, key: _K, default: _V) -> _V: ...
+
+    @overload
+    def pop(self, key: _K, default: _D) -> _V | _D: ...
+
+    def pop(self, key: _K, default: Any = _MISSING) -> Any:
+        self._positions.pop(key, None)
+        return super().pop(key) if default is _MISSING else super().pop(key, default)
+
+    def __delitem__(self, key: _K) -> None:
+        self._positions.pop(key, None)
+        super().__delitem__(key)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Copied and pickled as its items: a dict's own way sets them before the positions.
+        return (type(self), (list(self.items()),))
+
+
 class TableModel:
     """A table as the history made it: its columns and constraints by name.
 
@@ -162,6 +220,7 @@ class TableModel:
 # resets everything else, and the history cache stores exactly these.
 SCHEMA_MODEL = (
     "tables",
+    "referencing",
     "index_tables",
     "index_columns",
     "index_definitions",
@@ -176,7 +235,11 @@ class Context:
     def __init__(self, pg_version: int, runner: Runner = UNKNOWN) -> None:
         self.pg_version = pg_version
         self.runner = runner  # how migrations are applied
-        self.tables: dict[TableKey, TableModel] = {}
+        self.tables: Positioned[TableKey, TableModel] = Positioned()
+        # Table -> the tables whose foreign keys may reference it: a superset (what no longer
+        # does is checked, and left out, when it is read), so that finding them is not a scan
+        # of every table's constraints.
+        self.referencing: dict[TableKey, list[TableKey]] = {}
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
         self.index_columns: dict[TableKey, tuple[str, ...]] = {}  # index -> its plain columns
         self.index_definitions: dict[TableKey, IndexDefinition] = {}
@@ -454,15 +517,38 @@ class Context:
         """The foreign keys of other tables that reference a table (or one of its columns),
         with the table each belongs to."""
         found = []
-        for key, model in self.tables.items():
+        for key in self._referencing_tables(table.key):
             if key == table.key:
                 continue
-            for constraint in model.constraints.values():
+            for constraint in self.tables[key].constraints.values():
                 if self._references(constraint, table, column):
                     # Unqualified in messages when it is in the default schema.
                     schema = None if key[0] == "public" else key[0]
                     found.append((ops.Name(key[1], schema), constraint))
         return found
+
+    def _referencing_tables(self, table: TableKey) -> list[TableKey]:
+        """The tables with a foreign key to a table, in the order of `tables`."""
+        noted = self.referencing.get(table)
+        if not noted:
+            return []
+        owners = sorted(
+            {
+                owner
+                for owner in noted
+                if owner in self.tables
+                and any(_is_key_to(c, table) for c in self.tables[owner].constraints.values())
+            },
+            key=self.tables.position,
+        )
+        self.referencing[table] = owners  # those noted that no longer do are left out
+        return owners
+
+    def note_foreign_keys(self, owner: TableKey, constraints: Iterable[ops.Constraint]) -> None:
+        """Record the tables the foreign keys among a table's constraints reference."""
+        for constraint in constraints:
+            if constraint.kind == "foreign_key" and constraint.references is not None:
+                self.referencing.setdefault(constraint.references.key, []).append(owner)
 
     def _references(self, constraint: ops.Constraint, table: ops.Name, column: str | None) -> bool:
         if constraint.kind != "foreign_key" or constraint.references is None:
@@ -733,9 +819,16 @@ def _create_table(ctx: Context, op: ops.CreateTable) -> None:
         if name:
             constraints[name] = dataclasses.replace(constraint, name=name)
     ctx.tables[op.table.key] = TableModel(columns, constraints, op.partitioned, partial=partial)
+    ctx.note_foreign_keys(op.table.key, constraints.values())
     ctx._new_tables.add(op.table.key)
     for constraint in op.constraints:
         _primary_key_not_null(ctx, op.table, constraint)
+
+
+def _is_key_to(constraint: ops.Constraint, table: TableKey) -> bool:
+    """Whether a constraint is a foreign key that references a table."""
+    references = constraint.references
+    return constraint.kind == "foreign_key" and references is not None and references.key == table
 
 
 def _drop_table(ctx: Context, op: ops.DropTable) -> None:
@@ -752,10 +845,15 @@ def _drop_table(ctx: Context, op: ops.DropTable) -> None:
         if table.key in gone:
             _forget_index(ctx, index)
     for other in ctx.tables.values():
-        other.partitions = [p for p in other.partitions if p.key not in gone]
-        for name, constraint in list(other.constraints.items()):
+        if other.partitions:
+            other.partitions = [p for p in other.partitions if p.key not in gone]
+    for owner in {owner for key in gone for owner in ctx.referencing.pop(key, ())}:
+        referencing = ctx.tables.get(owner)
+        if referencing is None:
+            continue
+        for name, constraint in list(referencing.constraints.items()):
             if constraint.references is not None and constraint.references.key in gone:
-                del other.constraints[name]
+                del referencing.constraints[name]
     ctx._held.pop(op.table.key, None)
 
 
@@ -775,10 +873,20 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
             ctx.index_tables[index] = renamed
             ctx._indexes_by_table = None
     for model in ctx.tables.values():
-        model.partitions = [renamed if p.key == op.table.key else p for p in model.partitions]
-        for name, constraint in model.constraints.items():
-            if constraint.references is not None and constraint.references.key == op.table.key:
-                model.constraints[name] = dataclasses.replace(constraint, references=renamed)
+        if model.partitions:
+            model.partitions = [renamed if p.key == op.table.key else p for p in model.partitions]
+    # The tables whose foreign keys reference it (itself, under its new name, among them).
+    owners = {new_key if o == op.table.key else o for o in ctx.referencing.pop(op.table.key, ())}
+    for owner in owners:
+        referencing = ctx.tables.get(owner)
+        if referencing is None:
+            continue
+        for name, constraint in referencing.constraints.items():
+            if _is_key_to(constraint, op.table.key):
+                referencing.constraints[name] = dataclasses.replace(constraint, references=renamed)
+    ctx.referencing[new_key] = [*ctx.referencing.get(new_key, ()), *owners]
+    if new_key in ctx.tables:  # its own foreign keys, now under its new name
+        ctx.note_foreign_keys(new_key, ctx.tables[new_key].constraints.values())
     # Views read it, and triggers are on it, whatever its name.
     for key, view in ctx.views.items():
         if op.table.key in view.reads:
@@ -804,6 +912,7 @@ def _add_column(ctx: Context, op: ops.AddColumn) -> None:
         )
         if name:
             model.constraints[name] = dataclasses.replace(constraint, name=name)
+    ctx.note_foreign_keys(op.table.key, op.column.constraints)
     ctx._new_columns.add((op.table.key, op.column.name))
 
 
@@ -879,6 +988,7 @@ def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
     name = constraint.name or default_constraint_name(op.table.name, constraint, model.constraints)
     if name:
         model.constraints[name] = dataclasses.replace(constraint, name=name)
+        ctx.note_foreign_keys(op.table.key, (constraint,))
     if name and op.constraint.not_valid and ctx.in_transaction:
         ctx.not_valid_in_transaction.add((op.table.key, name))
     _primary_key_not_null(ctx, op.table, constraint)

@@ -43,6 +43,7 @@ from .context import (
     Context,
     Definition,
     IndexDefinition,
+    Positioned,
     TableModel,
     Trigger,
 )
@@ -341,6 +342,7 @@ _MODEL_CLASSES: dict[tuple[str, str], Any] = {
     (kind.__module__, kind.__qualname__): kind
     for kind in (
         _unread_table,
+        Positioned,
         ops.Name,
         ops.ColumnType,
         ops.Column,
