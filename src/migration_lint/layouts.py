@@ -298,7 +298,9 @@ def detect_layout(folder: str) -> Layout:
         return LAYOUTS["drizzle"]
     if "migration_lock.toml" in entries:
         return LAYOUTS["prisma"]
-    if any(os.path.lexists(os.path.join(folder, e, "migration.sql")) for e in entries):
+    # (Not asked of the .sql files of a flat folder: thousands of lookups for nothing.)
+    folders = (e for e in entries if not e.endswith(".sql"))
+    if any(os.path.lexists(os.path.join(folder, e, "migration.sql")) for e in folders):
         return LAYOUTS["drizzle-folders"]
     sql = [e for e in entries if e.endswith(".sql")]
     if any(e.endswith((".up.sql", ".down.sql")) for e in sql):

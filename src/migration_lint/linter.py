@@ -150,13 +150,20 @@ def findings(
 def _pool_for(plan: list[FolderPlan], settings: Settings) -> ParsingPool | None:
     """Worker processes to parse a plan's migrations, when it has enough of them to gain."""
     processes = settings.processes or usable_processors()
-    migrations = sum(len(folder.files) for folder in plan)
+    migrations = sum(_parsed(folder, settings) for folder in plan)
     if processes < 2 or migrations < settings.pool_min_files:
         return None
     # The main process runs the rules, as much work as parsing: on a processor of its own. Only
     # replaying history (pre-commit's newest file), it mostly waits: it shares one.
     linted = sum(len(folder.requested) for folder in plan)
     return ParsingPool(processes - 1 if linted * 2 > migrations else processes)
+
+
+def _parsed(folder: FolderPlan, settings: Settings) -> int:
+    """How many of a folder's migrations a run parses: up to the last requested one, less the
+    history before the first that the history cache has (when there is one)."""
+    first, last = folder.requested_span()
+    return last + 1 - (first if settings.cache_folder is not None else 0)
 
 
 def _lint_folder(
@@ -169,8 +176,7 @@ def _lint_folder(
 ) -> Iterator[list[Diagnostic]]:
     """The findings of a folder's requested files, each linted on the history before it."""
     context = Context(settings.pg_version, runner_of(folder.layout, settings))
-    requested = [i for i, file in enumerate(folder.files) if file in folder.requested]
-    first, last = requested[0], requested[-1]
+    first, last = folder.requested_span()
     places = Places()  # the files of a run are in a few folders
     # The migrations before the first requested one are history only.
     before = folder.files[:first]
@@ -307,6 +313,11 @@ class FolderPlan:
     files: list[str]  # its migrations in order
     requested: set[str] = field(default_factory=set)  # the ones to report on
     unlisted: set[str] = field(default_factory=set)  # drizzle's: not in the journal
+
+    def requested_span(self) -> tuple[int, int]:
+        """The positions of the first and the last requested migrations."""
+        positions = [i for i, file in enumerate(self.files) if file in self.requested]
+        return positions[0], positions[-1]
 
 
 def _planned(folder: str, layout: Layout, files: list[str], project: Project) -> FolderPlan:

@@ -6,17 +6,42 @@ so they stay short, and a front end for another dialect could feed the same rule
 These are treated as immutable but not declared frozen: a frozen dataclass is several times
 slower to create, and a large folder creates one per statement, column and type. Each has a
 docstring: @dataclass would otherwise compute one from its signature, and every run would pay for
-forty of those.
+fifty of those (and _Record has their equality and repr).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 NAME_BYTES = 63  # PostgreSQL truncates identifiers longer than this
+
+
+class _Record:
+    """What @dataclass would generate, for every class of this module: equality field by field
+    (between objects of the same class; unhashable, as a mutable dataclass is) and a repr.
+
+    Written once here, and eq=False, repr=False on each class: generating them for the fifty
+    classes, which every run makes as it starts, took a sixth of its start-up.
+    """
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in _fields(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in _fields(self))
+        return f"{type(self).__qualname__}({shown})"
+
+
+def _fields(instance: _Record) -> tuple[Field[object], ...]:
+    return fields(instance)  # type: ignore[arg-type]  # every _Record is a dataclass
 
 
 def quote(identifier: str) -> str:
@@ -51,8 +76,8 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-@dataclass(slots=True)
-class Name:
+@dataclass(slots=True, eq=False, repr=False)
+class Name(_Record):
     """A schema-qualified object name as written; `schema` is None when it was not qualified."""
 
     name: str
@@ -115,8 +140,8 @@ _INTERVAL_FIELDS = {
 }
 
 
-@dataclass(slots=True)
-class ColumnType:
+@dataclass(slots=True, eq=False, repr=False)
+class ColumnType(_Record):
     """A column's type as a statement declares it."""
 
     # A built-in type's SQL name ("varchar", "integer", "double precision": BUILTIN_SPELLINGS),
@@ -148,8 +173,8 @@ class ColumnType:
         return text + (f"({precision[0]})" if precision else "")
 
 
-@dataclass(slots=True)
-class Column:
+@dataclass(slots=True, eq=False, repr=False)
+class Column(_Record):
     """A column as CREATE TABLE or ADD COLUMN defines it."""
 
     name: str
@@ -186,8 +211,8 @@ class Column:
         return self.generated and not self.identity
 
 
-@dataclass(slots=True)
-class Constraint:
+@dataclass(slots=True, eq=False, repr=False)
+class Constraint(_Record):
     """A table constraint, or a column's own (REFERENCES, CHECK, UNIQUE, PRIMARY KEY...)."""
 
     kind: str  # "foreign_key", "check", "unique", "primary_key", "exclusion", "not_null"
@@ -219,8 +244,8 @@ def reads_existing_rows(column: Column, constraint: Constraint) -> bool:
     return True
 
 
-@dataclass(slots=True)
-class Operation:
+@dataclass(slots=True, eq=False, repr=False)
+class Operation(_Record):
     """What a statement, or one clause or listed object of it, does."""
 
     # Character offsets in the file of the clause the finding points at (clauses.py): the
@@ -233,7 +258,7 @@ class Operation:
     sql: str = field(default="", kw_only=True)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class CreateTable(Operation):
     """CREATE TABLE, and CREATE TABLE ... PARTITION OF."""
 
@@ -245,7 +270,7 @@ class CreateTable(Operation):
     if_not_exists: bool = False  # does nothing when the table exists
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropTable(Operation):
     """DROP TABLE: one for each table it names."""
 
@@ -253,7 +278,7 @@ class DropTable(Operation):
     cascade: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropSchema(Operation):
     """DROP SCHEMA: one for each schema it names."""
 
@@ -261,21 +286,21 @@ class DropSchema(Operation):
     cascade: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropDatabase(Operation):
     """DROP DATABASE."""
 
     database: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Truncate(Operation):
     """TRUNCATE: one for each table it names."""
 
     table: Name
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Delete(Operation):
     """DELETE."""
 
@@ -285,7 +310,7 @@ class Delete(Operation):
     pinned: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Update(Operation):
     """UPDATE."""
 
@@ -300,7 +325,7 @@ class Update(Operation):
     columns: tuple[str, ...] = ()  # the columns it sets
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class RenameTable(Operation):
     """ALTER TABLE ... RENAME TO."""
 
@@ -308,7 +333,7 @@ class RenameTable(Operation):
     new_name: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class RenameColumn(Operation):
     """ALTER TABLE ... RENAME COLUMN."""
 
@@ -317,7 +342,7 @@ class RenameColumn(Operation):
     new_name: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class AddColumn(Operation):
     """ALTER TABLE ... ADD COLUMN."""
 
@@ -326,7 +351,7 @@ class AddColumn(Operation):
     if_not_exists: bool = False  # does nothing when the column exists
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropColumn(Operation):
     """ALTER TABLE ... DROP COLUMN."""
 
@@ -335,7 +360,7 @@ class DropColumn(Operation):
     cascade: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class AlterColumnType(Operation):
     """ALTER TABLE ... ALTER COLUMN ... TYPE."""
 
@@ -353,7 +378,7 @@ class AlterColumnType(Operation):
     using_zone: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class SetNotNull(Operation):
     """ALTER TABLE ... ALTER COLUMN ... SET NOT NULL."""
 
@@ -361,7 +386,7 @@ class SetNotNull(Operation):
     column: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropNotNull(Operation):
     """ALTER TABLE ... ALTER COLUMN ... DROP NOT NULL."""
 
@@ -369,7 +394,7 @@ class DropNotNull(Operation):
     column: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class AddConstraint(Operation):
     """ALTER TABLE ... ADD a table constraint."""
 
@@ -377,7 +402,7 @@ class AddConstraint(Operation):
     constraint: Constraint
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class ValidateConstraint(Operation):
     """ALTER TABLE ... VALIDATE CONSTRAINT."""
 
@@ -385,7 +410,7 @@ class ValidateConstraint(Operation):
     name: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropConstraint(Operation):
     """ALTER TABLE ... DROP CONSTRAINT."""
 
@@ -393,7 +418,7 @@ class DropConstraint(Operation):
     name: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class CreateIndex(Operation):
     """CREATE INDEX."""
 
@@ -410,7 +435,7 @@ class CreateIndex(Operation):
     reads: frozenset[str] = frozenset()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropIndex(Operation):
     """DROP INDEX: one for each index it names."""
 
@@ -418,7 +443,7 @@ class DropIndex(Operation):
     concurrently: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Reindex(Operation):
     """REINDEX."""
 
@@ -428,21 +453,21 @@ class Reindex(Operation):
     relation: Name | None = None  # the index or table, for REINDEX INDEX and REINDEX TABLE
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class VacuumFull(Operation):
     """VACUUM FULL: one for each table it names, or one for all of them."""
 
     table: Name | None  # None: every table
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Cluster(Operation):
     """CLUSTER."""
 
     table: Name | None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class RefreshMaterializedView(Operation):
     """REFRESH MATERIALIZED VIEW."""
 
@@ -450,7 +475,7 @@ class RefreshMaterializedView(Operation):
     concurrently: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DetachPartition(Operation):
     """ALTER TABLE ... DETACH PARTITION."""
 
@@ -459,7 +484,7 @@ class DetachPartition(Operation):
     concurrently: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class AddEnumValue(Operation):
     """ALTER TYPE ... ADD VALUE."""
 
@@ -467,14 +492,14 @@ class AddEnumValue(Operation):
     value: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Transaction(Operation):
     """BEGIN, START TRANSACTION, COMMIT or ROLLBACK."""
 
     action: str  # "begin", "commit" or "rollback"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class LockTable(Operation):
     """A statement that matters to the rules only for the lock it takes on a table, held until
     its transaction ends: LOCK TABLE, CREATE/ALTER/DROP POLICY, and ALTER TABLE's row level
@@ -486,7 +511,7 @@ class LockTable(Operation):
     partitions: bool = False  # a partitioned table's partitions are locked in the same mode
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class SetSetting(Operation):
     """SET, SET LOCAL or RESET of a setting."""
 
@@ -499,7 +524,7 @@ class SetSetting(Operation):
 # message names things as they are called now.
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class CreateEnum(Operation):
     """CREATE TYPE ... AS ENUM."""
 
@@ -507,7 +532,7 @@ class CreateEnum(Operation):
     values: tuple[str, ...]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class RenameEnumValue(Operation):
     """ALTER TYPE ... RENAME VALUE."""
 
@@ -516,14 +541,14 @@ class RenameEnumValue(Operation):
     new_value: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropType(Operation):
     """DROP TYPE: one for each type it names."""
 
     type: Name
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class RenameType(Operation):
     """ALTER TYPE ... RENAME TO."""
 
@@ -531,7 +556,7 @@ class RenameType(Operation):
     new_name: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class RenameIndex(Operation):
     """ALTER INDEX ... RENAME TO."""
 
@@ -539,7 +564,7 @@ class RenameIndex(Operation):
     new_name: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class RenameConstraint(Operation):
     """ALTER TABLE ... RENAME CONSTRAINT."""
 
@@ -548,7 +573,7 @@ class RenameConstraint(Operation):
     new_name: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class AttachPartition(Operation):
     """ALTER TABLE ... ATTACH PARTITION."""
 
@@ -559,7 +584,7 @@ class AttachPartition(Operation):
 # Defaults, views, functions and SQL run through EXECUTE.
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class SetDefault(Operation):
     """ALTER TABLE ... ALTER COLUMN ... SET DEFAULT to other than NULL (that is DropDefault)."""
 
@@ -569,7 +594,7 @@ class SetDefault(Operation):
     only: bool = False  # ALTER TABLE ONLY: not the partitions of a partitioned table
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropDefault(Operation):
     """DROP DEFAULT, or SET DEFAULT NULL."""
 
@@ -578,7 +603,7 @@ class DropDefault(Operation):
     only: bool = False  # ALTER TABLE ONLY: not the partitions of a partitioned table
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class CreateView(Operation):
     """CREATE VIEW, or CREATE MATERIALIZED VIEW."""
 
@@ -587,7 +612,7 @@ class CreateView(Operation):
     reads: tuple[Name, ...] = ()  # the tables and views its query reads
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropView(Operation):
     """DROP VIEW or DROP MATERIALIZED VIEW: one for each view it names."""
 
@@ -596,7 +621,7 @@ class DropView(Operation):
     cascade: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class CreateFunction(Operation):
     """CREATE FUNCTION or CREATE PROCEDURE."""
 
@@ -606,7 +631,7 @@ class CreateFunction(Operation):
     kind: str = "function"  # or "procedure"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropFunction(Operation):
     """DROP FUNCTION, PROCEDURE or ROUTINE: one for each it names."""
 
@@ -623,7 +648,7 @@ class DropFunction(Operation):
         return f"{self.function.sql}({', '.join(self.arguments)})"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class CreateTrigger(Operation):
     table: Name
     name: str
@@ -631,13 +656,13 @@ class CreateTrigger(Operation):
     row: bool = False  # FOR EACH ROW: on a partitioned table, cloned onto every partition
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DropTrigger(Operation):
     table: Name
     name: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class DynamicSql(Operation):
     """A DO block's EXECUTE of SQL computed when it runs, which the linter cannot read."""
 
