@@ -201,6 +201,7 @@ class Run:
     wall: float  # seconds
     cpu: float  # seconds of user and system time, the tool's processes together
     peak_mb: float  # the largest resident set of its processes
+    exit_code: int = 0
 
 
 # Runs a tool from a fresh, small Python: a child's peak memory counts that of the process it was
@@ -225,9 +226,9 @@ def timed(command: list[str], folder: Path, env: dict[str, str] | None = None) -
         text=True,
         check=True,
     )
-    wall, cpu, peak_kib, _ = timer.stdout.split()
+    wall, cpu, peak_kib, exit_code = timer.stdout.split()
     # ru_maxrss is in KiB on Linux, and covers the children the tool waited for.
-    return Run(float(wall), float(cpu), int(peak_kib) / 1024)
+    return Run(float(wall), float(cpu), int(peak_kib) / 1024, int(exit_code))
 
 
 def measure(files: int, rounds: int, binaries: dict[str, str]) -> tuple[int, dict[str, list[Run]]]:

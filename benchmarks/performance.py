@@ -15,8 +15,12 @@ Tools take turns within each figure; a figure is the median of --rounds runs (wa
 process start to exit; peak memory is the largest resident set of the tool's processes). Every
 run gets a history cache folder of its own making, never the user's.
 
-    python benchmarks/performance.py --squawk /tmp/squawkenv/bin/squawk \\
-        --previous /tmp/prev/bin/migration-lint [--rounds 5] [--files 2000] [--large 20000]
+    python benchmarks/performance.py --migration-lint NEW/bin/migration-lint \\
+        --squawk SQUAWK/bin/squawk --previous OLD/bin/migration-lint \\
+        [--rounds 5] [--files 2000] [--large 20000] [--large-rounds 3]
+
+NEW, OLD and SQUAWK are virtualenvs of their own: `pip install .` of this checkout (a plain
+install, as pre-commit makes one), of an earlier release, and `pip install squawk-cli`.
 """
 
 from __future__ import annotations
@@ -99,7 +103,11 @@ class Bench:
     ) -> Figure:
         """Time each command in turn, `rounds` times, after an untimed run of each."""
         for command in commands.values():
-            timed(command, cwd, env)
+            # 0 or 1 (findings): anything else is a tool that did not lint, and its time is not
+            # worth showing.
+            untimed = timed(command, cwd, env)
+            if untimed.exit_code not in (0, 1):
+                sys.exit(f"{figure.name}: {shlex.join(command)} exited {untimed.exit_code}")
         figure.runs = {tool: [] for tool in commands}
         for _ in range(rounds or self.rounds):
             for tool, command in commands.items():

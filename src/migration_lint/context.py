@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import copy
 import dataclasses
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -221,6 +222,7 @@ class TableModel:
 SCHEMA_MODEL = (
     "tables",
     "referencing",
+    "column_types",
     "index_tables",
     "index_columns",
     "index_definitions",
@@ -247,6 +249,8 @@ class Context:
         # each dropped column is quadratic in a long history. None: rebuilt when next asked
         # (after a change other than adding or removing one index).
         self._indexes_by_table: dict[TableKey, list[TableKey]] | None = {}
+        # One of each column type the model keeps, for all the columns of that type.
+        self.column_types: dict[tuple[object, ...], ops.ColumnType] = {}
         self.enums: dict[TableKey, list[str]] = {}  # enum type -> its values
         self.views: dict[TableKey, Definition] = {}
         # (function or procedure, its argument types) -> how it was created.
@@ -796,15 +800,29 @@ def _drop_index(ctx: Context, op: ops.DropIndex) -> None:
     ctx._new_indexes.discard(op.index.key)
 
 
-def _stored(column: ops.Column) -> ops.Column:
-    """A column as the catalog keeps it: a serial column is an integer with a default."""
-    return dataclasses.replace(column, type=column.stored_type) if column.serial else column
+def _stored(ctx: Context, column: ops.Column) -> ops.Column:
+    """A column as the catalog keeps it (a serial column is an integer with a default), and
+    small: a long history keeps hundreds of thousands. Its type is shared with the other columns
+    of that type, its names with other tables', and it leaves out what only the statement that
+    adds it is read for (its constraints, which the table keeps, and its text without them)."""
+    column_type = column.stored_type
+    if column_type is not None:
+        key = (column_type.name, column_type.modifiers, column_type.array_dimensions)
+        column_type = ctx.column_types.setdefault((*key, column_type.schema), column_type)
+    return dataclasses.replace(
+        column,
+        name=sys.intern(column.name),
+        type=column_type,
+        default=None if column.default is None else sys.intern(column.default),
+        constraints=(),
+        plain_sql="",
+    )
 
 
 def _create_table(ctx: Context, op: ops.CreateTable) -> None:
     if ctx.skipped(op):
         return  # the table stays as history made it, and not new
-    columns = {c.name: _stored(c) for c in op.columns}
+    columns = {stored.name: stored for stored in (_stored(ctx, c) for c in op.columns)}
     partial = False
     if op.partition_of:
         # Only a partitioned table has partitions, and they have its columns.
@@ -905,7 +923,7 @@ def _add_column(ctx: Context, op: ops.AddColumn) -> None:
     if ctx.skipped(op):
         return  # the column stays as history made it, and not new
     model = ctx.model_of(op.table)
-    model.columns[op.column.name] = _stored(op.column)
+    model.columns[op.column.name] = _stored(ctx, op.column)
     for constraint in op.column.constraints:
         name = constraint.name or default_constraint_name(
             op.table.name, constraint, model.constraints
