@@ -103,10 +103,11 @@ class Bench:
     ) -> Figure:
         """Time each command in turn, `rounds` times, after an untimed run of each."""
         for command in commands.values():
-            # 0 or 1 (findings): anything else is a tool that did not lint, and its time is not
-            # worth showing.
+            # 0, 1 or 2: what it found (squawk: 0 or 1). Anything else is a tool that did not
+            # lint (3: bad options, as an older release may say), and its time is not worth
+            # showing.
             untimed = timed(command, cwd, env)
-            if untimed.exit_code not in (0, 1):
+            if untimed.exit_code not in (0, 1, 2):
                 sys.exit(f"{figure.name}: {shlex.join(command)} exited {untimed.exit_code}")
         figure.runs = {tool: [] for tool in commands}
         for _ in range(rounds or self.rounds):
@@ -251,7 +252,13 @@ def report(bench: Bench, forbidden: list[str], command: str) -> str:
         rows.append([figure.name, *cells, target])
     lines = [
         markdown_table(
-            ["figure", "migration-lint", "squawk", "previous", "target: ours"],
+            [
+                "figure",
+                f"migration-lint {version(bench.tools['migration-lint'])}",
+                f"squawk {version(bench.tools['squawk'])}",
+                f"previous: {version(bench.tools['previous'])}",
+                "target: migration-lint",
+            ],
             rows,
         ),
         "",
@@ -264,6 +271,12 @@ def report(bench: Bench, forbidden: list[str], command: str) -> str:
         f"Command: {command}",
     ]
     return "\n".join(lines)
+
+
+def version(tool: str) -> str:
+    """What `TOOL --version` says, its last word: the version number."""
+    said = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout.split()
+    return said[-1] if said else "?"
 
 
 def linear_line(bench: Bench) -> str:
