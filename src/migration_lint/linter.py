@@ -401,21 +401,8 @@ def lint_source(
     changes: list[str] | None = None,
 ) -> tuple[list[Diagnostic], int]:
     """Diagnostics for one migration, in file order, and how many statements it has (see
-    lint_parsed)."""
+    migration_findings)."""
     parsed = parse(source.text, context.runner.splits_on_breakpoints, operations_of)
-    return lint_parsed(source, parsed, rules, context, has_down, changes)
-
-
-def lint_parsed(
-    source: Source,
-    parsed: Parsed,
-    rules: RuleSet | None,
-    context: Context,
-    has_down: bool = False,
-    changes: list[str] | None = None,
-) -> tuple[list[Diagnostic], int]:
-    """Diagnostics for one migration, parsed, in file order, and how many statements it has
-    (see migration_findings)."""
     found = list(migration_findings(source, parsed, rules, context, has_down, changes))
     return found, len(parsed[0])
 
