@@ -149,3 +149,24 @@ def test_a_migration_of_thousands_of_findings_streams_with_its_baseline(
     assert capsys.readouterr().out == written
     summary = json.loads(written)["summary"]
     assert (summary["diagnostics"], summary["baselined"]) == (1300, 1200)
+
+
+def test_a_worker_that_dies_ends_the_run_with_a_message_not_a_hang() -> None:
+    """A worker killed on the way (the OOM killer, a signal) loses the batch it had: the run
+    says so rather than waiting for it forever, and its workers are ended."""
+    import multiprocessing
+    import os
+    import signal
+
+    from migration_lint.errors import ProcessLost
+    from migration_lint.parallel import ParsingPool, parse_each
+
+    before = {child.pid for child in multiprocessing.active_children()}
+    pool = ParsingPool(1)
+    (worker,) = [c for c in multiprocessing.active_children() if c.pid not in before]
+    os.kill(worker.pid, signal.SIGKILL)
+    items = [(number, "SELECT 1;") for number in range(100)]
+    with pytest.raises(ProcessLost, match="worker process that parses migrations ended"):
+        list(parse_each(items, False, pool))
+    pool.close()
+    assert not [c for c in multiprocessing.active_children() if c.pid not in before]

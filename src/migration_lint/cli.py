@@ -32,7 +32,7 @@ from .config import (
 )
 from .diagnostic import FAIL_ON, Severity
 from .discovery import migrations_folder
-from .errors import ConfigError, InputProblem
+from .errors import ConfigError, InputProblem, ProcessLost
 from .formats import FORMATS, Display, Output, parse_output, render
 from .linter import Report, Settings, input_error, lint_paths
 from .output_files import refusal, write_file
@@ -1152,7 +1152,7 @@ def _run(argv: list[str] | None) -> int:
     except InputProblem as exc:
         click.echo(f"migration-lint: error: {exc}", err=True)
         return INPUT_PROBLEM
-    except (ConfigError, PluginError) as exc:
+    except (ConfigError, PluginError, ProcessLost) as exc:
         click.echo(f"migration-lint: error: {exc}", err=True)
         return USAGE_ERROR
     except Exception:

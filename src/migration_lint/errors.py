@@ -1,4 +1,4 @@
-"""Errors that stop a run before any file is linted."""
+"""Errors that stop a run."""
 
 from __future__ import annotations
 
@@ -10,3 +10,7 @@ class ConfigError(Exception):
 class InputProblem(Exception):
     """Careless input that stops a command (a path, a config it cannot use): one line naming
     it and what to do, exit 2."""
+
+
+class ProcessLost(Exception):
+    """A worker process the run depends on ended without its results (killed, out of memory)."""

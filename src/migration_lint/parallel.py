@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
+from .errors import ProcessLost
 from .parse import Problem, Statements, parse
 from .pg_frontend import operations_of
 
@@ -32,6 +33,10 @@ _BATCH_CHARS = 32 * 1024
 _BATCH_FILES = 32
 # Batches sent ahead per worker: enough to keep it busy, few enough that memory stays bounded.
 _AHEAD_PER_WORKER = 3
+# How often a wait for a result checks that the workers are alive, and how long ending them may
+# take before they are killed.
+_CHECK_SECONDS = 1.0
+_CLOSE_SECONDS = 2.0
 
 
 def usable_processors() -> int:
@@ -49,12 +54,49 @@ class ParsingPool:
         import multiprocessing
 
         self.workers = workers
+        before = {child.pid for child in multiprocessing.active_children()}
         self._pool: Pool = multiprocessing.get_context().Pool(workers, _start_worker)
+        # Its worker processes, started by now: the pool starts no others unless one ends.
+        self._started = [c for c in multiprocessing.active_children() if c.pid not in before]
+        self._before = before
 
     def close(self) -> None:
-        # Nothing they hold is needed once the run has its results (or has stopped).
+        """End the workers: nothing they hold is needed once the run has its results (or has
+        stopped)."""
+        import multiprocessing
+        import threading
+
+        # Pool.terminate waits for a lock of the task queue, which a worker killed while
+        # waiting for a task (a SIGTERM to the whole process group) never releases: it is
+        # given a few seconds, then the workers are killed, and the run ends all the same.
+        stopping = threading.Thread(target=self._terminate, daemon=True)
+        stopping.start()
+        stopping.join(_CLOSE_SECONDS)
+        if stopping.is_alive():
+            left = [c for c in multiprocessing.active_children() if c.pid not in self._before]
+            for child in left:
+                child.kill()
+            for child in left:
+                child.join()
+
+    def _terminate(self) -> None:
         self._pool.terminate()
         self._pool.join()
+
+    def result(self, sent: AsyncResult[bytes]) -> bytes:
+        """A batch's result; ProcessLost when a worker ended on the way (its batch, if it had
+        one, would never come back)."""
+        import multiprocessing
+
+        while True:
+            try:
+                return sent.get(_CHECK_SECONDS)
+            except multiprocessing.TimeoutError:
+                if not all(worker.is_alive() for worker in self._started):
+                    raise ProcessLost(
+                        "a worker process that parses migrations ended without its results "
+                        "(killed, or out of memory?)"
+                    ) from None
 
     def submit(self, batch: list[tuple[str, bool]]) -> AsyncResult[bytes]:
         # Pickled here, as the results are in the worker (see _parse_batch).
@@ -80,9 +122,9 @@ def parse_each(
         pending.append((batch, pool.submit(texts)))
         if len(pending) < pool.workers * _AHEAD_PER_WORKER:
             continue
-        yield from _received(*pending.popleft(), on_breakpoints)
+        yield from _received(pool, *pending.popleft(), on_breakpoints)
     while pending:
-        yield from _received(*pending.popleft(), on_breakpoints)
+        yield from _received(pool, *pending.popleft(), on_breakpoints)
 
 
 def _batches(
@@ -101,11 +143,12 @@ def _batches(
 
 
 def _received(
+    pool: ParsingPool,
     batch: list[tuple[Item, str | None]],
     result: AsyncResult[bytes],
     on_breakpoints: bool,
 ) -> Iterator[tuple[Item, Parsed | None]]:
-    received: list[Parsed | None] = pickle.loads(result.get())
+    received: list[Parsed | None] = pickle.loads(pool.result(result))
     parsed = iter(received)
     for item, text in batch:
         if text is None:
