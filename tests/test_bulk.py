@@ -170,3 +170,34 @@ def test_a_worker_that_dies_ends_the_run_with_a_message_not_a_hang() -> None:
         list(parse_each(items, False, pool))
     pool.close()
     assert not [c for c in multiprocessing.active_children() if c.pid not in before]
+
+
+def test_an_unlisted_drizzle_file_after_a_migration_too_large_to_keep_is_linted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the journal does not list is linted on a copy of the history, made after a
+    migration whose operations were too many to keep: the copy leaves that migration out."""
+    monkeypatch.setattr(parse, "KEPT_OPERATIONS", 5)
+    (tmp_path / "meta").mkdir()
+    (tmp_path / "meta/_journal.json").write_text(journal(["0000_big"]))
+    (tmp_path / "0000_big.sql").write_text("CREATE TABLE t (a int);\n" + "SELECT 1;\n" * 10)
+    (tmp_path / "0001_unlisted.sql").write_text("ALTER TABLE t DROP COLUMN a;")
+    report = lint_paths([str(tmp_path)], Settings(processes=1))
+    assert "drop-column" in [d.rule for d in report.diagnostics]
+
+
+def test_findings_come_in_file_order_when_one_is_placed_before_an_earlier_statement(
+    tmp_path: Path,
+) -> None:
+    """A finding of a DO block whose text is not found as written may be placed further down,
+    before the findings of the statements after the block: a migration's findings are sorted."""
+    (tmp_path / "0001_a.sql").write_text("CREATE TABLE t (a int, b text);")
+    (tmp_path / "0002_b.sql").write_text(
+        "DO 'BEGIN ALTER TABLE t DROP COLUMN a; UPDATE t SET b = ''x''; END';\n"
+        "ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n"
+        "UPDATE t SET b = 'x';\n"
+    )
+    report = lint_paths([str(tmp_path / "0002_b.sql")], Settings(processes=1))
+    places = [(d.line, d.column) for d in report.diagnostics]
+    assert len(places) > 2
+    assert places == sorted(places)

@@ -323,6 +323,9 @@ class Context:
     def fork(self) -> Context:
         """A copy to lint a migration on that is no part of the history (drizzle's journal
         does not list it): what it does leaves this context as it was."""
+        # Not the last migration's statements and source: they are no part of the schema (and a
+        # migration too large to keep its operations cannot be copied).
+        self.start_migration()
         return copy.deepcopy(self)
 
     @property

@@ -119,6 +119,8 @@ def lint_paths(paths: Iterable[str], settings: Settings, changes: bool = True) -
 # A migration's findings are handed on this many at a time: one with a million of them is
 # linted in bounded memory.
 _PIECE = 1000
+# The findings of a migration with fewer than this many are sorted before they are handed on.
+_SORTED_UP_TO = 10_000
 
 
 def findings(
@@ -448,9 +450,16 @@ def migration_findings(
         diagnostics.sort(key=_place)
         yield from diagnostics
         return
-    # Statements follow each other in the file, and so do their findings: a migration of any
-    # size is linted in bounded memory (a million findings are never all kept).
-    yield from heapq.merge(early, (d for statement in found for d in statement), key=_place)
+    # Sorted, as a finding may be placed before an earlier statement's (one in a DO body whose
+    # text is not found as written). Beyond _SORTED_UP_TO, statements follow each other in the
+    # file, and so, nearly always, do their findings: a migration of any size is linted in
+    # bounded memory (a million findings are never all kept).
+    findings = (d for statement in found for d in statement)
+    first = list(itertools.islice(findings, _SORTED_UP_TO))
+    if len(first) < _SORTED_UP_TO:
+        yield from heapq.merge(early, sorted(first, key=_place), key=_place)
+        return
+    yield from heapq.merge(early, itertools.chain(first, findings), key=_place)
 
 
 def _rule_findings(
