@@ -11,6 +11,7 @@ import pytest
 from drizzle_repo import journal
 from migration_lint import parse
 from migration_lint.cli import main
+from migration_lint.formats import STREAMED
 from migration_lint.linter import Report, Settings, lint_paths
 
 # One of these a migration, in turn: findings of many rules, drizzle's DO blocks, statements a
@@ -129,6 +130,31 @@ def test_findings_written_as_found_are_the_output_written_whole(
         document = json.loads(written)
         assert document["summary"]["diagnostics"] == len(document["diagnostics"]) > 100
         assert len({d["rule"] for d in document["diagnostics"]}) > 8
+
+
+@pytest.mark.parametrize(
+    "formats",
+    [
+        pytest.param(["sarif", "text"], id="sarif-then-text"),
+        pytest.param(["markdown", "json"], id="markdown-then-json"),
+        pytest.param(["json", "sarif"], id="json-then-sarif"),
+        pytest.param(["text", "json", "github"], id="text-json-github"),
+    ],
+)
+def test_outputs_to_standard_output_come_in_the_order_asked_for(
+    folder: Path, capsys: pytest.CaptureFixture[str], formats: list[str]
+) -> None:
+    # Each output as a run of its own writes it, one after the other: the text and JSON of this
+    # folder are long enough to be written in pieces as the run goes when they come first.
+    alone = []
+    for name in formats:
+        main(["lint", "--output", name, str(folder)])
+        alone.append(capsys.readouterr().out)
+    assert all(
+        len(out) > 64 * 1024 for name, out in zip(formats, alone, strict=True) if name in STREAMED
+    )
+    main(["lint", *[arg for name in formats for arg in ("--output", name)], str(folder)])
+    assert capsys.readouterr().out == "".join(alone)
 
 
 def test_a_migration_of_thousands_of_findings_streams_with_its_baseline(

@@ -47,9 +47,11 @@ def lint_to_outputs(
 
         baseline = Baseline(settings.baseline)
     with contextlib.ExitStack() as stack:
-        # Only the first output to standard output is written as the run goes: the others
-        # follow it whole, as they would without streaming.
-        streaming = next((o for o in outputs if not o.file and o.format in STREAMED), None)
+        # Only the first output to standard output can be written as the run goes, if its
+        # format streams: the others follow it whole, in the order they were asked for.
+        streaming = next((o for o in outputs if not o.file), None)
+        if streaming is not None and streaming.format not in STREAMED:
+            streaming = None
         targets = [
             _Target(output, display, stack.enter_context(_destination(output, output is streaming)))
             for output in outputs
