@@ -4,13 +4,17 @@ as one process; findings written as they are found are the output written whole.
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from drizzle_repo import journal
-from migration_lint import parse
-from migration_lint.cli import main
+from migration_lint import outputs, parse
+from migration_lint.cli import Interrupted, main
+from migration_lint.errors import ProcessLost
 from migration_lint.formats import STREAMED
 from migration_lint.linter import Report, Settings, lint_paths
 
@@ -155,6 +159,63 @@ def test_outputs_to_standard_output_come_in_the_order_asked_for(
     )
     main(["lint", *[arg for name in formats for arg in ("--output", name)], str(folder)])
     assert capsys.readouterr().out == "".join(alone)
+
+
+def stopping(after_files: int, error: BaseException) -> Callable[..., Iterator[list[object]]]:
+    """outputs.findings, raising `error` once more than `after_files` files are linted."""
+    real = outputs.findings
+
+    def findings(*args: Any) -> Iterator[list[object]]:
+        report = args[2]
+        for found in real(*args):
+            if report.files > after_files:
+                raise error
+            yield found
+
+    return findings
+
+
+LOST = "a worker process that parses migrations ended without its results"
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "why"),
+    [
+        pytest.param(ProcessLost(LOST), 3, LOST, id="a-worker-lost"),
+        pytest.param(Interrupted(signal.SIGTERM), 143, "interrupted", id="sigterm"),
+        pytest.param(RuntimeError("a bug"), 3, "internal error", id="an-internal-error"),
+    ],
+)
+@pytest.mark.parametrize(
+    "after_files",
+    [
+        pytest.param(80, id="after-part-was-written"),
+        pytest.param(1, id="before-any-was-written"),
+    ],
+)
+def test_json_on_standard_output_is_a_whole_document_or_nothing_when_a_run_stops(
+    folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    error: BaseException,
+    code: int,
+    why: str,
+    after_files: int,
+) -> None:
+    """Findings are written as they are found: a run that stops part-way ends the document it
+    began, with why it stopped in place of the summary, and writes nothing if it began none."""
+    assert main(["lint", "--format", "json", str(folder)]) == 2
+    every = json.loads(capsys.readouterr().out)["diagnostics"]
+    monkeypatch.setattr(outputs, "findings", stopping(after_files, error))
+    assert main(["lint", "--format", "json", str(folder)]) == code
+    written = capsys.readouterr().out
+    if after_files == 1:
+        assert written == ""
+        return
+    document = json.loads(written)
+    assert (document["error"], "summary" in document) == (why, False)
+    assert 0 < len(document["diagnostics"]) < len(every)
+    assert document["diagnostics"] == every[: len(document["diagnostics"])]
 
 
 def test_a_migration_of_thousands_of_findings_streams_with_its_baseline(

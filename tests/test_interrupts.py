@@ -3,6 +3,7 @@ temporary or half-written file left anywhere."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -112,3 +113,26 @@ def test_an_interrupted_run_exits_cleanly_and_leaves_nothing(
     assert err.splitlines()[-1] == f"migration-lint: interrupted ({stop.name})"
     assert list(temporary.iterdir()) == []
     assert status(repo) == before
+
+
+def test_json_interrupted_after_it_began_is_a_whole_document(repo: Path, tmp_path: Path) -> None:
+    """Findings are written as they are found: a run stopped once its JSON on standard output
+    began ends the document, with why it stopped in place of the summary."""
+    written = tmp_path / "out.json"
+    with written.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "migration_lint.cli", "lint", "--format", "json"],
+            cwd=repo,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        while process.poll() is None and not written.stat().st_size:
+            pass
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate()
+    assert process.returncode == 130, err
+    document = json.loads(written.read_text())
+    assert (document["error"], "summary" in document) == ("interrupted", False)
+    assert document["diagnostics"]

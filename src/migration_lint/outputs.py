@@ -3,7 +3,9 @@
 `lint` writes its findings as it finds them, in every format that can be written a finding at a
 time (formats.STREAMED): a history of any length is linted in bounded memory, keeping counts of
 its findings rather than the findings. A format that needs every finding before it starts
-(SARIF lists the rules it uses first) makes the run keep them all.
+(SARIF lists the rules it uses first) makes the run keep them all. A run that stops part-way
+ends what it began to write on standard output (JSON with why, in place of the summary), and
+writes nothing it had not begun.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TextIO
 import click
 
 from .diagnostic import Diagnostic, kinds
-from .errors import InputProblem
+from .errors import InputProblem, ProcessLost
 from .formats import STREAMED, Display, FindingWriter, Output, render, writer
 from .linter import Report, Settings, findings
 from .output_files import output_file
@@ -30,8 +32,7 @@ def write_outputs(rendered: Iterable[tuple[Output, str]]) -> None:
     """Write each output's whole text where it goes."""
     for output, text in rendered:
         with _destination(output, streams=False) as destination:
-            destination.write(text)
-            destination.close()
+            destination.close(text)
 
 
 def lint_to_outputs(
@@ -52,10 +53,10 @@ def lint_to_outputs(
         streaming = next((o for o in outputs if not o.file), None)
         if streaming is not None and streaming.format not in STREAMED:
             streaming = None
-        targets = [
-            _Target(output, display, stack.enter_context(_destination(output, output is streaming)))
-            for output in outputs
-        ]
+        targets = []
+        for output in outputs:
+            destination = stack.enter_context(_destination(output, output is streaming))
+            targets.append(stack.enter_context(_Target(output, display, destination)))
         changes = any(output.format == "markdown" for output in outputs)
         for found in findings(paths, settings, report, changes):
             if baseline is not None:
@@ -93,18 +94,29 @@ class _Target:
 
     def end(self, result: RunResult) -> None:
         if self.writer is not None:
-            self.destination.write(self.writer.end(result))
+            self.destination.close(self.writer.end(result))
         else:
-            self.destination.write(render(self.output.format, result, self.display))
-        self.destination.close()
+            self.destination.close(render(self.output.format, result, self.display))
+
+    def __enter__(self) -> _Target:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        # The run stopped: what it began to write on standard output is ended, the error in its
+        # place (a program reading JSON gets a whole document); what it did not is left unwritten.
+        if error is not None and self.writer is not None and self.destination.unfinished:
+            self.destination.close(self.writer.stopped(_why(error)))
 
 
 class _Destination:
+    # Whether part of it is out where the user sees it, the rest not yet.
+    unfinished = False
+
     def write(self, text: str) -> None:
         raise NotImplementedError
 
-    def close(self) -> None:
-        """Finish it, once everything is written."""
+    def close(self, ending: str) -> None:
+        """Finish it with its last text."""
         raise NotImplementedError
 
     def abandon(self, error: BaseException) -> None:
@@ -124,11 +136,17 @@ class _StandardOutput(_Destination):
         self._pending.append(text)
         self._size += len(text)
         if self._streams and self._size >= _PIECE_CHARS:
-            click.echo("".join(self._pending), nl=False)
+            # Taken from what is pending, and the output known to be begun, before it is out:
+            # an interrupt on the way never has a piece written twice.
+            piece = "".join(self._pending)
             self._pending, self._size = [], 0
+            self.unfinished = True
+            click.echo(piece, nl=False)
 
-    def close(self) -> None:
-        click.echo("".join(self._pending))
+    def close(self, ending: str) -> None:
+        text = "".join(self._pending) + ending
+        self.unfinished = False
+        click.echo(text)
 
 
 class _File(_Destination):
@@ -145,8 +163,8 @@ class _File(_Destination):
         with self._cannot_write():
             self._file.write(text)
 
-    def close(self) -> None:
-        self.write("\n")
+    def close(self, ending: str) -> None:
+        self.write(ending + "\n")
         with self._cannot_write():
             self._opened.__exit__(None, None, None)
 
@@ -163,6 +181,13 @@ class _File(_Destination):
                 f"--output {self.output.format}:{self.output.file}: cannot write: "
                 f"{exc.strerror or exc}"
             ) from None
+
+
+def _why(error: BaseException) -> str:
+    """Why a run stopped, for an output it leaves unfinished (standard error says more)."""
+    if isinstance(error, (InputProblem, ProcessLost)):
+        return str(error)
+    return "internal error" if isinstance(error, Exception) else "interrupted"
 
 
 @contextlib.contextmanager

@@ -51,13 +51,18 @@ def render(name: str, result: RunResult, display: Display = Display()) -> str:
 
 
 class FindingWriter(Protocol):
-    """A format written as the run goes: its beginning, each finding, then the rest."""
+    """A format written as the run goes: its beginning, each finding, then the rest (or what
+    ends it when the run stops part-way)."""
 
     def begin(self) -> str: ...
 
     def finding(self, d: Diagnostic) -> str: ...
 
     def end(self, result: RunResult) -> str: ...
+
+    def stopped(self, why: str) -> str:
+        """The end of what was written when the run stops before it is done (`why`)."""
+        ...
 
 
 def writer(name: str, display: Display) -> FindingWriter:

@@ -44,6 +44,10 @@ class Writer:
             text += ', "traces": ' + json.dumps([asdict(trace) for trace in result.traces])
         return text + "}"
 
+    def stopped(self, why: str) -> str:
+        # No summary: a program that reads one would take the counts so far for the run's.
+        return '], "error": ' + json.dumps(why) + "}"
+
 
 def render(result: RunResult, display: Display) -> str:
     writer = Writer(display)

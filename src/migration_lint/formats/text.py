@@ -61,6 +61,9 @@ class Writer:
         lines += _summary(result)
         return "\n".join(lines)
 
+    def stopped(self, why: str) -> str:
+        return ""  # standard error says why, after the findings so far
+
 
 def render(result: RunResult, display: Display) -> str:
     writer = Writer(display)
