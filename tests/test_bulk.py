@@ -4,6 +4,7 @@ as one process; findings written as they are found are the output written whole.
 from __future__ import annotations
 
 import json
+import multiprocessing.context
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -91,6 +92,38 @@ def test_the_pool_finds_what_one_process_finds_in_the_same_order(folder: Path, p
         alone.files,
         alone.statements,
         alone.linted,
+    )
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        pytest.param(PermissionError(13, "Permission denied"), id="semaphores-forbidden"),
+        pytest.param(FileNotFoundError(2, "No such file or directory"), id="no-dev-shm"),
+        pytest.param(BlockingIOError(11, "Resource temporarily unavailable"), id="fork-refused"),
+        pytest.param(
+            ImportError("This platform lacks a functioning sem_open implementation"),
+            id="no-sem-open",
+        ),
+    ],
+)
+def test_where_worker_processes_cannot_start_one_process_finds_the_same(
+    folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    refusal: Exception,
+) -> None:
+    alone = lint_paths([str(folder)], Settings(processes=1))
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise refusal
+
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", refused)
+    pooled = lint_paths([str(folder)], Settings(processes=3, pool_min_files=1))
+    assert in_order(pooled) == in_order(alone)
+    assert capsys.readouterr().err == (
+        f"migration-lint: warning: worker processes cannot start here ({refusal}): linting in "
+        "one process\n"
     )
 
 

@@ -6,6 +6,7 @@ import gc
 import heapq
 import itertools
 import os
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -158,7 +159,17 @@ def _pool_for(plan: list[FolderPlan], settings: Settings) -> ParsingPool | None:
     # The main process runs the rules, as much work as parsing: on a processor of its own. Only
     # replaying history (pre-commit's newest file), it mostly waits: it shares one.
     linted = sum(len(folder.requested) for folder in plan)
-    return ParsingPool(processes - 1 if linted * 2 > migrations else processes)
+    try:
+        return ParsingPool(processes - 1 if linted * 2 > migrations else processes)
+    except (OSError, ImportError) as exc:
+        # A sandbox that forbids processes or semaphores, no /dev/shm: one process finds the
+        # same, more slowly.
+        print(
+            f"migration-lint: warning: worker processes cannot start here ({exc}): linting in "
+            "one process",
+            file=sys.stderr,
+        )
+        return None
 
 
 def _parsed(folder: FolderPlan, settings: Settings) -> int:
