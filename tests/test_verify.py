@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import json
+import multiprocessing.context
 import os
 import shutil
 import signal
@@ -14,12 +15,15 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import lint_folder
 from migration_lint.cli import main
-from migration_lint.db.server import server_folder, wheel_bin_dir
+from migration_lint.db.server import ScratchHost, server_folder, wheel_bin_dir
+from migration_lint.db.verify import verify as verify_paths
+from migration_lint.linter import Settings
 from migration_lint.registry import load_rules
 from migration_lint.traces import claims_in
 
@@ -179,6 +183,33 @@ def test_each_bad_example_takes_the_lock_and_makes_the_rewrite_its_rule_claims(
     traced = Counter(c["rule"] for t in data["traces"] for c in t["claims"])
     assert traced == claimed
     assert [d for t in data["traces"] for d in t["disagreements"]] == []
+
+
+def test_verify_lints_in_its_own_process_however_many_files(
+    tmp_path: Path, pg_server: ScratchHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker processes forked while verify holds its server would hold the pipe that tells the
+    server's watchdog this process died (and a fork of a process with threads can deadlock):
+    verify lints where it runs, even a folder large enough for workers, and claims the same."""
+    folder = write_folder(
+        tmp_path / "migrations",
+        {
+            "0001_t.sql": 'CREATE TABLE "t" ("a" int);',
+            **{f"{n:04d}_i.sql": f'CREATE INDEX "i{n}" ON "t" ("a");' for n in range(2, 40)},
+        },
+    )
+    pools = []
+    real_pool = multiprocessing.context.BaseContext.Pool
+
+    def recorded_pool(*args: Any, **kwargs: Any) -> Any:
+        pools.append(args)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", recorded_pool)
+    verified = verify_paths([str(folder)], Settings(processes=2, pool_min_files=1), pg_server)
+    assert pools == []
+    claims = [claim for trace in verified.traces for claim in trace.claims]
+    assert [claim.rule for claim in claims] == ["create-index-not-concurrently"] * 38
 
 
 DATABASE_RULES = [r for r in load_rules().values() if r.scope == "database"]

@@ -93,7 +93,11 @@ def verify_folder(
     plans = _plans(layout, [s for s in sources if s.path in folder.requested]) if rollback else {}
     with host.database(label) as database, session(database, read_only=False) as connection:
         pg_version = connection.info.server_version // 10000
-        claims = _claims(sources, requested, replace(settings, pg_version=pg_version))
+        # Linted in this process: parsing workers forked here would hold the connection and the
+        # pipe whose end tells the server's watchdog that this process died (server.py), and
+        # forking a process that has threads can deadlock. Verify waits on the server anyway.
+        one_process = replace(settings, pg_version=pg_version, processes=1)
+        claims = _claims(sources, requested, one_process)
         migrations = [
             Migration(
                 s.path,
