@@ -5,7 +5,7 @@ the findings say because of it, with the facts they rest on checked on PostgreSQ
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -14,6 +14,7 @@ import pytest
 from conftest import lint_folder, lint_sql
 from drizzle_repo import journal
 from migration_lint.coercion import rewrite_unless_utc, rewrites_table
+from migration_lint.context import Positioned
 from migration_lint.db.server import ScratchHost
 from migration_lint.diagnostic import Diagnostic
 from migration_lint.linter import Settings, lint_paths
@@ -989,3 +990,28 @@ def test_a_whole_drizzle_folder_lints_its_unlisted_file_without_replaying_it(tmp
 def test_lint_sql_still_works_without_history() -> None:
     (finding,) = lint_sql(PRISMA_REMOVE_GUEST)
     assert "NOT IN ('USER', 'ADMIN')" in finding.help
+
+
+def or_equals(table: Positioned[str, int]) -> None:
+    table |= {"c": 3, "a": 9}
+    assert isinstance(table, Positioned)
+
+
+@pytest.mark.parametrize(
+    "add",
+    [
+        pytest.param(lambda table: table.update({"c": 3, "a": 9}), id="update-with-a-dict"),
+        pytest.param(lambda table: table.update([("c", 3), ("a", 9)]), id="update-with-pairs"),
+        pytest.param(lambda table: table.update(c=3, a=9), id="update-with-keywords"),
+        pytest.param(or_equals, id="or-equals"),
+    ],
+)
+def test_the_tables_know_their_places_however_they_are_added(
+    add: Callable[[Positioned[str, int]], None],
+) -> None:
+    """The foreign keys to a table are listed in the order of the tables (Positioned): a table
+    added by update or |= has its place, after those before it; one set again keeps its own."""
+    tables = Positioned([("a", 1), ("b", 2)])
+    add(tables)
+    assert tables == {"a": 9, "b": 2, "c": 3}
+    assert sorted(tables, key=tables.position) == list(tables) == ["a", "b", "c"]

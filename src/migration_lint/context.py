@@ -135,6 +135,16 @@ class Positioned(dict[_K, _V], Generic[_K, _V]):
             self[key] = default
         return self[key]
 
+    # dict's own update and |= would add keys without a position.
+    def update(self, *others: Any, **keywords: _V) -> None:
+        for key, value in dict(*others, **keywords).items():
+            self[key] = value
+
+    # The ignore: mypy holds |= to the result types of dict's |, which may widen them.
+    def __ior__(self, other: Any) -> Positioned[_K, _V]:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
     @overload
     def pop(self, key: _K) -> _V: ...
 
