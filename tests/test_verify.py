@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ import pytest
 
 from conftest import lint_folder
 from migration_lint.cli import main
+from migration_lint.db.compare_to import check_schema
+from migration_lint.db.replay import replay
 from migration_lint.db.server import ScratchHost, server_folder, wheel_bin_dir
 from migration_lint.db.verify import verify as verify_paths
 from migration_lint.linter import Settings
@@ -185,12 +188,34 @@ def test_each_bad_example_takes_the_lock_and_makes_the_rewrite_its_rule_claims(
     assert [d for t in data["traces"] for d in t["disagreements"]] == []
 
 
-def test_verify_lints_in_its_own_process_however_many_files(
-    tmp_path: Path, pg_server: ScratchHost, monkeypatch: pytest.MonkeyPatch
+def _verified_claims(folder: str, settings: Settings, host: ScratchHost) -> list[str]:
+    verified = verify_paths([folder], settings, host)
+    return [claim.rule for trace in verified.traces for claim in trace.claims]
+
+
+def _compared_differences(folder: str, settings: Settings, host: ScratchHost) -> list[str]:
+    checked = check_schema(folder, "dev", replay(folder, settings, host), settings, host)
+    return [str(difference) for difference in checked.comparison.breaking]
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        pytest.param(_verified_claims, ["create-index-not-concurrently"] * 38, id="verify"),
+        pytest.param(_compared_differences, [], id="ci-compare-to"),
+    ],
+)
+def test_commands_holding_a_server_lint_in_their_own_process_however_many_files(
+    tmp_path: Path,
+    pg_server: ScratchHost,
+    monkeypatch: pytest.MonkeyPatch,
+    command: Callable[[str, Settings, ScratchHost], list[str]],
+    expected: list[str],
 ) -> None:
-    """Worker processes forked while verify holds its server would hold the pipe that tells the
-    server's watchdog this process died (and a fork of a process with threads can deadlock):
-    verify lints where it runs, even a folder large enough for workers, and claims the same."""
+    """Worker processes forked while a command holds its server would hold the pipe that tells
+    the server's watchdog this process died (and a fork of a process with threads can
+    deadlock): verify and compare-to lint where they run, even a folder large enough for
+    workers, and find the same."""
     folder = write_folder(
         tmp_path / "migrations",
         {
@@ -206,10 +231,9 @@ def test_verify_lints_in_its_own_process_however_many_files(
         return real_pool(*args, **kwargs)
 
     monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", recorded_pool)
-    verified = verify_paths([str(folder)], Settings(processes=2, pool_min_files=1), pg_server)
+    found = command(str(folder), Settings(processes=2, pool_min_files=1), pg_server)
     assert pools == []
-    claims = [claim for trace in verified.traces for claim in trace.claims]
-    assert [claim.rule for claim in claims] == ["create-index-not-concurrently"] * 38
+    assert found == expected
 
 
 DATABASE_RULES = [r for r in load_rules().values() if r.scope == "database"]

@@ -10,7 +10,7 @@ declares it as well as one of the branch: SIDE may not have been deployed since.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..diagnostic import Diagnostic, Severity
 from ..linter import Settings, lint_paths
@@ -46,7 +46,10 @@ def check_schema(
     """The folder's schema compared with SIDE's (`schema`, shown as `label`); an InputError
     when a migration cannot be read or the server refuses a statement."""
     comparison = compare(replay(folder, settings, host), schema)
-    allowed = [d for d in lint_paths([folder], settings).diagnostics if d.allowed]
+    # In this process, as verify lints: forked workers would hold the scratch server's watchdog
+    # pipe (server.py) open after this process died.
+    one_process = replace(settings, processes=1)
+    allowed = [d for d in lint_paths([folder], one_process).diagnostics if d.allowed]
     declared = frozenset(
         difference
         for difference in comparison.breaking
