@@ -120,6 +120,27 @@ def test_layout_is_detected_and_orders_its_migrations(tmp_path: Path, layout: st
     assert names(tmp_path, detected.files(str(folder))) == ORDER[layout]
 
 
+@pytest.mark.parametrize(
+    ("cwd", "folder", "paths"),
+    [
+        pytest.param("m", ".", ["1_init.sql", "2_index.sql"], id="the-working-folder"),
+        pytest.param("m", "./", ["1_init.sql", "2_index.sql"], id="the-working-folder-slash"),
+        pytest.param("m", "../m", ["../m/1_init.sql", "../m/2_index.sql"], id="up-and-down"),
+        pytest.param(".", "m", ["m/1_init.sql", "m/2_index.sql"], id="plain"),
+        pytest.param(".", "./m//", ["m/1_init.sql", "m/2_index.sql"], id="dot-and-slashes"),
+        pytest.param(".", "x/../m", ["m/1_init.sql", "m/2_index.sql"], id="through-another"),
+    ],
+)
+def test_migrations_are_named_by_their_normalised_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cwd: str, folder: str, paths: list[str]
+) -> None:
+    # The paths findings and the history cache name them by, however the folder was written.
+    make(tmp_path, {"m/2_index.sql": INDEX, "m/1_init.sql": FOLDERS["plain"]["1_init.sql"]})
+    (tmp_path / "x").mkdir()
+    monkeypatch.chdir(tmp_path / cwd)
+    assert LAYOUTS["plain"].files(folder) == paths
+
+
 @pytest.mark.parametrize("layout", list(FOLDERS))
 def test_layout_sets_the_transaction_default_and_keeps_down_migrations_out(
     tmp_path: Path, layout: str

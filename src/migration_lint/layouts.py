@@ -66,17 +66,22 @@ class Layout:
         Every entry named like one counts, whatever it is: reading it reports a directory, a
         FIFO or a symlink loop, rather than the migration being left out without a word.
         """
-        found = []
+        found = []  # (its migration name, its path): ordered by the name, known here
+        # A listed name has no separator and is neither "." nor "..": joined to the folder
+        # normalised, it makes the path normalised (without normalising thousands of paths).
+        normalised = os.path.normpath(folder)
         for name in list_folder(folder):
             if self.folder_per_migration:
                 migration = os.path.join(folder, name, "migration.sql")
                 if os.path.lexists(migration) or _is_symlink_loop(os.path.join(folder, name)):
-                    found.append(os.path.normpath(migration))
+                    found.append((name, os.path.normpath(migration)))
             elif name.endswith(".sql") and not self.is_down(name):
-                found.append(os.path.normpath(os.path.join(folder, name)))
+                path = name if normalised == "." else os.path.join(normalised, name)
+                found.append((name, path))
         if not found:
             raise InputError(folder, "no SQL migration files in this directory")
-        return sorted(found, key=self.order_key)
+        found.sort(key=lambda named: self._name_order_key(named[0]))
+        return [path for _, path in found]
 
     def select(self, folder: str, paths: Iterable[str]) -> list[str]:
         """The folder's up migrations among `paths` (e.g. a commit's files), in order."""
@@ -100,16 +105,21 @@ class Layout:
         return os.path.basename(path)
 
     def order_key(self, path: str) -> tuple[int, list[int], list[str | int]]:
-        name = self.migration_name(path)
+        return self._name_order_key(self.migration_name(path))
+
+    def _name_order_key(self, name: str) -> tuple[int, list[int], list[str | int]]:
         repeatable = bool(self.repeatable_prefix) and name.startswith(self.repeatable_prefix or "")
-        version = self.version(path) if self.version_order else None
+        version = self._name_version(name) if self.version_order else None
         numbers = [int(part) for part in re.split(r"[._]", version)] if version else []
         while len(numbers) > 1 and numbers[-1] == 0:
             numbers.pop()  # 1.0 is 1
         return (1 if repeatable else 0, numbers, natural_key(name))
 
     def version(self, path: str) -> str | None:
-        match = self.pattern.match(self.migration_name(path))
+        return self._name_version(self.migration_name(path))
+
+    def _name_version(self, name: str) -> str | None:
+        match = self.pattern.match(name)
         return match["version"] if match and match["version"] else None
 
     def is_down(self, file_name: str) -> bool:
@@ -287,6 +297,9 @@ LAYOUTS: dict[str, Layout] = {
 }
 
 
+_FLYWAY_NAME = re.compile(r"[VR]\d*__")
+
+
 def detect_layout(folder: str) -> Layout:
     """The layout of a migrations folder, from the files it holds."""
     try:
@@ -305,7 +318,7 @@ def detect_layout(folder: str) -> Layout:
     sql = [e for e in entries if e.endswith(".sql")]
     if any(e.endswith((".up.sql", ".down.sql")) for e in sql):
         return LAYOUTS["golang-migrate"]
-    if any(re.match(r"[VR]\d*__", e) for e in sql):
+    if any(map(_FLYWAY_NAME.match, sql)):
         return LAYOUTS["flyway"]
     head = _first_head(folder, sql)
     if _GOOSE.up.search(head):
