@@ -22,6 +22,7 @@ from .drizzle import JOURNAL, Journal, journal_problems, parse_journal
 from .git import Change
 from .layouts import Layout
 from .project import Project
+from .records import FrozenRecord
 from .source import InputError, read_text
 
 OLDER_PROBLEMS = "older-problems"
@@ -31,8 +32,8 @@ def _error(rule: str, path: str, message: str, help_text: str = "") -> Diagnosti
     return Diagnostic(rule, Severity.ERROR, path, 1, 1, 1, 1, message, help_text)
 
 
-@dataclass(frozen=True)
-class FolderState:
+@dataclass(frozen=True, eq=False, repr=False)
+class FolderState(FrozenRecord):
     """A migrations folder as it is on disk or in a commit."""
 
     files: list[str]  # its up migrations, in order

@@ -14,6 +14,7 @@ from .diagnostic import FAIL_ON
 from .discovery import relative_path
 from .errors import ConfigError
 from .layouts import LAYOUTS
+from .records import FrozenRecord
 from .registry import unknown_rule
 from .source import InputError, read_bytes
 
@@ -24,8 +25,8 @@ FORMATS = ("text", "json")
 MIN_PG_VERSION, MAX_PG_VERSION = 9, 18
 
 
-@dataclass(frozen=True)
-class Environment:
+@dataclass(frozen=True, eq=False, repr=False)
+class Environment(FrozenRecord):
     """A deployed database `compare` and `snapshot` can name, from `[environments]`."""
 
     name: str  # the key: `migration-lint compare dev prod`
@@ -34,8 +35,8 @@ class Environment:
     label: str  # how outputs name it: "Development"; the name when none is given
 
 
-@dataclass(frozen=True)
-class Config:
+@dataclass(frozen=True, eq=False, repr=False)
+class Config(FrozenRecord):
     path: Path | None = None
     paths: tuple[str, ...] = ()  # migration folders, relative to the config file
     select: frozenset[str] | None = None

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar, overload
 from . import clauses, locks, transaction_locks
 from . import operations as ops
 from .parse import Statement, Statements
+from .records import FrozenRecord, Record
 from .runners import UNKNOWN, Cause, Runner, Transaction
 from .source import Source
 
@@ -55,8 +56,8 @@ def subjects(operation: ops.Operation) -> Iterator[Subject]:
         yield function_subject(function)
 
 
-@dataclass(frozen=True)
-class Definition:
+@dataclass(frozen=True, eq=False, repr=False)
+class Definition(FrozenRecord):
     """The statement that created a view, function or trigger, for rollback plans."""
 
     sql: str
@@ -67,15 +68,15 @@ class Definition:
     materialized: bool = False
 
 
-@dataclass(frozen=True)
-class Trigger:
+@dataclass(frozen=True, eq=False, repr=False)
+class Trigger(FrozenRecord):
     table: ops.Name
     function: TableKey  # the function it executes
     definition: Definition
 
 
-@dataclass(frozen=True)
-class Dependent:
+@dataclass(frozen=True, eq=False, repr=False)
+class Dependent(FrozenRecord):
     """Something DROP ... CASCADE drops with the table, view or function it depends on."""
 
     label: str  # as messages name it: 'view "v2"', 'trigger "t" on "users"'
@@ -88,8 +89,8 @@ Columns = dict[str, ops.Column]
 Constraints = dict[str, ops.Constraint]
 
 
-@dataclass(frozen=True)
-class IndexDefinition:
+@dataclass(frozen=True, eq=False, repr=False)
+class IndexDefinition(FrozenRecord):
     """How an index was created, to create it again:
     CREATE [UNIQUE] INDEX <its name> ON [ONLY] <its table> <definition>."""
 
@@ -1098,8 +1099,8 @@ class _ReadAhead:
                 position += 1
 
 
-@dataclass
-class _TypesAhead:
+@dataclass(eq=False, repr=False)
+class _TypesAhead(Record):
     """What a whole migration does to types, read before its statements are linted."""
 
     enums: dict[TableKey, tuple[str, ...]] = field(default_factory=dict)  # created

@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .records import FrozenRecord
+
 
 class Severity(str, enum.Enum):
     # Ordered from most to least serious; the exit code follows the worst one present.
@@ -30,8 +32,8 @@ _ORDER = list(Severity)
 FAIL_ON = ("error", "breaking", "warning")
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Diagnostic(FrozenRecord):
     rule: str
     severity: Severity
     path: str

@@ -14,6 +14,7 @@ from .diagnostic import Diagnostic, Severity
 from .discovery import relative_path
 from .errors import ConfigError
 from .layouts import DRIZZLE_PREFIXES, Layout, drizzle
+from .records import FrozenRecord
 from .source import InputError, read_text
 
 CONFIG_NAMES = tuple(f"drizzle.config.{ext}" for ext in ("ts", "js", "mjs", "cjs", "json"))
@@ -21,8 +22,8 @@ JOURNAL = os.path.join("meta", "_journal.json")
 JOURNAL_MISMATCH = "journal-mismatch"
 
 
-@dataclass(frozen=True)
-class DrizzleConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class DrizzleConfig(FrozenRecord):
     path: Path
     out: str | None = None  # the migrations folder, relative to the working directory
     schema: tuple[str, ...] = ()  # schema files or globs, likewise
@@ -82,8 +83,8 @@ def read_drizzle_config(path: Path) -> DrizzleConfig:
     )
 
 
-@dataclass(frozen=True)
-class _Settings:
+@dataclass(frozen=True, eq=False, repr=False)
+class _Settings(FrozenRecord):
     """What a drizzle config says, as written."""
 
     out: str | None = None
@@ -152,8 +153,8 @@ def _code_settings(text: str) -> _Settings:
     )
 
 
-@dataclass(frozen=True)
-class _Token:
+@dataclass(frozen=True, eq=False, repr=False)
+class _Token(FrozenRecord):
     kind: str  # "string" (a literal, its value read), "code" (a template with ${}), "word", "sign"
     text: str  # as written
     start: int
@@ -245,8 +246,8 @@ def drizzle_layout(files: list[str], prefix: str | None = None) -> Layout:
 NOT_IN_JOURNAL = re.compile(r"\A\s*--\s*migration-lint:\s*not-in-journal\b")
 
 
-@dataclass(frozen=True)
-class JournalEntry:
+@dataclass(frozen=True, eq=False, repr=False)
+class JournalEntry(FrozenRecord):
     line: int  # of its `tag` in the journal's text; 1 when unknown
     tag: str  # the migrator runs <tag>.sql
     idx: object  # as written: the migrator never reads it
@@ -254,8 +255,8 @@ class JournalEntry:
     problem: str = ""  # why the migrator cannot run it (then tag is "")
 
 
-@dataclass(frozen=True)
-class Journal:
+@dataclass(frozen=True, eq=False, repr=False)
+class Journal(FrozenRecord):
     """A drizzle journal as its text says, or why drizzle's migrator cannot read it."""
 
     entries: tuple[JournalEntry, ...] = ()

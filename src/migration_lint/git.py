@@ -8,13 +8,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from .records import FrozenRecord
+
 
 class GitError(Exception):
     """git is missing, or this is not a repository."""
 
 
-@dataclass(frozen=True)
-class Change:
+@dataclass(frozen=True, eq=False, repr=False)
+class Change(FrozenRecord):
     status: str  # "A" added, "M" modified, "D" deleted, ...
     path: str  # relative to the working directory
 
@@ -109,8 +111,8 @@ def committed_files(ref: str = "HEAD") -> set[str]:
     return {_from_root(root, path) for path in listing.split("\0") if path}
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+@dataclass(frozen=True, eq=False, repr=False)
+class TreeEntry(FrozenRecord):
     mode: str  # 100644 or 100755: a file; 120000: a symbolic link; 160000: a submodule
     object_id: str
     path: str  # from the top of the repository, with "/"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import runners
 from .located import LocatedSql, between
+from .records import FrozenRecord
 from .runners import Runner
 from .source import InputError, Source, read_head, read_text
 
@@ -27,16 +28,16 @@ def natural_key(path: str) -> list[str | int]:
     return [int(part) if part.isdigit() else part for part in _DIGITS.split(path)]
 
 
-@dataclass(frozen=True)
-class Section:
+@dataclass(frozen=True, eq=False, repr=False)
+class Section(FrozenRecord):
     """Where a file keeps its up and down migrations, as comment markers (dbmate, goose)."""
 
     up: re.Pattern[str]
     down: re.Pattern[str]
 
 
-@dataclass(frozen=True)
-class Layout:
+@dataclass(frozen=True, eq=False, repr=False)
+class Layout(FrozenRecord):
     name: str
     runner: Runner
     # A migration's file name, or its folder's name when each migration is a folder; the

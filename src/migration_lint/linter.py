@@ -24,6 +24,7 @@ from .parallel import Parsed, ParsingPool, parse_each, usable_processors
 from .parse import Statements, parse
 from .pg_frontend import operations_of
 from .project import Project
+from .records import FrozenRecord, Record
 from .registry import Rule, load_rules, unknown_rule
 from .runners import Runner, effective_runner
 from .source import InputError, Places, Source, file_identity, read_source
@@ -37,8 +38,8 @@ NOT_SQL = (
 )
 
 
-@dataclass(frozen=True)
-class Settings:
+@dataclass(frozen=True, eq=False, repr=False)
+class Settings(FrozenRecord):
     pg_version: int = 16
     # Whether the runner wraps each migration in a transaction; None: what the layout's runner
     # does (runners.py). A migration's own directive (goose, dbmate) wins either way.
@@ -57,8 +58,8 @@ class Settings:
     cache_folder: str | None = None
 
 
-@dataclass
-class Report:
+@dataclass(eq=False, repr=False)
+class Report(Record):
     # The findings kept, in order: all of them, unless the run wrote them out as it found them
     # (then `written` counts them).
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -220,8 +221,8 @@ def _lint_folder(
             yield piece
 
 
-@dataclass
-class Migration:
+@dataclass(eq=False, repr=False)
+class Migration(Record):
     """A migration file read, and its up migration parsed when it is linted or replayed."""
 
     path: str
@@ -320,8 +321,8 @@ def runner_of(layout: Layout, settings: Settings) -> Runner:
     return effective_runner(layout.runner, settings.assume_in_transaction, settings.prisma_version)
 
 
-@dataclass
-class FolderPlan:
+@dataclass(eq=False, repr=False)
+class FolderPlan(Record):
     layout: Layout
     files: list[str]  # its migrations in order
     requested: set[str] = field(default_factory=set)  # the ones to report on

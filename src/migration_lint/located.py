@@ -8,11 +8,12 @@ import bisect
 import sys
 from dataclasses import dataclass
 
+from .records import FrozenRecord
 from .source import Source
 
 
-@dataclass(frozen=True)
-class LocatedSql:
+@dataclass(frozen=True, eq=False, repr=False)
+class LocatedSql(FrozenRecord):
     source: Source  # the file it is written in
     sql: str
     start: int  # where it is written: its block or section (for a finding about all of it)

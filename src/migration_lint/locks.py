@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from . import transaction_locks
 from .operations import Operation
+from .records import FrozenRecord
 from .source import Source
 
 # Lock modes from weakest to strongest, as PostgreSQL's documentation names them.
@@ -30,8 +31,8 @@ _BLOCKS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class HeldLock:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class HeldLock(FrozenRecord):
     """A table lock the open transaction holds: the strongest taken so far, and the statement
     that took it (its line, and a short description such as `ALTER TABLE "t" DROP COLUMN "c"`,
     worked out when a message names them: most locks a migration takes never are)."""

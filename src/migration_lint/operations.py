@@ -6,42 +6,19 @@ so they stay short, and a front end for another dialect could feed the same rule
 These are treated as immutable but not declared frozen: a frozen dataclass is several times
 slower to create, and a large folder creates one per statement, column and type. Each has a
 docstring: @dataclass would otherwise compute one from its signature, and every run would pay for
-fifty of those (and _Record has their equality and repr).
+fifty of those (and records.Record has their equality and repr).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import Field, dataclass, field, fields
+from dataclasses import dataclass, field
 
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
+from .records import Record
+
 NAME_BYTES = 63  # PostgreSQL truncates identifiers longer than this
-
-
-class _Record:
-    """What @dataclass would generate, for every class of this module: equality field by field
-    (between objects of the same class; unhashable, as a mutable dataclass is) and a repr.
-
-    Written once here, and eq=False, repr=False on each class: generating them for the fifty
-    classes, which every run makes as it starts, took a sixth of its start-up.
-    """
-
-    __slots__ = ()
-    __hash__ = None  # type: ignore[assignment]
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, f.name) == getattr(other, f.name) for f in _fields(self))
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in _fields(self))
-        return f"{type(self).__qualname__}({shown})"
-
-
-def _fields(instance: _Record) -> tuple[Field[object], ...]:
-    return fields(instance)  # type: ignore[arg-type]  # every _Record is a dataclass
 
 
 def quote(identifier: str) -> str:
@@ -77,7 +54,7 @@ def literal(value: str) -> str:
 
 
 @dataclass(slots=True, eq=False, repr=False)
-class Name(_Record):
+class Name(Record):
     """A schema-qualified object name as written; `schema` is None when it was not qualified."""
 
     name: str
@@ -141,7 +118,7 @@ _INTERVAL_FIELDS = {
 
 
 @dataclass(slots=True, eq=False, repr=False)
-class ColumnType(_Record):
+class ColumnType(Record):
     """A column's type as a statement declares it."""
 
     # A built-in type's SQL name ("varchar", "integer", "double precision": BUILTIN_SPELLINGS),
@@ -174,7 +151,7 @@ class ColumnType(_Record):
 
 
 @dataclass(slots=True, eq=False, repr=False)
-class Column(_Record):
+class Column(Record):
     """A column as CREATE TABLE or ADD COLUMN defines it."""
 
     name: str
@@ -212,7 +189,7 @@ class Column(_Record):
 
 
 @dataclass(slots=True, eq=False, repr=False)
-class Constraint(_Record):
+class Constraint(Record):
     """A table constraint, or a column's own (REFERENCES, CHECK, UNIQUE, PRIMARY KEY...)."""
 
     kind: str  # "foreign_key", "check", "unique", "primary_key", "exclusion", "not_null"
@@ -245,7 +222,7 @@ def reads_existing_rows(column: Column, constraint: Constraint) -> bool:
 
 
 @dataclass(slots=True, eq=False, repr=False)
-class Operation(_Record):
+class Operation(Record):
     """What a statement, or one clause or listed object of it, does."""
 
     # Character offsets in the file of the clause the finding points at (clauses.py): the

@@ -25,6 +25,7 @@ from pglast import parser as pg_parser
 
 from . import deep_json
 from .operations import Operation
+from .records import Record
 from .splitting import (
     BREAKPOINT,
     PSQL_COMMAND,
@@ -91,8 +92,8 @@ class CharacterOffsets:
         return block * self._STRIDE + len(between.decode("utf-8", "ignore"))
 
 
-@dataclass(slots=True)
-class StatementTree:
+@dataclass(slots=True, eq=False, repr=False)
+class StatementTree(Record):
     """A statement with its whole parse tree, while the front end reads it."""
 
     kind: str  # the parse node's type, e.g. "AlterTableStmt"
@@ -117,8 +118,8 @@ class StatementTree:
         return self.piece_start + self.characters.of(byte_location)
 
 
-@dataclass(slots=True)
-class Statement:
+@dataclass(slots=True, eq=False, repr=False)
+class Statement(Record):
     """A parsed statement, as runners and suppressions see it."""
 
     kind: str
@@ -222,8 +223,8 @@ def _nothing_to_read_again() -> Iterator[Sequence[Operation]]:
     raise AssertionError("received statements keep their operations")
 
 
-@dataclass(slots=True)
-class Problem:
+@dataclass(slots=True, eq=False, repr=False)
+class Problem(Record):
     start: int  # character offsets in the file
     end: int
     message: str

@@ -11,13 +11,14 @@ from .config import Config, parse_toml
 from .drizzle import DrizzleConfig, drizzle_layout, find_drizzle_configs
 from .errors import ConfigError, InputProblem
 from .layouts import LAYOUTS, Layout, detect_layout, list_folder
+from .records import FrozenRecord
 from .source import DEFAULT_MAX_FILE_MIB, MAX_FILE_BYTES, MIB, InputError, read_text
 
 PRISMA_LOCK = "migration_lock.toml"
 
 
-@dataclass(frozen=True)
-class Project:
+@dataclass(frozen=True, eq=False, repr=False)
+class Project(FrozenRecord):
     folders: tuple[str, ...] = ()  # migration folders
     schema: tuple[str, ...] = ()  # schema files or globs; a change needs a migration
     layout: str | None = None  # None: detected per folder

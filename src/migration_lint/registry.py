@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .diagnostic import Severity
 from .operations import Operation
+from .records import FrozenRecord
 
 if TYPE_CHECKING:
     from .context import Context
@@ -30,8 +31,8 @@ _RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 Check = Callable[[Any, "Context"], Iterable[tuple[str, str]]]
 
 
-@dataclass(frozen=True)
-class Rule:
+@dataclass(frozen=True, eq=False, repr=False)
+class Rule(FrozenRecord):
     id: str
     severity: Severity
     summary: str
@@ -149,8 +150,8 @@ def unknown_rule(rule_id: str, known: Iterable[str]) -> str:
     return f"unknown rule {rule_id!r}{hint}; `migration-lint rules` lists them"
 
 
-@dataclass(frozen=True)
-class Plugin:
+@dataclass(frozen=True, eq=False, repr=False)
+class Plugin(FrozenRecord):
     """An entry of the `migration_lint.rules` group: `name = module` or `name = module:attr`."""
 
     name: str

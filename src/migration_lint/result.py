@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from .diagnostic import Kind, Severity, exit_code, failing
 from .linter import Report
 from .project import Project
+from .records import Record
 
 if TYPE_CHECKING:
     from .db.compare_to import SchemaCheck
@@ -52,8 +53,8 @@ def gate_of(counts: Counter[Kind], approved: bool, fail_on: Severity) -> Gate:
     return Gate.PASS
 
 
-@dataclass
-class RunResult:
+@dataclass(eq=False, repr=False)
+class RunResult(Record):
     report: Report
     command: str  # "lint", "ci", "check-naming", ...: the formats show a gate only for "ci"
     fail_on: Severity = Severity.BREAKING

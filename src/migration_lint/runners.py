@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from .errors import ConfigError
 from .parse import Statement
+from .records import FrozenRecord
 from .source import InputError, read_text
 
 
@@ -27,8 +28,8 @@ class Cause(enum.Enum):
     MIXED = enum.auto()  # Flyway refuses the migration: not a transaction, but it fails too
 
 
-@dataclass(frozen=True)
-class Transaction:
+@dataclass(frozen=True, eq=False, repr=False)
+class Transaction(FrozenRecord):
     """Why a migration's statements run inside a transaction block: one cause, in words."""
 
     cause: Cause
@@ -52,8 +53,8 @@ class Sending(enum.Enum):
     SPLIT_WHEN_PARSED = enum.auto()
 
 
-@dataclass(frozen=True)
-class Runner:
+@dataclass(frozen=True, eq=False, repr=False)
+class Runner(FrozenRecord):
     name: str  # as messages name it
     sending: Sending
     # How to run a statement that cannot run in a transaction with this runner: a sentence

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .discovery import migrations_folder
+from .records import FrozenRecord
 
 MIB = 1024 * 1024
 # Generated migrations are kilobytes; anything this big is a dump or a mistake, not a migration.
@@ -34,8 +35,8 @@ class InputError(Exception):
         self.line = line
 
 
-@dataclass(frozen=True)
-class Source:
+@dataclass(frozen=True, eq=False, repr=False)
+class Source(FrozenRecord):
     path: str
     text: str
 

@@ -21,6 +21,7 @@ from pglast import parser as pg_parser
 from .diagnostic import Diagnostic, Severity
 from .located import LocatedSql, joined_lines
 from .parse import Statement
+from .records import FrozenRecord, Record
 from .registry import Rule
 from .source import Source
 
@@ -43,8 +44,8 @@ _ROLLBACK = re.compile(
 _COMMENT_PREFIX = re.compile(r"[ \t]*--[ \t]?")
 
 
-@dataclass(frozen=True)
-class Directive:
+@dataclass(frozen=True, eq=False, repr=False)
+class Directive(FrozenRecord):
     kind: str  # "ignore", "ignore-file" or "allow"
     rules: tuple[str, ...]
     reason: str
@@ -196,8 +197,8 @@ def apply_suppressions(
 Span = tuple[tuple[int, int], tuple[int, int]]  # (line, column) to (line, column), inclusive
 
 
-@dataclass
-class _Group:
+@dataclass(eq=False, repr=False)
+class _Group(Record):
     """The findings of one rule in one span: what a directive covers."""
 
     members: list[int]  # indexes into _Findings.diagnostics

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ..diagnostic import Diagnostic, Severity, failing
 from ..errors import ConfigError
+from ..records import FrozenRecord
 from ..result import Gate, RunResult
 from ..result import declared as declared_count
 
@@ -23,15 +24,15 @@ FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
 STREAMED = ("text", "json")
 
 
-@dataclass(frozen=True)
-class Display:
+@dataclass(frozen=True, eq=False, repr=False)
+class Display(FrozenRecord):
     quiet: bool = False  # text: only the summary
     statistics: bool = False  # text: counts per rule before the summary
     trace: bool = False  # text: what verify observed for each statement
 
 
-@dataclass(frozen=True)
-class Output:
+@dataclass(frozen=True, eq=False, repr=False)
+class Output(FrozenRecord):
     format: str
     file: str = ""  # "" for standard output
 

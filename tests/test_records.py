@@ -1,0 +1,93 @@
+"""records.Record and FrozenRecord: the equality, hash and repr that @dataclass would generate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from migration_lint.records import FrozenRecord, Record
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Point(FrozenRecord):
+    x: int
+    y: int = 0
+    label: str = field(default="", compare=False)
+    secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class PointAsGenerated:
+    x: int
+    y: int = 0
+    label: str = field(default="", compare=False)
+    secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Single(FrozenRecord):
+    value: object
+
+
+@dataclass(frozen=True, slots=True)
+class SingleAsGenerated:
+    value: object
+
+
+@dataclass(eq=False, repr=False)
+class Cell(Record):
+    items: list[int] = field(default_factory=list)
+
+
+@dataclass
+class CellAsGenerated:
+    items: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Empty(FrozenRecord):
+    pass
+
+
+@dataclass(frozen=True)
+class EmptyAsGenerated:
+    pass
+
+
+NAN = float("nan")
+PAIRS = [
+    pytest.param(Point, PointAsGenerated, (1, 2, "a", "s"), (1, 2, "b", "t"), id="same-compared"),
+    pytest.param(Point, PointAsGenerated, (1, 2), (1, 3), id="one-field-differs"),
+    pytest.param(Point, PointAsGenerated, (1,), (2,), id="first-field-differs"),
+    pytest.param(Single, SingleAsGenerated, ("a",), ("a",), id="one-field-equal"),
+    pytest.param(Single, SingleAsGenerated, ("a",), ("b",), id="one-field-unequal"),
+    pytest.param(Single, SingleAsGenerated, (NAN,), (NAN,), id="the-same-nan"),
+    pytest.param(Single, SingleAsGenerated, (NAN,), (float("nan"),), id="two-nans"),
+    pytest.param(Cell, CellAsGenerated, ([1],), ([1],), id="mutable-equal"),
+    pytest.param(Cell, CellAsGenerated, ([1],), ([2],), id="mutable-unequal"),
+    pytest.param(Empty, EmptyAsGenerated, (), (), id="no-fields"),
+]
+
+
+@pytest.mark.parametrize(("record", "generated", "first", "second"), PAIRS)
+def test_records_compare_hash_and_show_as_dataclass_would(
+    record: type[Any], generated: type[Any], first: tuple[Any, ...], second: tuple[Any, ...]
+) -> None:
+    ours, theirs = (record(*first), record(*second)), (generated(*first), generated(*second))
+    assert (ours[0] == ours[1]) == (theirs[0] == theirs[1])
+    assert (ours[0] != ours[1]) == (theirs[0] != theirs[1])
+    assert repr(ours[0]) == repr(theirs[0]).replace(generated.__qualname__, record.__qualname__)
+    if generated.__hash__ is None:
+        with pytest.raises(TypeError, match="unhashable"):
+            hash(ours[0])
+    else:
+        assert hash(ours[0]) == hash(theirs[0])
+        assert hash(ours[1]) == hash(theirs[1])
+
+
+def test_records_of_different_classes_are_never_equal() -> None:
+    assert Single(1) != Point(1)
+    assert Point(1) != (1, 0)
+    assert Point(1) == Point(1) and Point(1) in {Point(1)}
