@@ -37,6 +37,8 @@ class Environment(FrozenRecord):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Config(FrozenRecord):
+    """The settings of a config file (.migration-lint.toml or pyproject.toml's section)."""
+
     path: Path | None = None
     paths: tuple[str, ...] = ()  # migration folders, relative to the config file
     select: frozenset[str] | None = None

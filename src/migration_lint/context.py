@@ -70,6 +70,8 @@ class Definition(FrozenRecord):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Trigger(FrozenRecord):
+    """A trigger the history created, and the function it executes."""
+
     table: ops.Name
     function: TableKey  # the function it executes
     definition: Definition

@@ -34,6 +34,8 @@ FAIL_ON = ("error", "breaking", "warning")
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Diagnostic(FrozenRecord):
+    """A finding: a rule's message and help at a place in a file."""
+
     rule: str
     severity: Severity
     path: str

@@ -24,6 +24,8 @@ JOURNAL_MISMATCH = "journal-mismatch"
 
 @dataclass(frozen=True, eq=False, repr=False)
 class DrizzleConfig(FrozenRecord):
+    """What a drizzle.config file says about the migrations."""
+
     path: Path
     out: str | None = None  # the migrations folder, relative to the working directory
     schema: tuple[str, ...] = ()  # schema files or globs, likewise
@@ -155,6 +157,8 @@ def _code_settings(text: str) -> _Settings:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class _Token(FrozenRecord):
+    """A token of a drizzle.config file's JavaScript or TypeScript."""
+
     kind: str  # "string" (a literal, its value read), "code" (a template with ${}), "word", "sign"
     text: str  # as written
     start: int
@@ -248,6 +252,8 @@ NOT_IN_JOURNAL = re.compile(r"\A\s*--\s*migration-lint:\s*not-in-journal\b")
 
 @dataclass(frozen=True, eq=False, repr=False)
 class JournalEntry(FrozenRecord):
+    """A migration listed in drizzle's journal (meta/_journal.json)."""
+
     line: int  # of its `tag` in the journal's text; 1 when unknown
     tag: str  # the migrator runs <tag>.sql
     idx: object  # as written: the migrator never reads it

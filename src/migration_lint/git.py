@@ -17,6 +17,8 @@ class GitError(Exception):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Change(FrozenRecord):
+    """A file a commit or the staged changes add, modify or delete."""
+
     status: str  # "A" added, "M" modified, "D" deleted, ...
     path: str  # relative to the working directory
 
@@ -113,6 +115,8 @@ def committed_files(ref: str = "HEAD") -> set[str]:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class TreeEntry(FrozenRecord):
+    """A file of a commit's tree."""
+
     mode: str  # 100644 or 100755: a file; 120000: a symbolic link; 160000: a submodule
     object_id: str
     path: str  # from the top of the repository, with "/"

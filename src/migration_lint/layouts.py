@@ -38,6 +38,8 @@ class Section(FrozenRecord):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Layout(FrozenRecord):
+    """How a migration tool lays out its migrations folder, and the runner that applies it."""
+
     name: str
     runner: Runner
     # A migration's file name, or its folder's name when each migration is a folder; the

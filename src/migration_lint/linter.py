@@ -40,6 +40,8 @@ NOT_SQL = (
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Settings(FrozenRecord):
+    """What a run lints with: the command line's options over the config's."""
+
     pg_version: int = 16
     # Whether the runner wraps each migration in a transaction; None: what the layout's runner
     # does (runners.py). A migration's own directive (goose, dbmate) wins either way.
@@ -60,6 +62,8 @@ class Settings(FrozenRecord):
 
 @dataclass(eq=False, repr=False)
 class Report(Record):
+    """What a run found, and what it linted."""
+
     # The findings kept, in order: all of them, unless the run wrote them out as it found them
     # (then `written` counts them).
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -323,6 +327,8 @@ def runner_of(layout: Layout, settings: Settings) -> Runner:
 
 @dataclass(eq=False, repr=False)
 class FolderPlan(Record):
+    """A migrations folder to lint: its migrations in order, and which to report on."""
+
     layout: Layout
     files: list[str]  # its migrations in order
     requested: set[str] = field(default_factory=set)  # the ones to report on

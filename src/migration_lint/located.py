@@ -14,6 +14,8 @@ from .source import Source
 
 @dataclass(frozen=True, eq=False, repr=False)
 class LocatedSql(FrozenRecord):
+    """SQL written inside a file (a section or a comment block), and where."""
+
     source: Source  # the file it is written in
     sql: str
     start: int  # where it is written: its block or section (for a finding about all of it)

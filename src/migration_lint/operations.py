@@ -627,6 +627,8 @@ class DropFunction(Operation):
 
 @dataclass(slots=True, eq=False, repr=False)
 class CreateTrigger(Operation):
+    """CREATE TRIGGER."""
+
     table: Name
     name: str
     function: Name  # the function it executes
@@ -635,6 +637,8 @@ class CreateTrigger(Operation):
 
 @dataclass(slots=True, eq=False, repr=False)
 class DropTrigger(Operation):
+    """DROP TRIGGER."""
+
     table: Name
     name: str
 

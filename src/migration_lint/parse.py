@@ -225,6 +225,8 @@ def _nothing_to_read_again() -> Iterator[Sequence[Operation]]:
 
 @dataclass(slots=True, eq=False, repr=False)
 class Problem(Record):
+    """SQL the linter cannot read: a syntax error, or a statement too large."""
+
     start: int  # character offsets in the file
     end: int
     message: str

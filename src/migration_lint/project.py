@@ -19,6 +19,8 @@ PRISMA_LOCK = "migration_lock.toml"
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Project(FrozenRecord):
+    """Where a project keeps its migrations and schema, and how they are laid out."""
+
     folders: tuple[str, ...] = ()  # migration folders
     schema: tuple[str, ...] = ()  # schema files or globs; a change needs a migration
     layout: str | None = None  # None: detected per folder

@@ -33,6 +33,8 @@ Check = Callable[[Any, "Context"], Iterable[tuple[str, str]]]
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Rule(FrozenRecord):
+    """A rule: its metadata and its check."""
+
     id: str
     severity: Severity
     summary: str

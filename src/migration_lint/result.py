@@ -55,6 +55,8 @@ def gate_of(counts: Counter[Kind], approved: bool, fail_on: Severity) -> Gate:
 
 @dataclass(eq=False, repr=False)
 class RunResult(Record):
+    """What a command reports, for the output formats."""
+
     report: Report
     command: str  # "lint", "ci", "check-naming", ...: the formats show a gate only for "ci"
     fail_on: Severity = Severity.BREAKING

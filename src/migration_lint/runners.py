@@ -55,6 +55,8 @@ class Sending(enum.Enum):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Runner(FrozenRecord):
+    """How a migration tool sends a migration's statements to PostgreSQL."""
+
     name: str  # as messages name it
     sending: Sending
     # How to run a statement that cannot run in a transaction with this runner: a sentence

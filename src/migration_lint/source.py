@@ -37,6 +37,8 @@ class InputError(Exception):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Source(FrozenRecord):
+    """A file's text, and where it is."""
+
     path: str
     text: str
 

@@ -46,6 +46,8 @@ _COMMENT_PREFIX = re.compile(r"[ \t]*--[ \t]?")
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Directive(FrozenRecord):
+    """A `-- migration-lint:` comment: ignore or allow rules, with its reason."""
+
     kind: str  # "ignore", "ignore-file" or "allow"
     rules: tuple[str, ...]
     reason: str

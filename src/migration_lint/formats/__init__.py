@@ -26,6 +26,8 @@ STREAMED = ("text", "json")
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Display(FrozenRecord):
+    """What the text output shows besides the findings."""
+
     quiet: bool = False  # text: only the summary
     statistics: bool = False  # text: counts per rule before the summary
     trace: bool = False  # text: what verify observed for each statement
@@ -33,6 +35,8 @@ class Display(FrozenRecord):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Output(FrozenRecord):
+    """Where a format is written: a file, or standard output."""
+
     format: str
     file: str = ""  # "" for standard output
 
