@@ -1,7 +1,7 @@
 """The console scripts (pyproject.toml's [project.scripts]): the CLI, imported with the garbage
 collector paused.
 
-Importing the CLI makes some hundred thousand objects, none of them garbage, and the collections
+Importing the CLI makes tens of thousands of objects, none of them garbage, and the collections
 they set off meanwhile take ~5 ms of a pre-commit run. Then they are frozen: no later collection
 walks them again (the process ends after the run).
 """
