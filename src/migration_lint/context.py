@@ -118,11 +118,11 @@ class Positioned(dict[_K, _V], Generic[_K, _V]):
     """
 
     def __init__(self, items: Iterable[tuple[_K, _V]] = ()) -> None:
-        super().__init__()
-        self._positions: dict[_K, int] = {}
-        self._next = 0
-        for key, value in items:
-            self[key] = value
+        # Filled as a dict fills itself (a key given again keeps its place), and numbered in
+        # its order: a long history's model, loaded from the history cache, holds thousands.
+        super().__init__(items)
+        self._positions: dict[_K, int] = {key: position for position, key in enumerate(self)}
+        self._next = len(self._positions)
 
     def position(self, key: _K) -> int:
         return self._positions[key]
