@@ -3,6 +3,7 @@ the findings a full replay gives, whatever happens to the files and to the cache
 
 from __future__ import annotations
 
+import copy
 import json
 import multiprocessing
 import os
@@ -432,3 +433,65 @@ def test_a_migration_the_journal_comes_to_list_joins_the_history(
     write_journal(folder, ["0000_init", "0001_retype", "0002_next"])
     assert "from varchar(20) to integer" in findings(cache, "drizzle/0002_next.sql")[0][3]
     assert findings(cache, "drizzle/0002_next.sql") == findings(None, "drizzle/0002_next.sql")
+
+
+@pytest.mark.parametrize(
+    "newest",
+    [
+        pytest.param(NEWEST, id="reads-first"),
+        pytest.param(
+            "CREATE INDEX users_status_idx ON users (status);\n"
+            "ALTER TABLE users DROP COLUMN status;\n"
+            "ALTER TABLE orders DROP COLUMN user_id;",
+            id="an-index-made-then-the-indexes-read",
+        ),
+        pytest.param(
+            "CREATE TYPE size AS ENUM ('s', 'm');\n"
+            "ALTER TABLE users ADD COLUMN size size;\n"
+            "ALTER TABLE users ALTER COLUMN mood TYPE text;\n"
+            "DROP TYPE size CASCADE;",
+            id="an-enum-made-then-the-enums-read",
+        ),
+        pytest.param(
+            "CREATE VIEW emails AS SELECT email FROM users;\n"
+            "CREATE FUNCTION other() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"
+            "CREATE TRIGGER users_again BEFORE UPDATE ON users EXECUTE FUNCTION touch();\n"
+            "DROP TABLE users CASCADE;\nDROP FUNCTION answer();",
+            id="definitions-made-then-read",
+        ),
+        pytest.param(
+            "CREATE TABLE items (id bigint, order_id bigint REFERENCES orders (id));\n"
+            "ALTER TABLE orders RENAME COLUMN id TO order_id;\nDROP TABLE orders CASCADE;",
+            id="a-reference-made-then-the-references-read",
+        ),
+        pytest.param("CREATE INDEX users_status_idx ON users (status);", id="written-only"),
+    ],
+)
+def test_the_parts_of_a_cached_model_read_when_first_asked_for_give_the_findings_of_a_replay(
+    project: Path, newest: str
+) -> None:
+    # Each part is loaded when first read: what the migration writes to it before is kept.
+    (project / "m" / "0003_newest.sql").write_text(newest)
+    cache = project / "cache"
+    expected = findings(None)
+    assert findings(cache) == expected  # written
+    assert findings(cache) == expected  # read
+    (project / "m" / "0004_next.sql").write_text("SELECT 1;")
+    # Saved again after a migration that wrote to parts never read.
+    assert findings(cache, "m/0004_next.sql") == findings(None, "m/0004_next.sql")
+    assert findings(cache) == expected
+
+
+def test_a_deferred_part_of_the_model_is_a_dict_read_when_first_asked_for() -> None:
+    part = history_cache.Deferred(history_cache._pickle({"a": 1, "b": 2}))
+    part["c"] = 3  # written before it is read: kept aside
+    part["a"] = 4
+    twin = copy.deepcopy(part)
+    twin["d"] = 5
+    assert part == {"a": 4, "b": 2, "c": 3}
+    assert list(part.items()) == [("a", 4), ("b", 2), ("c", 3)]
+    assert twin == {"a": 4, "b": 2, "c": 3, "d": 5}
+    assert part.pop("b") == 2 and "b" not in part and part.get("b") is None
+    untouched = history_cache.Deferred(history_cache._pickle({"a": 1}))
+    assert history_cache._unpickle(untouched.pickled()) == {"a": 1}
+    assert history_cache._unpickle(part.pickled()) == {"a": 4, "c": 3}

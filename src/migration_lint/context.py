@@ -12,7 +12,7 @@ import copy
 import dataclasses
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, overload
 
@@ -251,24 +251,28 @@ class Context:
         self.pg_version = pg_version
         self.runner = runner  # how migrations are applied
         self.tables: Positioned[TableKey, TableModel] = Positioned()
+        # The parts of the model typed MutableMapping are dicts, or, loaded from the history
+        # cache, read from it when first asked for (history_cache.Deferred).
         # Table -> the tables whose foreign keys may reference it: a superset (what no longer
         # does is checked, and left out, when it is read), so that finding them is not a scan
         # of every table's constraints.
-        self.referencing: dict[TableKey, list[TableKey]] = {}
+        self.referencing: MutableMapping[TableKey, list[TableKey]] = {}
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
-        self.index_columns: dict[TableKey, tuple[str, ...]] = {}  # index -> its plain columns
-        self.index_definitions: dict[TableKey, IndexDefinition] = {}
+        # index -> its plain columns
+        self.index_columns: MutableMapping[TableKey, tuple[str, ...]] = {}
+        self.index_definitions: MutableMapping[TableKey, IndexDefinition] = {}
         # Each table's indexes in index_tables' order, for indexes_on: scanning every index for
         # each dropped column is quadratic in a long history. None: rebuilt when next asked
         # (after a change other than adding or removing one index).
         self._indexes_by_table: dict[TableKey, list[TableKey]] | None = {}
         # One of each column type the model keeps, for all the columns of that type.
         self.column_types: dict[tuple[object, ...], ops.ColumnType] = {}
-        self.enums: dict[TableKey, list[str]] = {}  # enum type -> its values
-        self.views: dict[TableKey, Definition] = {}
+        self.enums: MutableMapping[TableKey, list[str]] = {}  # enum type -> its values
+        self.views: MutableMapping[TableKey, Definition] = {}
         # (function or procedure, its argument types) -> how it was created.
-        self.functions: dict[tuple[TableKey, tuple[str, ...]], Definition] = {}
-        self.triggers: dict[tuple[TableKey, str], Trigger] = {}  # (table, name) -> trigger
+        self.functions: MutableMapping[tuple[TableKey, tuple[str, ...]], Definition] = {}
+        # (table, name) -> trigger
+        self.triggers: MutableMapping[tuple[TableKey, str], Trigger] = {}
         self.start_migration()
 
     def start_migration(

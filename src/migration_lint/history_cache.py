@@ -28,7 +28,7 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, MutableMapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 import pglast
@@ -172,7 +172,7 @@ class HistoryCache:
             if source:
                 replay(source, context)
         if unchanged and start < len(history):
-            self._save(links[-1], context.schema_model())
+            self._save(links[-1], _deferring(context.schema_model()))
         if now != known:
             self._save(files_entry, now)
 
@@ -326,6 +326,83 @@ def _pickled(held: Columns | Constraints | Callable[[], Any]) -> bytes:
     return held.data if isinstance(held, _Unread) else _pickle(held)
 
 
+# The parts of the model a run seldom reads (Context types them MutableMapping): each pickled
+# apart, and read when first asked for. Creating an index writes to two of them and reads
+# neither.
+DEFERRED = (
+    "referencing",
+    "index_columns",
+    "index_definitions",
+    "enums",
+    "views",
+    "functions",
+    "triggers",
+)
+
+
+class Deferred(MutableMapping[Any, Any]):
+    """A dict of the model, pickled, until it is first read; what is written to it before then
+    is kept aside, and written to it when it is read (in the order it was written)."""
+
+    __slots__ = ("_data", "_items")
+
+    def __init__(self, data: bytes | None, items: dict[Any, Any] | None = None) -> None:
+        self._data = data  # None once read
+        self._items = {} if items is None else items  # all of them once read
+
+    def _read(self) -> dict[Any, Any]:
+        if self._data is not None:
+            items = _unpickle(self._data)
+            items.update(self._items)
+            self._items = items
+            self._data = None
+        return self._items
+
+    def pickled(self) -> bytes:
+        """The dict pickled: as it was loaded when nothing was written to it since."""
+        return self._data if self._data is not None and not self._items else _pickle(self._read())
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._read()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._items[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._read()[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._read()
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._read().get(key, default)
+
+    def __repr__(self) -> str:
+        return repr(self._read())
+
+
+def _deferring(model: dict[str, Any]) -> dict[str, Any]:
+    """The model to save, with its DEFERRED parts to be pickled apart."""
+    return {
+        name: Deferred(None, value) if name in DEFERRED and isinstance(value, dict) else value
+        for name, value in model.items()
+    }
+
+
+def _deferred(data: bytes) -> Deferred:
+    return Deferred(data)
+
+
+def _pickle_deferred(part: Deferred) -> tuple[Any, ...]:
+    return _deferred, (part.pickled(),)
+
+
 def _pickle_name(name: ops.Name) -> tuple[Any, ...]:
     """A name pickled as the call that makes it: loaded twice as fast as its slots set one by
     one, and a long history's model holds one for each of its thousands of indexes."""
@@ -335,7 +412,11 @@ def _pickle_name(name: ops.Name) -> tuple[Any, ...]:
 class _Pickler(pickle.Pickler):
     def __init__(self, file: IO[bytes]) -> None:
         # Before pickle's own __init__, which looks for it.
-        self.dispatch_table = {TableModel: _pickle_table, ops.Name: _pickle_name}
+        self.dispatch_table = {
+            TableModel: _pickle_table,
+            ops.Name: _pickle_name,
+            Deferred: _pickle_deferred,
+        }
         super().__init__(file, pickle.HIGHEST_PROTOCOL)
 
 
@@ -353,6 +434,7 @@ _MODEL_CLASSES: dict[tuple[str, str], Any] = {
     (kind.__module__, kind.__qualname__): kind
     for kind in (
         _unread_table,
+        _deferred,
         Positioned,
         ops.Name,
         ops.ColumnType,
