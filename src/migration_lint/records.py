@@ -1,11 +1,11 @@
 """What @dataclass would generate for equality, hashing and repr, written once.
 
 @dataclass compiles these methods for each class when its module is imported: for the ninety
-classes that every run imports, that took a tenth of a pre-commit run. So those
-classes are declared with eq=False, repr=False and one of these bases, which compare, hash and
-show their fields as @dataclass would: equality between objects of the same class, field by field
-(the fields with compare=True), a hash of the same fields for a frozen class (unhashable
-otherwise), and `Class(field=value, ...)` of the fields with repr=True.
+classes that every run imports, that took a tenth of a pre-commit run. So those classes are
+declared with eq=False, repr=False and one of these bases, which compare, hash and show their
+fields as @dataclass would: equality between objects of the same class, field by field (the
+fields with compare=True), a hash of the same fields for a frozen class (unhashable otherwise),
+and `Class(field=value, ...)` of the fields with repr=True.
 """
 
 from __future__ import annotations
