@@ -24,8 +24,11 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 def natural_key(path: str) -> list[str | int]:
-    # Numbers compare as numbers, so 10_x.sql comes after 9_x.sql.
-    return [int(part) if part.isdigit() else part for part in _DIGITS.split(path)]
+    # Numbers compare as numbers, so 10_x.sql comes after 9_x.sql: every other part split out
+    # is a run of digits.
+    parts: list[str | int] = _DIGITS.split(path)
+    parts[1::2] = map(int, parts[1::2])
+    return parts
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -69,22 +72,27 @@ class Layout(FrozenRecord):
         Every entry named like one counts, whatever it is: reading it reports a directory, a
         FIFO or a symlink loop, rather than the migration being left out without a word.
         """
-        found = []  # (its migration name, its path): ordered by the name, known here
-        # A listed name has no separator and is neither "." nor "..": joined to the folder
-        # normalised, it makes the path normalised (without normalising thousands of paths).
-        normalised = os.path.normpath(folder)
+        names = []
         for name in list_folder(folder):
             if self.folder_per_migration:
-                migration = os.path.join(folder, name, "migration.sql")
-                if os.path.lexists(migration) or _is_symlink_loop(os.path.join(folder, name)):
-                    found.append((name, os.path.normpath(migration)))
+                entry = os.path.join(folder, name)
+                if os.path.lexists(os.path.join(entry, "migration.sql")) or _is_symlink_loop(entry):
+                    names.append(name)
             elif name.endswith(".sql") and not self.is_down(name):
-                path = name if normalised == "." else os.path.join(normalised, name)
-                found.append((name, path))
-        if not found:
+                names.append(name)
+        if not names:
             raise InputError(folder, "no SQL migration files in this directory")
-        found.sort(key=lambda named: self._name_order_key(named[0]))
-        return [path for _, path in found]
+        # Ordered by their names (order_key), known here: by their natural keys alone when the
+        # runner's order adds nothing to them.
+        by_name_alone = not (self.repeatable_prefix or self.version_order)
+        names.sort(key=natural_key if by_name_alone else self._name_order_key)
+        if self.folder_per_migration:
+            return [os.path.normpath(os.path.join(folder, n, "migration.sql")) for n in names]
+        # A listed name has no separator and is neither "." nor "..": after the folder
+        # normalised, it makes the path normalised (without normalising thousands of paths).
+        normalised = os.path.normpath(folder)
+        before = "" if normalised == "." else os.path.join(normalised, "")
+        return [before + name for name in names]
 
     def select(self, folder: str, paths: Iterable[str]) -> list[str]:
         """The folder's up migrations among `paths` (e.g. a commit's files), in order."""
