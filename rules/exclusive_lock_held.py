@@ -69,21 +69,24 @@ _SLOW = (
     'ALTER TABLE "orders" ADD COLUMN "status" text;',
 )
 def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
-    slow = _slow_work(op, ctx)
-    if slow is None:
+    # The locks held come first: most slow statements run where the transaction holds none,
+    # and the rest costs more.
+    held_exclusive = [
+        (table, held)
+        for table in _read_in_full(op, ctx)
+        if (held := ctx.held_before(table, op)) and held.mode == "ACCESS EXCLUSIVE"
+    ]
+    if not held_exclusive:
         return
-    scanned, work = slow
-    # A foreign key's check also reads the table it references.
+    if isinstance(op, (Update, Delete)) and _names_rows(op, ctx):
+        return
     # What makes the earlier lock worse is a statement that would otherwise let reads (and
     # often writes) go on: not one that takes ACCESS EXCLUSIVE on the table itself.
     own = {table.key for table, mode, _ in taken(op, ctx) if mode == "ACCESS EXCLUSIVE"}
     locked = [
         (table, held)
-        for table in (scanned, *_referenced(op))
-        if (held := ctx.held_before(table, op))
-        and held.mode == "ACCESS EXCLUSIVE"
-        and table.key not in own
-        and not ctx.is_new_table(table)
+        for table, held in held_exclusive
+        if table.key not in own and not ctx.is_new_table(table)
     ]
     if not locked:
         return
@@ -93,16 +96,12 @@ def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]
     if not ctx.first_in_migration(f"exclusive-lock-held {ctx.statement_number}"):
         return
     yield (
-        f"{work} runs while the transaction holds an ACCESS EXCLUSIVE lock on {table.sql}, taken "
-        f"at line {held.line} by {held.statement}: nothing can read or write {table.sql} from "
-        f"line {held.line} until the transaction commits, however long this and any later "
-        "slow statement on it take.",
+        f"{_work(op)} runs while the transaction holds an ACCESS EXCLUSIVE lock on "
+        f"{table.sql}, taken at line {held.line} by {held.statement}: nothing can read or write "
+        f"{table.sql} from line {held.line} until the transaction commits, however long this "
+        "and any later slow statement on it take.",
         _way_out(op, ctx, table, held),
     )
-
-
-def _referenced(op: Operation) -> list[Name]:
-    return [c.references for c in _foreign_keys(op) if c.references]
 
 
 def _foreign_keys(op: Operation) -> list[Constraint]:
@@ -116,19 +115,37 @@ def _foreign_keys(op: Operation) -> list[Constraint]:
     return [c for c in checked if c.kind == "foreign_key"]
 
 
-def _slow_work(op: Operation, ctx: Context) -> tuple[Name, str] | None:
-    """The table a statement reads or writes in full and what it does there, in words; None
-    for a statement that is quick."""
+def _read_in_full(op: Operation, ctx: Context) -> list[Name]:
+    """The tables a slow statement reads or writes in full, the one it works on first (a
+    foreign key's check also reads the table it references); none for a quick statement (but
+    an UPDATE or DELETE whose WHERE names its rows is quick too: _names_rows)."""
+    if isinstance(op, (Update, Delete, ValidateConstraint)):
+        return [op.table]
+    if isinstance(op, CreateIndex):
+        return [] if op.concurrently else [op.table]
+    if isinstance(op, (AddConstraint, AddColumn)):
+        keys = _foreign_keys(op)
+        return [op.table, *(c.references for c in keys if c.references)] if keys else []
+    if isinstance(op, Reindex):
+        table = None
+        if op.relation and not op.concurrently:
+            table = op.relation if op.target == "table" else ctx.table_of_index(op.relation)
+        return [table] if table else []
+    if isinstance(op, RefreshMaterializedView):
+        return [op.view]
+    return []
+
+
+def _work(op: Operation) -> str:
+    """What a slow statement does to the table it scans, in words."""
     if isinstance(op, (Update, Delete)):
-        if _names_rows(op, ctx):
-            return None
         statement = "UPDATE" if isinstance(op, Update) else "DELETE"
         rows = "" if op.filtered else "every row of "
-        return op.table, f"This {statement} of {rows}{op.table.sql}"
-    if isinstance(op, CreateIndex) and not op.concurrently:
+        return f"This {statement} of {rows}{op.table.sql}"
+    if isinstance(op, CreateIndex):
         name = f"{quote(op.name)} " if op.name else ""
-        return op.table, f"Building index {name}on {op.table.sql}"
-    if isinstance(op, (AddConstraint, AddColumn)) and _foreign_keys(op):
+        return f"Building index {name}on {op.table.sql}"
+    if isinstance(op, (AddConstraint, AddColumn)):
         constraint = _foreign_keys(op)[0]
         name = f" {quote(constraint.name)}" if constraint.name else ""
         adding = (
@@ -136,18 +153,13 @@ def _slow_work(op: Operation, ctx: Context) -> tuple[Name, str] | None:
             if isinstance(op, AddColumn)
             else "Adding"
         )
-        return op.table, f"{adding} foreign key{name} (a check of every row of {op.table.sql})"
+        return f"{adding} foreign key{name} (a check of every row of {op.table.sql})"
     if isinstance(op, ValidateConstraint):
-        return (
-            op.table,
-            f"VALIDATE CONSTRAINT {quote(op.name)} (a scan of every row of {op.table.sql})",
-        )
-    if isinstance(op, Reindex) and op.relation and not op.concurrently:
-        table = op.relation if op.target == "table" else ctx.table_of_index(op.relation)
-        return (table, f"REINDEX {op.target.upper()} {op.name}") if table else None
-    if isinstance(op, RefreshMaterializedView):
-        return op.view, f"REFRESH MATERIALIZED VIEW {op.view.sql} (its whole query runs again)"
-    return None
+        return f"VALIDATE CONSTRAINT {quote(op.name)} (a scan of every row of {op.table.sql})"
+    if isinstance(op, Reindex):
+        return f"REINDEX {op.target.upper()} {op.name}"
+    assert isinstance(op, RefreshMaterializedView)
+    return f"REFRESH MATERIALIZED VIEW {op.view.sql} (its whole query runs again)"
 
 
 def _names_rows(op: Update | Delete, ctx: Context) -> bool:
