@@ -25,7 +25,7 @@ from .parse import Statements, parse
 from .pg_frontend import operations_of
 from .project import Project
 from .records import FrozenRecord, Record
-from .registry import Rule, load_rules, unknown_rule
+from .registry import Check, Rule, load_rules, unknown_rule
 from .runners import Runner, effective_runner
 from .source import InputError, Places, Source, file_identity, read_source
 from .suppressions import apply_suppressions, has_suppressions
@@ -84,14 +84,16 @@ class Report(Record):
 
 
 class RuleSet:
-    """The rules a run uses, indexed by the operation type each inspects."""
+    """The rules a run uses, and their checks by the operation type each inspects."""
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = list(rules)
-        self.by_operation: dict[type[Operation], list[Rule]] = defaultdict(list)
+        # Each rule with its check (a rule the linter reports itself has none).
+        self.checks: dict[type[Operation], list[tuple[Rule, Check]]] = defaultdict(list)
         for rule in self.rules:
             for inspected in rule.inspects:
-                self.by_operation[inspected].append(rule)
+                if rule.check is not None:
+                    self.checks[inspected].append((rule, rule.check))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuleSet:
@@ -489,29 +491,25 @@ def _rule_findings(
 ) -> Iterator[list[Diagnostic]]:
     """The rules' findings of each statement in turn, in file order, with the context moving
     through the migration."""
+    checks = rules.checks if rules else {}
     for operations in statements.operations():
         context.statement_number += 1
-        found = []
+        found: list[Diagnostic] = []
         for operation in operations:
-            for rule in rules.by_operation.get(type(operation), ()) if rules else ():
-                for message, help_text in _run(rule, operation, context, source):
-                    found.append(
-                        _diagnostic(
-                            source,
-                            rule.id,
-                            rule.severity,
-                            operation.location,
-                            operation.end,
-                            message,
-                            help_text,
-                        )
-                    )
+            for rule, check in checks.get(type(operation), ()):
+                try:
+                    results = list(check(operation, context))
+                except Exception as exc:
+                    raise _crashed(rule, operation, source, exc) from exc
+                if results:
+                    found += _rule_diagnostics(source, rule, operation, results)
             context.apply(operation)
             if changes is not None:
                 change = describe_change(operation)
                 if change:
                     changes.append(change)
-        found.sort(key=_place)
+        if len(found) > 1:
+            found.sort(key=_place)
         yield found
 
 
@@ -519,18 +517,35 @@ def _place(d: Diagnostic) -> tuple[int, int]:
     return d.line, d.column
 
 
-def _run(
-    rule: Rule, operation: Operation, context: Context, source: Source
-) -> list[tuple[str, str]]:
-    assert rule.check is not None  # RuleSet.by_operation only holds rules with a check
-    try:
-        return list(rule.check(operation, context))
-    except Exception as exc:
-        line, column = source.position(operation.location)
-        raise RuntimeError(
-            f"rule {rule.id!r} ({rule.origin}) crashed on {source.path}:{line}:{column}: "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
+def _crashed(rule: Rule, operation: Operation, source: Source, exc: Exception) -> RuntimeError:
+    line, column = source.position(operation.location)
+    return RuntimeError(
+        f"rule {rule.id!r} ({rule.origin}) crashed on {source.path}:{line}:{column}: "
+        f"{type(exc).__name__}: {exc}"
+    )
+
+
+def _rule_diagnostics(
+    source: Source, rule: Rule, operation: Operation, results: list[tuple[str, str]]
+) -> list[Diagnostic]:
+    """A rule's findings of one operation, all placed where the operation is."""
+    start = operation.location
+    line, column = source.position(start)
+    end_line, end_column = source.position(max(operation.end, start))
+    return [
+        Diagnostic(
+            rule.id,
+            rule.severity,
+            source.path,
+            line,
+            column,
+            end_line,
+            end_column,
+            message,
+            help_text,
+        )
+        for message, help_text in results
+    ]
 
 
 def _diagnostic(
