@@ -89,8 +89,7 @@ class _Target:
 
     def findings(self, found: list[Diagnostic]) -> None:
         if self.writer is not None:
-            for d in found:
-                self.destination.write(self.writer.finding(d))
+            self.destination.write(self.writer.findings(found))
 
     def end(self, result: RunResult) -> None:
         if self.writer is not None:

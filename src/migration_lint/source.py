@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import itertools
 import os
 import re
 import stat
@@ -47,8 +48,16 @@ class Source(FrozenRecord):
         # A line ends at a line feed, a carriage return or both (CRLF), as PostgreSQL's lexer
         # (a `--` comment ends at either) and editors count lines. An array: a file may hold a
         # million lines.
+        text = self.text
+        if "\r" not in text:
+            # Line feeds only, as nearly every file: each line starts one past the end of the
+            # line before (three times faster than finding each break).
+            lengths = map(len, text.split("\n"))
+            starts = array("q", itertools.accumulate(map((1).__add__, lengths), initial=0))
+            starts.pop()  # the last line ends the text
+            return starts
         starts = array("q", [0])
-        starts.extend(match.end() for match in _LINE_BREAK.finditer(self.text))
+        starts.extend(match.end() for match in _LINE_BREAK.finditer(text))
         return starts
 
     def position(self, offset: int) -> tuple[int, int]:

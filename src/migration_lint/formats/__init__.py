@@ -56,12 +56,12 @@ def render(name: str, result: RunResult, display: Display = Display()) -> str:
 
 
 class FindingWriter(Protocol):
-    """A format written as the run goes: its beginning, each finding, then the rest (or what
-    ends it when the run stops part-way)."""
+    """A format written as the run goes: its beginning, the findings as they come (a list at
+    a time), then the rest (or what ends it when the run stops part-way)."""
 
     def begin(self) -> str: ...
 
-    def finding(self, d: Diagnostic) -> str: ...
+    def findings(self, found: list[Diagnostic]) -> str: ...
 
     def end(self, result: RunResult) -> str: ...
 

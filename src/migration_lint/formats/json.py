@@ -11,7 +11,7 @@ from . import Display, summary
 
 
 class Writer:
-    """The document, a finding at a time as the run finds them, then the summary once it is
+    """The document, the findings as the run finds them, then the summary once it is
     done: the same text json.dumps makes of the whole document."""
 
     def __init__(self, display: Display) -> None:
@@ -20,8 +20,11 @@ class Writer:
     def begin(self) -> str:
         return '{"diagnostics": ['
 
-    def finding(self, d: Diagnostic) -> str:
-        text = self._separator + json.dumps(_diagnostic(d))
+    def findings(self, found: list[Diagnostic]) -> str:
+        if not found:
+            return ""
+        # Encoded in one call: a list's items are separated as the document's findings are.
+        text = self._separator + json.dumps([_diagnostic(d) for d in found])[1:-1]
         self._separator = ", "
         return text
 
@@ -51,8 +54,7 @@ class Writer:
 
 def render(result: RunResult, display: Display) -> str:
     writer = Writer(display)
-    findings = "".join(writer.finding(d) for d in result.report.diagnostics)
-    return writer.begin() + findings + writer.end(result)
+    return writer.begin() + writer.findings(result.report.diagnostics) + writer.end(result)
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, object]:

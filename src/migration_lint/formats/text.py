@@ -26,19 +26,22 @@ _COLOURS = {
 
 
 class Writer:
-    """The text, a finding at a time as the run finds them, then the rest once it is done."""
+    """The text, the findings as the run finds them, then the rest once it is done."""
 
     def __init__(self, display: Display) -> None:
         self.display = display
-        # The rule and shape of each help printed so far (see `finding`).
+        # The rule and shape of each help printed so far (see `_finding`).
         self._helped: set[tuple[str, str]] = set()
 
     def begin(self) -> str:
         return ""
 
-    def finding(self, d: Diagnostic) -> str:
+    def findings(self, found: list[Diagnostic]) -> str:
         if self.display.quiet:
             return ""
+        return "".join(map(self._finding, found))
+
+    def _finding(self, d: Diagnostic) -> str:
         location = click.style(f"{d.path}:{d.line}:{d.column}:", bold=True)
         rule = click.style(d.rule, fg=_COLOURS[d.severity], bold=True)
         tag = f" [{d.severity.value}{', allowed: ' + d.reason if d.allowed else ''}]"
@@ -67,8 +70,7 @@ class Writer:
 
 def render(result: RunResult, display: Display) -> str:
     writer = Writer(display)
-    findings = "".join(writer.finding(d) for d in result.report.diagnostics)
-    return writer.begin() + findings + writer.end(result)
+    return writer.begin() + writer.findings(result.report.diagnostics) + writer.end(result)
 
 
 def _traces(result: RunResult) -> list[str]:
