@@ -77,12 +77,16 @@ _KINDS = {"unique": "UNIQUE", "primary_key": "PRIMARY KEY"}
 
 def _inline(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     """UNIQUE or PRIMARY KEY written in ADD COLUMN: built under the ADD COLUMN's lock."""
-    if ctx.is_new_table(op.table) or ctx.skipped(op):
+    # The column's own constraints first: most columns added have none to build.
+    built = [
+        constraint
+        for constraint in op.column.constraints
+        if constraint.kind in _KINDS and reads_existing_rows(op.column, constraint)
+    ]
+    if not built or ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     table, column = op.table.sql, quote(op.column.name)
-    for constraint in op.column.constraints:
-        if constraint.kind not in _KINDS or not reads_existing_rows(op.column, constraint):
-            continue
+    for constraint in built:
         kind = _KINDS[constraint.kind]
         # PostgreSQL's own names for them.
         unique = f"{op.table.name}_{op.column.name}_key"

@@ -96,14 +96,17 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
 
 def _inline(op: AddColumn, ctx: Context) -> Iterator[tuple[str, str]]:
     """REFERENCES or CHECK written in ADD COLUMN: checked under the ADD COLUMN's lock."""
-    if ctx.is_new_table(op.table) or ctx.skipped(op):
+    # The column's own constraints first: most columns added have none to check.
+    checked = [
+        constraint
+        for constraint in op.column.constraints
+        if constraint.kind in ("foreign_key", "check")
+        and reads_existing_rows(op.column, constraint)
+    ]
+    if not checked or ctx.is_new_table(op.table) or ctx.skipped(op):
         return
     table, column = op.table.sql, quote(op.column.name)
-    for constraint in op.column.constraints:
-        if constraint.kind not in ("foreign_key", "check"):
-            continue
-        if not reads_existing_rows(op.column, constraint):
-            continue
+    for constraint in checked:
         foreign_key = constraint.kind == "foreign_key"
         name = (
             quote(constraint.name)
