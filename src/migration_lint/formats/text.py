@@ -16,7 +16,9 @@ from ..diagnostic import Diagnostic, Severity
 from ..result import RunResult
 from . import Display, headline, summary
 
-_NAMES = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|\b\d+\b')
+# A quoted identifier, a string literal or a number: what differs between two helps of one
+# shape. (The look-ahead lets the matcher skip the characters that start none of them.)
+_NAMES = re.compile(r'(?=["\'\d])(?:"[^"]*(?:""[^"]*)*"|\'[^\']*(?:\'\'[^\']*)*\'|\b\d+\b)')
 _COLOURS = {
     Severity.ERROR: "red",
     Severity.BREAKING: "magenta",
