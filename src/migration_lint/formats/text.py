@@ -7,6 +7,7 @@ when the output is not a terminal.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -45,17 +46,16 @@ class Writer:
 
     def _finding(self, d: Diagnostic) -> str:
         location = click.style(f"{d.path}:{d.line}:{d.column}:", bold=True)
-        rule = click.style(d.rule, fg=_COLOURS[d.severity], bold=True)
         tag = f" [{d.severity.value}{', allowed: ' + d.reason if d.allowed else ''}]"
-        text = f"{location} {rule} {d.message}{click.style(tag, dim=True)}\n"
+        rule, styled_tag = _labels(d.rule, d.severity, tag)
+        text = f"{location} {rule} {d.message}{styled_tag}\n"
         if not d.help:
             return text
         # A rule's help names the statement's tables and columns; advice that differs only
         # in those is printed once, advice that differs in substance is not folded.
         shape = (d.rule, _NAMES.sub("_", d.help))
         if shape in self._helped:
-            see_above = f"    (how to fix it: as for the first {d.rule} above, with these names)"
-            return text + click.style(see_above, dim=True) + "\n"
+            return text + _see_above(d.rule)
         self._helped.add(shape)
         return text + "".join("    " + line + "\n" for line in d.help.splitlines())
 
@@ -68,6 +68,20 @@ class Writer:
 
     def stopped(self, why: str) -> str:
         return ""  # standard error says why, after the findings so far
+
+
+# Styled once for all the findings that share them: a long history has thousands of each.
+@functools.lru_cache(maxsize=256)
+def _labels(rule: str, severity: Severity, tag: str) -> tuple[str, str]:
+    """A finding's rule id and severity tag, styled."""
+    return click.style(rule, fg=_COLOURS[severity], bold=True), click.style(tag, dim=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _see_above(rule: str) -> str:
+    """What stands for a help printed above with other names."""
+    see_above = f"    (how to fix it: as for the first {rule} above, with these names)"
+    return click.style(see_above, dim=True) + "\n"
 
 
 def render(result: RunResult, display: Display) -> str:
