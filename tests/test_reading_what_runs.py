@@ -542,6 +542,9 @@ def test_a_statement_appended_takes_no_finding_away(appended: str) -> None:
     ("text", "offset", "position"),
     [
         pytest.param("a\nb", 2, (2, 1), id="lf"),
+        pytest.param("a\n\nb", 3, (3, 1), id="empty-line"),
+        pytest.param("a\n", 2, (2, 1), id="after-a-last-lf"),
+        pytest.param("\u00e9\n\u00fcb", 4, (2, 3), id="non-ascii"),
         pytest.param("a\r\nb", 3, (2, 1), id="crlf"),
         pytest.param("a\r\nb", 1, (1, 2), id="end-of-a-line"),
         pytest.param("a\rb", 2, (2, 1), id="cr"),
