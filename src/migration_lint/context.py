@@ -375,13 +375,17 @@ class Context:
     ) -> str:
         """The sentence naming the lock a statement takes on `target` (see locks.lock); `table`,
         the table (or tables) it locks, lets it say what the open transaction already holds."""
-        tables = (table,) if isinstance(table, ops.Name) else table or ()
-        blocking = [
-            held
-            for held in (self._held.get(t.key) for t in tables)
-            if held and locks.blocks_more(held.mode, mode)
-        ]
-        strongest = max(blocking, key=lambda held: locks.LOCK_MODES.index(held.mode), default=None)
+        strongest = None
+        if self._held:  # most statements run where the transaction holds no lock yet
+            tables = (table,) if isinstance(table, ops.Name) else table or ()
+            blocking = [
+                held
+                for held in (self._held.get(t.key) for t in tables)
+                if held and locks.blocks_more(held.mode, mode)
+            ]
+            strongest = max(
+                blocking, key=lambda held: locks.LOCK_MODES.index(held.mode), default=None
+            )
         return locks.lock(mode, target, rewrite, strongest)
 
     # --- Locks held across the transaction (issue 12) ---
