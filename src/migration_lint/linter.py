@@ -498,11 +498,20 @@ def _rule_findings(
         for operation in operations:
             for rule, check in checks.get(type(operation), ()):
                 try:
-                    results = list(check(operation, context))
+                    for message, help_text in check(operation, context):
+                        found.append(
+                            _diagnostic(
+                                source,
+                                rule.id,
+                                rule.severity,
+                                operation.location,
+                                operation.end,
+                                message,
+                                help_text,
+                            )
+                        )
                 except Exception as exc:
                     raise _crashed(rule, operation, source, exc) from exc
-                if results:
-                    found += _rule_diagnostics(source, rule, operation, results)
             context.apply(operation)
             if changes is not None:
                 change = describe_change(operation)
@@ -523,29 +532,6 @@ def _crashed(rule: Rule, operation: Operation, source: Source, exc: Exception) -
         f"rule {rule.id!r} ({rule.origin}) crashed on {source.path}:{line}:{column}: "
         f"{type(exc).__name__}: {exc}"
     )
-
-
-def _rule_diagnostics(
-    source: Source, rule: Rule, operation: Operation, results: list[tuple[str, str]]
-) -> list[Diagnostic]:
-    """A rule's findings of one operation, all placed where the operation is."""
-    start = operation.location
-    line, column = source.position(start)
-    end_line, end_column = source.position(max(operation.end, start))
-    return [
-        Diagnostic(
-            rule.id,
-            rule.severity,
-            source.path,
-            line,
-            column,
-            end_line,
-            end_column,
-            message,
-            help_text,
-        )
-        for message, help_text in results
-    ]
 
 
 def _diagnostic(
