@@ -36,7 +36,8 @@ from migration_lint.registry import rule
 )
 def add_unique_constraint(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
     if isinstance(op, AddColumn):
-        yield from _inline(op, ctx)
+        if op.column.constraints:  # most columns added have none
+            yield from _inline(op, ctx)
         return
     assert isinstance(op, AddConstraint)
     constraint = op.constraint

@@ -52,7 +52,8 @@ def constraint_not_valid(op: Operation, ctx: Context) -> Iterator[tuple[str, str
             )
         return
     if isinstance(op, AddColumn):
-        yield from _inline(op, ctx)
+        if op.column.constraints:  # most columns added have none
+            yield from _inline(op, ctx)
         return
     assert isinstance(op, AddConstraint)
     constraint = op.constraint

@@ -69,11 +69,14 @@ _SLOW = (
     'ALTER TABLE "orders" ADD COLUMN "status" text;',
 )
 def exclusive_lock_held(op: Operation, ctx: Context) -> Iterator[tuple[str, str]]:
+    read = _read_in_full(op, ctx)
+    if not read:
+        return
     # The locks held come first: most slow statements run where the transaction holds none,
     # and the rest costs more.
     held_exclusive = [
         (table, held)
-        for table in _read_in_full(op, ctx)
+        for table in read
         if (held := ctx.held_before(table, op)) and held.mode == "ACCESS EXCLUSIVE"
     ]
     if not held_exclusive:
