@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing.context
+import os
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from drizzle_repo import journal
-from migration_lint import outputs, parse
+from migration_lint import outputs, parallel, parse
 from migration_lint.cli import Interrupted, main
 from migration_lint.errors import ProcessLost
 from migration_lint.formats import STREAMED
@@ -271,23 +272,24 @@ def test_a_migration_of_thousands_of_findings_streams_with_its_baseline(
     assert (summary["diagnostics"], summary["baselined"]) == (1300, 1200)
 
 
-def test_a_worker_that_dies_ends_the_run_with_a_message_not_a_hang() -> None:
+def _killed_while_parsing(batch: bytes) -> bytes:
+    """A worker's task that ends its process, as the OOM killer would, with the batch taken."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("a killed process runs no further")
+
+
+def test_a_worker_that_dies_ends_the_run_with_a_message_not_a_hang(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A worker killed on the way (the OOM killer, a signal) loses the batch it had: the run
     says so rather than waiting for it forever, and its workers are ended."""
-    import multiprocessing
-    import os
-    import signal
-
-    from migration_lint.errors import ProcessLost
-    from migration_lint.parallel import ParsingPool, parse_each
-
+    # The workers are forked after this: their tasks are the killing one.
+    monkeypatch.setattr(parallel, "_parse_batch", _killed_while_parsing)
     before = {child.pid for child in multiprocessing.active_children()}
-    pool = ParsingPool(1)
-    (worker,) = [c for c in multiprocessing.active_children() if c.pid not in before]
-    os.kill(worker.pid, signal.SIGKILL)
+    pool = parallel.ParsingPool(1)
     items = [(number, "SELECT 1;") for number in range(100)]
     with pytest.raises(ProcessLost, match="worker process that parses migrations ended"):
-        list(parse_each(items, False, pool))
+        list(parallel.parse_each(items, False, pool))
     pool.close()
     assert not [c for c in multiprocessing.active_children() if c.pid not in before]
 
