@@ -18,7 +18,7 @@ import pytest
 
 from migration_lint import history_cache, linter, source
 from migration_lint.cli import main
-from migration_lint.context import Context
+from migration_lint.context import Context, TableModel
 from migration_lint.linter import Settings, lint_paths, replay_source
 from migration_lint.operations import Name
 from migration_lint.source import Source, read_source
@@ -464,6 +464,16 @@ def test_a_migration_the_journal_comes_to_list_joins_the_history(
             "ALTER TABLE orders RENAME COLUMN id TO order_id;\nDROP TABLE orders CASCADE;",
             id="a-reference-made-then-the-references-read",
         ),
+        pytest.param(
+            "ALTER TABLE orders RENAME TO purchases;\n"
+            "CREATE TABLE orders (id bigint PRIMARY KEY);\n"
+            "ALTER TABLE users DROP COLUMN id CASCADE;",
+            id="a-table-renamed-then-the-tables-read",
+        ),
+        pytest.param(
+            "DROP TABLE orders;\nALTER TABLE users DROP COLUMN id CASCADE;",
+            id="a-table-dropped-then-the-tables-read",
+        ),
         pytest.param("CREATE INDEX users_status_idx ON users (status);", id="written-only"),
     ],
 )
@@ -495,3 +505,25 @@ def test_a_deferred_part_of_the_model_is_a_dict_read_when_first_asked_for() -> N
     untouched = history_cache.Deferred(history_cache._pickle({"a": 1}))
     assert history_cache._unpickle(untouched.pickled()) == {"a": 1}
     assert history_cache._unpickle(part.pickled()) == {"a": 4, "c": 3}
+
+
+def test_the_tables_of_a_cached_model_are_each_read_when_first_asked_for() -> None:
+    users, orders, items = ("public", "users"), ("public", "orders"), ("public", "items")
+    model = Context(16)
+    model.tables[users] = TableModel(partitioned=True)
+    model.tables[orders] = TableModel(partial=True)
+    loaded = history_cache._unpickle(history_cache._pickle(model.tables))
+    assert isinstance(loaded, history_cache.Tables)
+    assert all(isinstance(table, bytes) for table in dict.values(loaded))  # none read yet
+    assert loaded.get(orders) == TableModel(partial=True)
+    assert isinstance(dict.__getitem__(loaded, users), bytes)  # only the one asked for
+    assert loaded.get(items) is None and items not in loaded
+    twin = copy.deepcopy(loaded)
+    assert loaded.pop(users) == TableModel(partitioned=True)
+    loaded[items] = TableModel()
+    assert list(loaded) == [orders, items]
+    assert loaded.position(items) > loaded.position(orders)
+    assert loaded == {orders: TableModel(partial=True), items: TableModel()}
+    assert list(twin.values()) == [TableModel(partitioned=True), TableModel(partial=True)]
+    untouched = history_cache._unpickle(history_cache._pickle(model.tables))
+    assert history_cache._unpickle(history_cache._pickle(untouched)) == model.tables

@@ -28,7 +28,7 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import Callable, Hashable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 import pglast
@@ -43,6 +43,7 @@ from .context import (
     Definition,
     IndexDefinition,
     Positioned,
+    TableKey,
     TableModel,
     Trigger,
 )
@@ -326,6 +327,78 @@ def _pickled(held: Columns | Constraints | Callable[[], Any]) -> bytes:
     return held.data if isinstance(held, _Unread) else _pickle(held)
 
 
+class Tables(Positioned[TableKey, TableModel]):
+    """The model's tables, each held pickled until it is first asked for: a migration reads a
+    few of the thousands a long history makes, and making a shell of each took most of loading
+    the model. Its keys, their order and positions are there from the start."""
+
+    def __init__(self, items: Iterable[tuple[TableKey, TableModel | bytes]] = ()) -> None:
+        super().__init__(items)  # type: ignore[arg-type]
+        self._all_read = False
+
+    def __getitem__(self, key: TableKey) -> TableModel:
+        table: Any = super().__getitem__(key)
+        if isinstance(table, bytes):
+            table = _unpickle(table)
+            dict.__setitem__(self, key, table)
+        return table  # type: ignore[no-any-return]
+
+    def get(self, key: TableKey, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def pop(self, key: TableKey, *default: Any) -> Any:
+        if key in self:
+            self[key]  # read, so that what is popped is a table
+        return super().pop(key, *default)
+
+    def _read_all(self) -> Tables:
+        if not self._all_read:
+            for key, table in list(dict.items(self)):
+                if isinstance(table, bytes):
+                    dict.__setitem__(self, key, _unpickle(table))
+            self._all_read = True
+        return self
+
+    def values(self) -> Any:
+        return super(Tables, self._read_all()).values()
+
+    def items(self) -> Any:
+        return super(Tables, self._read_all()).items()
+
+    def __eq__(self, other: object) -> bool:
+        return dict.__eq__(self._read_all(), other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return dict.__repr__(self._read_all())
+
+    def pickled_values(self) -> list[bytes]:
+        """Each table pickled: as it was loaded when it was not asked for since."""
+        return [
+            table if isinstance(table, bytes) else _pickle(table) for table in dict.values(self)
+        ]
+
+
+def _tables(keys: list[TableKey], tables: list[bytes]) -> Tables:
+    return Tables(zip(keys, tables, strict=True))
+
+
+def _pickle_tables(tables: Positioned[TableKey, TableModel]) -> tuple[Any, ...]:
+    pickled = (
+        tables.pickled_values()
+        if isinstance(tables, Tables)
+        else [_pickle(table) for table in tables.values()]
+    )
+    return _tables, (list(tables), pickled)
+
+
 # The parts of the model a run seldom reads (Context types them MutableMapping): each pickled
 # apart, and read when first asked for. Creating an index writes to two of them and reads
 # neither.
@@ -414,6 +487,8 @@ class _Pickler(pickle.Pickler):
         # Before pickle's own __init__, which looks for it.
         self.dispatch_table = {
             TableModel: _pickle_table,
+            Positioned: _pickle_tables,
+            Tables: _pickle_tables,
             ops.Name: _pickle_name,
             Deferred: _pickle_deferred,
         }
@@ -434,8 +509,8 @@ _MODEL_CLASSES: dict[tuple[str, str], Any] = {
     (kind.__module__, kind.__qualname__): kind
     for kind in (
         _unread_table,
+        _tables,
         _deferred,
-        Positioned,
         ops.Name,
         ops.ColumnType,
         ops.Column,
