@@ -189,6 +189,31 @@ def test_history_files_long_unchanged_are_not_read_again(
     assert read == []
 
 
+def test_a_history_seen_whole_before_loads_its_model_without_each_files_identity(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source, "SETTLED_NS", -3600 * 10**9)
+    cache = project / "cache"
+    expected = findings(cache)
+    loaded: list[str] = []
+    load_known = history_cache.HistoryCache._load_known
+
+    def counted(self: history_cache.HistoryCache, name: str) -> history_cache.Known:
+        loaded.append(name)
+        return load_known(self, name)
+
+    monkeypatch.setattr(history_cache.HistoryCache, "_load_known", counted)
+    assert findings(cache) == expected
+    assert loaded == []
+    for model in models(cache):  # gone: each file's identity is looked up, and it replayed
+        model.unlink()
+    assert findings(cache) == expected
+    assert len(loaded) == 1
+    loaded.clear()
+    assert findings(cache) == expected
+    assert loaded == []
+
+
 def test_a_file_changed_within_its_time_resolution_is_read_again(project: Path) -> None:
     """Files' times tick coarsely: a file changed in the same tick as it was last read, to the
     same size, keeps its identity, so one changed lately is always read."""

@@ -15,7 +15,9 @@ to; the least recently used are removed past MAX_BYTES. A folder that cannot be 
 the run without the cache, silently: the findings are the same either way.
 
 So that a warm run need not read every file, the cache also keeps, per folder, each file's
-identity (source.file_identity) with the digest of its content.
+identity (source.file_identity) with the digest of its content; and, so that it need not look
+at each of them either, the identities of all the files when the whole history was last seen,
+with the name of the model it left.
 """
 
 from __future__ import annotations
@@ -138,13 +140,26 @@ class HistoryCache:
         is the one it had when it was last read is not read again: its digest is known.
         """
         names = self._names()
-        files_entry = _name(seed, os.getcwd(), *files[:1]) + ".files"
-        known = self._load_known(files_entry) if files_entry in names else {}
+        folder_entry = _name(seed, os.getcwd(), *files[:1])
+        identities = [identity(file) for file in files]
+        # The files as they were when the whole history was last seen (None: one of them is
+        # too new to tell), and the name of the model it left: a warm run loads that model
+        # without loading every file's identity and digest, or hashing them into a chain.
+        state = _name(pickle.dumps((files, identities), 5)) if None not in identities else None
+        last = self._load(folder_entry + ".last") if folder_entry + ".last" in names else None
+        if state is not None and isinstance(last, tuple) and last[0] == state:
+            model = self._load_model(last[1]) if last[1] in names else None
+            if model is not None:
+                context.restore(model)
+                self._touch(folder_entry + ".files")  # used with it: removed with it
+                return
+        known = (
+            self._load_known(folder_entry + ".files") if folder_entry + ".files" in names else {}
+        )
         now: Known = {}
         history: list[tuple[str, bytes]] = []
         sources: dict[str, Source] = {}  # the files read so far
-        for file in files:
-            current = identity(file)
+        for file, current in zip(files, identities, strict=True):
             if current is not None and file in known and known[file][0] == current:
                 content = known[file][1]
             else:
@@ -175,7 +190,9 @@ class HistoryCache:
         if unchanged and start < len(history):
             self._save(links[-1], _deferring(context.schema_model()))
         if now != known:
-            self._save(files_entry, now)
+            self._save(folder_entry + ".files", now)
+        if state is not None and unchanged and history and last != (state, links[-1]):
+            self._save(folder_entry + ".last", (state, links[-1]))
 
     def _names(self) -> set[str]:
         """The entries there are; none when the folder is missing or not only its owner's."""
@@ -201,9 +218,12 @@ class HistoryCache:
                 loaded = _decode(file.read())
         except Exception:  # missing since listed, unreadable, or not an entry: rebuilt
             return None
-        with contextlib.suppress(OSError):
-            os.utime(path)  # recently used: removed last
+        self._touch(name)
         return loaded
+
+    def _touch(self, name: str) -> None:
+        with contextlib.suppress(OSError):
+            os.utime(os.path.join(self.entries, name))  # recently used: removed last
 
     def _save(self, name: str, value: Any) -> None:
         try:
