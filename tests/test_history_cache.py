@@ -74,7 +74,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(params=[False, True], ids=["files-just-written", "files-long-unchanged"])
 def settled(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
     """Whether the files' times are taken to be as old as a history's usually are: then a file
-    whose identity the cache knows is not read again (source.file_identity)."""
+    whose identity the cache knows is not read again (source.file_identities)."""
     if request.param:
         monkeypatch.setattr(source, "SETTLED_NS", -3600 * 10**9)
     return bool(request.param)
@@ -229,21 +229,26 @@ def test_a_file_changed_within_its_time_resolution_is_read_again(project: Path) 
     assert findings(cache) == after
 
 
-def test_file_identity(tmp_path: Path) -> None:
-    path = tmp_path / "0001_a.sql"
-    path.write_text("SELECT 1;")
+def test_file_identities(tmp_path: Path) -> None:
+    path = str(tmp_path / "0001_a.sql")
+    Path(path).write_text("SELECT 1;")
     now = time.time_ns()
     places = source.Places()
-    assert source.file_identity(str(path), places, now) is None  # just written
+    assert source.file_identities([path], places, now) == [None]  # just written
     later = now + 2 * source.SETTLED_NS
-    identity = source.file_identity(str(path), places, later)
+    [identity] = source.file_identities([path], places, later)
     assert identity is not None
-    assert source.file_identity(str(path), places, later) == identity
-    path.write_text("SELECT 22;")
-    assert source.file_identity(str(path), places, later + source.SETTLED_NS) != identity
+    Path(path).write_text("SELECT 22;")
+    [edited] = source.file_identities([path], places, later + source.SETTLED_NS)
+    assert edited not in (None, identity)
     (tmp_path / "link.sql").symlink_to(path)
-    assert source.file_identity(str(tmp_path / "link.sql"), places, later) is None
-    assert source.file_identity(str(tmp_path / "missing.sql"), places, later) is None
+    link, missing = str(tmp_path / "link.sql"), str(tmp_path / "missing.sql")
+    assert source.file_identities([link, path, missing, path], places, later * 2) == [
+        None,
+        edited,
+        None,
+        edited,
+    ]
 
 
 def test_the_cached_model_is_the_replayed_one(project: Path) -> None:

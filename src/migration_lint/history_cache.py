@@ -15,7 +15,7 @@ to; the least recently used are removed past MAX_BYTES. A folder that cannot be 
 the run without the cache, silently: the findings are the same either way.
 
 So that a warm run need not read every file, the cache also keeps, per folder, each file's
-identity (source.file_identity) with the digest of its content; and, so that it need not look
+identity (source.file_identities) with the digest of its content; and, so that it need not look
 at each of them either, the identities of all the files when the whole history was last seen,
 with the name of the model it left.
 """
@@ -114,7 +114,7 @@ def chain(seed: bytes, history: Sequence[tuple[str, bytes]]) -> list[str]:
     return links
 
 
-# A history file's identity (source.file_identity, and anything else that decides what it
+# A history file's identity (source.file_identities, and anything else that decides what it
 # is), and the digest of what it runs (None: it is no part of the history).
 Known = dict[str, tuple[Hashable, bytes | None]]
 
@@ -129,19 +129,19 @@ class HistoryCache:
         context: Context,
         files: Sequence[str],
         read: Callable[[str], Source | None],
-        identity: Callable[[str], Hashable | None],
+        identities: Sequence[Hashable | None],
         seed: bytes,
         replay: Callable[[Source, Context], None],
     ) -> None:
         """Bring the context to the schema the history leaves: the saved model of its longest
         prefix the cache has, then the rest replayed (and saved, for the next run).
 
-        `read` gives what a file runs as history (None: no part of it). A file whose identity
-        is the one it had when it was last read is not read again: its digest is known.
+        `read` gives what a file runs as history (None: no part of it); `identities`, each
+        file's identity (None: it is to be read). A file whose identity is the one it had when
+        it was last read is not read again: its digest is known.
         """
         names = self._names()
         folder_entry = _name(seed, os.getcwd(), *files[:1])
-        identities = [identity(file) for file in files]
         # The files as they were when the whole history was last seen (None: one of them is
         # too new to tell), and the name of the model it left: a warm run loads that model
         # without loading every file's identity and digest, or hashing them into a chain.

@@ -9,7 +9,7 @@ import os
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .changes import describe_change
@@ -27,7 +27,7 @@ from .project import Project
 from .records import FrozenRecord, Record
 from .registry import Check, Rule, load_rules, unknown_rule
 from .runners import Runner, effective_runner
-from .source import InputError, Places, Source, file_identity, read_source
+from .source import InputError, Places, Source, file_identities, read_source
 from .suppressions import apply_suppressions, has_suppressions
 
 SYNTAX_ERROR = "syntax-error"
@@ -310,16 +310,16 @@ def _replay_cached_history(
     def read(file: str) -> Source | None:
         return _history_source(file, folder, settings, places)
 
-    started = time.time_ns()
-
-    def identity(file: str) -> tuple[object, ...] | None:
-        found = file_identity(file, places, started)
+    identities: Sequence[Hashable | None] = file_identities(files, places, time.time_ns())
+    if folder.unlisted:
         # Whether drizzle's journal lists it decides, as much as its content, what it runs.
-        return None if found is None else (*found, file in folder.unlisted)
-
+        identities = [
+            (found, "unlisted") if found is not None and file in folder.unlisted else found
+            for file, found in zip(files, identities, strict=True)
+        ]
     cache = HistoryCache(cache_folder)
     cache.replay(
-        context, files, read, identity, seed(settings, folder.layout.name, context), replay_source
+        context, files, read, identities, seed(settings, folder.layout.name, context), replay_source
     )
 
 

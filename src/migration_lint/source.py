@@ -10,6 +10,7 @@ import os
 import re
 import stat
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -147,31 +148,44 @@ def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES, places: Places | None
 SETTLED_NS = 2_000_000_000
 
 
-def file_identity(path: str, places: Places, now_ns: int) -> tuple[int, ...] | None:
-    """What tells this version of a file from any other: its device, inode, size and the times
-    of its last changes. None for a file read_source refuses for where or what it is, and one
-    changed in the last SETTLED_NS before `now_ns` (time.time_ns()), too recently for its times
-    to tell."""
-    try:
-        info = os.lstat(path)
-    except (OSError, ValueError):
-        return None
-    # Not a symlink, or anything but a file; nor changed lately.
-    if not stat.S_ISREG(info.st_mode) or max(info.st_mtime_ns, info.st_ctime_ns) > (
-        now_ns - SETTLED_NS
-    ):
-        return None
-    folder, name = os.path.split(path)
-    inside = (folder, name == "migration.sql")
-    if inside not in places._inside:
+def file_identities(
+    paths: Iterable[str], places: Places, now_ns: int
+) -> list[tuple[int, ...] | None]:
+    """What tells this version of each file from any other: its device, inode, size and the
+    times of its last changes. None for a file read_source refuses for where or what it is, and
+    one changed in the last SETTLED_NS before `now_ns` (time.time_ns()), too recently for its
+    times to tell. (All at once: a long history is thousands of files.)"""
+    settled = now_ns - SETTLED_NS
+    known = places._inside
+    identities: list[tuple[int, ...] | None] = []
+    for path in paths:
         try:
-            _check_inside(path, places)
-            places._inside[inside] = True
-        except InputError:
-            places._inside[inside] = False
-    if not places._inside[inside] or name == ".git":
-        return None
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+            info = os.lstat(path)
+        except (OSError, ValueError):
+            identities.append(None)
+            continue
+        # Not a symlink, or anything but a file; nor changed lately.
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or info.st_mtime_ns > settled
+            or info.st_ctime_ns > settled
+        ):
+            identities.append(None)
+            continue
+        folder, name = os.path.split(path)
+        inside = (folder, name == "migration.sql")
+        if inside not in known:
+            try:
+                _check_inside(path, places)
+                known[inside] = True
+            except InputError:
+                known[inside] = False
+        identities.append(
+            (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+            if known[inside] and name != ".git"
+            else None
+        )
+    return identities
 
 
 def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
