@@ -481,11 +481,19 @@ class Deferred(MutableMapping[Any, Any]):
 
 
 def _deferring(model: dict[str, Any]) -> dict[str, Any]:
-    """The model to save, with its DEFERRED parts to be pickled apart."""
-    return {
+    """The model to save, with its DEFERRED parts to be pickled apart, and the tables its
+    indexes are on each one name, pickled once: a long history's thousands of indexes name a
+    table several times over, and each name pickled is one made when it is loaded."""
+    tables: dict[tuple[str, str | None], ops.Name] = {}
+    saved = {
         name: Deferred(None, value) if name in DEFERRED and isinstance(value, dict) else value
         for name, value in model.items()
     }
+    saved["index_tables"] = {
+        index: tables.setdefault((table.name, table.schema), table)
+        for index, table in model["index_tables"].items()
+    }
+    return saved
 
 
 def _deferred(data: bytes) -> Deferred:
