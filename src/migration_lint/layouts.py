@@ -66,14 +66,15 @@ class Layout(FrozenRecord):
     # which the names' characters do not say ("_" sorts after ".").
     version_order: bool = False
 
-    def files(self, folder: str) -> list[str]:
-        """The folder's up migrations, in the order the runner applies them.
+    def files(self, folder: str, listed: list[str] | None = None) -> list[str]:
+        """The folder's up migrations, in the order the runner applies them (`listed`: the
+        names in it, when they are at hand).
 
         Every entry named like one counts, whatever it is: reading it reports a directory, a
         FIFO or a symlink loop, rather than the migration being left out without a word.
         """
         names = []
-        for name in list_folder(folder):
+        for name in list_folder(folder) if listed is None else listed:
             if self.folder_per_migration:
                 entry = os.path.join(folder, name)
                 if os.path.lexists(os.path.join(entry, "migration.sql")) or _is_symlink_loop(entry):
@@ -311,10 +312,11 @@ LAYOUTS: dict[str, Layout] = {
 _FLYWAY_NAME = re.compile(r"[VR]\d*__")
 
 
-def detect_layout(folder: str) -> Layout:
-    """The layout of a migrations folder, from the files it holds."""
+def detect_layout(folder: str, listed: list[str] | None = None) -> Layout:
+    """The layout of a migrations folder, from the files it holds (`listed`: the names in it,
+    when they are at hand)."""
     try:
-        entries = sorted(list_folder(folder))
+        entries = sorted(list_folder(folder) if listed is None else listed)
     except InputError:
         entries = []  # the linter reports the folder
     # lexists: a journal that is not a file still says drizzle, and its reading says what it is.

@@ -388,11 +388,11 @@ def plan_folders(
             problems.append(input_error(InputError(path, other_database)))
             continue
         if folder not in listed:
-            layout = project.layout_for(folder)
             try:
-                siblings = layout.files(folder)
+                siblings = project.files(folder)
             except InputError:
                 siblings = []
+            layout = project.layout_for(folder)
             listed[folder] = layout, siblings, set(siblings)
         layout, siblings, members = listed[folder]
         if path in members:

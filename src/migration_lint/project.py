@@ -42,16 +42,20 @@ class Project(FrozenRecord):
             self._layouts[folder] = self._layout(folder)
         return self._layouts[folder]
 
-    def _layout(self, folder: str) -> Layout:
+    def _layout(self, folder: str, listed: list[str] | None = None) -> Layout:
+        """`listed`: the names in the folder, when they are at hand."""
         # The configured layout is the migration folders'; any other folder is detected.
         forced = self.layout if folder in self.folders or not self.folders else None
-        name = forced or detect_layout(folder).name
+        name = forced or detect_layout(folder, listed).name
         if name == "drizzle":
-            try:
-                names = sorted(list_folder(folder))
-            except InputError:
-                names = []  # reading its files reports it
-            return drizzle_layout([n for n in names if n.endswith(".sql")], self.drizzle_prefix)
+            if listed is None:
+                try:
+                    listed = list_folder(folder)
+                except InputError:
+                    listed = []  # reading its files reports it
+            return drizzle_layout(
+                sorted(n for n in listed if n.endswith(".sql")), self.drizzle_prefix
+            )
         return LAYOUTS[name]
 
     def files(self, folder: str) -> list[str]:
@@ -61,7 +65,13 @@ class Project(FrozenRecord):
             raise InputError(folder, problem)
         if folder in self.named_in and not os.path.lexists(folder):
             raise InputError(folder, f"no such directory: {self.named_in[folder]}")
-        return self.layout_for(folder).files(folder)
+        if folder in self._layouts:
+            return self._layouts[folder].files(folder)
+        # Its layout not known yet: the folder is listed once for both (2,000 names take a
+        # millisecond to list).
+        listed = list_folder(folder)
+        layout = self._layouts[folder] = self._layout(folder, listed)
+        return layout.files(folder, listed)
 
     def not_postgres(self, folder: str) -> str:
         """Why a folder's migrations are for another database, or ""."""
