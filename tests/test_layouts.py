@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from migration_lint.checks import folder_problems, state_on_disk
-from migration_lint.layouts import LAYOUTS, detect_layout
+from migration_lint.layouts import LAYOUTS, detect_layout, natural_key, sort_naturally
 from migration_lint.linter import Settings, lint_paths
 from migration_lint.project import Project
 
@@ -139,6 +139,27 @@ def test_migrations_are_named_by_their_normalised_paths(
     (tmp_path / "x").mkdir()
     monkeypatch.chdir(tmp_path / cwd)
     assert LAYOUTS["plain"].files(folder) == paths
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        pytest.param(["0002_b.sql", "0010_a.sql", "0001_c.sql"], id="numbered-alike"),
+        pytest.param(["10_a.sql", "9_b.sql", "100_c.sql"], id="numbers-of-several-widths"),
+        pytest.param(["0001_user10.sql", "0001_user2.sql"], id="a-number-shared"),
+        pytest.param(["0001_a.sql", "0001.sql", "0002.sql"], id="a-bare-number"),
+        pytest.param(["0001_a.sql", "add_user.sql", "0002_b.sql"], id="one-without-a-number"),
+        pytest.param(["0001_a.sql", "00011_b.sql", "0002_c.sql"], id="one-wider"),
+        pytest.param(["\u0661_a.sql", "2_b.sql", "0_c.sql"], id="other-digits"),
+        pytest.param(["20250107093000_b", "20240107093000_a"], id="timestamps"),
+        pytest.param([], id="none"),
+    ],
+)
+def test_migrations_sort_by_their_natural_keys(names: list[str]) -> None:
+    """Whether or not their characters can sort them (in C), the order is the natural one."""
+    ordered = list(names)
+    sort_naturally(ordered)
+    assert ordered == sorted(sorted(names), key=natural_key)
 
 
 @pytest.mark.parametrize("layout", list(FOLDERS))
