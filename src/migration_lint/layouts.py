@@ -37,11 +37,15 @@ def sort_naturally(names: list[str]) -> None:
     keys of 2,000 names took 2.5 ms): the numbers decide, and compare as their digits do."""
     names.sort()
     width = len(names[0]) - len(names[0].lstrip("0123456789")) if names else 0
-    numbered = f"(?:[0-9]{{{width}}}(?![0-9])[^\0]*\0)*"  # a name holds no NUL
+    numbers = "".join({name[:width] for name in names})
+    following = "".join({name[width : width + 1] for name in names})
+    # Each name begins with a number of its own, of `width` digits 0-9 that no digit follows.
     if not (
         width
-        and re.fullmatch(numbered, "\0".join(names) + "\0")
-        and len({name[:width] for name in names}) == len(names)
+        and len(numbers) == width * len(names)
+        and numbers.isascii()
+        and numbers.isdigit()
+        and not any(map(str.isdecimal, following))
     ):
         names.sort(key=natural_key)
 
