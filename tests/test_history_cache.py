@@ -4,6 +4,7 @@ the findings a full replay gives, whatever happens to the files and to the cache
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -558,3 +559,12 @@ def test_the_tables_of_a_cached_model_are_each_read_when_first_asked_for() -> No
     assert list(twin.values()) == [TableModel(partitioned=True), TableModel(partial=True)]
     untouched = history_cache._unpickle(history_cache._pickle(model.tables))
     assert history_cache._unpickle(history_cache._pickle(untouched)) == model.tables
+
+
+@pytest.mark.parametrize("kind", history_cache.RECORDS, ids=lambda kind: kind.__name__)
+def test_a_record_of_the_model_is_pickled_as_the_call_that_makes_it(kind: type) -> None:
+    # The call passes every field, in order, to the dataclass's own __init__.
+    assert all(field.init for field in dataclasses.fields(kind))
+    assert not hasattr(kind, "__post_init__")
+    record = kind(*(f"value of {field.name}" for field in dataclasses.fields(kind)))
+    assert history_cache._unpickle(history_cache._pickle(record)) == record
