@@ -585,10 +585,12 @@ def _encode(value: Any) -> bytes:
 
 def _decode(data: bytes) -> Any:
     header = len(_HEADER) + 12
-    payload = data[header:]
-    if data[:header] != _HEADER + _check(payload):
+    if data[:header] != _HEADER + _check(memoryview(data)[header:]):
         raise ValueError("not a whole history cache entry")
-    return _unpickle(payload)
+    # Read where it is: a model is megabytes, and each copy of them a millisecond.
+    file = io.BytesIO(data)
+    file.seek(header)
+    return _Unpickler(file).load()
 
 
 def _name(*parts: str | bytes) -> str:
@@ -599,6 +601,6 @@ def _name(*parts: str | bytes) -> str:
     return hasher.hexdigest()
 
 
-def _check(payload: bytes) -> bytes:
+def _check(payload: bytes | memoryview) -> bytes:
     """The payload's length and checksum: a file cut short or changed is not read."""
     return len(payload).to_bytes(8, "little") + zlib.crc32(payload).to_bytes(4, "little")
