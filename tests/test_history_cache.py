@@ -252,6 +252,22 @@ def test_file_identities(tmp_path: Path) -> None:
     ]
 
 
+def test_a_file_reached_through_a_symlinked_folder_out_of_the_repository_has_no_identity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "repo/.git").mkdir(parents=True)
+    (tmp_path / "repo/m").mkdir()
+    (tmp_path / "outside").mkdir()
+    for folder in ("repo/m", "outside"):
+        (tmp_path / folder / "0001_a.sql").write_text("SELECT 1;")
+    (tmp_path / "repo/out").symlink_to(tmp_path / "outside")
+    monkeypatch.chdir(tmp_path / "repo")
+    later = time.time_ns() + 2 * source.SETTLED_NS
+    files = ["m/0001_a.sql", "out/0001_a.sql", "m/0001_a.sql", "out/0001_a.sql"]
+    found = source.file_identities(files, source.Places(), later)
+    assert [identity is None for identity in found] == [False, True, False, True]
+
+
 def test_the_cached_model_is_the_replayed_one(project: Path) -> None:
     """Whatever a history leaves for the next migration is in the cached model: a context
     restored from it is the replayed one, once both start a migration."""

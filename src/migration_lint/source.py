@@ -146,6 +146,7 @@ def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES, places: Places | None
 # FAT's two-second file times are the coarsest in common use: a file changed longer ago than
 # this has times that a later change cannot leave as they are.
 SETTLED_NS = 2_000_000_000
+_FILE_TYPE = 0o170000  # stat.S_IFMT's mask
 
 
 def file_identities(
@@ -166,14 +167,18 @@ def file_identities(
             continue
         # Not a symlink, or anything but a file; nor changed lately.
         if (
-            not stat.S_ISREG(info.st_mode)
+            info.st_mode & _FILE_TYPE != stat.S_IFREG
             or info.st_mtime_ns > settled
             or info.st_ctime_ns > settled
         ):
             identities.append(None)
             continue
-        folder, name = os.path.split(path)
-        inside = (folder, name == "migration.sql")
+        # Its folder as given, up to its last separator (the same for all the files of one),
+        # and its name: os.path.split without a Python call per file.
+        folder, separator, name = (
+            path.replace(os.altsep, os.sep) if os.altsep else path
+        ).rpartition(os.sep)
+        inside = (folder + separator, name == "migration.sql")
         if inside not in known:
             try:
                 _check_inside(path, places)
