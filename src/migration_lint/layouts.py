@@ -330,7 +330,7 @@ LAYOUTS: dict[str, Layout] = {
 }
 
 
-_FLYWAY_NAME = re.compile(r"[VR]\d*__")
+_FLYWAY_NAME = re.compile(r"\0[VR]\d*__")  # at the start of a name
 
 
 def detect_layout(folder: str, listed: list[str] | None = None) -> Layout:
@@ -350,9 +350,11 @@ def detect_layout(folder: str, listed: list[str] | None = None) -> Layout:
     if any(os.path.lexists(os.path.join(folder, e, "migration.sql")) for e in folders):
         return LAYOUTS["drizzle-folders"]
     sql = [e for e in entries if e.endswith(".sql")]
-    if any(e.endswith((".up.sql", ".down.sql")) for e in sql):
+    # The names as one string, each between NULs (which no name holds), to look through in C.
+    between = "\0" + "\0".join(sql) + "\0"
+    if ".up.sql\0" in between or ".down.sql\0" in between:
         return LAYOUTS["golang-migrate"]
-    if any(map(_FLYWAY_NAME.match, sql)):
+    if _FLYWAY_NAME.search(between):
         return LAYOUTS["flyway"]
     head = _first_head(folder, sql)
     if _GOOSE.up.search(head):
