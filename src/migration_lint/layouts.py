@@ -92,14 +92,18 @@ class Layout(FrozenRecord):
         Every entry named like one counts, whatever it is: reading it reports a directory, a
         FIFO or a symlink loop, rather than the migration being left out without a word.
         """
-        names = []
-        for name in list_folder(folder) if listed is None else listed:
-            if self.folder_per_migration:
-                entry = os.path.join(folder, name)
-                if os.path.lexists(os.path.join(entry, "migration.sql")) or _is_symlink_loop(entry):
-                    names.append(name)
-            elif name.endswith(".sql") and not self.is_down(name):
-                names.append(name)
+        listed = list_folder(folder) if listed is None else listed
+        if self.folder_per_migration:
+            names = [
+                name
+                for name in listed
+                if os.path.lexists(os.path.join(folder, name, "migration.sql"))
+                or _is_symlink_loop(os.path.join(folder, name))
+            ]
+        elif self.down_suffix or self.down_prefix:
+            names = [name for name in listed if name.endswith(".sql") and not self.is_down(name)]
+        else:  # no down migration among them: not asked of each
+            names = [name for name in listed if name.endswith(".sql")]
         if not names:
             raise InputError(folder, "no SQL migration files in this directory")
         # Ordered by their names (order_key), known here: by their natural keys alone when the
