@@ -34,6 +34,7 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Install a plugin distribution on sys.path, with a fresh registry for the test."""
     # monkeypatch puts the registry and the imported rule modules back after the test.
     monkeypatch.setattr(registry, "_loaded", False)
+    monkeypatch.setattr(registry, "_plugins_loaded", False)
     monkeypatch.setattr(registry.REGISTRY, "rules", {})
     for name in [m for m in sys.modules if m.startswith("migration_lint.rules.")]:
         monkeypatch.delitem(sys.modules, name)

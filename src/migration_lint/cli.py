@@ -38,7 +38,7 @@ from .linter import Report, Settings, input_error, lint_paths
 from .output_files import refusal, write_file
 from .outputs import lint_to_outputs, write_outputs
 from .project import Project, resolve_project
-from .registry import PluginError, load_rules
+from .registry import PluginError, known_rules, load_rules
 from .result import RunResult
 from .source import InputError
 
@@ -184,10 +184,10 @@ _scratch_options = _options(
 def _config(config_file: str | None) -> Config:
     if config_file is None:
         found = find_config(Path.cwd())
-        return load_config(found, load_rules()) if found else Config()
+        return load_config(found, known_rules()) if found else Config()
     if not Path(config_file).is_file():
         raise ConfigError(f"{config_file}: config file not found")
-    return load_config(Path(config_file), load_rules())
+    return load_config(Path(config_file), known_rules())
 
 
 def _settings(options: dict[str, Any]) -> tuple[Config, Settings]:

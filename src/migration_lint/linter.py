@@ -8,8 +8,8 @@ import itertools
 import os
 import sys
 import time
-from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .changes import describe_change
@@ -25,7 +25,15 @@ from .parse import Statements, parse
 from .pg_frontend import operations_of
 from .project import Project
 from .records import FrozenRecord, Record
-from .registry import Check, Rule, load_rules, unknown_rule
+from .registry import (
+    REGISTRY,
+    Check,
+    Rule,
+    import_inspecting,
+    known_rules,
+    load_rules,
+    unknown_rule,
+)
 from .runners import Runner, effective_runner
 from .source import InputError, Places, Source, file_identities, read_source
 from .suppressions import apply_suppressions, has_suppressions
@@ -84,35 +92,56 @@ class Report(Record):
 
 
 class RuleSet:
-    """The rules a run uses, and their checks by the operation type each inspects."""
+    """The rules a run uses, by id, and their checks by the operation type each inspects.
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        self.rules = list(rules)
-        # Each rule with its check (a rule the linter reports itself has none).
-        self.checks: dict[type[Operation], list[tuple[Rule, Check]]] = defaultdict(list)
-        for rule in self.rules:
-            for inspected in rule.inspects:
-                if rule.check is not None:
-                    self.checks[inspected].append((rule, rule.check))
+    The modules of the built-in rules that inspect an operation type are imported when the run
+    first meets one: a run meets a few types, and importing all the rules took a tenth of a
+    pre-commit run.
+    """
+
+    def __init__(self, rule_ids: Iterable[str]) -> None:
+        self.ids = list(rule_ids)  # in load_rules()'s order: findings at one place keep it
+        self.checks = _Checks(self.ids)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuleSet:
-        available = load_rules()
+        available = known_rules()
         for rule_id in (settings.select or frozenset()) | settings.ignore:
             if rule_id not in available:
                 raise ConfigError(unknown_rule(rule_id, available))
         for rule_id in settings.ignore:
-            if available[rule_id].severity is Severity.ERROR:
+            if available[rule_id][0] is Severity.ERROR:
                 raise ConfigError(
                     f"rule {rule_id!r} finds incompatible migrations and cannot be ignored"
                 )
-        chosen = [
-            rule
-            for rule in available.values()
-            if (rule.id in settings.select if settings.select is not None else rule.default)
-            and rule.id not in settings.ignore
+        return cls(
+            rule_id
+            for rule_id, (_, default) in available.items()
+            if (rule_id in settings.select if settings.select is not None else default)
+            and rule_id not in settings.ignore
+        )
+
+
+class _Checks(dict[type[Operation], list[tuple[Rule, Check]]]):
+    """Each operation type's rules with their checks (a rule the linter reports itself has
+    none), found when the type is first looked up."""
+
+    def __init__(self, rule_ids: list[str]) -> None:
+        super().__init__()
+        self.rule_ids = rule_ids
+
+    def __missing__(self, kind: type[Operation]) -> list[tuple[Rule, Check]]:
+        import_inspecting(kind, set(self.rule_ids))
+        rules = REGISTRY.rules
+        found = self[kind] = [
+            (rule, rule.check)
+            for rule in (rules[rule_id] for rule_id in self.rule_ids if rule_id in rules)
+            if kind in rule.inspects and rule.check is not None
         ]
-        return cls(chosen)
+        return found
+
+
+_NO_CHECKS = _Checks([])  # a migration replayed as history: no rule looks at it
 
 
 def lint_paths(paths: Iterable[str], settings: Settings, changes: bool = True) -> Report:
@@ -463,7 +492,7 @@ def migration_findings(
     if rules and has_suppressions(source.text):
         # Directives mark, leave out and add findings anywhere in the file: all of them first.
         diagnostics = early + [d for statement in found for d in statement]
-        active = {r.id for r in rules.rules}
+        active = set(rules.ids)
         diagnostics = apply_suppressions(
             source, diagnostics, statements, load_rules(), active, has_down
         )
@@ -491,12 +520,14 @@ def _rule_findings(
 ) -> Iterator[list[Diagnostic]]:
     """The rules' findings of each statement in turn, in file order, with the context moving
     through the migration."""
-    checks = rules.checks if rules else {}
+    checks: Mapping[type[Operation], list[tuple[Rule, Check]]] = (
+        rules.checks if rules else _NO_CHECKS
+    )
     for operations in statements.operations():
         context.statement_number += 1
         found: list[Diagnostic] = []
         for operation in operations:
-            for rule, check in checks.get(type(operation), ()):
+            for rule, check in checks[type(operation)]:
                 try:
                     for message, help_text in check(operation, context):
                         found.append(

@@ -12,7 +12,7 @@ import os
 import pkgutil
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,152 @@ _RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 # A check yields (message, help) pairs for one operation.
 Check = Callable[[Any, "Context"], Iterable[tuple[str, str]]]
+
+# The built-in rules, in the order load_rules() loads them: each one's module, id, severity,
+# whether it is on by default, and the operation types it inspects (by class name). A lint run
+# imports only the modules of the rules that inspect the operations it meets (linter.RuleSet):
+# importing all 45 took a tenth of a pre-commit run. tests/test_registry_index.py checks it
+# against the modules.
+BUILTIN_RULES: tuple[tuple[str, str, Severity, bool, tuple[str, ...]], ...] = (
+    (
+        "add_required_column",
+        "add-required-column",
+        Severity.BREAKING,
+        True,
+        ("AddColumn", "DropDefault"),
+    ),
+    (
+        "add_unique_constraint",
+        "add-unique-constraint",
+        Severity.WARNING,
+        True,
+        ("AddConstraint", "AddColumn"),
+    ),
+    ("apply_failed", "apply-failed", Severity.ERROR, True, ()),
+    ("change_column_type", "change-column-type", Severity.BREAKING, True, ("AlterColumnType",)),
+    (
+        "concurrently_in_transaction",
+        "concurrently-in-transaction",
+        Severity.ERROR,
+        True,
+        ("CreateIndex", "DropIndex", "Reindex", "DetachPartition"),
+    ),
+    (
+        "constraint_not_valid",
+        "constraint-not-valid",
+        Severity.WARNING,
+        True,
+        ("AddConstraint", "AddColumn", "ValidateConstraint"),
+    ),
+    (
+        "create_index_not_concurrently",
+        "create-index-not-concurrently",
+        Severity.WARNING,
+        True,
+        ("CreateIndex",),
+    ),
+    ("delete_all_rows", "delete-all-rows", Severity.BREAKING, True, ("Delete",)),
+    ("drop_column", "drop-column", Severity.BREAKING, True, ("DropColumn",)),
+    ("drop_database", "drop-database", Severity.BREAKING, True, ("DropDatabase",)),
+    ("drop_default", "drop-default", Severity.BREAKING, True, ("DropDefault",)),
+    ("drop_function", "drop-function", Severity.BREAKING, True, ("DropFunction",)),
+    (
+        "drop_index_not_concurrently",
+        "drop-index-not-concurrently",
+        Severity.WARNING,
+        True,
+        ("DropIndex",),
+    ),
+    ("drop_schema", "drop-schema", Severity.BREAKING, True, ("DropSchema",)),
+    ("drop_table", "drop-table", Severity.BREAKING, True, ("DropTable",)),
+    ("drop_view", "drop-view", Severity.BREAKING, True, ("DropView",)),
+    ("dynamic_sql", "dynamic-sql", Severity.INFO, True, ("DynamicSql",)),
+    ("edited_migration", "edited-migration", Severity.ERROR, True, ()),
+    (
+        "enum_value_in_transaction",
+        "enum-value-in-transaction",
+        Severity.ERROR,
+        True,
+        ("AddEnumValue",),
+    ),
+    (
+        "exclusive_lock_held",
+        "exclusive-lock-held",
+        Severity.WARNING,
+        True,
+        (
+            "AddColumn",
+            "AddConstraint",
+            "CreateIndex",
+            "Delete",
+            "RefreshMaterializedView",
+            "Reindex",
+            "Update",
+            "ValidateConstraint",
+        ),
+    ),
+    ("input_error", "input-error", Severity.ERROR, True, ()),
+    ("invalid_suppression", "invalid-suppression", Severity.WARNING, True, ()),
+    ("journal_mismatch", "journal-mismatch", Severity.ERROR, True, ()),
+    ("migration_naming", "migration-naming", Severity.ERROR, True, ()),
+    ("migration_sequence", "migration-sequence", Severity.ERROR, True, ()),
+    ("missing_migration", "missing-migration", Severity.ERROR, True, ()),
+    ("older_problems", "older-problems", Severity.INFO, True, ()),
+    (
+        "prefer_bigint",
+        "prefer-bigint",
+        Severity.INFO,
+        False,
+        ("CreateTable", "AddColumn", "AlterColumnType"),
+    ),
+    ("prefer_identity", "prefer-identity", Severity.INFO, False, ("CreateTable", "AddColumn")),
+    (
+        "prefer_text",
+        "prefer-text",
+        Severity.INFO,
+        False,
+        ("CreateTable", "AddColumn", "AlterColumnType"),
+    ),
+    (
+        "prefer_timestamptz",
+        "prefer-timestamptz",
+        Severity.INFO,
+        False,
+        ("CreateTable", "AddColumn", "AlterColumnType"),
+    ),
+    ("reindex_not_concurrently", "reindex-not-concurrently", Severity.WARNING, True, ("Reindex",)),
+    ("rename_column", "rename-column", Severity.BREAKING, True, ("RenameColumn",)),
+    ("rename_table", "rename-table", Severity.BREAKING, True, ("RenameTable",)),
+    (
+        "require_lock_timeout",
+        "require-lock-timeout",
+        Severity.WARNING,
+        False,
+        (
+            "AddColumn",
+            "AddConstraint",
+            "AlterColumnType",
+            "CreateIndex",
+            "DropColumn",
+            "DropIndex",
+            "DropTable",
+            "RenameColumn",
+            "RenameTable",
+            "SetNotNull",
+        ),
+    ),
+    ("rollback_failed", "rollback-failed", Severity.ERROR, True, ()),
+    ("rollback_mismatch", "rollback-mismatch", Severity.ERROR, True, ()),
+    ("set_not_null", "set-not-null", Severity.WARNING, True, ("SetNotNull",)),
+    ("syntax_error", "syntax-error", Severity.ERROR, True, ()),
+    ("table_rewrite_default", "table-rewrite-default", Severity.WARNING, True, ("AddColumn",)),
+    ("truncate_table", "truncate-table", Severity.BREAKING, True, ("Truncate",)),
+    ("undeclared_schema_difference", "undeclared-schema-difference", Severity.BREAKING, True, ()),
+    ("update_all_rows", "update-all-rows", Severity.WARNING, True, ("Update",)),
+    ("vacuum_full", "vacuum-full", Severity.WARNING, True, ("VacuumFull", "Cluster")),
+    ("volatile_default", "volatile-default", Severity.WARNING, True, ("AddColumn",)),
+)
+_BUILTIN_IDS = {rule_id: place for place, (_, rule_id, *_) in enumerate(BUILTIN_RULES)}
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -67,16 +213,19 @@ class Registry:
         self.rules: dict[str, Rule] = {}
 
     def add(self, rule: Rule) -> None:
-        if rule.id in self.rules:
+        # A built-in rule's id is taken whether or not its module was imported yet.
+        taken = rule.id in _BUILTIN_IDS and rule.origin != BUILTIN_ORIGIN
+        if rule.id in self.rules or taken:
+            owner = BUILTIN_ORIGIN if taken else self.rules[rule.id].origin
             raise PluginError(
-                f"rule id {rule.id!r} from {rule.origin} is already registered by "
-                f"{self.rules[rule.id].origin}"
+                f"rule id {rule.id!r} from {rule.origin} is already registered by {owner}"
             )
         self.rules[rule.id] = rule
 
 
 REGISTRY = Registry()
-_loading_origin = "migration-lint"
+BUILTIN_ORIGIN = "migration-lint"
+_loading_origin = BUILTIN_ORIGIN
 
 
 def rule(
@@ -234,7 +383,7 @@ def load_plugin(plugin: Plugin) -> list[Rule]:
             f"plugin {plugin.name!r} ({plugin.value}) failed to load: {type(exc).__name__}: {exc}"
         ) from exc
     finally:
-        _loading_origin = "migration-lint"
+        _loading_origin = BUILTIN_ORIGIN
     return [REGISTRY.rules[rule_id] for rule_id in REGISTRY.rules.keys() - before]
 
 
@@ -261,16 +410,52 @@ def check_rules(origin: str, rules: list[Rule]) -> None:
 
 
 _loaded = False
+_plugins_loaded = False
 
 
 def load_rules() -> dict[str, Rule]:
-    """Every rule, built-in and from plugins, loaded once per process."""
+    """Every rule, built-in and from plugins, loaded once per process, in the order of their
+    modules and then the plugins' (whatever a run imported before)."""
     global _loaded
     if not _loaded:
         package = importlib.import_module(BUILTIN_PACKAGE)
         for module in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{BUILTIN_PACKAGE}.{module.name}")
-        for plugin in find_plugins():
-            check_rules(f"plugin {plugin.name!r}", load_plugin(plugin))
+        load_plugins()
+        ordered = sorted(
+            REGISTRY.rules.values(), key=lambda rule: _BUILTIN_IDS.get(rule.id, len(_BUILTIN_IDS))
+        )
+        REGISTRY.rules.clear()
+        REGISTRY.rules.update((rule.id, rule) for rule in ordered)
         _loaded = True
     return REGISTRY.rules
+
+
+def load_plugins() -> None:
+    """The third-party rules, loaded once per process."""
+    global _plugins_loaded
+    if not _plugins_loaded:
+        for plugin in find_plugins():
+            check_rules(f"plugin {plugin.name!r}", load_plugin(plugin))
+        _plugins_loaded = True
+
+
+def known_rules() -> dict[str, tuple[Severity, bool]]:
+    """Each rule's severity and whether it is on by default, by id, in load_rules()'s order:
+    the built-in ones' from BUILTIN_RULES, without importing their modules."""
+    load_plugins()
+    known = {rule_id: (severity, default) for _, rule_id, severity, default, _ in BUILTIN_RULES}
+    known.update(
+        (rule.id, (rule.severity, rule.default))
+        for rule in REGISTRY.rules.values()
+        if rule.id not in _BUILTIN_IDS
+    )
+    return known
+
+
+def import_inspecting(kind: type[Operation], rule_ids: Collection[str]) -> None:
+    """Import the modules of the built-in rules among `rule_ids` that inspect an operation
+    type (those already imported are not imported again)."""
+    for module, rule_id, _, _, inspects in BUILTIN_RULES:
+        if kind.__name__ in inspects and rule_id in rule_ids:
+            importlib.import_module(f"{BUILTIN_PACKAGE}.{module}")
