@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from migration_lint import operations, parse, records
 from migration_lint.records import FrozenRecord, Record
 
 
@@ -91,3 +94,52 @@ def test_records_of_different_classes_are_never_equal() -> None:
     assert Single(1) != Point(1)
     assert Point(1) != (1, 0)
     assert Point(1) == Point(1) and Point(1) in {Point(1)}
+
+
+def slotted_records() -> list[type]:
+    """The classes records.dataclass makes an __init__ for: operations.py's and parse.py's."""
+    return [
+        kind
+        for module in (operations, parse)
+        for kind in vars(module).values()
+        if isinstance(kind, type)
+        and kind.__module__ == module.__name__
+        and dataclasses.is_dataclass(kind)
+        and "__slots__" in vars(kind)
+        and not kind.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    ]
+
+
+@pytest.mark.parametrize("kind", slotted_records(), ids=lambda kind: kind.__name__)
+def test_a_slotted_records_init_is_the_one_dataclass_would_make(kind: type) -> None:
+    # The same record made by dataclasses.dataclass itself, from its fields.
+    twin = dataclasses.make_dataclass(
+        kind.__name__,
+        [
+            (f.name, f.type, field(default=f.default, kw_only=f.kw_only))
+            for f in dataclasses.fields(kind)
+        ],
+        slots=True,
+        eq=False,
+        repr=False,
+    )
+
+    def parameters(made: type) -> list[tuple[str, object, object]]:
+        return [(p.name, p.kind, p.default) for p in inspect.signature(made).parameters.values()]
+
+    assert parameters(kind) == parameters(twin)
+    values = {f.name: f"value of {f.name}" for f in dataclasses.fields(kind)}
+    made = kind(**values)
+    assert {name: getattr(made, name) for name in values} == values
+    required = [p for p in inspect.signature(kind).parameters.values() if p.default is p.empty]
+    if required:
+        with pytest.raises(TypeError, match=required[-1].name):
+            kind(**{name: v for name, v in values.items() if name != required[-1].name})
+
+
+def test_a_record_dataclass_would_make_otherwise_is_refused() -> None:
+    with pytest.raises(TypeError, match="Listed"):
+
+        @records.dataclass(slots=True, eq=False, repr=False)
+        class Listed(Record):
+            items: list[int] = field(default_factory=list)

@@ -12,11 +12,17 @@ fifty of those (and records.Record has their equality and repr).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+from typing import TYPE_CHECKING
 
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 from .records import Record
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same, made faster for the records declared slots=True, eq=False, repr=False
+    from .records import dataclass
 
 NAME_BYTES = 63  # PostgreSQL truncates identifiers longer than this
 

@@ -18,14 +18,18 @@ import re
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from pglast import parser as pg_parser
 
 from . import deep_json
 from .operations import Operation
 from .records import Record
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same, made faster for the records declared slots=True, eq=False, repr=False
+    from .records import dataclass
 from .splitting import (
     BREAKPOINT,
     PSQL_COMMAND,

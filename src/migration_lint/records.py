@@ -10,9 +10,11 @@ and `Class(field=value, ...)` of the fields with repr=True.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from operator import attrgetter
+from types import CodeType, FunctionType
 from typing import Any
 
 Values = Callable[[Any], tuple[Any, ...]]
@@ -72,3 +74,60 @@ def _each(names: tuple[str, ...]) -> Values:
         return tuple(getattr(record, name) for name in names)
 
     return values
+
+
+# --- __init__ without compiling it for each class ---
+
+# How the slotted records (operations.py's fifty) are declared.
+_SLOTTED = {"slots": True, "eq": False, "repr": False}
+# The code of an __init__ that sets n positional and m keyword-only fields, compiled once for
+# all the records with as many: @dataclass compiles one for each class, ~0.1 ms apiece.
+_init_codes: dict[tuple[int, int], CodeType] = {}
+
+
+def dataclass(cls: type | None = None, /, **options: Any) -> Any:
+    """dataclasses.dataclass, but a record declared @dataclass(slots=True, eq=False,
+    repr=False) gets an __init__ made from code shared with the records of as many fields: the
+    same parameters, defaults and assignments as @dataclass's. (Modules import it for the
+    running program only; type checkers read dataclasses.dataclass.)"""
+    if options != _SLOTTED:
+        return dataclasses.dataclass(cls, **options) if cls else dataclasses.dataclass(**options)
+    return _slotted(cls) if cls else _slotted
+
+
+def _slotted(cls: type) -> type:
+    made: Any = dataclasses.dataclass(cls, init=False, **_SLOTTED)
+    declared = made.__dataclass_fields__.values()
+    if (
+        len(declared) != len(fields(made))  # a ClassVar or InitVar
+        or hasattr(made, "__post_init__")
+        or any(not f.init or f.default_factory is not MISSING for f in declared)
+    ):
+        raise TypeError(f"{made.__qualname__}: a record that @dataclass would make otherwise")
+    positional = [f for f in declared if not f.kw_only]
+    keyword = [f for f in declared if f.kw_only]
+    defaults = tuple(f.default for f in positional if f.default is not MISSING)
+    if any(f.default is MISSING for f in positional[len(positional) - len(defaults) :]):
+        raise TypeError(f"{made.__qualname__}: a field without a default follows one with one")
+    names = tuple(f.name for f in positional + keyword)
+    code = _init_code(len(positional), len(keyword)).replace(
+        co_varnames=("self", *names), co_names=names
+    )
+    init = FunctionType(code, {}, "__init__", defaults or None)
+    init.__kwdefaults__ = {f.name: f.default for f in keyword if f.default is not MISSING} or None
+    init.__qualname__ = f"{made.__qualname__}.__init__"
+    init.__module__ = made.__module__
+    made.__init__ = init
+    return made  # type: ignore[no-any-return]
+
+
+def _init_code(positional: int, keyword: int) -> CodeType:
+    code = _init_codes.get((positional, keyword))
+    if code is None:
+        names = [f"field_{n}" for n in range(positional + keyword)]
+        parameters = ["self", *names[:positional], *(["*"] if keyword else []), *names[positional:]]
+        body = "".join(f"    self.{name} = {name}\n" for name in names) or "    pass\n"
+        namespace: dict[str, Any] = {}
+        exec(f"def __init__({', '.join(parameters)}):\n{body}", namespace)
+        code = _init_codes[(positional, keyword)] = namespace["__init__"].__code__
+    return code
