@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 from dataclasses import dataclass, field
@@ -9,7 +10,24 @@ from typing import Any
 
 import pytest
 
-from migration_lint import operations, parse, records
+from migration_lint import (
+    checks,
+    config,
+    context,
+    drizzle,
+    git,
+    layouts,
+    linter,
+    located,
+    operations,
+    parse,
+    project,
+    records,
+    registry,
+    runners,
+    source,
+    suppressions,
+)
 from migration_lint.records import FrozenRecord, Record
 
 
@@ -96,22 +114,47 @@ def test_records_of_different_classes_are_never_equal() -> None:
     assert Point(1) == Point(1) and Point(1) in {Point(1)}
 
 
-def slotted_records() -> list[type]:
-    """The classes records.dataclass makes an __init__ for: operations.py's and parse.py's."""
+RECORD_MODULES = (
+    checks,
+    config,
+    context,
+    drizzle,
+    git,
+    layouts,
+    linter,
+    located,
+    operations,
+    parse,
+    project,
+    registry,
+    runners,
+    source,
+    suppressions,
+)
+
+
+def shared_init_records() -> list[type]:
+    """The classes whose __init__ records.dataclass made from shared code."""
     return [
         kind
-        for module in (operations, parse)
+        for module in RECORD_MODULES
         for kind in vars(module).values()
         if isinstance(kind, type)
         and kind.__module__ == module.__name__
         and dataclasses.is_dataclass(kind)
-        and "__slots__" in vars(kind)
-        and not kind.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        and set(kind.__init__.__globals__) <= {"_set", "__builtins__"}  # type: ignore[misc]
     ]
 
 
-@pytest.mark.parametrize("kind", slotted_records(), ids=lambda kind: kind.__name__)
-def test_a_slotted_records_init_is_the_one_dataclass_would_make(kind: type) -> None:
+def test_the_records_of_every_run_get_an_init_from_shared_code() -> None:
+    assert {operations.Name, operations.CreateTable, parse.Statement, context.Definition} <= set(
+        shared_init_records()
+    )
+
+
+@pytest.mark.parametrize("kind", shared_init_records(), ids=lambda kind: kind.__name__)
+def test_a_records_init_is_the_one_dataclass_would_make(kind: type) -> None:
+    frozen = hasattr(kind, "__dict__") and "__slots__" not in vars(kind)
     # The same record made by dataclasses.dataclass itself, from its fields.
     twin = dataclasses.make_dataclass(
         kind.__name__,
@@ -119,7 +162,8 @@ def test_a_slotted_records_init_is_the_one_dataclass_would_make(kind: type) -> N
             (f.name, f.type, field(default=f.default, kw_only=f.kw_only))
             for f in dataclasses.fields(kind)
         ],
-        slots=True,
+        slots=not frozen,
+        frozen=frozen,
         eq=False,
         repr=False,
     )
@@ -135,11 +179,20 @@ def test_a_slotted_records_init_is_the_one_dataclass_would_make(kind: type) -> N
     if required:
         with pytest.raises(TypeError, match=required[-1].name):
             kind(**{name: v for name, v in values.items() if name != required[-1].name})
+    if frozen:
+        name = next(iter(values))
+        with pytest.raises(dataclasses.FrozenInstanceError, match=name):
+            setattr(made, name, "changed")
+        with pytest.raises(dataclasses.FrozenInstanceError, match=name):
+            delattr(made, name)
+        assert copy.deepcopy(made).__dict__ == made.__dict__
 
 
-def test_a_record_dataclass_would_make_otherwise_is_refused() -> None:
-    with pytest.raises(TypeError, match="Listed"):
+def test_a_record_with_a_default_factory_is_made_by_dataclass_itself() -> None:
+    @records.dataclass(frozen=True, eq=False, repr=False)
+    class Listed(FrozenRecord):
+        items: list[int] = field(default_factory=list)
 
-        @records.dataclass(slots=True, eq=False, repr=False)
-        class Listed(Record):
-            items: list[int] = field(default_factory=list)
+    assert Listed().items == [] and Listed().items is not Listed().items
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Listed().items = [1]  # type: ignore[misc]

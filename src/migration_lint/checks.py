@@ -13,7 +13,8 @@ import itertools
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
+from typing import TYPE_CHECKING
 
 from . import git
 from .diagnostic import Diagnostic, Severity
@@ -24,6 +25,11 @@ from .layouts import Layout
 from .project import Project
 from .records import FrozenRecord
 from .source import InputError, read_text
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same, made faster for records (records.dataclass)
+    from .records import dataclass
 
 OLDER_PROBLEMS = "older-problems"
 

@@ -13,8 +13,8 @@ import dataclasses
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, overload
+from dataclasses import field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from . import clauses, locks, transaction_locks
 from . import operations as ops
@@ -22,6 +22,11 @@ from .parse import Statement, Statements
 from .records import FrozenRecord, Record
 from .runners import UNKNOWN, Cause, Runner, Transaction
 from .source import Source
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same, made faster for records (records.dataclass)
+    from .records import dataclass
 
 TableKey = tuple[str, str]
 # What an operation acts on, for questions about the rest of a migration: ("relation", schema,

@@ -6,9 +6,9 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostic import Diagnostic, Severity
 from .discovery import relative_path
@@ -16,6 +16,11 @@ from .errors import ConfigError
 from .layouts import DRIZZLE_PREFIXES, Layout, drizzle
 from .records import FrozenRecord
 from .source import InputError, read_text
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same, made faster for records (records.dataclass)
+    from .records import dataclass
 
 CONFIG_NAMES = tuple(f"drizzle.config.{ext}" for ext in ("ts", "js", "mjs", "cjs", "json"))
 JOURNAL = os.path.join("meta", "_journal.json")

@@ -5,10 +5,14 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .records import FrozenRecord
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same, made faster for records (records.dataclass)
+    from .records import dataclass
 
 
 class GitError(Exception):

@@ -10,7 +10,8 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
+from typing import TYPE_CHECKING
 
 from .changes import describe_change
 from .context import Context
@@ -37,6 +38,11 @@ from .registry import (
 from .runners import Runner, effective_runner
 from .source import InputError, Places, Source, file_identities, read_source
 from .suppressions import apply_suppressions, has_suppressions
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same, made faster for records (records.dataclass)
+    from .records import dataclass
 
 SYNTAX_ERROR = "syntax-error"
 INPUT_ERROR = "input-error"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, parse_toml
 from .drizzle import DrizzleConfig, drizzle_layout, find_drizzle_configs
@@ -13,6 +14,11 @@ from .errors import ConfigError, InputProblem
 from .layouts import LAYOUTS, Layout, detect_layout, list_folder
 from .records import FrozenRecord
 from .source import DEFAULT_MAX_FILE_MIB, MAX_FILE_BYTES, MIB, InputError, read_text
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same, made faster for records (records.dataclass)
+    from .records import dataclass
 
 PRISMA_LOCK = "migration_lock.toml"
 

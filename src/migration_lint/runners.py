@@ -13,12 +13,18 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError
 from .parse import Statement
 from .records import FrozenRecord
 from .source import InputError, read_text
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same, made faster for records (records.dataclass)
+    from .records import dataclass
 
 
 class Cause(enum.Enum):

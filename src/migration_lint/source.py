@@ -11,11 +11,16 @@ import re
 import stat
 from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .discovery import migrations_folder
 from .records import FrozenRecord
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same, made faster for records (records.dataclass)
+    from .records import dataclass
 
 MIB = 1024 * 1024
 # Generated migrations are kilobytes; anything this big is a dump or a mistake, not a migration.
