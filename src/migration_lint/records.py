@@ -1,11 +1,13 @@
-"""What @dataclass would generate for equality, hashing and repr, written once.
+"""What @dataclass would generate for equality, hashing, repr and __init__, written once.
 
 @dataclass compiles these methods for each class when its module is imported: for the ninety
 classes that every run imports, that took a tenth of a pre-commit run. So those classes are
 declared with eq=False, repr=False and one of these bases, which compare, hash and show their
 fields as @dataclass would: equality between objects of the same class, field by field (the
 fields with compare=True), a hash of the same fields for a frozen class (unhashable otherwise),
-and `Class(field=value, ...)` of the fields with repr=True.
+and `Class(field=value, ...)` of the fields with repr=True. Their modules also take
+`dataclass` from here (below), which makes their __init__ (and a frozen one's __setattr__ and
+__delattr__) without compiling it for each class.
 """
 
 from __future__ import annotations
