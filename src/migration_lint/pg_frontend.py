@@ -774,8 +774,10 @@ _GENERATED_ENDS = _COLUMN_DEFAULT_ENDS - {"DEFAULT", "GENERATED"}
 _USING_ENDS = frozenset({"ASCII_44"})
 _OPENING = ("ASCII_40", "ASCII_91")  # ( [
 _CLOSING = ("ASCII_41", "ASCII_93", "ASCII_59")  # ) ] ;
-# Scanned this many characters at a time: an expression rarely needs more than the first.
-_SCAN_WINDOW = 256
+# Scanned this many characters at a time, growing fourfold: most expressions (`now()`, `'a'`,
+# `false`) end within the first, and scanning costs by the character, the rest of the statement
+# included.
+_SCAN_WINDOW = 32
 
 
 def expression_text(stmt: StatementTree, node: Node, ends: frozenset[str]) -> str | None:
