@@ -149,6 +149,46 @@ def test_statements_inside_drizzle_do_blocks_are_checked_where_they_stand() -> N
     assert '"session_user_id_fk"' in findings[0].message
 
 
+_FOREIGN_KEY = (
+    'ALTER TABLE "session" ADD CONSTRAINT "fk" FOREIGN KEY ("user_id") REFERENCES "user"("id")'
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param(
+            f"do $$ begin {_FOREIGN_KEY}; exception when DUPLICATE_OBJECT then NULL; end $$;",
+            ["constraint-not-valid"],
+            id="lower-case",
+        ),
+        pytest.param(
+            f"DO $$ BEGIN {_FOREIGN_KEY} -- note; EXCEPTION WHEN duplicate_object THEN null; END $$;",
+            [],
+            id="comment-hides-the-rest",
+        ),
+        pytest.param(
+            f"DO $$ BEGIN {_FOREIGN_KEY} /* ; */; EXCEPTION WHEN duplicate_object THEN null; END $$;",
+            ["constraint-not-valid"],
+            id="semicolon-in-a-comment",
+        ),
+        pytest.param(
+            f"DO $$ BEGIN {_FOREIGN_KEY}; EXCEPTION WHEN duplicate_object THEN null; END; $$;",
+            ["constraint-not-valid"],
+            id="semicolon-after-end",
+        ),
+        pytest.param(
+            "DO $$ BEGIN CREATE TABLE t AS SELECT 1 AS a INTO x; "
+            "EXCEPTION WHEN duplicate_object THEN null; END $$;",
+            [],
+            id="into-is-pl-pgsql-s",
+        ),
+    ],
+)
+def test_drizzle_do_blocks_are_read_as_pl_pgsql_reads_them(sql: str, expected: list[str]) -> None:
+    assert rule_ids(sql) == expected
+
+
 @pytest.mark.parametrize(
     "sql",
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -53,15 +54,19 @@ def _do_block(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
     body = options.get("as")
     if not body or options.get("language", "plpgsql") != "plpgsql":
         return
-    wrapped = (
-        f"CREATE FUNCTION do_block() RETURNS void LANGUAGE plpgsql AS $do_block${body}$do_block$"
-    )
-    try:
-        function = deep_json.loads(pg_parser.parse_plpgsql_json(wrapped))
-    except pg_parser.ParseError:
-        return  # PostgreSQL would report it when the block runs; nothing to inspect
+    queries = _guarded_statement(body)
+    if queries is None:
+        wrapped = (
+            "CREATE FUNCTION do_block() RETURNS void LANGUAGE plpgsql "
+            f"AS $do_block${body}$do_block$"
+        )
+        try:
+            function = deep_json.loads(pg_parser.parse_plpgsql_json(wrapped))
+        except pg_parser.ParseError:
+            return  # PostgreSQL would report it when the block runs; nothing to inspect
+        queries = list(_sql_queries(function))
     search_from = stmt.start - stmt.piece_start
-    for query, executed in _sql_queries(function):
+    for query, executed in queries:
         found = stmt.piece.find(query, search_from)
         start = stmt.piece_start + found if found != -1 else stmt.start
         search_from = found + len(query) if found != -1 else search_from
@@ -77,6 +82,29 @@ def _do_block(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
                 if isinstance(operation, ops.Update):
                     operation.set_clause = ""  # it may use the block's variables
                 yield operation
+
+
+# PostgreSQL's white space (Python's \s takes more).
+_SPACE = "[ \t\n\r\f]"
+# The block drizzle-kit writes around each foreign key and enum: one ALTER or CREATE statement
+# with no `;`, `$` or comment in it (so that the `;` after it ends it) and no INTO (which
+# PL/pgSQL would take as its own).
+_GUARDED_STATEMENT = re.compile(
+    rf"{_SPACE}*BEGIN{_SPACE}+((?:ALTER|CREATE){_SPACE}[^;$]*);{_SPACE}*EXCEPTION{_SPACE}+WHEN"
+    rf"{_SPACE}+duplicate_object{_SPACE}+THEN{_SPACE}+null{_SPACE}*;{_SPACE}*END{_SPACE}*",
+    re.IGNORECASE | re.ASCII,
+)
+_NOT_GUARDED = re.compile(r"--|/\*|\binto\b", re.IGNORECASE | re.ASCII)
+
+
+def _guarded_statement(body: str) -> list[tuple[str, bool]] | None:
+    """The statement of a block drizzle-kit writes, as _sql_queries gives it, without parsing
+    the PL/pgSQL: an older drizzle-kit history holds hundreds of them (parsing them twice cost
+    a twentieth of parsing such a history). None for any other block."""
+    match = _GUARDED_STATEMENT.fullmatch(body)
+    if match is None or _NOT_GUARDED.search(match[1]):
+        return None
+    return [(match[1], False)]
 
 
 def _sql_queries(function: Any) -> Iterator[tuple[str, bool]]:
