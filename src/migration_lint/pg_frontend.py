@@ -249,10 +249,16 @@ def column_type(type_name: Node) -> ops.ColumnType:
     return ops.ColumnType(name, tuple(modifiers), len(type_name.get("arrayBounds", ())), schema)
 
 
-def _function_names(expression: Any) -> Iterator[str]:
+def _calls_and_start(expression: Any) -> tuple[list[str], int | None]:
+    """The functions an expression calls, and its first location (as expression_text reads
+    it): in one walk of its tree."""
+    calls, first = [], None
     for key, value in _entries(expression):
         if key == "FuncCall":
-            yield value["funcname"][-1]["String"]["sval"]
+            calls.append(value["funcname"][-1]["String"]["sval"])
+        elif key == "location" and isinstance(value, int) and value >= 0:
+            first = value if first is None else min(first, value)
+    return calls, first
 
 
 def column(
@@ -282,9 +288,10 @@ def column(
             not_null = True
         elif contype == "CONSTR_DEFAULT":
             has_default = True
-            default_functions = frozenset(_function_names(constraint.get("raw_expr")))
-            if stmt is not None:
-                default = expression_text(stmt, constraint["raw_expr"], _COLUMN_DEFAULT_ENDS)
+            calls, first = _calls_and_start(constraint.get("raw_expr"))
+            default_functions = frozenset(calls)
+            if stmt is not None and first is not None:
+                default = _text_from(stmt, first, _COLUMN_DEFAULT_ENDS)
         elif contype in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
             generated = True
             if stmt is not None:
@@ -702,9 +709,12 @@ def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         p["IndexElem"]["name"] for p in node.get("indexParams", ()) if "name" in p["IndexElem"]
     )
     parts = [node.get("indexParams"), node.get("indexIncludingParams"), node.get("whereClause")]
-    reads = {
-        value["name"] for key, value in _entries(parts) if key == "IndexElem" and "name" in value
-    }
+    reads = set()
+    for key, value in _entries(parts):  # its columns, and those its expressions read
+        if key == "IndexElem" and "name" in value:
+            reads.add(value["name"])
+        elif key == "ColumnRef" and (fields := _strings(value["fields"])):
+            reads.add(fields[-1])
     yield ops.CreateIndex(
         stmt.start,
         _name(node["relation"]),
@@ -715,7 +725,7 @@ def _create_index(node: Node, stmt: StatementTree) -> Iterator[ops.Operation]:
         only=not node["relation"].get("inh"),
         if_not_exists=bool(node.get("if_not_exists")),
         definition=clauses.after_relation(stmt, node["relation"]),
-        reads=frozenset(reads.union(_column_refs(parts))),
+        reads=frozenset(reads),
     )
 
 
@@ -817,9 +827,12 @@ def expression_text(stmt: StatementTree, node: Node, ends: frozenset[str]) -> st
         for key, value in _entries(node)
         if key == "location" and isinstance(value, int) and value >= 0
     ]
-    if not locations:
-        return None
-    start = stmt.offset(min(locations)) - stmt.piece_start
+    return _text_from(stmt, min(locations), ends) if locations else None
+
+
+def _text_from(stmt: StatementTree, location: int, ends: frozenset[str]) -> str | None:
+    """expression_text of the expression whose first node is at `location`."""
+    start = stmt.offset(location) - stmt.piece_start
     # Its first node may be inside parentheses that belong to it: `DEFAULT (1 + 2) * 3`.
     before = start
     while before > 0 and stmt.piece[before - 1] in "( \t\r\n":
