@@ -215,13 +215,35 @@ def _entries(tree: Any) -> Iterator[tuple[str | None, Any]]:
             stack.pop()
 
 
+# One object for each name, type and set of functions met again (operations are not changed
+# once made): a migration names the same tables and types over and over, and the worker
+# processes (parallel.py) pickle each object once, however often it is used, so that sending
+# and receiving cost less. Forgotten past this many, to bound memory.
+_SHARED_LIMIT = 4096
+_shared: dict[Any, Any] = {}
+
+
+def _share(key: Any, make: Callable[[], Any]) -> Any:
+    found = _shared.get(key)
+    if found is None:
+        if len(_shared) >= _SHARED_LIMIT:
+            _shared.clear()
+        found = _shared[key] = make()
+    return found
+
+
 def _name(range_var: Node) -> ops.Name:
-    return ops.Name(range_var["relname"], range_var.get("schemaname"))
+    return _named(range_var["relname"], range_var.get("schemaname"))
 
 
 def _name_from_list(items: list[Node]) -> ops.Name:
     parts = [item["String"]["sval"] for item in items]
-    return ops.Name(parts[-1], parts[-2] if len(parts) > 1 else None)
+    return _named(parts[-1], parts[-2] if len(parts) > 1 else None)
+
+
+def _named(name: str, schema: str | None) -> ops.Name:
+    found: ops.Name = _share((ops.Name, name, schema), lambda: ops.Name(name, schema))
+    return found
 
 
 def _strings(items: list[Node] | None) -> tuple[str, ...]:
@@ -246,7 +268,9 @@ def column_type(type_name: Node) -> ops.ColumnType:
             modifiers.append(ops.literal(const["sval"]["sval"]))
         elif "ColumnRef" in mod:  # a word, as PostGIS takes: geometry(Point, 4326)
             modifiers.append(".".join(_strings(mod["ColumnRef"]["fields"])))
-    return ops.ColumnType(name, tuple(modifiers), len(type_name.get("arrayBounds", ())), schema)
+    key = (ops.ColumnType, name, tuple(modifiers), len(type_name.get("arrayBounds", ())), schema)
+    found: ops.ColumnType = _share(key, lambda: ops.ColumnType(*key[1:]))
+    return found
 
 
 def _calls_and_start(expression: Any) -> tuple[list[str], int | None]:
@@ -289,7 +313,7 @@ def column(
         elif contype == "CONSTR_DEFAULT":
             has_default = True
             calls, first = _calls_and_start(constraint.get("raw_expr"))
-            default_functions = frozenset(calls)
+            default_functions = _share(frozenset(calls), frozenset(calls).copy)
             if stmt is not None and first is not None:
                 default = _text_from(stmt, first, _COLUMN_DEFAULT_ENDS)
         elif contype in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
