@@ -12,6 +12,7 @@ from . import clauses, deep_json
 from . import operations as ops
 from .locks import LOCK_MODES
 from .parse import Node, StatementTree, parse_trees
+from .shared import share
 
 # pglast spells built-in types by their internal names; users and messages use the SQL names.
 _TYPE_NAMES = {
@@ -215,23 +216,6 @@ def _entries(tree: Any) -> Iterator[tuple[str | None, Any]]:
             stack.pop()
 
 
-# One object for each name, type and set of functions met again (operations are not changed
-# once made): a migration names the same tables and types over and over, and the worker
-# processes (parallel.py) pickle each object once, however often it is used, so that sending
-# and receiving cost less. Forgotten past this many, to bound memory.
-_SHARED_LIMIT = 4096
-_shared: dict[Any, Any] = {}
-
-
-def _share(key: Any, make: Callable[[], Any]) -> Any:
-    found = _shared.get(key)
-    if found is None:
-        if len(_shared) >= _SHARED_LIMIT:
-            _shared.clear()
-        found = _shared[key] = make()
-    return found
-
-
 def _name(range_var: Node) -> ops.Name:
     return _named(range_var["relname"], range_var.get("schemaname"))
 
@@ -242,7 +226,7 @@ def _name_from_list(items: list[Node]) -> ops.Name:
 
 
 def _named(name: str, schema: str | None) -> ops.Name:
-    found: ops.Name = _share((ops.Name, name, schema), lambda: ops.Name(name, schema))
+    found: ops.Name = share((ops.Name, name, schema), lambda: ops.Name(name, schema))
     return found
 
 
@@ -269,7 +253,7 @@ def column_type(type_name: Node) -> ops.ColumnType:
         elif "ColumnRef" in mod:  # a word, as PostGIS takes: geometry(Point, 4326)
             modifiers.append(".".join(_strings(mod["ColumnRef"]["fields"])))
     key = (ops.ColumnType, name, tuple(modifiers), len(type_name.get("arrayBounds", ())), schema)
-    found: ops.ColumnType = _share(key, lambda: ops.ColumnType(*key[1:]))
+    found: ops.ColumnType = share(key, lambda: ops.ColumnType(*key[1:]))
     return found
 
 
@@ -313,7 +297,7 @@ def column(
         elif contype == "CONSTR_DEFAULT":
             has_default = True
             calls, first = _calls_and_start(constraint.get("raw_expr"))
-            default_functions = _share(frozenset(calls), frozenset(calls).copy)
+            default_functions = share(frozenset(calls), frozenset(calls).copy)
             if stmt is not None and first is not None:
                 default = _text_from(stmt, first, _COLUMN_DEFAULT_ENDS)
         elif contype in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
