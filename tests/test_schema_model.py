@@ -14,13 +14,14 @@ import pytest
 from conftest import lint_folder, lint_sql
 from drizzle_repo import journal
 from migration_lint.coercion import rewrite_unless_utc, rewrites_table
-from migration_lint.context import Positioned
+from migration_lint.context import Context, Positioned
 from migration_lint.db.server import ScratchHost
 from migration_lint.diagnostic import Diagnostic
-from migration_lint.linter import Settings, lint_paths
-from migration_lint.operations import ColumnType
+from migration_lint.linter import Settings, lint_paths, replay_source
+from migration_lint.operations import ColumnType, Name
 from migration_lint.parse import parse_trees
 from migration_lint.pg_frontend import column_type
+from migration_lint.source import Source
 
 # The enum change exactly as Prisma Migrate writes it (removing the value GUEST).
 PRISMA_ROLE = (
@@ -1015,3 +1016,34 @@ def test_the_tables_know_their_places_however_they_are_added(
     add(tables)
     assert tables == {"a": 9, "b": 2, "c": 3}
     assert sorted(tables, key=tables.position) == list(tables) == ["a", "b", "c"]
+
+
+def test_tables_held_compact_between_migrations_read_and_change_as_before() -> None:
+    """Between migrations each table holds its columns and constraints compact (a long
+    history keeps tens of thousands); a later migration reads and changes them as it would the
+    dicts: the flags, renames and constraints it leaves are the ones it made."""
+    context = Context(16)
+    migrations = [
+        'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" text, "name" text DEFAULT \'x\');',
+        'CREATE TABLE "teams" ("id" integer PRIMARY KEY);',
+        'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL;\n'
+        'ALTER TABLE "users" RENAME COLUMN "name" TO "full_name";\n'
+        'ALTER TABLE "users" ALTER COLUMN "full_name" DROP DEFAULT;\n'
+        'ALTER TABLE "users" ADD CONSTRAINT "users_email_key" UNIQUE ("email");',
+    ]
+    for number, sql in enumerate(migrations):
+        replay_source(Source(f"{number}.sql", sql), context)
+        context.start_migration()  # what the next migration does first
+        for table in context.tables.values():
+            assert all(isinstance(held, tuple) for held in table.held())
+    users = Name("users")
+    columns = {c.name: (c.not_null, c.has_default, c.serial) for c in context.columns(users)}
+    assert columns == {
+        "id": (True, True, True),
+        "email": (True, False, False),
+        "full_name": (False, False, False),
+    }
+    assert [(c.name, c.kind, c.columns) for c in context.constraints(users)] == [
+        ("users_pkey", "primary_key", ("id",)),
+        ("users_email_key", "unique", ("email",)),
+    ]

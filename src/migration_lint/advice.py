@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,7 @@ from .operations import (
 )
 
 if TYPE_CHECKING:
-    from .context import Context, Dependent
+    from .context import Context, Dependent, StoredColumn
 
 
 def constraint_name(table: Name, column: str, suffix: str) -> str:
@@ -203,7 +202,7 @@ def kept_copy(table: Name) -> tuple[str, str]:
 _SERIALS = {"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}
 
 
-def column_definition(column: Column) -> tuple[str, list[str]]:
+def column_definition(column: StoredColumn) -> tuple[str, list[str]]:
     """A column as CREATE TABLE and ADD COLUMN write it, from what history knows: its type
     (serial again for one declared so), GENERATED clause, default and NOT NULL; and a note
     (a `-- ` line) for each part of it history does not show."""
@@ -328,7 +327,7 @@ def restore_column(ctx: Context, table: Name, column: str, cascade: bool) -> str
     plan: list[str] = []
     if known.not_null and not (known.has_default or known.generated):
         # Without a default ADD COLUMN ... NOT NULL fails on a table with rows.
-        definition, notes = column_definition(dataclasses.replace(known, not_null=False))
+        definition, notes = column_definition(known.replace(not_null=False))
         plan += [
             f"{add} {definition};",
             *notes,
@@ -384,7 +383,7 @@ def set_default(table: Name, column: str, expression: str | None) -> str:
     )
 
 
-def restore_serial_default(table: Name, column: Column) -> str:
+def restore_serial_default(table: Name, column: StoredColumn) -> str:
     """The statements that give a serial column its sequence's default back: the sequence as
     the serial made it (again, if the migration dropped it), continuing after the rows' ids."""
     sequence = sequence_name(table, column.name)

@@ -11,6 +11,7 @@ import bisect
 import copy
 import dataclasses
 import sys
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import field
@@ -21,6 +22,7 @@ from . import operations as ops
 from .parse import Statement, Statements
 from .records import FrozenRecord, Record
 from .runners import UNKNOWN, Cause, Runner, Transaction
+from .shared import share
 from .source import Source
 
 if TYPE_CHECKING:
@@ -92,7 +94,62 @@ class Dependent(FrozenRecord):
     definition: Definition
 
 
-Columns = dict[str, ops.Column]
+# The flags of a stored column, one bit each (StoredColumn.flags), in this order.
+_FLAGS = ("not_null", "has_default", "generated", "serial")
+NOT_NULL, HAS_DEFAULT, GENERATED, SERIAL = (1 << bit for bit in range(len(_FLAGS)))
+
+
+@dataclass(slots=True, eq=False, repr=False)
+class StoredColumn(Record):
+    """A column as the model keeps it: what ops.Column says of it, less what only the statement
+    that adds it is read for (its constraints, which the table keeps, and its text without
+    them), with its flags in one number. A long history keeps hundreds of thousands: this takes
+    80 bytes where an ops.Column takes 128."""
+
+    name: str
+    type: ops.ColumnType | None  # as the catalog keeps it: a serial column's is an integer
+    flags: int  # NOT_NULL | HAS_DEFAULT | GENERATED | SERIAL: ops.Column's fields of those names
+    default_functions: frozenset[str]
+    default: str | None
+    generated_sql: str
+
+    @property
+    def not_null(self) -> bool:
+        return bool(self.flags & NOT_NULL)
+
+    @property
+    def has_default(self) -> bool:
+        return bool(self.flags & HAS_DEFAULT)
+
+    @property
+    def generated(self) -> bool:
+        return bool(self.flags & GENERATED)
+
+    @property
+    def serial(self) -> bool:
+        return bool(self.flags & SERIAL)
+
+    def replace(self, **changes: Any) -> StoredColumn:
+        """A copy with changes, the flags among them named as ops.Column's fields."""
+        flags = self.flags
+        for bit, name in enumerate(_FLAGS):
+            if name in changes:
+                flags = flags | 1 << bit if changes.pop(name) else flags & ~(1 << bit)
+        return dataclasses.replace(self, flags=flags, **changes)
+
+
+Columns = dict[str, StoredColumn]
+# How a table holds its columns or its constraints until they are asked for (TableModel): a
+# tuple of them, or a function that reads them (a dict or such a tuple) from the history cache.
+Held = tuple[Any, ...] | Callable[[], Any]
+
+
+def _by_name(held: dict[str, Any] | Held) -> dict[str, Any]:
+    """Columns or constraints by name, from how a table held them."""
+    read: Any = held() if callable(held) else held
+    return read if type(read) is dict else {item.name: item for item in read}
+
+
 Constraints = dict[str, ops.Constraint]
 
 
@@ -180,46 +237,62 @@ class Positioned(dict[_K, _V], Generic[_K, _V]):
 class TableModel:
     """A table as the history made it: its columns and constraints by name.
 
-    From the history cache (history_cache.py), its columns and its constraints are each a
-    function that reads them, called when they are first asked for: a migration reads a few of
-    the thousands of tables a long history makes, and reading them all takes longer than
-    replaying the history.
+    Each is a dict when asked for; until then it may be held in less room. Between migrations
+    they are held compact (a tuple of its columns, one of its constraints, each named by its
+    own name): a long history keeps tens of thousands of tables, each migration reads a few,
+    and a dict takes twice a tuple's room. From the history cache
+    (history_cache.py), each is a function that reads it: a migration reads a few of the
+    thousands of tables a long history makes, and reading them all takes longer than replaying
+    the history.
     """
 
     __slots__ = ("_columns", "_constraints", "partial", "partitioned", "partitions")
 
     def __init__(
         self,
-        columns: Columns | Callable[[], Columns] | None = None,
-        constraints: Constraints | Callable[[], Constraints] | None = None,
+        columns: Columns | Held | None = None,
+        constraints: Constraints | Held | None = None,
         partitioned: bool = False,  # PARTITION BY: an index on it is built on every partition
-        partitions: list[ops.Name] | None = None,  # as written when attached
+        partitions: Sequence[ops.Name] = (),  # as written when attached
         # Made outside the folder: only what the folder's migrations added to it is known.
         partial: bool = False,
     ) -> None:
-        self._columns = {} if columns is None else columns
-        self._constraints = {} if constraints is None else constraints
+        self._columns: Columns | Held = {} if columns is None else columns
+        self._constraints: Constraints | Held = {} if constraints is None else constraints
+        if type(self._columns) is dict or type(self._constraints) is dict:
+            _expanded.tables.append(self)
         self.partitioned = partitioned
-        self.partitions = [] if partitions is None else partitions
+        # A tuple: most tables have none, and an empty list each is a long history's megabyte.
+        self.partitions = tuple(partitions)
         self.partial = partial
 
     @property
     def columns(self) -> Columns:
-        if not isinstance(self._columns, dict):
-            self._columns = self._columns()
-        return self._columns
+        held = self._columns
+        if type(held) is not dict:
+            held = self._columns = _by_name(held)
+            _expanded.tables.append(self)
+        return held
 
     @property
     def constraints(self) -> Constraints:
-        if not isinstance(self._constraints, dict):
-            self._constraints = self._constraints()
-        return self._constraints
+        held = self._constraints
+        if type(held) is not dict:
+            held = self._constraints = _by_name(held)
+            _expanded.tables.append(self)
+        return held
 
-    def held(
-        self,
-    ) -> tuple[Columns | Callable[[], Columns], Constraints | Callable[[], Constraints]]:
-        """Its columns and constraints as it holds them: those not asked for yet still unread."""
+    def held(self) -> tuple[Columns | Held, Constraints | Held]:
+        """Its columns and constraints as it holds them: those not asked for yet still unread,
+        or compact."""
         return self._columns, self._constraints
+
+    def compact(self) -> None:
+        """Hold its columns and constraints in less room until they are next asked for."""
+        if type(self._columns) is dict:
+            self._columns = tuple(self._columns.values())
+        if type(self._constraints) is dict:
+            self._constraints = tuple(self._constraints.values())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TableModel) and (
@@ -235,6 +308,17 @@ class TableModel:
             other.partitions,
             other.partial,
         )
+
+
+class _Expanded(threading.local):
+    """The tables whose columns or constraints a thread has held as dicts since its last
+    migration began: the next one holds them compact again (Context.start_migration)."""
+
+    def __init__(self) -> None:
+        self.tables: list[TableModel] = []
+
+
+_expanded = _Expanded()
 
 
 # What a migration leaves for the ones after it: the schema model. Context.start_migration
@@ -291,6 +375,9 @@ class Context:
     ) -> None:
         """Begin the next migration file (its statements parsed): what earlier ones created is
         no longer new."""
+        for table in _expanded.tables:
+            table.compact()
+        _expanded.tables.clear()
         # Tables and indexes created earlier in this migration: no running code uses them yet.
         self._new_tables: set[TableKey] = set()
         self._new_indexes: set[TableKey] = set()
@@ -482,13 +569,13 @@ class Context:
         """The tables the history made in a schema, in the order it made them."""
         return [ops.Name(name, schema) for (owner, name) in self.tables if owner == schema]
 
-    def columns(self, table: ops.Name) -> list[ops.Column]:
+    def columns(self, table: ops.Name) -> list[StoredColumn]:
         """The table's columns as the history made them, in order; [] when they are not all
         known."""
         model = self.tables.get(table.key)
         return list(model.columns.values()) if model and not model.partial else []
 
-    def column(self, table: ops.Name, column: str) -> ops.Column | None:
+    def column(self, table: ops.Name, column: str) -> StoredColumn | None:
         model = self.tables.get(table.key)
         return model.columns.get(column) if model else None
 
@@ -583,11 +670,19 @@ class Context:
         self.referencing[table] = owners  # those noted that no longer do are left out
         return owners
 
+    def table_key(self, table: ops.Name) -> TableKey:
+        """A table's key as the model keeps it: most often one tuple for the places that hold
+        it (the tables, those its foreign keys reference, its indexes), as a long history keeps
+        tens of thousands."""
+        key = table.key
+        return share(key, lambda: (sys.intern(key[0]), sys.intern(key[1])))
+
     def note_foreign_keys(self, owner: TableKey, constraints: Iterable[ops.Constraint]) -> None:
         """Record the tables the foreign keys among a table's constraints reference."""
         for constraint in constraints:
             if constraint.kind == "foreign_key" and constraint.references is not None:
-                self.referencing.setdefault(constraint.references.key, []).append(owner)
+                referenced = self.table_key(constraint.references)
+                self.referencing.setdefault(referenced, []).append(owner)
 
     def _references(self, constraint: ops.Constraint, table: ops.Name, column: str | None) -> bool:
         if constraint.kind != "foreign_key" or constraint.references is None:
@@ -618,7 +713,7 @@ class Context:
         if self._indexes_by_table is None:
             self._indexes_by_table = defaultdict(list)
             for index, indexed in self.index_tables.items():
-                self._indexes_by_table[indexed.key].append(index)
+                self._indexes_by_table[self.table_key(indexed)].append(index)
         return [
             index[1]
             for index in self._indexes_by_table.get(table.key, ())
@@ -729,7 +824,7 @@ class Context:
         such as a column's NOT NULL or a CHECK)."""
         model = self.tables.get(table.key)
         if model is None:
-            model = self.tables[table.key] = TableModel(partial=True)
+            model = self.tables[self.table_key(table)] = TableModel(partial=True)
         return model
 
     # --- What DROP ... CASCADE drops with an object (review of issue 12) ---
@@ -777,7 +872,7 @@ class Context:
     def _replace_column(self, table: ops.Name, name: str, **changes: object) -> None:
         model = self.tables.get(table.key)
         if model and name in model.columns:
-            model.columns[name] = dataclasses.replace(model.columns[name], **changes)  # type: ignore[arg-type]
+            model.columns[name] = model.columns[name].replace(**changes)
 
 
 def _transaction(ctx: Context, op: ops.Transaction) -> None:
@@ -809,7 +904,7 @@ def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
     if op.name and not ctx.skipped(op):
         index = op.table.sibling(op.name).key
         known = ctx.index_tables.get(index)
-        ctx.index_tables[index] = op.table
+        ctx.index_tables[index] = _stored_name(op.table)
         ctx.index_columns[index] = _names(op.columns)
         if op.definition:
             ctx.index_definitions[index] = IndexDefinition(
@@ -817,7 +912,7 @@ def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
             )
         ctx._new_indexes.add(index)
         if known is None and ctx._indexes_by_table is not None:
-            ctx._indexes_by_table.setdefault(op.table.key, []).append(index)
+            ctx._indexes_by_table.setdefault(ctx.table_key(op.table), []).append(index)
         elif known is not None and known.key != op.table.key:
             ctx._indexes_by_table = None  # it keeps its place among the other table's indexes
 
@@ -835,7 +930,7 @@ def _drop_index(ctx: Context, op: ops.DropIndex) -> None:
     ctx._new_indexes.discard(op.index.key)
 
 
-def _stored(ctx: Context, column: ops.Column) -> ops.Column:
+def _stored(ctx: Context, column: ops.Column) -> StoredColumn:
     """A column as the catalog keeps it (a serial column is an integer with a default), and
     small: a long history keeps hundreds of thousands. Its type, and the set of functions its
     default calls, are shared with the other columns that have the same, its names with other
@@ -846,30 +941,45 @@ def _stored(ctx: Context, column: ops.Column) -> ops.Column:
         key = (column_type.name, column_type.modifiers, column_type.array_dimensions)
         column_type = ctx.column_types.setdefault((*key, column_type.schema), column_type)
     functions = column.default_functions
-    # Made field by field: dataclasses.replace costs three times as much.
-    return ops.Column(
-        name=sys.intern(column.name),
-        type=column_type,
-        not_null=column.not_null,
-        has_default=column.has_default,
-        default_functions=ctx.function_sets.setdefault(functions, functions),
-        generated=column.generated,
-        default=None if column.default is None else sys.intern(column.default),
-        constraints=(),
-        plain_sql="",
-        generated_sql=column.generated_sql,
-        serial=column.serial,
+    return StoredColumn(
+        sys.intern(column.name),
+        column_type,
+        column.not_null * NOT_NULL
+        | column.has_default * HAS_DEFAULT
+        | column.generated * GENERATED
+        | column.serial * SERIAL,
+        ctx.function_sets.setdefault(functions, functions),
+        None if column.default is None else sys.intern(column.default),
+        column.generated_sql,
     )
 
 
 def _names(names: Iterable[str]) -> tuple[str, ...]:
-    """Column names as the model keeps them: each text once, shared with its column's."""
-    return tuple(map(sys.intern, names))
+    """Column names as the model keeps them: each text once, shared with its column's, and one
+    tuple for the lists met often (every primary key `("id",)`, and the foreign keys to it)."""
+    kept = tuple(map(sys.intern, names))
+    return share(kept, lambda: kept)
+
+
+def _stored_name(name: ops.Name) -> ops.Name:
+    """A table's name as the model keeps it: its texts shared with the other places that name
+    the table (a long history names each in several)."""
+    schema = name.schema
+    return ops.Name(sys.intern(name.name), None if schema is None else sys.intern(schema))
 
 
 def _stored_constraint(constraint: ops.Constraint, name: str) -> ops.Constraint:
-    """A constraint as the table keeps it: with its name, given or PostgreSQL's."""
-    return dataclasses.replace(constraint, name=name, columns=_names(constraint.columns))
+    """A constraint as the table keeps it: with its name, given or PostgreSQL's, and the texts
+    it shares with others (column names, the table it references, its options) shared."""
+    references = constraint.references
+    return dataclasses.replace(
+        constraint,
+        name=name,
+        columns=_names(constraint.columns),
+        references=None if references is None else _stored_name(references),
+        referenced_columns=_names(constraint.referenced_columns),
+        options=sys.intern(constraint.options),
+    )
 
 
 def _create_table(ctx: Context, op: ops.CreateTable) -> None:
@@ -881,7 +991,7 @@ def _create_table(ctx: Context, op: ops.CreateTable) -> None:
         # Only a partitioned table has partitions, and they have its columns.
         parent = ctx.model_of(op.partition_of)
         parent.partitioned = True
-        parent.partitions.append(op.table)
+        parent.partitions = (*parent.partitions, _stored_name(op.table))
         columns = {**parent.columns, **columns}
         partial = parent.partial
     constraints: dict[str, ops.Constraint] = {}
@@ -889,8 +999,9 @@ def _create_table(ctx: Context, op: ops.CreateTable) -> None:
         name = constraint.name or default_constraint_name(op.table.name, constraint, constraints)
         if name:
             constraints[name] = _stored_constraint(constraint, name)
-    ctx.tables[op.table.key] = TableModel(columns, constraints, op.partitioned, partial=partial)
-    ctx.note_foreign_keys(op.table.key, constraints.values())
+    key = ctx.table_key(op.table)
+    ctx.tables[key] = TableModel(columns, constraints, op.partitioned, partial=partial)
+    ctx.note_foreign_keys(key, constraints.values())
     ctx._new_tables.add(op.table.key)
     for constraint in op.constraints:
         _primary_key_not_null(ctx, op.table, constraint)
@@ -917,7 +1028,7 @@ def _drop_table(ctx: Context, op: ops.DropTable) -> None:
             _forget_index(ctx, index)
     for other in ctx.tables.values():
         if other.partitions:
-            other.partitions = [p for p in other.partitions if p.key not in gone]
+            other.partitions = tuple(p for p in other.partitions if p.key not in gone)
     for owner in {owner for key in gone for owner in ctx.referencing.pop(key, ())}:
         referencing = ctx.tables.get(owner)
         if referencing is None:
@@ -929,8 +1040,8 @@ def _drop_table(ctx: Context, op: ops.DropTable) -> None:
 
 
 def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
-    renamed = op.table.sibling(op.new_name)
-    new_key = renamed.key
+    renamed = _stored_name(op.table.sibling(op.new_name))
+    new_key = ctx.table_key(renamed)
     if op.table.key in ctx.tables:
         ctx.tables[new_key] = ctx.tables.pop(op.table.key)
     if op.table.key in ctx._new_tables:
@@ -945,7 +1056,9 @@ def _rename_table(ctx: Context, op: ops.RenameTable) -> None:
             ctx._indexes_by_table = None
     for model in ctx.tables.values():
         if model.partitions:
-            model.partitions = [renamed if p.key == op.table.key else p for p in model.partitions]
+            model.partitions = tuple(
+                renamed if p.key == op.table.key else p for p in model.partitions
+            )
     # The tables whose foreign keys reference it (itself, under its new name, among them).
     owners = {new_key if o == op.table.key else o for o in ctx.referencing.pop(op.table.key, ())}
     for owner in owners:
@@ -983,7 +1096,7 @@ def _add_column(ctx: Context, op: ops.AddColumn) -> None:
         )
         if name:
             model.constraints[name] = _stored_constraint(constraint, name)
-    ctx.note_foreign_keys(op.table.key, op.column.constraints)
+    ctx.note_foreign_keys(ctx.table_key(op.table), op.column.constraints)
     ctx._new_columns.add((op.table.key, op.column.name))
 
 
@@ -1059,7 +1172,7 @@ def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
     name = constraint.name or default_constraint_name(op.table.name, constraint, model.constraints)
     if name:
         model.constraints[name] = _stored_constraint(constraint, name)
-        ctx.note_foreign_keys(op.table.key, (constraint,))
+        ctx.note_foreign_keys(ctx.table_key(op.table), (constraint,))
     if name and op.constraint.not_valid and ctx.in_transaction:
         ctx.not_valid_in_transaction.add((op.table.key, name))
     _primary_key_not_null(ctx, op.table, constraint)
@@ -1284,13 +1397,13 @@ def _attach_partition(ctx: Context, op: ops.AttachPartition) -> None:
     parent = ctx.model_of(op.table)
     parent.partitioned = True  # only a partitioned table has partitions to attach
     if op.partition.key not in {p.key for p in parent.partitions}:
-        parent.partitions.append(op.partition)
+        parent.partitions = (*parent.partitions, _stored_name(op.partition))
 
 
 def _detach_partition(ctx: Context, op: ops.DetachPartition) -> None:
     parent = ctx.tables.get(op.table.key)
     if parent:
-        parent.partitions = [p for p in parent.partitions if p.key != op.partition.key]
+        parent.partitions = tuple(p for p in parent.partitions if p.key != op.partition.key)
 
 
 def _create_view(ctx: Context, op: ops.CreateView) -> None:

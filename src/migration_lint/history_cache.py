@@ -46,8 +46,10 @@ from .context import (
     Constraints,
     Context,
     Definition,
+    Held,
     IndexDefinition,
     Positioned,
+    StoredColumn,
     TableKey,
     TableModel,
     Trigger,
@@ -330,7 +332,7 @@ def _unread_table(
     columns: bytes,
     constraints: bytes,
     partitioned: bool,
-    partitions: list[ops.Name],
+    partitions: Sequence[ops.Name],
     partial: bool = False,
 ) -> TableModel:
     return TableModel(_Unread(columns), _Unread(constraints), partitioned, partitions, partial)
@@ -352,7 +354,7 @@ def _pickle_table(table: TableModel) -> tuple[Any, ...]:
     )
 
 
-def _pickled(held: Columns | Constraints | Callable[[], Any]) -> bytes:
+def _pickled(held: Columns | Constraints | Held) -> bytes:
     return held.data if isinstance(held, _Unread) else _pickle(held)
 
 
@@ -525,7 +527,7 @@ def _as_call(kind: type) -> Callable[[Any], tuple[Any, ...]]:
 RECORDS = (
     ops.Name,
     ops.ColumnType,
-    ops.Column,
+    StoredColumn,
     ops.Constraint,
     Definition,
     IndexDefinition,
