@@ -136,6 +136,37 @@ def test_after_a_history_file_changes_the_cache_gives_the_findings_of_a_replay(
     assert findings(cache) == after
 
 
+def test_a_history_the_cache_lacks_is_parsed_in_worker_processes_with_the_same_findings(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run (or one after an old migration changed) replays a long history: it is
+    parsed in worker processes, and finds what one process finds without the cache."""
+    pools: list[int] = []
+    pool = linter.ParsingPool
+
+    def counted(workers: int) -> linter.ParsingPool:
+        pools.append(workers)
+        return pool(workers)
+
+    monkeypatch.setattr(linter, "ParsingPool", counted)
+    cache = project / "cache"
+
+    def pooled() -> list[Finding]:
+        settings = Settings(cache_folder=str(cache), processes=2, pool_min_files=2)
+        report = lint_paths([LINTED], settings)
+        return [(d.path, d.line, d.rule, d.message, d.help) for d in report.diagnostics]
+
+    expected = findings(None)
+    assert pools == []
+    assert pooled() == expected
+    assert pools == [2]  # the two files of history, parsed by two workers
+    assert pooled() == expected
+    assert pools == [2]  # read from the cache: nothing to parse
+    edit_old_migration(project / "m")
+    assert pooled() == findings(None) != expected
+    assert pools == [2, 2]
+
+
 def test_an_edited_old_migration_shows_in_the_finding(project: Path) -> None:
     cache = project / "cache"
     assert any("from text to integer" in f[3] for f in findings(cache))

@@ -136,14 +136,15 @@ class HistoryCache:
         read: Callable[[str], Source | None],
         identities: Sequence[Hashable | None],
         seed: bytes,
-        replay: Callable[[Source, Context], None],
+        replay: Callable[[Iterator[Source], int, Context], None],
     ) -> None:
         """Bring the context to the schema the history leaves: the saved model of its longest
         prefix the cache has, then the rest replayed (and saved, for the next run).
 
         `read` gives what a file runs as history (None: no part of it); `identities`, each
         file's identity (None: it is to be read). A file whose identity is the one it had when
-        it was last read is not read again: its digest is known.
+        it was last read is not read again: its digest is known. `replay` replays the sources
+        it is given into the context, told how many there are.
         """
         names = self._names()
         folder_entry = _name(seed, os.getcwd(), *files[:1])
@@ -193,11 +194,16 @@ class HistoryCache:
         # Replay the rest; a file that changed since its identity was taken is replayed as
         # it is now, and the model is not saved under the name of what it was.
         unchanged = True
-        for file, content in history[start:]:
-            source = sources.get(file) or read(file)
-            unchanged = unchanged and source is not None and digest(source) == content
-            if source:
-                replay(source, context)
+
+        def rest() -> Iterator[Source]:
+            nonlocal unchanged
+            for file, content in history[start:]:
+                source = sources.get(file) or read(file)
+                unchanged = unchanged and source is not None and digest(source) == content
+                if source:
+                    yield source
+
+        replay(rest(), len(history) - start, context)
         if unchanged and start < len(history):
             self._save(links[-1], _deferring(context.schema_model()))
         if now != known:

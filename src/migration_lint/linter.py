@@ -183,7 +183,8 @@ def findings(
         plan = plan_folders(paths, settings.project, problems)
         if problems:
             yield problems
-        pool = _pool_for(plan, settings)
+        parsed = sum(_parsed(folder, settings) for folder in plan)
+        pool = _pool_for(parsed, sum(len(folder.requested) for folder in plan), settings)
         for folder in plan:
             yield from _lint_folder(folder, rules, settings, report, changes, pool)
     finally:
@@ -192,15 +193,14 @@ def findings(
             pool.close()
 
 
-def _pool_for(plan: list[FolderPlan], settings: Settings) -> ParsingPool | None:
-    """Worker processes to parse a plan's migrations, when it has enough of them to gain."""
+def _pool_for(migrations: int, linted: int, settings: Settings) -> ParsingPool | None:
+    """Worker processes to parse migrations (`linted` of them to lint, the others replayed as
+    history), when there are enough of them to gain."""
     processes = settings.processes or usable_processors()
-    migrations = sum(_parsed(folder, settings) for folder in plan)
     if processes < 2 or migrations < settings.pool_min_files:
         return None
     # The main process runs the rules, as much work as parsing: on a processor of its own. Only
     # replaying history (pre-commit's newest file), it mostly waits: it shares one.
-    linted = sum(len(folder.requested) for folder in plan)
     try:
         return ParsingPool(processes - 1 if linted * 2 > migrations else processes)
     except (OSError, ImportError) as exc:
@@ -236,7 +236,9 @@ def _lint_folder(
     # The migrations before the first requested one are history only.
     before = folder.files[:first]
     if settings.cache_folder is not None and before:
-        _replay_cached_history(context, before, folder, settings, settings.cache_folder, places)
+        _replay_cached_history(
+            context, before, folder, settings, settings.cache_folder, places, pool
+        )
     else:
         replay_history(context, read_migrations(folder, before, context, settings, pool, places))
     for migration in read_migrations(
@@ -337,10 +339,24 @@ def _replay_cached_history(
     settings: Settings,
     cache_folder: str,
     places: Places,
+    pool: ParsingPool | None,
 ) -> None:
     """Load the schema the migrations before the first linted one leave from the history
-    cache, replaying those it does not have."""
+    cache, replaying those it does not have (in worker processes when there are many, as a
+    first run has: the run's pool, or one of their own)."""
     from .history_cache import HistoryCache, seed
+
+    def replay(sources: Iterator[Source], count: int, context: Context) -> None:
+        own = _pool_for(count, 0, settings) if pool is None else None
+        try:
+            texts = ((source, source.text) for source in sources)
+            on_breakpoints = context.runner.splits_on_breakpoints
+            for source, parsed in parse_each(texts, on_breakpoints, pool or own):
+                assert parsed is not None  # every source has a text
+                context.replay(source, parsed[0])
+        finally:
+            if own is not None:
+                own.close()
 
     def read(file: str) -> Source | None:
         return _history_source(file, folder, settings, places)
@@ -354,7 +370,7 @@ def _replay_cached_history(
         ]
     cache = HistoryCache(cache_folder)
     cache.replay(
-        context, files, read, identities, seed(settings, folder.layout.name, context), replay_source
+        context, files, read, identities, seed(settings, folder.layout.name, context), replay
     )
 
 
