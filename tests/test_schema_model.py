@@ -4,6 +4,7 @@ the findings say because of it, with the facts they rest on checked on PostgreSQ
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,11 +15,11 @@ import pytest
 from conftest import lint_folder, lint_sql
 from drizzle_repo import journal
 from migration_lint.coercion import rewrite_unless_utc, rewrites_table
-from migration_lint.context import Context, Positioned
+from migration_lint.context import Context, Positioned, _stored_constraint
 from migration_lint.db.server import ScratchHost
 from migration_lint.diagnostic import Diagnostic
 from migration_lint.linter import Settings, lint_paths, replay_source
-from migration_lint.operations import ColumnType, Name
+from migration_lint.operations import ColumnType, Constraint, Name
 from migration_lint.parse import parse_trees
 from migration_lint.pg_frontend import column_type
 from migration_lint.source import Source
@@ -1047,3 +1048,21 @@ def test_tables_held_compact_between_migrations_read_and_change_as_before() -> N
         ("users_pkey", "primary_key", ("id",)),
         ("users_email_key", "unique", ("email",)),
     ]
+
+
+def test_a_constraint_the_model_stores_keeps_every_field_it_was_given() -> None:
+    """The model stores a constraint field by field (context._stored_constraint): one of
+    each field set, it is stored equal."""
+    values: dict[str, object] = {}
+    for declared in dataclasses.fields(Constraint):
+        default = declared.default
+        if "Name" in str(declared.type):
+            values[declared.name] = Name("teams", "app")
+        elif isinstance(default, bool):
+            values[declared.name] = not default
+        elif isinstance(default, tuple) or "tuple" in str(declared.type):
+            values[declared.name] = ("team_id",)
+        else:
+            values[declared.name] = f"{declared.name} text"
+    given = Constraint(**values)  # type: ignore[arg-type]
+    assert _stored_constraint(given, given.name or "") == given
