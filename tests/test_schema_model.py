@@ -19,9 +19,9 @@ from migration_lint.context import Context, Positioned, _stored_constraint
 from migration_lint.db.server import ScratchHost
 from migration_lint.diagnostic import Diagnostic
 from migration_lint.linter import Settings, lint_paths, replay_source
-from migration_lint.operations import ColumnType, Constraint, Name
+from migration_lint.operations import ColumnType, Constraint, CreateTable, Name
 from migration_lint.parse import parse_trees
-from migration_lint.pg_frontend import column_type
+from migration_lint.pg_frontend import column_type, operations_of
 from migration_lint.source import Source
 
 # The enum change exactly as Prisma Migrate writes it (removing the value GUEST).
@@ -1066,3 +1066,40 @@ def test_a_constraint_the_model_stores_keeps_every_field_it_was_given() -> None:
             values[declared.name] = f"{declared.name} text"
     given = Constraint(**values)  # type: ignore[arg-type]
     assert _stored_constraint(given, given.name or "") == given
+
+
+COLUMNS_OF_EVERY_KIND = (
+    'CREATE TABLE "t" ("id" integer GENERATED ALWAYS AS IDENTITY, "n" serial, "b" bigserial, '
+    '"s" text NOT NULL DEFAULT now()::text, "g" text GENERATED ALWAYS AS (lower("s")) STORED, '
+    '"r" integer REFERENCES "t" ("id"));'
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "name",
+        "stored_type",
+        "not_null",
+        "has_default",
+        "default_functions",
+        "generated",
+        "default",
+        "generated_sql",
+        "serial",
+        "identity",
+        "computed",
+    ],
+)
+def test_a_column_of_the_model_answers_as_the_statement_that_made_it(question: str) -> None:
+    """Rules (plugins' among them) read columns from the model (Context.column) as they read
+    them from a statement (ops.Column): each question gets the statement's answer."""
+    (statement,) = parse_trees(COLUMNS_OF_EVERY_KIND, 0)
+    (created,) = operations_of(statement)
+    assert isinstance(created, CreateTable)
+    context = Context(16)
+    replay_source(Source("0.sql", COLUMNS_OF_EVERY_KIND), context)
+    context.start_migration()  # held compact, then read again
+    stored = [context.column(Name("t"), column.name) for column in created.columns]
+    assert [getattr(c, question) for c in stored] == [getattr(c, question) for c in created.columns]
+    assert {(c.constraints, c.plain_sql) for c in stored if c} == {((), "")}

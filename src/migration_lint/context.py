@@ -100,7 +100,7 @@ NOT_NULL, HAS_DEFAULT, GENERATED, SERIAL = (1 << bit for bit in range(len(_FLAGS
 
 
 @dataclass(slots=True, eq=False, repr=False)
-class StoredColumn(Record):
+class StoredColumn(ops.ColumnFacts, Record):
     """A column as the model keeps it: what ops.Column says of it, less what only the statement
     that adds it is read for (its constraints, which the table keeps, and its text without
     them), with its flags in one number. A long history keeps hundreds of thousands: this takes
@@ -129,8 +129,18 @@ class StoredColumn(Record):
     def serial(self) -> bool:
         return bool(self.flags & SERIAL)
 
+    # ops.Column's fields for the statement that adds a column, read by rules of either.
+    @property
+    def constraints(self) -> tuple[ops.Constraint, ...]:
+        return ()
+
+    @property
+    def plain_sql(self) -> str:
+        return ""
+
     def replace(self, **changes: Any) -> StoredColumn:
-        """A copy with changes, the flags among them named as ops.Column's fields."""
+        """A copy with changes, the flags among them named as ops.Column's fields (which
+        dataclasses.replace does not know)."""
         flags = self.flags
         for bit, name in enumerate(_FLAGS):
             if name in changes:

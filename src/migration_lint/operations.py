@@ -156,8 +156,46 @@ class ColumnType(Record):
         return text + (f"({precision[0]})" if precision else "")
 
 
+class ColumnFacts:
+    """What a column's fields tell of it, for a column as a statement defines it (Column) and
+    as the schema model keeps it (context.StoredColumn): rules, plugins' among them, ask both
+    the same questions."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # what they are read from: fields, or a stored column's flags
+
+        @property
+        def type(self) -> ColumnType | None: ...
+
+        @property
+        def generated(self) -> bool: ...
+
+        @property
+        def generated_sql(self) -> str: ...
+
+        @property
+        def serial(self) -> bool: ...
+
+    @property
+    def identity(self) -> bool:
+        """GENERATED ... AS IDENTITY [(options)], not a generated column's AS (expression)."""
+        return self.generated_sql.split("(")[0].rstrip().upper().endswith("IDENTITY")
+
+    @property
+    def stored_type(self) -> ColumnType | None:
+        """Its type as the catalog keeps it: a serial column is an integer with a default."""
+        integer = SERIAL_TYPES.get(self.type.name) if self.type and self.serial else None
+        return ColumnType(integer) if integer else self.type
+
+    @property
+    def computed(self) -> bool:
+        """A generated column: GENERATED ALWAYS AS (expression), computed from the others."""
+        return self.generated and not self.identity
+
+
 @dataclass(slots=True, eq=False, repr=False)
-class Column(Record):
+class Column(ColumnFacts, Record):
     """A column as CREATE TABLE or ADD COLUMN defines it."""
 
     name: str
@@ -176,22 +214,6 @@ class Column(Record):
     # not read. And whether it was declared serial: its default is its own sequence's nextval.
     generated_sql: str = ""
     serial: bool = False
-
-    @property
-    def identity(self) -> bool:
-        """GENERATED ... AS IDENTITY [(options)], not a generated column's AS (expression)."""
-        return self.generated_sql.split("(")[0].rstrip().upper().endswith("IDENTITY")
-
-    @property
-    def stored_type(self) -> ColumnType | None:
-        """Its type as the catalog keeps it: a serial column is an integer with a default."""
-        integer = SERIAL_TYPES.get(self.type.name) if self.type and self.serial else None
-        return ColumnType(integer) if integer else self.type
-
-    @property
-    def computed(self) -> bool:
-        """A generated column: GENERATED ALWAYS AS (expression), computed from the others."""
-        return self.generated and not self.identity
 
 
 @dataclass(slots=True, eq=False, repr=False)
