@@ -14,6 +14,7 @@ import pytest
 
 from conftest import lint_folder, lint_sql
 from drizzle_repo import journal
+from migration_lint.advice import create_index
 from migration_lint.coercion import rewrite_unless_utc, rewrites_table
 from migration_lint.context import Context, Positioned, _stored_constraint
 from migration_lint.db.server import ScratchHost
@@ -1019,37 +1020,6 @@ def test_the_tables_know_their_places_however_they_are_added(
     assert sorted(tables, key=tables.position) == list(tables) == ["a", "b", "c"]
 
 
-def test_tables_held_compact_between_migrations_read_and_change_as_before() -> None:
-    """Between migrations each table holds its columns and constraints compact (a long
-    history keeps tens of thousands); a later migration reads and changes them as it would the
-    dicts: the flags, renames and constraints it leaves are the ones it made."""
-    context = Context(16)
-    migrations = [
-        'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" text, "name" text DEFAULT \'x\');',
-        'CREATE TABLE "teams" ("id" integer PRIMARY KEY);',
-        'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL;\n'
-        'ALTER TABLE "users" RENAME COLUMN "name" TO "full_name";\n'
-        'ALTER TABLE "users" ALTER COLUMN "full_name" DROP DEFAULT;\n'
-        'ALTER TABLE "users" ADD CONSTRAINT "users_email_key" UNIQUE ("email");',
-    ]
-    for number, sql in enumerate(migrations):
-        replay_source(Source(f"{number}.sql", sql), context)
-        context.start_migration()  # what the next migration does first
-        for table in context.tables.values():
-            assert all(isinstance(held, tuple) for held in table.held())
-    users = Name("users")
-    columns = {c.name: (c.not_null, c.has_default, c.serial) for c in context.columns(users)}
-    assert columns == {
-        "id": (True, True, True),
-        "email": (True, False, False),
-        "full_name": (False, False, False),
-    }
-    assert [(c.name, c.kind, c.columns) for c in context.constraints(users)] == [
-        ("users_pkey", "primary_key", ("id",)),
-        ("users_email_key", "unique", ("email",)),
-    ]
-
-
 def test_a_constraint_the_model_stores_keeps_every_field_it_was_given() -> None:
     """The model stores a constraint field by field (context._stored_constraint): one of
     each field set, it is stored equal."""
@@ -1103,3 +1073,30 @@ def test_a_column_of_the_model_answers_as_the_statement_that_made_it(question: s
     stored = [context.column(Name("t"), column.name) for column in created.columns]
     assert [getattr(c, question) for c in stored] == [getattr(c, question) for c in created.columns]
     assert {(c.constraints, c.plain_sql) for c in stored if c} == {((), "")}
+
+
+@pytest.mark.parametrize(
+    ("definition", "after_rename"),
+    [
+        pytest.param('USING btree ("a", "B")', 'USING btree ("c", "B")', id="drizzle-kit"),
+        pytest.param('("a")', '("c")', id="prisma"),
+        pytest.param('("a" DESC, "B")', '("c" DESC, "B")', id="ordered"),
+        pytest.param(
+            'USING btree ("a") WHERE ("B" > 0)', 'USING btree ("c") WHERE ("B" > 0)', id="partial"
+        ),
+        pytest.param('USING gin ("a")', 'USING gin ("c")', id="gin"),
+        pytest.param("(lower(a))", '(lower("c"))', id="expression"),
+        pytest.param("USING btree (a)", 'USING btree ("c")', id="unquoted"),
+    ],
+)
+def test_an_index_is_created_again_as_written_with_its_columns_current_names(
+    definition: str, after_rename: str
+) -> None:
+    """A rollback plan creates an index again as its migration wrote it (the model keeps the
+    usual forms by number, not text), with a renamed column's new name."""
+    context = Context(16)
+    created = f'CREATE TABLE t (a text, "B" int);\nCREATE INDEX i ON t {definition};'
+    replay_source(Source("0.sql", created), context)
+    assert create_index(context, Name("t"), "i") == f'CREATE INDEX "i" ON "t" {definition};'
+    replay_source(Source("1.sql", "ALTER TABLE t RENAME COLUMN a TO c;"), context)
+    assert create_index(context, Name("t"), "i") == f'CREATE INDEX "i" ON "t" {after_rename};'

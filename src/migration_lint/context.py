@@ -11,7 +11,6 @@ import bisect
 import copy
 import dataclasses
 import sys
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import field
@@ -149,18 +148,13 @@ class StoredColumn(ops.ColumnFacts, Record):
 
 
 Columns = dict[str, StoredColumn]
-# How a table holds its columns or its constraints until they are asked for (TableModel): a
-# tuple of them, or a function that reads them (a dict or such a tuple) from the history cache.
-Held = tuple[Any, ...] | Callable[[], Any]
-
-
-def _by_name(held: dict[str, Any] | Held) -> dict[str, Any]:
-    """Columns or constraints by name, from how a table held them."""
-    read: Any = held() if callable(held) else held
-    return read if type(read) is dict else {item.name: item for item in read}
-
-
 Constraints = dict[str, ops.Constraint]
+
+
+# What most index definitions are, as drizzle-kit and Prisma write them, made from the index's
+# columns: an index keeps the number of its form rather than the text (a long history keeps tens
+# of thousands).
+_DEFINITION_FORMS = ("USING btree ({})", "({})")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -170,10 +164,32 @@ class IndexDefinition(FrozenRecord):
 
     unique: bool
     only: bool
-    definition: str  # what follows the table's name, with the columns' current names
+    # What follows the table's name, with the columns' current names; "" when it is the form
+    # `form` of _DEFINITION_FORMS, of its columns (index_definition).
+    written: str
     # Every column it reads, sorted (dropping one of them drops the index): a tuple, a quarter
     # of a set's size, as a long history keeps tens of thousands.
     reads: tuple[str, ...]
+    columns: tuple[str, ...] = ()  # its plain columns (Context.index_columns_of)
+    form: int = 0
+
+    @property
+    def definition(self) -> str:
+        if self.written:
+            return self.written
+        return _DEFINITION_FORMS[self.form].format(", ".join(map(ops.quote, self.columns)))
+
+
+def index_definition(
+    unique: bool, only: bool, definition: str, reads: tuple[str, ...], columns: tuple[str, ...]
+) -> IndexDefinition:
+    """An index's definition as the model keeps it: by the number of its form when it has one
+    of _DEFINITION_FORMS."""
+    listed = ", ".join(map(ops.quote, columns))
+    for form, template in enumerate(_DEFINITION_FORMS):
+        if definition == template.format(listed):
+            return IndexDefinition(unique, only, "", reads, columns, form)
+    return IndexDefinition(unique, only, definition, reads, columns)
 
 
 _K = TypeVar("_K")
@@ -247,30 +263,25 @@ class Positioned(dict[_K, _V], Generic[_K, _V]):
 class TableModel:
     """A table as the history made it: its columns and constraints by name.
 
-    Each is a dict when asked for; until then it may be held in less room. Between migrations
-    they are held compact (a tuple of its columns, one of its constraints, each named by its
-    own name): a long history keeps tens of thousands of tables, each migration reads a few,
-    and a dict takes twice a tuple's room. From the history cache
-    (history_cache.py), each is a function that reads it: a migration reads a few of the
-    thousands of tables a long history makes, and reading them all takes longer than replaying
-    the history.
+    From the history cache (history_cache.py), its columns and its constraints are each a
+    function that reads them, called when they are first asked for: a migration reads a few of
+    the thousands of tables a long history makes, and reading them all takes longer than
+    replaying the history.
     """
 
     __slots__ = ("_columns", "_constraints", "partial", "partitioned", "partitions")
 
     def __init__(
         self,
-        columns: Columns | Held | None = None,
-        constraints: Constraints | Held | None = None,
+        columns: Columns | Callable[[], Columns] | None = None,
+        constraints: Constraints | Callable[[], Constraints] | None = None,
         partitioned: bool = False,  # PARTITION BY: an index on it is built on every partition
         partitions: Sequence[ops.Name] = (),  # as written when attached
         # Made outside the folder: only what the folder's migrations added to it is known.
         partial: bool = False,
     ) -> None:
-        self._columns: Columns | Held = {} if columns is None else columns
-        self._constraints: Constraints | Held = {} if constraints is None else constraints
-        if type(self._columns) is dict or type(self._constraints) is dict:
-            _expanded.tables.append(self)
+        self._columns = {} if columns is None else columns
+        self._constraints = {} if constraints is None else constraints
         self.partitioned = partitioned
         # A tuple: most tables have none, and an empty list each is a long history's megabyte.
         self.partitions = tuple(partitions)
@@ -278,31 +289,21 @@ class TableModel:
 
     @property
     def columns(self) -> Columns:
-        held = self._columns
-        if type(held) is not dict:
-            held = self._columns = _by_name(held)
-            _expanded.tables.append(self)
-        return held
+        if not isinstance(self._columns, dict):
+            self._columns = self._columns()
+        return self._columns
 
     @property
     def constraints(self) -> Constraints:
-        held = self._constraints
-        if type(held) is not dict:
-            held = self._constraints = _by_name(held)
-            _expanded.tables.append(self)
-        return held
+        if not isinstance(self._constraints, dict):
+            self._constraints = self._constraints()
+        return self._constraints
 
-    def held(self) -> tuple[Columns | Held, Constraints | Held]:
-        """Its columns and constraints as it holds them: those not asked for yet still unread,
-        or compact."""
+    def held(
+        self,
+    ) -> tuple[Columns | Callable[[], Columns], Constraints | Callable[[], Constraints]]:
+        """Its columns and constraints as it holds them: those not asked for yet still unread."""
         return self._columns, self._constraints
-
-    def compact(self) -> None:
-        """Hold its columns and constraints in less room until they are next asked for."""
-        if type(self._columns) is dict:
-            self._columns = tuple(self._columns.values())
-        if type(self._constraints) is dict:
-            self._constraints = tuple(self._constraints.values())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TableModel) and (
@@ -320,17 +321,6 @@ class TableModel:
         )
 
 
-class _Expanded(threading.local):
-    """The tables whose columns or constraints a thread has held as dicts since its last
-    migration began: the next one holds them compact again (Context.start_migration)."""
-
-    def __init__(self) -> None:
-        self.tables: list[TableModel] = []
-
-
-_expanded = _Expanded()
-
-
 # What a migration leaves for the ones after it: the schema model. Context.start_migration
 # resets everything else, and the history cache stores exactly these.
 SCHEMA_MODEL = (
@@ -338,6 +328,7 @@ SCHEMA_MODEL = (
     "referencing",
     "column_types",
     "function_sets",
+    "table_keys",
     "index_tables",
     "index_columns",
     "index_definitions",
@@ -360,7 +351,8 @@ class Context:
         # of every table's constraints.
         self.referencing: MutableMapping[TableKey, list[TableKey]] = {}
         self.index_tables: dict[TableKey, ops.Name] = {}  # index -> its table, as written
-        # index -> its plain columns
+        # index -> its plain columns, for an index without a definition (index_columns_of):
+        # one more dict of every index was a long history's megabytes.
         self.index_columns: MutableMapping[TableKey, tuple[str, ...]] = {}
         self.index_definitions: MutableMapping[TableKey, IndexDefinition] = {}
         # Each table's indexes in index_tables' order, for indexes_on: scanning every index for
@@ -372,6 +364,8 @@ class Context:
         # One of each set of functions columns' defaults call (most call none): one set per
         # column was a quarter of a long history's model.
         self.function_sets: dict[frozenset[str], frozenset[str]] = {}
+        # One key of each table the model names, for the places that keep it (table_key).
+        self.table_keys: dict[TableKey, TableKey] = {}
         self.enums: MutableMapping[TableKey, list[str]] = {}  # enum type -> its values
         self.views: MutableMapping[TableKey, Definition] = {}
         # (function or procedure, its argument types) -> how it was created.
@@ -385,9 +379,6 @@ class Context:
     ) -> None:
         """Begin the next migration file (its statements parsed): what earlier ones created is
         no longer new."""
-        for table in _expanded.tables:
-            table.compact()
-        _expanded.tables.clear()
         # Tables and indexes created earlier in this migration: no running code uses them yet.
         self._new_tables: set[TableKey] = set()
         self._new_indexes: set[TableKey] = set()
@@ -681,11 +672,15 @@ class Context:
         return owners
 
     def table_key(self, table: ops.Name) -> TableKey:
-        """A table's key as the model keeps it: most often one tuple for the places that hold
-        it (the tables, those its foreign keys reference, its indexes), as a long history keeps
-        tens of thousands."""
+        """A table's key as the model keeps it: one tuple for the places that hold it (the
+        tables, those its foreign keys reference, its indexes), as a long history keeps tens of
+        thousands."""
         key = table.key
-        return share(key, lambda: (sys.intern(key[0]), sys.intern(key[1])))
+        shared = self.table_keys.get(key)
+        if shared is None:
+            shared = (sys.intern(key[0]), sys.intern(key[1]))
+            self.table_keys[shared] = shared
+        return shared
 
     def note_foreign_keys(self, owner: TableKey, constraints: Iterable[ops.Constraint]) -> None:
         """Record the tables the foreign keys among a table's constraints reference."""
@@ -729,6 +724,11 @@ class Context:
             for index in self._indexes_by_table.get(table.key, ())
             if column is None or column in self._reads(index)
         ]
+
+    def index_columns_of(self, index: TableKey) -> tuple[str, ...]:
+        """An index's plain columns (not its expressions), as history shows them."""
+        known = self.index_definitions.get(index)
+        return known.columns if known else self.index_columns.get(index, ())
 
     def _reads(self, index: TableKey) -> Collection[str]:
         known = self.index_definitions.get(index)
@@ -915,11 +915,14 @@ def _create_index(ctx: Context, op: ops.CreateIndex) -> None:
         index = op.table.sibling(op.name).key
         known = ctx.index_tables.get(index)
         ctx.index_tables[index] = _stored_name(op.table)
-        ctx.index_columns[index] = _names(op.columns)
+        columns = _names(op.columns)
         if op.definition:
-            ctx.index_definitions[index] = IndexDefinition(
-                op.unique, op.only, op.definition, _names(sorted(op.reads))
+            ctx.index_definitions[index] = index_definition(
+                op.unique, op.only, op.definition, _names(sorted(op.reads)), columns
             )
+        else:
+            ctx.index_definitions.pop(index, None)
+            ctx.index_columns[index] = columns
         ctx._new_indexes.add(index)
         if known is None and ctx._indexes_by_table is not None:
             ctx._indexes_by_table.setdefault(ctx.table_key(op.table), []).append(index)
@@ -972,10 +975,14 @@ def _names(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def _stored_name(name: ops.Name) -> ops.Name:
-    """A table's name as the model keeps it: its texts shared with the other places that name
-    the table (a long history names each in several)."""
-    schema = name.schema
-    return ops.Name(sys.intern(name.name), None if schema is None else sys.intern(schema))
+    """A table's name as the model keeps it: one Name for the places that name the table close
+    together, such as its indexes, its texts shared with all the others (a long history names
+    each table in several places). (Not the front end's shared Name: its texts are not.)"""
+    text, schema = name.name, name.schema
+    return share(
+        (_stored_name, text, schema),
+        lambda: ops.Name(sys.intern(text), None if schema is None else sys.intern(schema)),
+    )
 
 
 def _stored_constraint(constraint: ops.Constraint, name: str) -> ops.Constraint:
@@ -1165,13 +1172,16 @@ def _rename_column(ctx: Context, op: ops.RenameColumn) -> None:
         )
     for index in ctx.indexes_on(op.table, op.column):
         key = op.table.sibling(index).key
-        ctx.index_columns[key] = renamed(ctx.index_columns.get(key, ()))
+        if key in ctx.index_columns:
+            ctx.index_columns[key] = renamed(ctx.index_columns[key])
         known = ctx.index_definitions.get(key)
         if known:
-            ctx.index_definitions[key] = dataclasses.replace(
-                known,
-                definition=clauses.renamed_column(known.definition, op.column, op.new_name),
-                reads=_names(sorted({*known.reads} - {op.column} | {op.new_name})),
+            ctx.index_definitions[key] = index_definition(
+                known.unique,
+                known.only,
+                clauses.renamed_column(known.definition, op.column, op.new_name),
+                _names(sorted({*known.reads} - {op.column} | {op.new_name})),
+                renamed(known.columns),
             )
 
 
@@ -1183,7 +1193,7 @@ def _add_constraint(ctx: Context, op: ops.AddConstraint) -> None:
     if constraint.using_index:
         # The index becomes the constraint's (renamed after it): its columns are the key's.
         index = op.table.sibling(constraint.using_index).key
-        columns = ctx.index_columns.get(index, ())
+        columns = ctx.index_columns_of(index)
         constraint = dataclasses.replace(constraint, columns=constraint.columns or columns)
         _forget_index(ctx, index)
     name = constraint.name or default_constraint_name(op.table.name, constraint, model.constraints)
@@ -1393,7 +1403,8 @@ def _rename_index(ctx: Context, op: ops.RenameIndex) -> None:
     old_key, new_key = op.index.key, op.index.sibling(op.new_name).key
     if old_key in ctx.index_tables:
         ctx.index_tables[new_key] = ctx.index_tables.pop(old_key)
-        ctx.index_columns[new_key] = ctx.index_columns.pop(old_key, ())
+        if old_key in ctx.index_columns:
+            ctx.index_columns[new_key] = ctx.index_columns.pop(old_key)
         if old_key in ctx.index_definitions:
             ctx.index_definitions[new_key] = ctx.index_definitions.pop(old_key)
         ctx._indexes_by_table = None

@@ -46,7 +46,6 @@ from .context import (
     Constraints,
     Context,
     Definition,
-    Held,
     IndexDefinition,
     Positioned,
     StoredColumn,
@@ -360,7 +359,7 @@ def _pickle_table(table: TableModel) -> tuple[Any, ...]:
     )
 
 
-def _pickled(held: Columns | Constraints | Held) -> bytes:
+def _pickled(held: Columns | Constraints | Callable[[], Any]) -> bytes:
     return held.data if isinstance(held, _Unread) else _pickle(held)
 
 
