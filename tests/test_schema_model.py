@@ -990,6 +990,52 @@ def test_a_whole_drizzle_folder_lints_its_unlisted_file_without_replaying_it(tmp
     ]
 
 
+STRAY_CHANGES = (
+    'ALTER TABLE "t" RENAME COLUMN "code" TO "sku";\n'
+    'DROP INDEX "t_code_idx";\n'
+    "ALTER TYPE \"size\" ADD VALUE 'l';\n"
+    'ALTER TABLE "t" ADD CONSTRAINT "t_id_key" UNIQUE ("id");'
+)
+LATER_READS = (
+    'DROP INDEX "t_code_idx";\n'
+    'ALTER TABLE "t" ALTER COLUMN "code" SET DATA TYPE varchar(20);\n'
+    'ALTER TABLE "t" ALTER COLUMN "size" SET DATA TYPE text;'
+)
+
+
+def test_an_unlisted_file_is_linted_on_a_copy_of_the_history_that_it_leaves_unchanged(
+    tmp_path: Path,
+) -> None:
+    """A file drizzle's journal does not list is linted on the schema so far, and what it does
+    (a rename, a dropped index, an enum value, a constraint) is no part of what later
+    migrations are linted on."""
+    files = {
+        "0000_init": "CREATE TYPE \"size\" AS ENUM ('s', 'm');\n"
+        'CREATE TABLE "t" ("id" bigint, "code" varchar(10), "size" "size");\n'
+        'CREATE INDEX "t_code_idx" ON "t" USING btree ("code");',
+        "0001_stray": STRAY_CHANGES,
+        "0002_later": LATER_READS,
+    }
+    folder = drizzle_folder(tmp_path / "with", files, ["0000_init", "0002_later"])
+    found = lint_paths([str(folder)], Settings()).diagnostics
+    del files["0001_stray"]
+    alone = drizzle_folder(tmp_path / "without", files, ["0000_init", "0002_later"])
+    later = [(d.line, d.rule, d.message) for d in found if d.path.endswith("0002_later.sql")]
+    assert later == [
+        (d.line, d.rule, d.message)
+        for d in lint_paths([str(alone)], Settings()).diagnostics
+        if d.path.endswith("0002_later.sql")
+    ]
+    # The stray file itself is linted on the history: it knows the index's table.
+    stray = [(d.rule, d.message) for d in found if d.path.endswith("0001_stray.sql")]
+    assert [rule for rule, _ in stray] == [
+        "rename-column",
+        "drop-index-not-concurrently",
+        "add-unique-constraint",
+    ]
+    assert 'queues every query of "t"' in stray[1][1]
+
+
 def test_lint_sql_still_works_without_history() -> None:
     (finding,) = lint_sql(PRISMA_REMOVE_GUEST)
     assert "NOT IN ('USER', 'ADMIN')" in finding.help

@@ -586,6 +586,13 @@ def _unpickle(data: bytes) -> Any:
     return _Unpickler(io.BytesIO(data)).load()
 
 
+def copy_model(model: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a schema model that shares nothing a migration changes (Context.fork): pickled
+    and read back, as the cache does, several times faster than copy.deepcopy."""
+    copied: dict[str, Any] = _unpickle(_pickle(model))
+    return copied
+
+
 def _encode(value: Any) -> bytes:
     payload = _pickle(value)
     return _HEADER + _check(payload) + payload
