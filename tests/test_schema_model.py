@@ -1115,7 +1115,7 @@ def test_a_column_of_the_model_answers_as_the_statement_that_made_it(question: s
     assert isinstance(created, CreateTable)
     context = Context(16)
     replay_source(Source("0.sql", COLUMNS_OF_EVERY_KIND), context)
-    context.start_migration()  # held compact, then read again
+    context.start_migration()  # as the next migration reads it
     stored = [context.column(Name("t"), column.name) for column in created.columns]
     assert [getattr(c, question) for c in stored] == [getattr(c, question) for c in created.columns]
     assert {(c.constraints, c.plain_sql) for c in stored if c} == {((), "")}
