@@ -22,7 +22,7 @@ from migration_lint.cli import main
 from migration_lint.context import Context, TableModel
 from migration_lint.linter import Settings, lint_paths, replay_source
 from migration_lint.operations import Name
-from migration_lint.source import Source, read_source
+from migration_lint.source import read_source
 
 INIT = """\
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, status text);
@@ -79,6 +79,22 @@ def settled(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     if request.param:
         monkeypatch.setattr(source, "SETTLED_NS", -3600 * 10**9)
     return bool(request.param)
+
+
+def calls(
+    monkeypatch: pytest.MonkeyPatch, owner: object, name: str, taken: Callable[..., Any]
+) -> list[Any]:
+    """What `taken` takes of the arguments of each call of owner.name from now on (a call
+    goes on as before)."""
+    seen: list[Any] = []
+    original = getattr(owner, name)
+
+    def recorded(*arguments: Any) -> Any:
+        seen.append(taken(*arguments))
+        return original(*arguments)
+
+    monkeypatch.setattr(owner, name, recorded)
+    return seen
 
 
 def entries(cache: Path) -> list[Path]:
@@ -141,14 +157,7 @@ def test_a_history_the_cache_lacks_is_parsed_in_worker_processes_with_the_same_f
 ) -> None:
     """A first run (or one after an old migration changed) replays a long history: it is
     parsed in worker processes, and finds what one process finds without the cache."""
-    pools: list[int] = []
-    pool = linter.ParsingPool
-
-    def counted(workers: int) -> linter.ParsingPool:
-        pools.append(workers)
-        return pool(workers)
-
-    monkeypatch.setattr(linter, "ParsingPool", counted)
+    pools = calls(monkeypatch, linter, "ParsingPool", lambda workers: workers)
     cache = project / "cache"
 
     def pooled() -> list[Finding]:
@@ -180,14 +189,7 @@ def test_a_new_migration_replays_only_itself_after_the_history_it_extends(
     cache = project / "cache"
     findings(cache)  # the history of 0003 (0001 and 0002) is cached
     (project / "m/0004_next.sql").write_text("ALTER TABLE users DROP COLUMN mood;")
-    replayed: list[str] = []
-    replay = Context.replay
-
-    def counted(context: Context, source: Source, statements: Any) -> None:
-        replayed.append(source.path)
-        replay(context, source, statements)
-
-    monkeypatch.setattr(Context, "replay", counted)
+    replayed = calls(monkeypatch, Context, "replay", lambda context, source, _: source.path)
     with_cache = findings(cache, "m/0004_next.sql")
     assert replayed == ["m/0003_newest.sql"]
     replayed.clear()
@@ -204,14 +206,7 @@ def test_history_files_long_unchanged_are_not_read_again(
     monkeypatch.setattr(source, "SETTLED_NS", -3600 * 10**9)
     cache = project / "cache"
     expected = findings(cache)
-    read: list[str] = []
-    history_source = linter._history_source
-
-    def counted(file: str, *arguments: Any) -> Source | None:
-        read.append(file)
-        return history_source(file, *arguments)
-
-    monkeypatch.setattr(linter, "_history_source", counted)
+    read = calls(monkeypatch, linter, "_history_source", lambda file, *_: file)
     assert findings(cache) == expected
     assert read == []
     (project / "m/0004_next.sql").write_text("ALTER TABLE users DROP COLUMN mood;")
@@ -227,14 +222,7 @@ def test_a_history_seen_whole_before_loads_its_model_without_each_files_identity
     monkeypatch.setattr(source, "SETTLED_NS", -3600 * 10**9)
     cache = project / "cache"
     expected = findings(cache)
-    loaded: list[str] = []
-    load_known = history_cache.HistoryCache._load_known
-
-    def counted(self: history_cache.HistoryCache, name: str) -> history_cache.Known:
-        loaded.append(name)
-        return load_known(self, name)
-
-    monkeypatch.setattr(history_cache.HistoryCache, "_load_known", counted)
+    loaded = calls(monkeypatch, history_cache.HistoryCache, "_load_known", lambda _, name: name)
     assert findings(cache) == expected
     assert loaded == []
     for model in models(cache):  # gone: each file's identity is looked up, and it replayed
