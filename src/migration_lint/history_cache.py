@@ -101,20 +101,36 @@ def seed(settings: Settings, layout: str, context: Context) -> bytes:
     ).encode()
 
 
-def digest(source: Source) -> bytes:
-    return blake2b(source.text.encode(), digest_size=20).digest()
+def digest(text: str) -> bytes:
+    return blake2b(text.encode(), digest_size=20).digest()
+
+
+class Chain:
+    """A hash chain of a history: its link names the history so far, from a seed of all else
+    that changes what it leaves, then each file's path and content's digest, in order."""
+
+    __slots__ = ("_hasher",)
+
+    def __init__(self, seed: bytes) -> None:
+        self._hasher = blake2b(seed, digest_size=20)
+
+    def add(self, path: str, content: bytes) -> None:
+        encoded = path.encode("utf-8", "surrogateescape")
+        self._hasher.update(len(encoded).to_bytes(8, "little") + encoded + content)
+
+    @property
+    def link(self) -> str:
+        return self._hasher.hexdigest()
 
 
 def chain(seed: bytes, history: Sequence[tuple[str, bytes]]) -> list[str]:
     """The names of the models a history leaves after each of its files (the first: after
-    none), each a hash of the seed and of every file so far: its path and its content's
-    digest."""
-    hasher = blake2b(seed, digest_size=20)
-    links = [hasher.hexdigest()]
+    none)."""
+    hashes = Chain(seed)
+    links = [hashes.link]
     for path, content in history:
-        encoded = path.encode("utf-8", "surrogateescape")
-        hasher.update(len(encoded).to_bytes(8, "little") + encoded + content)
-        links.append(hasher.hexdigest())
+        hashes.add(path, content)
+        links.append(hashes.link)
     return links
 
 
@@ -146,14 +162,14 @@ class HistoryCache:
         it is given into the context, told how many there are.
         """
         names = self._names()
-        folder_entry = _name(seed, os.getcwd(), *files[:1])
+        folder_entry = entry_name(seed, os.getcwd(), *files[:1])
         # The files as they were when the whole history was last seen (None: one of them is
         # too new to tell), and the name of the model it left: a warm run loads that model
         # without loading every file's identity and digest, or hashing them into a chain.
         # (marshal writes tuples of ints and strings twice as fast as pickle; version 2 shares
         # no object, so equal values are equal bytes.)
         state = (
-            _name(marshal.dumps([list(files), list(identities)], 2))
+            entry_name(marshal.dumps([list(files), list(identities)], 2))
             if None not in identities
             else None
         )
@@ -175,7 +191,7 @@ class HistoryCache:
                 content = known[file][1]
             else:
                 source = read(file)
-                content = digest(source) if source else None
+                content = digest(source.text) if source else None
                 if source:
                     sources[file] = source
             if current is not None:
@@ -198,7 +214,7 @@ class HistoryCache:
             nonlocal unchanged
             for file, content in history[start:]:
                 source = sources.get(file) or read(file)
-                unchanged = unchanged and source is not None and digest(source) == content
+                unchanged = unchanged and source is not None and digest(source.text) == content
                 if source:
                     yield source
 
@@ -242,20 +258,53 @@ class HistoryCache:
             os.utime(os.path.join(self.entries, name))  # recently used: removed last
 
     def _save(self, name: str, value: Any) -> None:
+        data = _encode(value)
+        if len(data) > MAX_BYTES:
+            return
+        writing = self.begin(name)
+        if writing is None:
+            return
+        try:
+            writing.write(data)
+        except OSError:
+            writing.abandon()
+            return
+        self.commit(writing)
+
+    def read(self, name: str) -> bytes | None:
+        """An entry's bytes as they are stored; None when there is none to trust."""
+        try:
+            info = os.stat(self.entries)
+            if not _owned(info):
+                return None
+            with open(os.path.join(self.entries, name), "rb") as file:
+                data = file.read()
+        except OSError:
+            return None
+        self._touch(name)
+        return data
+
+    def begin(self, name: str) -> AtomicFile | None:
+        """An entry to write a piece at a time, seen by others only once committed; None when
+        the folder cannot be written (the run goes on without the cache)."""
         try:
             if not os.path.isdir(self.entries):
                 os.makedirs(self.folder, exist_ok=True)
                 os.makedirs(self.entries, mode=0o700, exist_ok=True)
                 _write_tag(self.folder)
             if not _owned(os.stat(self.entries)):
-                return
-            data = _encode(value)
-            if len(data) > MAX_BYTES:
-                return
-            _write_atomically(os.path.join(self.entries, name), data)
-            self._evict(keep=name)
+                return None
+            return AtomicFile(os.path.join(self.entries, name))
         except OSError:
-            return  # read-only, full, or gone: the next run replays again
+            return None
+
+    def commit(self, writing: AtomicFile) -> None:
+        """Put an entry written in place, and keep the cache within MAX_BYTES."""
+        try:
+            writing.commit()
+            self._evict(keep=os.path.basename(writing.path))
+        except OSError:
+            writing.abandon()  # read-only, full, or gone: the next run does the work again
 
     def _evict(self, keep: str) -> None:
         """Remove the least recently used entries past MAX_BYTES, and what writers that
@@ -300,17 +349,42 @@ def _write_tag(folder: str) -> None:
 
 
 def _write_atomically(path: str, data: bytes) -> None:
-    """Write a file whole or not at all, as another run may read or write it at the same
-    time: into a temporary file of the same folder, then renamed over it."""
-    temporary = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    writing = AtomicFile(path)
     try:
-        with open(descriptor, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
+        writing.write(data)
     except OSError:
-        _remove(temporary)
+        writing.abandon()
         raise
+    writing.commit()
+
+
+class AtomicFile:
+    """A file written whole or not at all, as another run may read or write it at the same
+    time: into a temporary file of the same folder, then renamed over it."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.size = 0
+        self._temporary = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+        descriptor = os.open(self._temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._file = open(descriptor, "wb")  # noqa: SIM115 (closed by commit or abandon)
+
+    def write(self, data: bytes | memoryview) -> None:
+        self._file.write(data)
+        self.size += len(data)
+
+    def commit(self) -> None:
+        try:
+            self._file.close()
+            os.replace(self._temporary, self.path)
+        except OSError:
+            self.abandon()
+            raise
+
+    def abandon(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        _remove(self._temporary)
 
 
 def _remove(path: str) -> None:
@@ -608,7 +682,7 @@ def _decode(data: bytes) -> Any:
     return _Unpickler(file).load()
 
 
-def _name(*parts: str | bytes) -> str:
+def entry_name(*parts: str | bytes) -> str:
     hasher = blake2b(digest_size=20)
     for part in parts:
         encoded = part if isinstance(part, bytes) else part.encode("utf-8", "surrogateescape")
