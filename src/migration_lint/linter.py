@@ -41,6 +41,8 @@ from .suppressions import apply_suppressions, has_suppressions
 
 if TYPE_CHECKING:
     from dataclasses import dataclass
+
+    from .findings_cache import Contents, FolderFindings
 else:  # the same, made faster for records (records.dataclass)
     from .records import dataclass
 
@@ -183,10 +185,12 @@ def findings(
         plan = plan_folders(paths, settings.project, problems)
         if problems:
             yield problems
-        parsed = sum(_parsed(folder, settings) for folder in plan)
-        pool = _pool_for(parsed, sum(len(folder.requested) for folder in plan), settings)
-        for folder in plan:
-            yield from _lint_folder(folder, rules, settings, report, changes, pool)
+        folders = [(f, _cached_findings(f, rules, settings, changes)) for f in plan]
+        parsed = sum(_parsed(folder, settings, cached) for folder, cached in folders)
+        linted = sum(len(f.requested) - (cached.hits if cached else 0) for f, cached in folders)
+        pool = _pool_for(parsed, linted, settings)
+        for folder, cached in folders:
+            yield from _lint_folder(folder, rules, settings, report, changes, pool, cached)
     finally:
         gc.set_threshold(*thresholds)
         if pool is not None:
@@ -214,11 +218,61 @@ def _pool_for(migrations: int, linted: int, settings: Settings) -> ParsingPool |
         return None
 
 
-def _parsed(folder: FolderPlan, settings: Settings) -> int:
+def _parsed(folder: FolderPlan, settings: Settings, cached: FolderFindings | None) -> int:
     """How many of a folder's migrations a run parses: up to the last requested one, less the
-    history before the first that the history cache has (when there is one)."""
+    history before the first that the history cache has (when there is one) and the files
+    whose findings the findings cache has."""
     first, last = folder.requested_span()
-    return last + 1 - (first if settings.cache_folder is not None else 0)
+    if settings.cache_folder is None:
+        return last + 1
+    return last + 1 - (cached.miss if cached is not None else first)
+
+
+def _cached_findings(
+    folder: FolderPlan, rules: RuleSet, settings: Settings, changes: bool
+) -> FolderFindings | None:
+    """What the findings cache has of a folder's requested files, when it is used: by a run
+    that lints enough of them to gain."""
+    if settings.cache_folder is None:
+        return None
+    from .findings_cache import MIN_FILES, FolderFindings, findings_seed
+    from .history_cache import digest, seed
+
+    if len(folder.requested) < MIN_FILES:
+        return None
+
+    places = Places()
+    runner = Context(settings.pg_version, runner_of(folder.layout, settings))
+    history_seed = seed(settings, folder.layout.name, runner)
+    _, last = folder.requested_span()
+    files = folder.files[: last + 1]
+
+    def contents(file: str) -> Contents | None:
+        try:
+            source = read_source(file, settings.project.max_file_bytes, places)
+        except InputError:
+            return None
+        runs = _runs(file, folder, source.text)
+        up = folder.layout.up_text(source.text) if runs else None
+        return digest(source.text), None if up is None else digest(up)
+
+    return FolderFindings.open(
+        settings.cache_folder,
+        findings_seed(history_seed, rules.ids, known_rules(), changes),
+        files,
+        folder.requested,
+        _identities(files, folder, places),
+        contents,
+    )
+
+
+def _contents(migration: Migration) -> Contents | None:
+    """What a migration read is to the findings cache (findings_cache.Contents)."""
+    from .history_cache import digest
+
+    if migration.error is not None:
+        return None
+    return digest(migration.text), digest(migration.up.text) if migration.in_history else None
 
 
 def _lint_folder(
@@ -228,12 +282,48 @@ def _lint_folder(
     report: Report,
     changes: bool,
     pool: ParsingPool | None,
+    cached: FolderFindings | None,
 ) -> Iterator[list[Diagnostic]]:
-    """The findings of a folder's requested files, each linted on the history before it."""
+    """The findings of a folder's requested files, each linted on the history before it (or
+    read back from the findings cache)."""
+    if cached is None:
+        yield from _lint_files(folder, rules, settings, report, changes, pool, None)
+        return
+    try:
+        for file in cached.cached():
+            report.files += 1
+            report.linted.append(file.path)
+            report.statements += file.statements
+            if changes:
+                report.changes.setdefault(file.path, []).extend(file.changes or ())
+            for start in range(0, len(file.diagnostics), _PIECE):
+                yield file.diagnostics[start : start + _PIECE]
+        yield from _lint_files(folder, rules, settings, report, changes, pool, cached)
+    except BaseException:
+        cached.abandon()  # stopped part-way: the next run lints it all again
+        raise
+    cached.close()
+
+
+def _lint_files(
+    folder: FolderPlan,
+    rules: RuleSet,
+    settings: Settings,
+    report: Report,
+    changes: bool,
+    pool: ParsingPool | None,
+    cached: FolderFindings | None,
+) -> Iterator[list[Diagnostic]]:
+    """The findings of a folder's requested files from the first it lints (the first the
+    findings cache lacks), each on the history before it; those found are kept in the cache."""
     context = Context(settings.pg_version, runner_of(folder.layout, settings))
     first, last = folder.requested_span()
+    if cached is not None:
+        first = cached.miss
+        if first > last:
+            return
     places = Places()  # the files of a run are in a few folders
-    # The migrations before the first requested one are history only.
+    # The migrations before the first linted one are history only.
     before = folder.files[:first]
     if settings.cache_folder is not None and before:
         _replay_cached_history(
@@ -244,7 +334,11 @@ def _lint_folder(
     for migration in read_migrations(
         folder, folder.files[first : last + 1], context, settings, pool, places
     ):
-        if migration.path not in folder.requested:
+        requested = migration.path in folder.requested
+        if cached is not None:
+            statements = len(migration.parsed[0]) if migration.parsed else 0
+            cached.follow(migration.path, _contents(migration), requested, statements)
+        if not requested:
             replay_history(context, [migration])
             continue
         report.files += 1
@@ -261,7 +355,11 @@ def _lint_folder(
         report.statements += len(migration.parsed[0])
         found = migration_findings(migration.up, migration.parsed, rules, on, has_down, described)
         while piece := list(itertools.islice(found, _PIECE)):
+            if cached is not None:
+                cached.found(piece)
             yield piece
+        if cached is not None:
+            cached.end(described)
 
 
 @dataclass(eq=False, repr=False)
@@ -361,6 +459,19 @@ def _replay_cached_history(
     def read(file: str) -> Source | None:
         return _history_source(file, folder, settings, places)
 
+    cache = HistoryCache(cache_folder)
+    cache.replay(
+        context,
+        files,
+        read,
+        _identities(files, folder, places),
+        seed(settings, folder.layout.name, context),
+        replay,
+    )
+
+
+def _identities(files: list[str], folder: FolderPlan, places: Places) -> Sequence[Hashable | None]:
+    """What tells each version of the files from any other (source.file_identities)."""
     identities: Sequence[Hashable | None] = file_identities(files, places, time.time_ns())
     if folder.unlisted:
         # Whether drizzle's journal lists it decides, as much as its content, what it runs.
@@ -368,10 +479,7 @@ def _replay_cached_history(
             (found, "unlisted") if found is not None and file in folder.unlisted else found
             for file, found in zip(files, identities, strict=True)
         ]
-    cache = HistoryCache(cache_folder)
-    cache.replay(
-        context, files, read, identities, seed(settings, folder.layout.name, context), replay
-    )
+    return identities
 
 
 def runner_of(layout: Layout, settings: Settings) -> Runner:

@@ -1,0 +1,325 @@
+"""The findings of the migrations a run lints, kept for the next run beside the history cache.
+
+A migration's findings follow from its text, from the schema the migrations before it leave,
+and from the rules and settings of the run. Each migration's are saved under a key of all
+three: the hash chain of the history before it (history_cache.Chain), its path and content,
+and a seed of the history cache's (the code, the layout, the runner, the settings) with the
+rules (which are on, which exist, and their code). A run over a folder reads back the findings
+of the files up to the first that has none saved (new, edited, or after one that is), then
+lints from there on, on the schema the history before it leaves (from the history cache): what
+came before is neither parsed nor checked. Linting a folder again unchanged parses nothing.
+
+One entry per folder and seed holds what its last run linted, in order. It is written as the
+run goes (a long history is never all in memory) and renamed into place when the run ends: a
+header; for each file its start (key, path, statements), its findings in pieces and its end
+(the schema changes it makes, when they were asked for); then an index (the keys, and the
+state of the folder's files: when it is the same next time, nothing is read but the entry);
+the index's offset, and a checksum of all before it. Each part is marshalled (tuples of
+strings and numbers: loading one runs no code). An entry past MAX_ENTRY_BYTES is not kept.
+"""
+
+from __future__ import annotations
+
+import importlib
+import marshal
+import os
+import sys
+import zlib
+from collections import deque
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
+from operator import attrgetter
+from typing import Any
+
+from .diagnostic import Diagnostic, Severity
+from .history_cache import MAX_BYTES, AtomicFile, Chain, HistoryCache, entry_name
+from .registry import BUILTIN_ORIGIN, BUILTIN_PACKAGE, REGISTRY
+
+HEADER = b"migration-lint findings cache 1\n"
+MAX_ENTRY_BYTES = MAX_BYTES // 2  # a larger one would push most of the history cache out
+# A run that lints fewer files gains less from the cache than looking each of them up costs.
+MIN_FILES = 20
+_START, _FOUND, _END = 0, 1, 2  # the parts of a file's record
+_TRAILER = 12  # the index's offset and the checksum
+
+# What a file is to the findings: its content's digest, and its up migration's when it is part
+# of the history (None: it is not).
+Contents = tuple[bytes, bytes | None]
+
+_SEVERITIES = {severity.value: severity for severity in Severity}
+# A finding's fields but its severity, as Diagnostic takes them after it.
+_FIELDS = attrgetter(
+    "path", "line", "column", "end_line", "end_column", "message", "help", "allowed", "reason"
+)
+
+
+def findings_seed(
+    history_seed: bytes, rule_ids: Sequence[str], known: Iterable[str], changes: bool
+) -> bytes:
+    """What changes a migration's findings besides its text and the history before it: what
+    changes the history (history_cache.seed), the rules that are on, those a suppression
+    directive may name, their code, and whether the schema changes are described."""
+    return repr(
+        (HEADER, history_seed, list(rule_ids), sorted(known), _rule_code(rule_ids), changes)
+    ).encode()
+
+
+def _rule_code(rule_ids: Collection[str]) -> list[tuple[str, int, int]]:
+    """The size and time of each module of the built-in rules, and of those of the plugins'
+    rules that are on (as Python's own bytecode cache tells a changed module)."""
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    files = [
+        entry.path
+        for folder in package.__path__
+        for entry in os.scandir(folder)
+        if entry.name.endswith(".py")
+    ]
+    for rule_id in rule_ids:
+        found = REGISTRY.rules.get(rule_id)
+        if found is None or found.origin == BUILTIN_ORIGIN or found.check is None:
+            continue
+        module = sys.modules.get(found.check.__module__)
+        path = getattr(module, "__file__", None)
+        if path:
+            files.append(path)
+    code = []
+    for path in sorted(set(files)):
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        code.append((path, info.st_size, info.st_mtime_ns))
+    return code
+
+
+def file_key(seed: bytes, link: str, path: str, contents: Contents) -> str:
+    full, up = contents
+    return entry_name(seed, link, path, full, b"history" if up is not None else b"")
+
+
+class FolderFindings:
+    """A folder's findings in the cache: those a run reads back (the requested files before
+    `miss`, the position of the first it lints), and those it saves for the next."""
+
+    def __init__(
+        self,
+        cache: HistoryCache,
+        name: str,
+        seed: bytes,
+        state: str | None,
+        entry: _Entry | None,
+        hits: list[str] | None,
+        miss: int,
+        hashes: Chain,
+    ) -> None:
+        self.miss = miss
+        self.hits = len(entry.keys) if entry is not None and hits is None else len(hits or ())
+        self._cache = cache
+        self._name = name
+        self._seed = seed
+        self._state = state
+        self._entry = entry
+        self._wanted = hits  # None: every file of the entry, as nothing changed since
+        self._hashes = hashes
+        self._keys: list[str] = []
+        self._writing: AtomicFile | None = None
+        self._checksum = 0
+        self._dropped = False  # too large to keep: nothing more is written
+        # Nothing changed since the entry was written: it is kept as it is.
+        self._unchanged = entry is not None and hits is None
+
+    @classmethod
+    def open(
+        cls,
+        cache_folder: str,
+        seed: bytes,
+        files: Sequence[str],
+        requested: Collection[str],
+        identities: Sequence[Hashable | None],
+        contents: Callable[[str], Contents | None],
+    ) -> FolderFindings:
+        """What the cache has of a folder's `files` (up to the last requested one): the
+        findings of the requested ones, each looked up by the `contents` of every file up to
+        it, unless the files are as they were when the entry was written (by `identities`)."""
+        cache = HistoryCache(cache_folder)
+        name = entry_name(seed, os.getcwd(), *files[:1]) + ".findings"
+        linted = [file in requested for file in files]
+        state = (
+            entry_name(seed, marshal.dumps([list(files), list(identities), linted]))
+            if None not in identities
+            else None
+        )
+        entry = _Entry.load(cache.read(name))
+        hashes = Chain(seed)
+        if entry is not None and state is not None and entry.state == state:
+            return cls(cache, name, seed, state, entry, None, len(files), hashes)
+        hits: list[str] = []
+        ordinal = -1
+        for position, file in enumerate(files):
+            found = contents(file)
+            if file in requested:
+                key = file_key(seed, hashes.link, file, found) if found is not None else None
+                at = entry.keys.get(key, -1) if entry is not None and key is not None else -1
+                if at <= ordinal:
+                    return cls(cache, name, seed, state, entry, hits, position, hashes)
+                assert key is not None  # found in the entry
+                ordinal = at
+                hits.append(key)
+            if found is not None and found[1] is not None:
+                hashes.add(file, found[1])
+        return cls(cache, name, seed, state, entry, hits, len(files), hashes)
+
+    def cached(self) -> Iterator[CachedFile]:
+        """The findings of the requested files before `miss`, in order (each kept for the
+        next run as it is read)."""
+        if self._entry is None:
+            return
+        wanted = None if self._wanted is None else deque(self._wanted)
+        for file in self._entry.files():
+            if wanted is not None:
+                if not wanted:
+                    return
+                if file.key != wanted[0]:
+                    continue
+                wanted.popleft()
+            self._keys.append(file.key)
+            self._write(self._entry.data[file.start : file.end])
+            yield file
+
+    def follow(
+        self, path: str, contents: Contents | None, requested: bool, statements: int
+    ) -> None:
+        """The next file of the run, from `miss` on: one to lint (`requested`) or history."""
+        if requested and contents is not None:
+            key = file_key(self._seed, self._hashes.link, path, contents)
+            self._keys.append(key)
+            self._write(_part((_START, key, path, statements)))
+        if contents is not None and contents[1] is not None:
+            self._hashes.add(path, contents[1])
+
+    def found(self, diagnostics: list[Diagnostic]) -> None:
+        """Findings of the file being linted (from `follow`), in order."""
+        if diagnostics:
+            self._write(_part((_FOUND, [_encode(d) for d in diagnostics])))
+
+    def end(self, changes: list[str] | None) -> None:
+        """The file being linted is done: the schema changes it makes, when asked for."""
+        self._write(_part((_END, changes)))
+
+    def close(self) -> None:
+        """Put the entry of this run in place of the last one (kept when nothing changed)."""
+        if self._unchanged or self._dropped:
+            return
+        self._start_writing()
+        if self._writing is None:
+            return
+        offset = self._writing.size
+        self._write(marshal.dumps((self._state, self._keys)))
+        self._write(offset.to_bytes(8, "little"))
+        if self._writing is None:  # too large after all
+            return
+        self._writing.write(self._checksum.to_bytes(4, "little"))
+        self._cache.commit(self._writing)
+        self._writing = None
+
+    def abandon(self) -> None:
+        """The run stopped part-way: what it wrote is removed."""
+        if self._writing is not None:
+            self._writing.abandon()
+            self._writing = None
+        self._dropped = True
+
+    def _start_writing(self) -> None:
+        if self._writing is None and not self._dropped and not self._unchanged:
+            self._writing = self._cache.begin(self._name)
+            if self._writing is None:
+                self._dropped = True
+                return
+            self._write(HEADER)
+
+    def _write(self, data: bytes | memoryview) -> None:
+        self._start_writing()
+        if self._writing is None:
+            return
+        try:
+            self._writing.write(data)
+        except OSError:
+            self.abandon()
+            return
+        self._checksum = zlib.crc32(data, self._checksum)
+        if self._writing.size > MAX_ENTRY_BYTES:
+            self.abandon()
+
+
+class CachedFile:
+    """A file's record in an entry: its findings and the schema changes it makes."""
+
+    __slots__ = ("changes", "diagnostics", "end", "key", "path", "start", "statements")
+
+    def __init__(self, key: str, path: str, statements: int, start: int) -> None:
+        self.key = key
+        self.path = path
+        self.statements = statements
+        self.diagnostics: list[Diagnostic] = []
+        self.changes: list[str] | None = None
+        self.start = start  # where its record is in the entry
+        self.end = start
+
+
+class _Entry:
+    """An entry read whole, its checksum right: the index read, the records when asked for."""
+
+    def __init__(self, data: bytes, state: str | None, keys: list[str], index: int) -> None:
+        self.data = memoryview(data)
+        self.state = state
+        self.keys = {key: ordinal for ordinal, key in enumerate(keys)}
+        self._index = index
+
+    @classmethod
+    def load(cls, data: bytes | None) -> _Entry | None:
+        if (
+            data is None
+            or len(data) < len(HEADER) + _TRAILER
+            or not data.startswith(HEADER)
+            or zlib.crc32(memoryview(data)[:-4]) != int.from_bytes(data[-4:], "little")
+        ):
+            return None
+        index = int.from_bytes(data[-_TRAILER:-4], "little")
+        try:
+            state, keys = marshal.loads(memoryview(data)[index:-_TRAILER])
+        except (ValueError, EOFError, TypeError):
+            return None
+        if not (state is None or isinstance(state, str)) or not isinstance(keys, list):
+            return None
+        return cls(data, state, keys, index)
+
+    def files(self) -> Iterator[CachedFile]:
+        """Each file's record, in order."""
+        position = len(HEADER)
+        file: CachedFile | None = None
+        while position < self._index:
+            size = int.from_bytes(self.data[position : position + 4], "little")
+            part: Any = marshal.loads(self.data[position + 4 : position + 4 + size])
+            start, position = position, position + 4 + size
+            if part[0] == _START:
+                file = CachedFile(part[1], part[2], part[3], start)
+            elif file is not None and part[0] == _FOUND:
+                file.diagnostics += [_decode(values) for values in part[1]]
+            elif file is not None:
+                file.changes = part[1]
+                file.end = position
+                yield file
+                file = None
+
+
+def _part(value: Any) -> bytes:
+    data = marshal.dumps(value)
+    return len(data).to_bytes(4, "little") + data
+
+
+def _encode(diagnostic: Diagnostic) -> tuple[Any, ...]:
+    return (diagnostic.rule, diagnostic.severity.value, *_FIELDS(diagnostic))
+
+
+def _decode(values: Sequence[Any]) -> Diagnostic:
+    rule, severity, *rest = values
+    return Diagnostic(rule, _SEVERITIES[severity], *rest)
