@@ -1,7 +1,8 @@
 """Every performance figure of the project, in one run: migration-lint against squawk and an
 earlier migration-lint, each figure with its target.
 
-- bulk: a generated folder of --files drizzle-style migrations (bench_lint.py's), linted whole;
+- bulk: a generated folder of --files drizzle-style migrations (bench_lint.py's), linted whole:
+  a first run (an empty cache), and again with nothing changed (the findings cache read back);
 - large: the same with --large files, for the time per file (linear: within 10 % of the bulk
   folder's) and the peak memory;
 - one small file through the pre-commit hook's command (`migration-lint lint --migrations-only
@@ -9,7 +10,8 @@ earlier migration-lint, each figure with its target.
 - the newest migration of the bulk folder with the rest as history (what pre-commit lints):
   without the history cache and with a warm one (squawk lints the file alone: it keeps no
   history);
-- each folder of the corpus of real migrations (../shared/corpus, when it is there).
+- each folder of the corpus of real migrations (../shared/corpus, when it is there): a first
+  run, and again.
 
 Tools take turns within each figure; a figure is the median of --rounds runs (wall-clock, from
 process start to exit; peak memory is the largest resident set of the tool's processes). Every
@@ -29,6 +31,7 @@ import argparse
 import os
 import platform
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -100,8 +103,13 @@ class Bench:
         cwd: Path,
         env: dict[str, str],
         rounds: int | None = None,
+        first_runs: bool = False,
     ) -> Figure:
-        """Time each command in turn, `rounds` times, after an untimed run of each."""
+        """Time each command in turn, `rounds` times, after an untimed run of each.
+        `first_runs`: each run starts with an empty cache folder (as a first run, a fresh CI
+        checkout, or one that changed every file); else each after the first finds the cache
+        the runs before it filled."""
+        cache = Path(env["MIGRATION_LINT_CACHE_DIR"])
         for command in commands.values():
             # 0, 1 or 2: what it found (squawk: 0 or 1). Anything else is a tool that did not
             # lint (3: bad options, as an older release may say), and its time is not worth
@@ -112,6 +120,8 @@ class Bench:
         figure.runs = {tool: [] for tool in commands}
         for _ in range(rounds or self.rounds):
             for tool, command in commands.items():
+                if first_runs:
+                    shutil.rmtree(cache, ignore_errors=True)
                 figure.runs[tool].append(timed(command, cwd, env))
         self.figures.append(figure)
         print(f"measured: {figure.name}", file=sys.stderr)
@@ -131,17 +141,26 @@ def bulk_and_large(bench: Bench, files: int, large: int, large_rounds: int) -> N
         commands["previous"] = lint_command("migration-lint", bench.tools["previous"], folder)
         if size == files:
             figure = Figure(
-                f"bulk: {size} files linted whole", "<= 1.0x squawk", ratio_to_squawk(1)
+                f"bulk: {size} files linted whole, first run", "<= 1.0x squawk", ratio_to_squawk(1)
             )
-            bench.turns(figure, commands, folder, bench.cache("bulk"))
+            bench.turns(figure, commands, folder, bench.cache("bulk"), first_runs=True)
+            again = Figure(
+                f"bulk again: {size} files, unchanged", "<= 1.0x squawk", ratio_to_squawk(1)
+            )
+            bench.turns(again, commands, folder, bench.cache("bulk"))
             newest_with_history(bench, folder, size)
         else:
             bench.turns(
-                Figure(f"large: {size} files linted whole", "", ratio_to_squawk(float("inf"))),
+                Figure(
+                    f"large: {size} files linted whole, first run",
+                    "",
+                    ratio_to_squawk(float("inf")),
+                ),
                 commands,
                 folder,
                 bench.cache("large"),
                 large_rounds,
+                first_runs=True,
             )
         for path in folder.iterdir():
             path.unlink()
@@ -219,20 +238,23 @@ def corpus(bench: Bench, where: Path) -> None:
     for folder in folders:
         pattern = "*.sql" if folder.kind == "drizzle" else "*/migration.sql"
         files = sorted(str(p.relative_to(folder.source)) for p in folder.source.glob(pattern))
-        bench.turns(
-            Figure(
-                f"corpus {folder.name} ({len(files)} migrations)",
-                "<= 2.0x squawk",
-                ratio_to_squawk(2),
-            ),
-            {
-                "migration-lint": [ours, "lint", "--format", "json", "."],
-                "squawk": [squawk, "--reporter", "json", *files],
-                "previous": [previous, "lint", "--format", "json", "."],
-            },
-            folder.source,
-            bench.cache("corpus"),
-        )
+        commands = {
+            "migration-lint": [ours, "lint", "--format", "json", "."],
+            "squawk": [squawk, "--reporter", "json", *files],
+            "previous": [previous, "lint", "--format", "json", "."],
+        }
+        for first_runs, when in ((True, "first run"), (False, "again")):
+            bench.turns(
+                Figure(
+                    f"corpus {folder.name} ({len(files)} migrations), {when}",
+                    "<= 2.0x squawk",
+                    ratio_to_squawk(2),
+                ),
+                commands,
+                folder.source,
+                bench.cache(f"corpus-{folder.name}"),
+                first_runs=first_runs,
+            )
 
 
 def report(bench: Bench, forbidden: list[str], command: str) -> str:
@@ -280,8 +302,8 @@ def version(tool: str) -> str:
 
 
 def linear_line(bench: Bench) -> str:
-    bulk = next(f for f in bench.figures if f.name.startswith("bulk"))
-    large = next(f for f in bench.figures if f.name.startswith("large"))
+    bulk = next(f for f in bench.figures if f.name.startswith("bulk:"))
+    large = next(f for f in bench.figures if f.name.startswith("large:"))
     sizes = [int(f.name.split()[1]) for f in (bulk, large)]
     parts = []
     for tool in ("migration-lint", "squawk", "previous"):
