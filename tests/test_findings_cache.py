@@ -264,3 +264,87 @@ def test_a_folder_read_back_whole_starts_no_worker_process(
     started.clear()
     assert summary(run(["migrations"], cache, **settings)) == expected
     assert started == [1]  # the files from the edited one on: parsed beside the rules
+
+
+def test_a_migration_that_cannot_be_read_is_reported_on_every_run(
+    folder: Path, tmp_path: Path, settled: bool
+) -> None:
+    (folder / name(15)).write_bytes(b"SELECT \xff;\n")
+    cache = tmp_path / "cache"
+    expected = summary(run(["migrations"], None))
+    assert [d.rule for d in expected[0] if d.path.endswith(name(15))] == ["input-error"]
+    for _ in range(3):
+        assert summary(run(["migrations"], cache)) == expected
+
+
+def golang_migrate(folder: Path) -> Path:
+    """A golang-migrate folder whose newest migration drops a column, declared intentional
+    without a rollback plan: its down file is the plan."""
+    for number in range(1, FILES + 1):
+        up = migration(number).replace(f"t{number - 1}", f"t{number}")  # only its own table
+        (folder / f"{number:06d}_step.up.sql").write_text(up if number < FILES else "")
+        (folder / f"{number:06d}_step.down.sql").write_text(f"DROP TABLE t{number};\n")
+    (folder / f"{FILES:06d}_step.up.sql").write_text(
+        "-- migration-lint: allow drop-column -- nobody reads it\n"
+        "ALTER TABLE t1 DROP COLUMN name;\n"
+    )
+    return folder / f"{FILES:06d}_step.down.sql"
+
+
+def flyway(folder: Path) -> Path:
+    """A Flyway folder whose newest migration validates a constraint in its transaction."""
+    for number in range(1, FILES + 1):
+        (folder / f"V{number}__step.sql").write_text(migration(number - 1))
+    (folder / f"V{FILES}__step.sql").write_text(
+        "ALTER TABLE t1 ADD CONSTRAINT positive CHECK (n > 0) NOT VALID;\n"
+        "ALTER TABLE t1 VALIDATE CONSTRAINT positive;\n"
+    )
+    return folder / f"V{FILES}__step.sql.conf"
+
+
+def golang_migrate_without_plan(folder: Path) -> Path:
+    down = golang_migrate(folder)
+    down.unlink()
+    return down
+
+
+def remove(beside: Path) -> None:
+    beside.unlink()
+
+
+def add_down_file(beside: Path) -> None:
+    beside.write_text("ALTER TABLE t1 ADD COLUMN name text;\n")
+
+
+def out_of_transaction(beside: Path) -> None:
+    beside.write_text("executeInTransaction=false\n")
+
+
+@pytest.mark.parametrize(
+    ("layout", "change"),
+    [
+        pytest.param(golang_migrate, remove, id="golang-migrate-down-file-removed"),
+        pytest.param(
+            golang_migrate_without_plan, add_down_file, id="golang-migrate-down-file-added"
+        ),
+        pytest.param(flyway, out_of_transaction, id="flyway-script-configuration-added"),
+    ],
+)
+def test_a_file_beside_a_migration_that_changes_its_findings_is_part_of_its_key(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settled: bool,
+    layout: Callable[[Path], Path],
+    change: Callable[[Path], None],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    beside = layout(migrations)
+    cache = tmp_path / "cache"
+    run(["migrations"], cache)
+    before = summary(run(["migrations"], None))
+    change(beside)
+    expected = summary(run(["migrations"], None))
+    assert expected != before
+    assert summary(run(["migrations"], cache)) == expected

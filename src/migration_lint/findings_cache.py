@@ -41,9 +41,10 @@ MIN_FILES = 20
 _START, _FOUND, _END = 0, 1, 2  # the parts of a file's record
 _TRAILER = 12  # the index's offset and the checksum
 
-# What a file is to the findings: its content's digest, and its up migration's when it is part
-# of the history (None: it is not).
-Contents = tuple[bytes, bytes | None]
+# What a file is to the findings: its content's digest, its up migration's when it is part of
+# the history (None: it is not), and the digests of the files beside it that change its findings
+# (layouts.Layout.side_files).
+Contents = tuple[bytes, bytes | None, bytes]
 
 _SEVERITIES = {severity.value: severity for severity in Severity}
 # A finding's fields but its severity, as Diagnostic takes them after it.
@@ -91,41 +92,41 @@ def _rule_code(rule_ids: Collection[str]) -> list[tuple[str, int, int]]:
     return code
 
 
-def file_key(seed: bytes, link: str, path: str, contents: Contents) -> str:
-    full, up = contents
-    return entry_name(seed, link, path, full, b"history" if up is not None else b"")
+def file_key(link: str, path: str, contents: Contents) -> str:
+    """A file's key: `link`, of the chain begun with the seed, names the history before it."""
+    full, up, sides = contents
+    return entry_name(link, path, full, b"history" if up is not None else b"", sides)
 
 
 class FolderFindings:
-    """A folder's findings in the cache: those a run reads back (the requested files before
-    `miss`, the position of the first it lints), and those it saves for the next."""
+    """A folder's findings in the cache: those a run reads back (`read_back` of the requested
+    files, those before `miss`, the position of the first it lints), and those it saves for the
+    next."""
 
     def __init__(
         self,
         cache: HistoryCache,
         name: str,
-        seed: bytes,
         state: str | None,
         entry: _Entry | None,
-        hits: list[str] | None,
+        wanted: list[str] | None,
         miss: int,
         hashes: Chain,
     ) -> None:
         self.miss = miss
-        self.hits = len(entry.keys) if entry is not None and hits is None else len(hits or ())
+        self.read_back = len(wanted) if wanted is not None else len(entry.keys) if entry else 0
         self._cache = cache
         self._name = name
-        self._seed = seed
         self._state = state
         self._entry = entry
-        self._wanted = hits  # None: every file of the entry, as nothing changed since
+        self._wanted = wanted  # their keys; None: every file of the entry (nothing changed)
         self._hashes = hashes
         self._keys: list[str] = []
         self._writing: AtomicFile | None = None
         self._checksum = 0
         self._dropped = False  # too large to keep: nothing more is written
         # Nothing changed since the entry was written: it is kept as it is.
-        self._unchanged = entry is not None and hits is None
+        self._unchanged = entry is not None and wanted is None
 
     @classmethod
     def open(
@@ -151,22 +152,22 @@ class FolderFindings:
         entry = _Entry.load(cache.read(name))
         hashes = Chain(seed)
         if entry is not None and state is not None and entry.state == state:
-            return cls(cache, name, seed, state, entry, None, len(files), hashes)
+            return cls(cache, name, state, entry, None, len(files), hashes)
         hits: list[str] = []
         ordinal = -1
         for position, file in enumerate(files):
             found = contents(file)
             if file in requested:
-                key = file_key(seed, hashes.link, file, found) if found is not None else None
+                key = file_key(hashes.link, file, found) if found is not None else None
                 at = entry.keys.get(key, -1) if entry is not None and key is not None else -1
                 if at <= ordinal:
-                    return cls(cache, name, seed, state, entry, hits, position, hashes)
+                    return cls(cache, name, state, entry, hits, position, hashes)
                 assert key is not None  # found in the entry
                 ordinal = at
                 hits.append(key)
             if found is not None and found[1] is not None:
                 hashes.add(file, found[1])
-        return cls(cache, name, seed, state, entry, hits, len(files), hashes)
+        return cls(cache, name, state, entry, hits, len(files), hashes)
 
     def cached(self) -> Iterator[CachedFile]:
         """The findings of the requested files before `miss`, in order (each kept for the
@@ -190,9 +191,12 @@ class FolderFindings:
     ) -> None:
         """The next file of the run, from `miss` on: one to lint (`requested`) or history."""
         if requested and contents is not None:
-            key = file_key(self._seed, self._hashes.link, path, contents)
+            key = file_key(self._hashes.link, path, contents)
             self._keys.append(key)
             self._write(_part((_START, key, path, statements)))
+        elif requested:
+            # One that cannot be read has no findings to keep: the next run lints it again.
+            self._state = None
         if contents is not None and contents[1] is not None:
             self._hashes.add(path, contents[1])
 

@@ -196,14 +196,28 @@ class Layout(FrozenRecord):
         if section is not None:
             marker, start, end = section
             return between(Source(path, text), start, end, marker)
+        down_path = self._down_path(path)
+        if down_path is None:
+            return None
+        try:
+            down_text = read_text(down_path)
+        except InputError:
+            return None  # none, or one that is not read (a FIFO, a symlink out)
+        return between(Source(down_path, down_text), 0, len(down_text), 0)
+
+    def _down_path(self, path: str) -> str | None:
+        """Where a migration's sibling down file would be, if the layout has them."""
         if self.down_suffix and path.endswith(self.up_suffix):
-            down_path = path[: -len(self.up_suffix)] + self.down_suffix
-            try:
-                down_text = read_text(down_path)
-            except InputError:
-                return None  # none, or one that is not read (a FIFO, a symlink out)
-            return between(Source(down_path, down_text), 0, len(down_text), 0)
+            return path[: -len(self.up_suffix)] + self.down_suffix
         return None
+
+    def side_files(self, path: str) -> list[str]:
+        """The other files, there or not, that change how a migration is linted: its sibling
+        down file, and the runner's settings for it."""
+        found = [self._down_path(path)]
+        if self.runner.settings_suffix:
+            found.append(path + self.runner.settings_suffix)
+        return [side for side in found if side is not None]
 
 
 def list_folder(folder: str) -> list[str]:

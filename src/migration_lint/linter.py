@@ -36,7 +36,7 @@ from .registry import (
     unknown_rule,
 )
 from .runners import Runner, effective_runner
-from .source import InputError, Places, Source, file_identities, read_source
+from .source import InputError, Places, Source, file_identities, read_source, read_text
 from .suppressions import apply_suppressions, has_suppressions
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ def findings(
             yield problems
         folders = [(f, _cached_findings(f, rules, settings, changes)) for f in plan]
         parsed = sum(_parsed(folder, settings, cached) for folder, cached in folders)
-        linted = sum(len(f.requested) - (cached.hits if cached else 0) for f, cached in folders)
+        linted = sum(len(f.requested) - (c.read_back if c else 0) for f, c in folders)
         pool = _pool_for(parsed, linted, settings)
         for folder, cached in folders:
             yield from _lint_folder(folder, rules, settings, report, changes, pool, cached)
@@ -242,10 +242,16 @@ def _cached_findings(
         return None
 
     places = Places()
-    runner = Context(settings.pg_version, runner_of(folder.layout, settings))
-    history_seed = seed(settings, folder.layout.name, runner)
+    context = Context(settings.pg_version, runner_of(folder.layout, settings))
+    history_seed = seed(settings, folder.layout.name, context)
     _, last = folder.requested_span()
     files = folder.files[: last + 1]
+    sides = [side for file in files for side in _sides(folder, file)]
+    now = time.time_ns()
+    side_identities = [
+        found if os.path.lexists(side) else "absent"
+        for side, found in zip(sides, file_identities(sides, places, now), strict=True)
+    ]
 
     def contents(file: str) -> Contents | None:
         try:
@@ -254,25 +260,44 @@ def _cached_findings(
             return None
         runs = _runs(file, folder, source.text)
         up = folder.layout.up_text(source.text) if runs else None
-        return digest(source.text), None if up is None else digest(up)
+        return digest(source.text), None if up is None else digest(up), _side_digest(folder, file)
 
     return FolderFindings.open(
         settings.cache_folder,
         findings_seed(history_seed, rules.ids, known_rules(), changes),
         files,
         folder.requested,
-        _identities(files, folder, places),
+        [*_identities(files, folder, places), *side_identities],
         contents,
     )
 
 
-def _contents(migration: Migration) -> Contents | None:
+def _contents(migration: Migration, folder: FolderPlan) -> Contents | None:
     """What a migration read is to the findings cache (findings_cache.Contents)."""
     from .history_cache import digest
 
     if migration.error is not None:
         return None
-    return digest(migration.text), digest(migration.up.text) if migration.in_history else None
+    up = digest(migration.up.text) if migration.in_history else None
+    return digest(migration.text), up, _side_digest(folder, migration.path)
+
+
+def _sides(folder: FolderPlan, path: str) -> list[str]:
+    return folder.layout.side_files(path) if path in folder.requested else []
+
+
+def _side_digest(folder: FolderPlan, path: str) -> bytes:
+    """What the files beside a migration that change its findings hold (as the layout and the
+    runner read them: one that cannot be read is none)."""
+    from .history_cache import digest
+
+    found = []
+    for side in _sides(folder, path):
+        try:
+            found.append(digest(read_text(side)))
+        except InputError:
+            found.append(b"none")
+    return b"".join(found)
 
 
 def _lint_folder(
@@ -291,11 +316,9 @@ def _lint_folder(
         return
     try:
         for file in cached.cached():
-            report.files += 1
-            report.linted.append(file.path)
-            report.statements += file.statements
-            if changes:
-                report.changes.setdefault(file.path, []).extend(file.changes or ())
+            described = _reported(report, file.path, file.statements, changes)
+            if described is not None:
+                described += file.changes or ()
             for start in range(0, len(file.diagnostics), _PIECE):
                 yield file.diagnostics[start : start + _PIECE]
         yield from _lint_files(folder, rules, settings, report, changes, pool, cached)
@@ -337,22 +360,20 @@ def _lint_files(
         requested = migration.path in folder.requested
         if cached is not None:
             statements = len(migration.parsed[0]) if migration.parsed else 0
-            cached.follow(migration.path, _contents(migration), requested, statements)
+            cached.follow(migration.path, _contents(migration, folder), requested, statements)
         if not requested:
             replay_history(context, [migration])
             continue
-        report.files += 1
-        report.linted.append(migration.path)
         if migration.error is not None:
+            _reported(report, migration.path, 0, False)
             yield [input_error(migration.error)]
             continue
         assert migration.parsed is not None  # a requested migration is always parsed
         has_down = folder.layout.down_sql(migration.path, migration.text) is not None
-        described = report.changes.setdefault(migration.path, []) if changes else None
+        described = _reported(report, migration.path, len(migration.parsed[0]), changes)
         # A file the drizzle journal does not list never runs, unless it ran by hand (as it
         # says): it is linted on the history so far, but is no part of it.
         on = context if migration.in_history else context.fork()
-        report.statements += len(migration.parsed[0])
         found = migration_findings(migration.up, migration.parsed, rules, on, has_down, described)
         while piece := list(itertools.islice(found, _PIECE)):
             if cached is not None:
@@ -360,6 +381,15 @@ def _lint_files(
             yield piece
         if cached is not None:
             cached.end(described)
+
+
+def _reported(report: Report, path: str, statements: int, changes: bool) -> list[str] | None:
+    """Count a file in the report (linted, or read back from the findings cache); the list of
+    the schema changes it makes, to fill, when they are asked for."""
+    report.files += 1
+    report.linted.append(path)
+    report.statements += statements
+    return report.changes.setdefault(path, []) if changes else None
 
 
 @dataclass(eq=False, repr=False)

@@ -80,6 +80,8 @@ class Runner(FrozenRecord):
     pending_in_one_transaction: bool = False
     # Whether it sends the migration, inside the transaction it opens, as one query (dbmate).
     one_query_in_transaction: bool = False
+    # The file of settings beside a migration (its path and this), that `opts_out` reads.
+    settings_suffix: str | None = None
 
     @property
     def runs_pending_in_one_transaction(self) -> bool:
@@ -204,10 +206,12 @@ def _flyway(
     )
 
 
+FLYWAY_SETTINGS_SUFFIX = ".conf"  # Flyway's script configuration: V1__name.sql.conf
+
+
 def _flyway_opts_out(path: str, text: str) -> bool:
-    # A script configuration file next to the migration: V1__name.sql.conf.
     try:
-        config = read_text(path + ".conf")
+        config = read_text(path + FLYWAY_SETTINGS_SUFFIX)
     except InputError:
         return False  # none, or none that is read (a FIFO, a symlink out of the repository)
     return re.search(r"^\s*executeInTransaction\s*=\s*false\s*$", config, re.MULTILINE) is not None
@@ -264,6 +268,7 @@ FLYWAY = Runner(
     "migration's script configuration file (<migration>.sql.conf).",
     opts_out=_flyway_opts_out,
     opted_out=Sending.FLYWAY_NO_TRANSACTION,
+    settings_suffix=FLYWAY_SETTINGS_SUFFIX,
 )
 # golang-migrate/migrate, database/postgres/postgres.go, Run: the whole file in one ExecContext
 # unless x-multi-statement splits it on `;` and runs each statement on its own.
