@@ -99,8 +99,18 @@ def cache_files(cache: Path) -> list[str]:
     return sorted(p.suffix for p in (cache / "history").iterdir())
 
 
+@pytest.fixture
+def written_as_it_goes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry written to its file a piece at a time, as a long history's is."""
+    monkeypatch.setattr(findings_cache, "_FLUSH_BYTES", 100)
+
+
 def test_a_folder_linted_again_unchanged_is_read_back_whole(
-    folder: Path, tmp_path: Path, settled: bool, monkeypatch: pytest.MonkeyPatch
+    folder: Path,
+    tmp_path: Path,
+    settled: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    written_as_it_goes: None,
 ) -> None:
     cache = tmp_path / "cache"
     expected = summary(run(["migrations"], None))
@@ -227,7 +237,7 @@ def test_a_damaged_entry_is_linted_again_and_written_anew(
 
 
 def test_an_entry_too_large_is_not_kept(
-    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written_as_it_goes: None
 ) -> None:
     monkeypatch.setattr(findings_cache, "MAX_ENTRY_BYTES", 2000)
     cache = tmp_path / "cache"
@@ -235,10 +245,14 @@ def test_an_entry_too_large_is_not_kept(
     assert ".findings" not in cache_files(cache) and ".tmp" not in cache_files(cache)
 
 
-def test_a_run_stopped_part_way_keeps_nothing_of_its_findings(folder: Path, tmp_path: Path) -> None:
+def test_a_run_stopped_part_way_keeps_nothing_of_its_findings(
+    folder: Path, tmp_path: Path, written_as_it_goes: None
+) -> None:
     cache = tmp_path / "cache"
     found = linter.findings(["migrations"], Settings(cache_folder=str(cache)), Report())
     assert next(found)
+    assert next(found)
+    assert ".tmp" in cache_files(cache)  # begun
     found.close()
     assert ".findings" not in cache_files(cache) and ".tmp" not in cache_files(cache)
 

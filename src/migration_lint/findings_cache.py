@@ -40,6 +40,7 @@ MAX_ENTRY_BYTES = MAX_BYTES // 2  # a larger one would push most of the history 
 MIN_FILES = 20
 _START, _FOUND, _END = 0, 1, 2  # the parts of a file's record
 _TRAILER = 12  # the index's offset and the checksum
+_FLUSH_BYTES = 1024 * 1024
 
 # What a file is to the findings: its content's digest, its up migration's when it is part of
 # the history (None: it is not), and the digests of the files beside it that change its findings
@@ -122,9 +123,12 @@ class FolderFindings:
         self._wanted = wanted  # their keys; None: every file of the entry (nothing changed)
         self._hashes = hashes
         self._keys: list[str] = []
-        self._writing: AtomicFile | None = None
+        self._writing: AtomicFile | None = None  # opened when the first piece is written
+        self._pending: list[bytes | memoryview] = [HEADER]
+        self._size = len(HEADER)  # of the entry so far
+        self._flushed = 0  # of it written to the file
         self._checksum = 0
-        self._dropped = False  # too large to keep: nothing more is written
+        self._dropped = False  # not to be kept: nothing more is written
         # Nothing changed since the entry was written: it is kept as it is.
         self._unchanged = entry is not None and wanted is None
 
@@ -211,47 +215,57 @@ class FolderFindings:
 
     def close(self) -> None:
         """Put the entry of this run in place of the last one (kept when nothing changed)."""
-        if self._unchanged or self._dropped:
-            return
-        self._start_writing()
-        if self._writing is None:
-            return
-        offset = self._writing.size
+        index = self._size
         self._write(marshal.dumps((self._state, self._keys)))
-        self._write(offset.to_bytes(8, "little"))
-        if self._writing is None:  # too large after all
+        self._write(index.to_bytes(8, "little"))
+        self._flush()
+        if self._writing is None:  # nothing to write, too large, or nowhere to write it
             return
-        self._writing.write(self._checksum.to_bytes(4, "little"))
+        try:
+            self._writing.write(self._checksum.to_bytes(4, "little"))
+        except OSError:
+            self.abandon()
+            return
         self._cache.commit(self._writing)
         self._writing = None
 
     def abandon(self) -> None:
-        """The run stopped part-way: what it wrote is removed."""
+        """The run stopped part-way, or the entry is not to be kept: what was written goes."""
         if self._writing is not None:
             self._writing.abandon()
             self._writing = None
+        self._pending.clear()
         self._dropped = True
 
-    def _start_writing(self) -> None:
-        if self._writing is None and not self._dropped and not self._unchanged:
-            self._writing = self._cache.begin(self._name)
-            if self._writing is None:
-                self._dropped = True
-                return
-            self._write(HEADER)
-
     def _write(self, data: bytes | memoryview) -> None:
-        self._start_writing()
-        if self._writing is None:
+        """Add to the entry, in pieces of about _FLUSH_BYTES to the file (a piece is a few
+        hundred bytes)."""
+        if self._dropped or self._unchanged:
             return
+        self._pending.append(data)
+        self._size += len(data)
+        if self._size > MAX_ENTRY_BYTES:
+            self.abandon()
+        elif self._size - self._flushed >= _FLUSH_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._dropped or self._unchanged:
+            return
+        if self._writing is None:
+            self._writing = self._cache.begin(self._name)
+            if self._writing is None:  # a folder that cannot be written: no cache
+                self.abandon()
+                return
+        data = b"".join(self._pending)
+        self._pending.clear()
         try:
             self._writing.write(data)
         except OSError:
             self.abandon()
             return
         self._checksum = zlib.crc32(data, self._checksum)
-        if self._writing.size > MAX_ENTRY_BYTES:
-            self.abandon()
+        self._flushed = self._size
 
 
 class CachedFile:

@@ -278,8 +278,12 @@ def _contents(migration: Migration, folder: FolderPlan) -> Contents | None:
 
     if migration.error is not None:
         return None
-    up = digest(migration.up.text) if migration.in_history else None
-    return digest(migration.text), up, _side_digest(folder, migration.path)
+    full = digest(migration.text)
+    up = None
+    if migration.in_history:
+        # Most migrations have no down part: their up text is their text.
+        up = full if migration.up.text is migration.text else digest(migration.up.text)
+    return full, up, _side_digest(folder, migration.path)
 
 
 def _sides(folder: FolderPlan, path: str) -> list[str]:
