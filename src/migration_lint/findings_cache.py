@@ -40,7 +40,7 @@ MAX_ENTRY_BYTES = MAX_BYTES // 2  # a larger one would push most of the history 
 MIN_FILES = 20
 _START, _FOUND, _END = 0, 1, 2  # the parts of a file's record
 _TRAILER = 12  # the index's offset and the checksum
-_FLUSH_BYTES = 1024 * 1024
+_FLUSH_BYTES = 256 * 1024
 
 # What a file is to the findings: its content's digest, its up migration's when it is part of
 # the history (None: it is not), and the digests of the files beside it that change its findings
@@ -190,6 +190,12 @@ class FolderFindings:
             self._write(self._entry.data[file.start : file.end])
             yield file
 
+    @property
+    def keeping(self) -> bool:
+        """Whether the findings of the files linted are still to be kept (not once the entry is
+        too large: then `follow`, `found` and `end` need not be called)."""
+        return not self._dropped
+
     def follow(
         self, path: str, contents: Contents | None, requested: bool, statements: int
     ) -> None:
@@ -206,7 +212,7 @@ class FolderFindings:
 
     def found(self, diagnostics: list[Diagnostic]) -> None:
         """Findings of the file being linted (from `follow`), in order."""
-        if diagnostics:
+        if diagnostics and not self._dropped:
             self._write(_part((_FOUND, [_encode(d) for d in diagnostics])))
 
     def end(self, changes: list[str] | None) -> None:

@@ -362,6 +362,8 @@ def _lint_files(
         folder, folder.files[first : last + 1], context, settings, pool, places
     ):
         requested = migration.path in folder.requested
+        if cached is not None and not cached.keeping:
+            cached = None  # too many findings to keep: the rest are not looked at
         if cached is not None:
             statements = len(migration.parsed[0]) if migration.parsed else 0
             cached.follow(migration.path, _contents(migration, folder), requested, statements)
