@@ -141,8 +141,9 @@ _cache_option = click.option(
     "--no-cache",
     is_flag=True,
     envvar="MIGRATION_LINT_NO_CACHE",
-    help="Replay the earlier migrations of the files linted instead of loading the schema they "
-    "leave from the history cache (docs/history-cache.md) [env: MIGRATION_LINT_NO_CACHE].",
+    help="Replay the earlier migrations of the files linted, and lint every file, instead of "
+    "loading the schema they leave and the findings of unchanged migrations from the cache "
+    "(docs/history-cache.md) [env: MIGRATION_LINT_NO_CACHE].",
 )
 # What the commands that lint SQL share.
 _lint_options = _options(
