@@ -173,6 +173,17 @@ class FolderFindings:
                 hashes.add(file, found[1])
         return cls(cache, name, state, entry, hits, len(files), hashes)
 
+    def __enter__(self) -> FolderFindings:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        # A run stopped part-way (an error, or its findings no longer wanted) keeps nothing:
+        # the next one lints it all again.
+        if error is None:
+            self.close()
+        else:
+            self.abandon()
+
     def cached(self) -> Iterator[CachedFile]:
         """The findings of the requested files before `miss`, in order (each kept for the
         next run as it is read)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import heapq
 import itertools
@@ -313,80 +314,68 @@ def _lint_folder(
     pool: ParsingPool | None,
     cached: FolderFindings | None,
 ) -> Iterator[list[Diagnostic]]:
-    """The findings of a folder's requested files, each linted on the history before it (or
-    read back from the findings cache)."""
-    if cached is None:
-        yield from _lint_files(folder, rules, settings, report, changes, pool, None)
-        return
-    try:
-        for file in cached.cached():
-            described = _reported(report, file.path, file.statements, changes)
-            if described is not None:
-                described += file.changes or ()
-            for start in range(0, len(file.diagnostics), _PIECE):
-                yield file.diagnostics[start : start + _PIECE]
-        yield from _lint_files(folder, rules, settings, report, changes, pool, cached)
-    except BaseException:
-        cached.abandon()  # stopped part-way: the next run lints it all again
-        raise
-    cached.close()
-
-
-def _lint_files(
-    folder: FolderPlan,
-    rules: RuleSet,
-    settings: Settings,
-    report: Report,
-    changes: bool,
-    pool: ParsingPool | None,
-    cached: FolderFindings | None,
-) -> Iterator[list[Diagnostic]]:
-    """The findings of a folder's requested files from the first it lints (the first the
-    findings cache lacks), each on the history before it; those found are kept in the cache."""
-    context = Context(settings.pg_version, runner_of(folder.layout, settings))
+    """The findings of a folder's requested files, each linted on the history before it: read
+    back from the findings cache up to the first it lacks, when there is one (and kept there)."""
     first, last = folder.requested_span()
-    if cached is not None:
-        first = cached.miss
-        if first > last:
-            return
-    places = Places()  # the files of a run are in a few folders
-    # The migrations before the first linted one are history only.
-    before = folder.files[:first]
-    if settings.cache_folder is not None and before:
-        _replay_cached_history(
-            context, before, folder, settings, settings.cache_folder, places, pool
-        )
-    else:
-        replay_history(context, read_migrations(folder, before, context, settings, pool, places))
-    for migration in read_migrations(
-        folder, folder.files[first : last + 1], context, settings, pool, places
-    ):
-        requested = migration.path in folder.requested
-        if cached is not None and not cached.keeping:
-            cached = None  # too many findings to keep: the rest are not looked at
+    with contextlib.nullcontext() if cached is None else cached:
         if cached is not None:
-            statements = len(migration.parsed[0]) if migration.parsed else 0
-            cached.follow(migration.path, _contents(migration, folder), requested, statements)
-        if not requested:
-            replay_history(context, [migration])
-            continue
-        if migration.error is not None:
-            _reported(report, migration.path, 0, False)
-            yield [input_error(migration.error)]
-            continue
-        assert migration.parsed is not None  # a requested migration is always parsed
-        has_down = folder.layout.down_sql(migration.path, migration.text) is not None
-        described = _reported(report, migration.path, len(migration.parsed[0]), changes)
-        # A file the drizzle journal does not list never runs, unless it ran by hand (as it
-        # says): it is linted on the history so far, but is no part of it.
-        on = context if migration.in_history else context.fork()
-        found = migration_findings(migration.up, migration.parsed, rules, on, has_down, described)
-        while piece := list(itertools.islice(found, _PIECE)):
+            yield from _read_back(cached, report, changes)
+            first = cached.miss
+            if first > last:
+                return
+        context = Context(settings.pg_version, runner_of(folder.layout, settings))
+        places = Places()  # the files of a run are in a few folders
+        # The migrations before the first linted one are history only.
+        before = folder.files[:first]
+        if settings.cache_folder is not None and before:
+            _replay_cached_history(
+                context, before, folder, settings, settings.cache_folder, places, pool
+            )
+        else:
+            migrations = read_migrations(folder, before, context, settings, pool, places)
+            replay_history(context, migrations)
+        for migration in read_migrations(
+            folder, folder.files[first : last + 1], context, settings, pool, places
+        ):
+            requested = migration.path in folder.requested
+            if cached is not None and not cached.keeping:
+                cached = None  # too many findings to keep: the rest are not looked at
             if cached is not None:
-                cached.found(piece)
-            yield piece
-        if cached is not None:
-            cached.end(described)
+                statements = len(migration.parsed[0]) if migration.parsed else 0
+                contents = _contents(migration, folder)
+                cached.follow(migration.path, contents, requested, statements)
+            if not requested:
+                replay_history(context, [migration])
+                continue
+            if migration.error is not None:
+                _reported(report, migration.path, 0, False)
+                yield [input_error(migration.error)]
+                continue
+            assert migration.parsed is not None  # a requested migration is always parsed
+            has_down = folder.layout.down_sql(migration.path, migration.text) is not None
+            described = _reported(report, migration.path, len(migration.parsed[0]), changes)
+            # A file the drizzle journal does not list never runs, unless it ran by hand (as
+            # it says): it is linted on the history so far, but is no part of it.
+            on = context if migration.in_history else context.fork()
+            found = migration_findings(
+                migration.up, migration.parsed, rules, on, has_down, described
+            )
+            while piece := list(itertools.islice(found, _PIECE)):
+                if cached is not None:
+                    cached.found(piece)
+                yield piece
+            if cached is not None:
+                cached.end(described)
+
+
+def _read_back(cached: FolderFindings, report: Report, changes: bool) -> Iterator[list[Diagnostic]]:
+    """The findings the cache has of a folder's requested files, up to the first it lacks."""
+    for file in cached.cached():
+        described = _reported(report, file.path, file.statements, changes)
+        if described is not None:
+            described += file.changes or ()
+        for start in range(0, len(file.diagnostics), _PIECE):
+            yield file.diagnostics[start : start + _PIECE]
 
 
 def _reported(report: Report, path: str, statements: int, changes: bool) -> list[str] | None:
