@@ -4,6 +4,9 @@ the findings of the files before the first that changed, and linting from there 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -362,3 +365,125 @@ def test_a_file_beside_a_migration_that_changes_its_findings_is_part_of_its_key(
     expected = summary(run(["migrations"], None))
     assert expected != before
     assert summary(run(["migrations"], cache)) == expected
+
+
+def test_a_migration_added_is_linted_on_the_schema_the_last_run_left(
+    folder: Path, tmp_path: Path, settled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    run(["migrations"], cache)
+    add(folder)
+    expected = summary(run(["migrations"], None))
+    parsed: list[str] = []
+    original = linter.parse_each
+
+    def counted(items: Any, *rest: Any) -> Any:
+        def each() -> Any:
+            for item, text in items:
+                if text is not None:
+                    parsed.append(text)
+                yield item, text
+
+        return original(each(), *rest)
+
+    monkeypatch.setattr(linter, "parse_each", counted)
+    assert summary(run(["migrations"], cache)) == expected
+    assert parsed == [migration(FILES)]  # the history before it: not parsed again
+
+
+PLUGIN = """
+from migration_lint.diagnostic import Severity
+from migration_lint.operations import CreateTable
+from migration_lint.registry import rule
+
+from .words import MESSAGE
+
+
+@rule(
+    id="table-needs-comment", severity=Severity.WARNING, inspects=(CreateTable,),
+    summary="Tables need a comment.", rationale="Our data catalogue reads them.",
+    bad="CREATE TABLE t (id int);", good="COMMENT ON TABLE t IS 'x';",
+)
+def table_needs_comment(op, ctx):
+    yield MESSAGE.format(op.table.sql), ""
+"""
+
+
+def install_plugin(where: Path) -> Path:
+    """A plugin distribution whose rule's message is in another module of its package."""
+    package = where / "my_rules"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(PLUGIN)
+    (package / "words.py").write_text('MESSAGE = "Table {} has no comment."\n')
+    dist = where / "my_rules-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: my-rules\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[migration_lint.rules]\nmine = my_rules\n")
+    return package
+
+
+def reword(package: Path) -> None:
+    (package / "words.py").write_text('MESSAGE = "Table {} lacks a comment (catalogue v2)."\n')
+
+
+def make_breaking(package: Path) -> None:
+    init = package / "__init__.py"
+    init.write_text(init.read_text().replace("Severity.WARNING", "Severity.BREAKING"))
+
+
+@pytest.mark.parametrize(
+    ("change", "options"),
+    [
+        pytest.param(reword, [], id="a-module-its-rule-imports-edited"),
+        # An ignore directive may name a warning, not a breaking change: the rule is off, yet
+        # its severity decides whether the directive is valid.
+        pytest.param(
+            make_breaking, ["--ignore", "table-needs-comment"], id="an-off-rule-made-breaking"
+        ),
+    ],
+)
+def test_a_plugin_changed_between_runs_is_not_given_its_old_findings(
+    folder: Path, tmp_path: Path, change: Callable[[Path], None], options: list[str]
+) -> None:
+    package = install_plugin(tmp_path / "plugins")
+    step = folder / name(5)
+    step.write_text("-- migration-lint: ignore table-needs-comment -- later\n" + step.read_text())
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path / "plugins"),
+        "MIGRATION_LINT_CACHE_DIR": str(tmp_path / "cache"),
+    }
+
+    def lint(*more: str) -> str:
+        command = [sys.executable, "-m", "migration_lint.cli", "lint", "--format", "json"]
+        done = subprocess.run(
+            [*command, *options, *more, "migrations"],
+            capture_output=True,
+            text=True,
+            env=environment,
+            cwd=tmp_path,
+        )
+        return done.stdout
+
+    lint()
+    before = lint("--no-cache")
+    change(package)
+    expected = lint("--no-cache")
+    assert expected != before
+    assert lint() == expected
+
+
+def test_a_copy_of_the_folder_elsewhere_is_read_back(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `ci` lints a copy of the repository made in a new folder on every run."""
+    cache = tmp_path / "cache"
+    run(["migrations"], cache)
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(folder, copy / "migrations")
+    monkeypatch.chdir(copy)
+    expected = summary(run(["migrations"], None))
+    rules = linted(monkeypatch)
+    assert summary(run(["migrations"], cache)) == expected
+    assert rules == []
+    assert len(list((cache / "history").glob("*.findings"))) == 1

@@ -26,7 +26,7 @@ import os
 import sys
 import zlib
 from collections import deque
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -55,19 +55,22 @@ _FIELDS = attrgetter(
 
 
 def findings_seed(
-    history_seed: bytes, rule_ids: Sequence[str], known: Iterable[str], changes: bool
+    history_seed: bytes,
+    rule_ids: Sequence[str],
+    known: Mapping[str, tuple[Severity, bool]],
+    changes: bool,
 ) -> bytes:
     """What changes a migration's findings besides its text and the history before it: what
-    changes the history (history_cache.seed), the rules that are on, those a suppression
-    directive may name, their code, and whether the schema changes are described."""
-    return repr(
-        (HEADER, history_seed, list(rule_ids), sorted(known), _rule_code(rule_ids), changes)
-    ).encode()
+    changes the history (history_cache.seed), the rules that are on, every rule a suppression
+    directive may name with its severity, the rules' code, and whether the schema changes are
+    described."""
+    rules = sorted((rule_id, severity.value, on) for rule_id, (severity, on) in known.items())
+    return repr((HEADER, history_seed, list(rule_ids), rules, _rule_code(), changes)).encode()
 
 
-def _rule_code(rule_ids: Collection[str]) -> list[tuple[str, int, int]]:
-    """The size and time of each module of the built-in rules, and of those of the plugins'
-    rules that are on (as Python's own bytecode cache tells a changed module)."""
+def _rule_code() -> list[tuple[str, int, int]]:
+    """The size and time of each module of the built-in rules, and of each module loaded from
+    the packages of the plugins' rules (as Python's own bytecode cache tells a changed one)."""
     package = importlib.import_module(BUILTIN_PACKAGE)
     files = [
         entry.path
@@ -75,14 +78,16 @@ def _rule_code(rule_ids: Collection[str]) -> list[tuple[str, int, int]]:
         for entry in os.scandir(folder)
         if entry.name.endswith(".py")
     ]
-    for rule_id in rule_ids:
-        found = REGISTRY.rules.get(rule_id)
-        if found is None or found.origin == BUILTIN_ORIGIN or found.check is None:
-            continue
-        module = sys.modules.get(found.check.__module__)
-        path = getattr(module, "__file__", None)
-        if path:
-            files.append(path)
+    plugins = {
+        found.check.__module__.partition(".")[0]
+        for found in REGISTRY.rules.values()
+        if found.origin != BUILTIN_ORIGIN and found.check is not None
+    }
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] in plugins:
+            path = getattr(module, "__file__", None)
+            if path:
+                files.append(path)
     code = []
     for path in sorted(set(files)):
         try:
@@ -93,10 +98,10 @@ def _rule_code(rule_ids: Collection[str]) -> list[tuple[str, int, int]]:
     return code
 
 
-def file_key(link: str, path: str, contents: Contents) -> str:
-    """A file's key: `link`, of the chain begun with the seed, names the history before it."""
+def file_key(seed: str, link: str, path: str, contents: Contents) -> str:
+    """A file's key: `seed` names the findings seed, `link` the history before it."""
     full, up, sides = contents
-    return entry_name(link, path, full, b"history" if up is not None else b"", sides)
+    return entry_name(seed, link, path, full, b"history" if up is not None else b"", sides)
 
 
 class FolderFindings:
@@ -108,6 +113,7 @@ class FolderFindings:
         self,
         cache: HistoryCache,
         name: str,
+        seed: str,
         state: str | None,
         entry: _Entry | None,
         wanted: list[str] | None,
@@ -118,6 +124,7 @@ class FolderFindings:
         self.read_back = len(wanted) if wanted is not None else len(entry.keys) if entry else 0
         self._cache = cache
         self._name = name
+        self._seed = seed
         self._state = state
         self._entry = entry
         self._wanted = wanted  # their keys; None: every file of the entry (nothing changed)
@@ -137,6 +144,7 @@ class FolderFindings:
         cls,
         cache_folder: str,
         seed: bytes,
+        history_seed: bytes,
         files: Sequence[str],
         requested: Collection[str],
         identities: Sequence[Hashable | None],
@@ -144,9 +152,15 @@ class FolderFindings:
     ) -> FolderFindings:
         """What the cache has of a folder's `files` (up to the last requested one): the
         findings of the requested ones, each looked up by the `contents` of every file up to
-        it, unless the files are as they were when the entry was written (by `identities`)."""
+        it, unless the files are as they were when the entry was written (by `identities`).
+        The history is hashed as the history cache hashes it (from `history_seed`): where the
+        run ends, its link names the model the history leaves (`link`)."""
         cache = HistoryCache(cache_folder)
-        name = entry_name(seed, os.getcwd(), *files[:1]) + ".findings"
+        seed_name = entry_name(seed)
+        # Named by the folder as the run names it, not by where it runs: `ci` lints a copy of
+        # the repository in a new folder each time. (Another project's folder of the same
+        # name takes turns with it: each key says what it holds.)
+        name = entry_name(seed, *files[:1]) + ".findings"
         linted = [file in requested for file in files]
         state = (
             entry_name(seed, marshal.dumps([list(files), list(identities), linted]))
@@ -154,24 +168,24 @@ class FolderFindings:
             else None
         )
         entry = _Entry.load(cache.read(name))
-        hashes = Chain(seed)
+        hashes = Chain(history_seed)
         if entry is not None and state is not None and entry.state == state:
-            return cls(cache, name, state, entry, None, len(files), hashes)
+            return cls(cache, name, seed_name, state, entry, None, len(files), hashes)
         hits: list[str] = []
         ordinal = -1
         for position, file in enumerate(files):
             found = contents(file)
             if file in requested:
-                key = file_key(hashes.link, file, found) if found is not None else None
+                key = None if found is None else file_key(seed_name, hashes.link, file, found)
                 at = entry.keys.get(key, -1) if entry is not None and key is not None else -1
                 if at <= ordinal:
-                    return cls(cache, name, state, entry, hits, position, hashes)
+                    return cls(cache, name, seed_name, state, entry, hits, position, hashes)
                 assert key is not None  # found in the entry
                 ordinal = at
                 hits.append(key)
             if found is not None and found[1] is not None:
                 hashes.add(file, found[1])
-        return cls(cache, name, state, entry, hits, len(files), hashes)
+        return cls(cache, name, seed_name, state, entry, hits, len(files), hashes)
 
     def __enter__(self) -> FolderFindings:
         return self
@@ -202,6 +216,11 @@ class FolderFindings:
             yield file
 
     @property
+    def link(self) -> str:
+        """The name of the model the history so far leaves, in the history cache."""
+        return self._hashes.link
+
+    @property
     def keeping(self) -> bool:
         """Whether the findings of the files linted are still to be kept (not once the entry is
         too large: then `follow`, `found` and `end` need not be called)."""
@@ -212,7 +231,7 @@ class FolderFindings:
     ) -> None:
         """The next file of the run, from `miss` on: one to lint (`requested`) or history."""
         if requested and contents is not None:
-            key = file_key(self._hashes.link, path, contents)
+            key = file_key(self._seed, self._hashes.link, path, contents)
             self._keys.append(key)
             self._write(_part((_START, key, path, statements)))
         elif requested:
@@ -255,8 +274,8 @@ class FolderFindings:
         self._dropped = True
 
     def _write(self, data: bytes | memoryview) -> None:
-        """Add to the entry, in pieces of about _FLUSH_BYTES to the file (a piece is a few
-        hundred bytes)."""
+        """Add a part to the entry (a part is a few hundred bytes); the parts go to the file
+        about _FLUSH_BYTES at a time."""
         if self._dropped or self._unchanged:
             return
         self._pending.append(data)

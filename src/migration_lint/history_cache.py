@@ -220,11 +220,16 @@ class HistoryCache:
 
         replay(rest(), len(history) - start, context)
         if unchanged and start < len(history):
-            self._save(links[-1], _deferring(context.schema_model()))
+            self.save_model(links[-1], context)
         if now != known:
             self._save(folder_entry + ".files", now)
         if state is not None and unchanged and history and last != (state, links[-1]):
             self._save(folder_entry + ".last", (state, links[-1]))
+
+    def save_model(self, name: str, context: Context) -> None:
+        """Keep the model a context holds, under the name of the history that left it (the
+        last link of its chain)."""
+        self._save(name, _deferring(context.schema_model()))
 
     def _names(self) -> set[str]:
         """The entries there are; none when the folder is missing or not only its owner's."""
@@ -364,14 +369,12 @@ class AtomicFile:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.size = 0
         self._temporary = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
         descriptor = os.open(self._temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._file = open(descriptor, "wb")  # noqa: SIM115 (closed by commit or abandon)
 
     def write(self, data: bytes | memoryview) -> None:
         self._file.write(data)
-        self.size += len(data)
 
     def commit(self) -> None:
         try:

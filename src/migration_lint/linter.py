@@ -248,10 +248,9 @@ def _cached_findings(
     _, last = folder.requested_span()
     files = folder.files[: last + 1]
     sides = [side for file in files for side in _sides(folder, file)]
-    now = time.time_ns()
     side_identities = [
         found if os.path.lexists(side) else "absent"
-        for side, found in zip(sides, file_identities(sides, places, now), strict=True)
+        for side, found in zip(sides, file_identities(sides, places, time.time_ns()), strict=True)
     ]
 
     def contents(file: str) -> Contents | None:
@@ -266,6 +265,7 @@ def _cached_findings(
     return FolderFindings.open(
         settings.cache_folder,
         findings_seed(history_seed, rules.ids, known_rules(), changes),
+        history_seed,
         files,
         folder.requested,
         [*_identities(files, folder, places), *side_identities],
@@ -334,16 +334,16 @@ def _lint_folder(
         else:
             migrations = read_migrations(folder, before, context, settings, pool, places)
             replay_history(context, migrations)
+        kept = cached  # None once its findings are too many to keep
         for migration in read_migrations(
             folder, folder.files[first : last + 1], context, settings, pool, places
         ):
             requested = migration.path in folder.requested
-            if cached is not None and not cached.keeping:
-                cached = None  # too many findings to keep: the rest are not looked at
-            if cached is not None:
+            if kept is not None and not kept.keeping:
+                kept = None  # too many findings to keep: the rest are not looked at
+            if kept is not None:
                 statements = len(migration.parsed[0]) if migration.parsed else 0
-                contents = _contents(migration, folder)
-                cached.follow(migration.path, contents, requested, statements)
+                kept.follow(migration.path, _contents(migration, folder), requested, statements)
             if not requested:
                 replay_history(context, [migration])
                 continue
@@ -361,11 +361,17 @@ def _lint_folder(
                 migration.up, migration.parsed, rules, on, has_down, described
             )
             while piece := list(itertools.islice(found, _PIECE)):
-                if cached is not None:
-                    cached.found(piece)
+                if kept is not None:
+                    kept.found(piece)
                 yield piece
-            if cached is not None:
-                cached.end(described)
+            if kept is not None:
+                kept.end(described)
+        if kept is not None and settings.cache_folder is not None:
+            # The schema where the run ended, for the next to lint a migration added after it
+            # on (the chain of its findings is the history cache's).
+            from .history_cache import HistoryCache
+
+            HistoryCache(settings.cache_folder).save_model(kept.link, context)
 
 
 def _read_back(cached: FolderFindings, report: Report, changes: bool) -> Iterator[list[Diagnostic]]:
