@@ -2,7 +2,8 @@
 earlier migration-lint, each figure with its target.
 
 - bulk: a generated folder of --files drizzle-style migrations (bench_lint.py's), linted whole:
-  a first run (an empty cache), and again with nothing changed (the findings cache read back);
+  a first run (an empty cache), again with nothing changed (the findings cache read back), and
+  again with one migration added;
 - large: the same with --large files, for the time per file (linear: within 10 % of the bulk
   folder's) and the peak memory;
 - one small file through the pre-commit hook's command (`migration-lint lint --migrations-only
@@ -104,11 +105,12 @@ class Bench:
         env: dict[str, str],
         rounds: int | None = None,
         first_runs: bool = False,
+        each_from: Path | None = None,
     ) -> Figure:
         """Time each command in turn, `rounds` times, after an untimed run of each.
         `first_runs`: each run starts with an empty cache folder (as a first run, a fresh CI
-        checkout, or one that changed every file); else each after the first finds the cache
-        the runs before it filled."""
+        checkout, or one that changed every file); `each_from`: with a copy of that cache
+        folder; else each after the first finds the cache the runs before it filled."""
         cache = Path(env["MIGRATION_LINT_CACHE_DIR"])
         for command in commands.values():
             # 0, 1 or 2: what it found (squawk: 0 or 1). Anything else is a tool that did not
@@ -120,8 +122,10 @@ class Bench:
         figure.runs = {tool: [] for tool in commands}
         for _ in range(rounds or self.rounds):
             for tool, command in commands.items():
-                if first_runs:
+                if first_runs or each_from:
                     shutil.rmtree(cache, ignore_errors=True)
+                if each_from:
+                    shutil.copytree(each_from, cache)
                 figure.runs[tool].append(timed(command, cwd, env))
         self.figures.append(figure)
         print(f"measured: {figure.name}", file=sys.stderr)
@@ -148,6 +152,7 @@ def bulk_and_large(bench: Bench, files: int, large: int, large_rounds: int) -> N
                 f"bulk again: {size} files, unchanged", "<= 1.0x squawk", ratio_to_squawk(1)
             )
             bench.turns(again, commands, folder, bench.cache("bulk"))
+            added(bench, folder, size, commands)
             newest_with_history(bench, folder, size)
         else:
             bench.turns(
@@ -165,6 +170,23 @@ def bulk_and_large(bench: Bench, files: int, large: int, large_rounds: int) -> N
         for path in folder.iterdir():
             path.unlink()
         folder.rmdir()
+
+
+def added(bench: Bench, folder: Path, files: int, commands: dict[str, list[str]]) -> None:
+    """The bulk folder with one migration more, linted whole with the cache of the folder
+    before it (a migration added since the last run)."""
+    before = bench.scratch / "bulk-before"
+    shutil.copytree(Path(bench.cache("bulk")["MIGRATION_LINT_CACHE_DIR"]), before)
+    newest = sorted(folder.glob("*.sql"))[-1]
+    extra = folder / f"{files:04d}_one_more.sql"
+    extra.write_text(newest.read_text())
+    commands = {**commands}
+    if "squawk" in commands:  # it is given the files by name
+        commands["squawk"] = [*commands["squawk"], extra.name]
+    figure = Figure(f"bulk again: one migration added, {files + 1} files", "", ratio_to_squawk(1))
+    bench.turns(figure, commands, folder, bench.cache("bulk"), each_from=before)
+    extra.unlink()
+    shutil.rmtree(before)
 
 
 def newest_with_history(bench: Bench, folder: Path, files: int) -> None:
