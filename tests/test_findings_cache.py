@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_plugins import GOOD_PLUGIN
 
 from migration_lint import findings_cache, linter, source
 from migration_lint.diagnostic import Severity
@@ -391,22 +392,10 @@ def test_a_migration_added_is_linted_on_the_schema_the_last_run_left(
     assert parsed == [migration(FILES)]  # the history before it: not parsed again
 
 
-PLUGIN = """
-from migration_lint.diagnostic import Severity
-from migration_lint.operations import CreateTable
-from migration_lint.registry import rule
-
-from .words import MESSAGE
-
-
-@rule(
-    id="table-needs-comment", severity=Severity.WARNING, inspects=(CreateTable,),
-    summary="Tables need a comment.", rationale="Our data catalogue reads them.",
-    bad="CREATE TABLE t (id int);", good="COMMENT ON TABLE t IS 'x';",
+# test_plugins' rule, its message taken from another module of its package.
+PLUGIN = "from .words import MESSAGE\n" + GOOD_PLUGIN.replace(
+    'f"Table {op.table.sql} has no comment."', "MESSAGE.format(op.table.sql)"
 )
-def table_needs_comment(op, ctx):
-    yield MESSAGE.format(op.table.sql), ""
-"""
 
 
 def install_plugin(where: Path) -> Path:
