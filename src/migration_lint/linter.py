@@ -237,7 +237,7 @@ def _cached_findings(
     if settings.cache_folder is None:
         return None
     from .findings_cache import MIN_FILES, FolderFindings, findings_seed
-    from .history_cache import digest, seed
+    from .history_cache import seed
 
     if len(folder.requested) < MIN_FILES:
         return None
@@ -254,13 +254,7 @@ def _cached_findings(
     ]
 
     def contents(file: str) -> Contents | None:
-        try:
-            source = read_source(file, settings.project.max_file_bytes, places)
-        except InputError:
-            return None
-        runs = _runs(file, folder, source.text)
-        up = folder.layout.up_text(source.text) if runs else None
-        return digest(source.text), None if up is None else digest(up), _side_digest(folder, file)
+        return _contents(read_migration(file, folder, settings, places), folder)
 
     return FolderFindings.open(
         settings.cache_folder,
@@ -419,19 +413,25 @@ def read_migrations(
     (with a pool, read a few batches ahead and parsed in its workers)."""
 
     def read(file: str) -> tuple[Migration, str | None]:
-        try:
-            source = read_source(file, settings.project.max_file_bytes, places)
-        except InputError as exc:
-            return Migration(file, exc), None
-        in_history = _runs(file, folder, source.text)
-        up = Source(source.path, folder.layout.up_text(source.text))
-        wanted = in_history or file in folder.requested
-        return Migration(file, None, source.text, up, in_history), up.text if wanted else None
+        migration = read_migration(file, folder, settings, places)
+        wanted = migration.in_history or file in folder.requested
+        return migration, migration.up.text if wanted and migration.error is None else None
 
     on_breakpoints = context.runner.splits_on_breakpoints
     for migration, parsed in parse_each(map(read, files), on_breakpoints, pool):
         migration.parsed = parsed
         yield migration
+
+
+def read_migration(file: str, folder: FolderPlan, settings: Settings, places: Places) -> Migration:
+    """A migration of a folder read, not parsed."""
+    try:
+        source = read_source(file, settings.project.max_file_bytes, places)
+    except InputError as exc:
+        return Migration(file, exc)
+    in_history = _runs(file, folder, source.text)
+    up = Source(source.path, folder.layout.up_text(source.text))
+    return Migration(file, None, source.text, up, in_history)
 
 
 def replay_history(context: Context, migrations: Iterable[Migration]) -> None:
