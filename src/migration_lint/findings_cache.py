@@ -7,7 +7,9 @@ and a seed of the history cache's (the code, the layout, the runner, the setting
 rules (which are on, which exist, and their code). A run over a folder reads back the findings
 of the files up to the first that has none saved (new, edited, or after one that is), then
 lints from there on, on the schema the history before it leaves (from the history cache): what
-came before is neither parsed nor checked. Linting a folder again unchanged parses nothing.
+came before is neither parsed nor checked. Linting a folder again unchanged parses nothing. The
+chain is the history cache's own, so where a run that lints ends, its link names the schema it
+leaves there: the run saves it, and a migration added next is linted alone.
 
 One entry per folder and seed holds what its last run linted, in order. It is written as the
 run goes (a long history is never all in memory) and renamed into place when the run ends: a
