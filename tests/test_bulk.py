@@ -272,6 +272,55 @@ def test_a_migration_of_thousands_of_findings_streams_with_its_baseline(
     assert (summary["diagnostics"], summary["baselined"]) == (1300, 1200)
 
 
+# Set once the main process has parsed a batch of its own (made before the workers fork).
+_parsed_here: Any = None
+_parse_batch = parallel._parse_batch
+_parse_here = parallel._parsed_here
+
+
+def _parsing_after_the_main_process(batch: bytes) -> bytes:
+    """A worker's task that waits for the main process to parse a batch: a worker behind.
+    (Only its first: a main process that never does waits no longer than that.)"""
+    global _parsed_here
+    if _parsed_here is not None:
+        _parsed_here.wait(10)
+        _parsed_here = None  # in this worker
+    return _parse_batch(batch)
+
+
+def _parsing_here(text: str | None, on_breakpoints: bool) -> parallel.Parsed | None:
+    _parsed_here.set()
+    return _parse_here(text, on_breakpoints)
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        pytest.param(lambda folder: [str(folder)], id="the-whole-folder"),
+        pytest.param(lambda folder: [str(folder / "0099_m.sql")], id="the-newest-on-its-history"),
+    ],
+)
+def test_batches_the_main_process_parses_while_the_workers_are_behind_keep_their_place(
+    folder: Path, paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main process parses the batches after those the workers have, rather than wait for
+    them: the findings are the same, in the same order."""
+    global _parsed_here
+    alone = lint_paths(paths(folder), Settings(processes=1))
+    monkeypatch.setattr(parallel, "_BATCH_FILES", 4)
+    _parsed_here = multiprocessing.get_context().Event()
+    monkeypatch.setattr(parallel, "_parse_batch", _parsing_after_the_main_process)
+    monkeypatch.setattr(parallel, "_parsed_here", _parsing_here)
+    pooled = lint_paths(paths(folder), Settings(processes=2, pool_min_files=1))
+    assert _parsed_here.is_set()
+    assert in_order(pooled) == in_order(alone)
+    assert (pooled.files, pooled.statements, pooled.linted) == (
+        alone.files,
+        alone.statements,
+        alone.linted,
+    )
+
+
 def _killed_while_parsing(batch: bytes) -> bytes:
     """A worker's task that ends its process, as the OOM killer would, with the batch taken."""
     os.kill(os.getpid(), signal.SIGKILL)

@@ -168,12 +168,12 @@ def test_a_history_the_cache_lacks_is_parsed_in_worker_processes_with_the_same_f
     expected = findings(None)
     assert pools == []
     assert pooled() == expected
-    assert pools == [2]  # the two files of history, parsed by two workers
+    assert pools == [1]  # the two files of history, parsed by a worker (and this process)
     assert pooled() == expected
-    assert pools == [2]  # read from the cache: nothing to parse
+    assert pools == [1]  # read from the cache: nothing to parse
     edit_old_migration(project / "m")
     assert pooled() == findings(None) != expected
-    assert pools == [2, 2]
+    assert pools == [1, 1]
 
 
 def test_an_edited_old_migration_shows_in_the_finding(project: Path) -> None:

@@ -107,9 +107,8 @@ def file_key(seed: str, link: str, path: str, contents: Contents) -> str:
 
 
 class FolderFindings:
-    """A folder's findings in the cache: those a run reads back (`read_back` of the requested
-    files, those before `miss`, the position of the first it lints), and those it saves for the
-    next."""
+    """A folder's findings in the cache: those a run reads back (of the requested files, those
+    before `miss`, the position of the first it lints), and those it saves for the next."""
 
     def __init__(
         self,
@@ -123,7 +122,6 @@ class FolderFindings:
         hashes: Chain,
     ) -> None:
         self.miss = miss
-        self.read_back = len(wanted) if wanted is not None else len(entry.keys) if entry else 0
         self._cache = cache
         self._name = name
         self._seed = seed

@@ -188,8 +188,7 @@ def findings(
             yield problems
         folders = [(f, _cached_findings(f, rules, settings, changes)) for f in plan]
         parsed = sum(_parsed(folder, settings, cached) for folder, cached in folders)
-        linted = sum(len(f.requested) - (c.read_back if c else 0) for f, c in folders)
-        pool = _pool_for(parsed, linted, settings)
+        pool = _pool_for(parsed, settings)
         for folder, cached in folders:
             yield from _lint_folder(folder, rules, settings, report, changes, pool, cached)
     finally:
@@ -198,16 +197,15 @@ def findings(
             pool.close()
 
 
-def _pool_for(migrations: int, linted: int, settings: Settings) -> ParsingPool | None:
-    """Worker processes to parse migrations (`linted` of them to lint, the others replayed as
-    history), when there are enough of them to gain."""
+def _pool_for(migrations: int, settings: Settings) -> ParsingPool | None:
+    """Worker processes to parse migrations, when there are enough of them to gain."""
     processes = settings.processes or usable_processors()
     if processes < 2 or migrations < settings.pool_min_files:
         return None
-    # The main process runs the rules, as much work as parsing: on a processor of its own. Only
-    # replaying history (pre-commit's newest file), it mostly waits: it shares one.
+    # The main process runs the rules, as much work as parsing, and parses too while it would
+    # wait for the workers: on a processor of its own.
     try:
-        return ParsingPool(processes - 1 if linted * 2 > migrations else processes)
+        return ParsingPool(processes - 1)
     except (OSError, ImportError) as exc:
         # A sandbox that forbids processes or semaphores, no /dev/shm: one process finds the
         # same, more slowly.
@@ -476,7 +474,7 @@ def _replay_cached_history(
     from .history_cache import HistoryCache, seed
 
     def replay(sources: Iterator[Source], count: int, context: Context) -> None:
-        own = _pool_for(count, 0, settings) if pool is None else None
+        own = _pool_for(count, settings) if pool is None else None
         try:
             texts = ((source, source.text) for source in sources)
             on_breakpoints = context.runner.splits_on_breakpoints

@@ -33,6 +33,8 @@ _BATCH_CHARS = 32 * 1024
 _BATCH_FILES = 32
 # Batches sent ahead per worker: enough to keep it busy, few enough that memory stays bounded.
 _AHEAD_PER_WORKER = 3
+# Batches taken at most, those parsed here included, before waiting for a worker's result.
+_MOST_PENDING = 16
 # How often a wait for a result checks that the workers are alive, and how long ending them may
 # take before they are killed.
 _CHECK_SECONDS = 1.0
@@ -107,24 +109,40 @@ def parse_each(
     items: Iterable[tuple[Item, str | None]], on_breakpoints: bool, pool: ParsingPool | None
 ) -> Iterator[tuple[Item, Parsed | None]]:
     """Each item with its text parsed (None: no text, nothing to parse), in order. With a pool,
-    the items are taken a few batches ahead of what is yielded, and parsed in its workers."""
+    the items are taken a few batches ahead of what is yielded, and parsed in its workers; and
+    here, while the next result has not come, rather than wait for it."""
     if pool is None:
         for item, text in items:
-            yield item, parse(text, on_breakpoints, operations_of) if text is not None else None
+            yield item, _parsed_here(text, on_breakpoints)
         return
-    # Each batch sent: its items, their texts (for those a worker sends back unparsed) and the
-    # worker's result.
-    pending: deque[tuple[list[tuple[Item, str | None]], AsyncResult[bytes]]]
+    # Each batch taken, in order: its items, their texts, and the worker's result, or the
+    # results of those parsed here.
+    pending: deque[tuple[list[tuple[Item, str | None]], AsyncResult[bytes] | list[Parsed | None]]]
     pending = deque()
     batches = _batches(items)
+    sent = 0  # the batches pending in the workers
     for batch in batches:
         texts = [(text, on_breakpoints) for _, text in batch if text is not None]
         pending.append((batch, pool.submit(texts)))
-        if len(pending) < pool.workers * _AHEAD_PER_WORKER:
-            continue
-        yield from _received(pool, *pending.popleft(), on_breakpoints)
+        sent += 1
+        while sent >= pool.workers * _AHEAD_PER_WORKER:
+            head = pending[0][1]
+            # Parsing a batch here costs less than in a worker (its results are not sent
+            # across), and it is time this process would spend waiting.
+            if isinstance(head, list) or head.ready() or len(pending) >= _MOST_PENDING:
+                sent -= not isinstance(head, list)
+                yield from _received(pool, *pending.popleft(), on_breakpoints)
+                continue
+            more = next(batches, None)
+            if more is None:
+                break
+            pending.append((more, [_parsed_here(text, on_breakpoints) for _, text in more]))
     while pending:
         yield from _received(pool, *pending.popleft(), on_breakpoints)
+
+
+def _parsed_here(text: str | None, on_breakpoints: bool) -> Parsed | None:
+    return parse(text, on_breakpoints, operations_of) if text is not None else None
 
 
 def _batches(
@@ -145,9 +163,12 @@ def _batches(
 def _received(
     pool: ParsingPool,
     batch: list[tuple[Item, str | None]],
-    result: AsyncResult[bytes],
+    result: AsyncResult[bytes] | list[Parsed | None],
     on_breakpoints: bool,
 ) -> Iterator[tuple[Item, Parsed | None]]:
+    if isinstance(result, list):  # parsed here
+        yield from zip((item for item, _ in batch), result, strict=True)
+        return
     received: list[Parsed | None] = pickle.loads(pool.result(result))
     parsed = iter(received)
     for item, text in batch:
@@ -156,7 +177,7 @@ def _received(
             continue
         found = next(parsed)
         if found is None:  # too many statements to send their operations: parsed here
-            yield item, parse(text, on_breakpoints, operations_of)
+            yield item, _parsed_here(text, on_breakpoints)
             continue
         statements, problems = found
         statements.attach(text)
