@@ -33,8 +33,9 @@ _BATCH_CHARS = 32 * 1024
 _BATCH_FILES = 32
 # Batches sent ahead per worker: enough to keep it busy, few enough that memory stays bounded.
 _AHEAD_PER_WORKER = 3
-# Batches taken at most, those parsed here included, before waiting for a worker's result.
-_MOST_PENDING = 16
+# Batches parsed here at most while waiting for a worker's result (their results are kept until
+# it comes).
+_HERE_AHEAD = 3
 # How often a wait for a result checks that the workers are alive, and how long ending them may
 # take before they are killed.
 _CHECK_SECONDS = 1.0
@@ -129,7 +130,7 @@ def parse_each(
             head = pending[0][1]
             # Parsing a batch here costs less than in a worker (its results are not sent
             # across), and it is time this process would spend waiting.
-            if isinstance(head, list) or head.ready() or len(pending) >= _MOST_PENDING:
+            if isinstance(head, list) or head.ready() or len(pending) - sent >= _HERE_AHEAD:
                 sent -= not isinstance(head, list)
                 yield from _received(pool, *pending.popleft(), on_breakpoints)
                 continue
