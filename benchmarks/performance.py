@@ -307,6 +307,7 @@ def report(bench: Bench, forbidden: list[str], command: str) -> str:
         ),
         "",
         linear_line(bench),
+        floor_line(bench),
         "lint path imports "
         + (", ".join(forbidden) if forbidden else f"none of {', '.join(FORBIDDEN_IMPORTS)}, ")
         + ("" if forbidden else f"{', '.join(FORBIDDEN_PACKAGES)} (-X importtime)"),
@@ -340,6 +341,33 @@ def linear_line(bench: Bench) -> str:
     )
 
 
+def floor_line(bench: Bench) -> str:
+    """The processor time of migration-lint's first runs over many files, and the least wall
+    time it leaves however well the work were spread over the processors: what no change to
+    how the work is shared can go below."""
+    parts = []
+    for figure in bench.figures:
+        # A folder linted whole: squawk lints the same files (the newest file alone, otherwise).
+        whole = figure.name.startswith(("bulk:", "large:"))
+        if not whole and not figure.name.endswith("no cache"):
+            continue
+        cpu = statistics.median(r.cpu for r in figure.runs["migration-lint"])
+        least = cpu / processors()
+        squawk = median_wall(figure.runs["squawk"])
+        compared = f", {least / squawk:.1f}x squawk's wall" if whole else ""
+        parts.append(f"{figure.name}: {seconds(cpu)}, at least {seconds(least)}{compared}")
+    return (
+        f"migration-lint's processor time, and the wall time it leaves on {processors()} "
+        f"processors at best: {'; '.join(parts)}"
+    )
+
+
+def processors() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def machine() -> str:
     model = ""
     with open("/proc/cpuinfo") if os.path.exists("/proc/cpuinfo") else open(os.devnull) as info:
@@ -347,11 +375,8 @@ def machine() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    processors = (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    )
     python = platform.python_version()
-    return f"{model or platform.machine()}, {processors} processors, Python {python}"
+    return f"{model or platform.machine()}, {processors()} processors, Python {python}"
 
 
 def main() -> int:
