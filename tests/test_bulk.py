@@ -7,6 +7,7 @@ import json
 import multiprocessing.context
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -272,8 +273,8 @@ def test_a_migration_of_thousands_of_findings_streams_with_its_baseline(
     assert (summary["diagnostics"], summary["baselined"]) == (1300, 1200)
 
 
-# Set once the main process has parsed a batch of its own (made before the workers fork).
-_parsed_here: Any = None
+# Set once the main process has parsed a batch itself (made before the workers fork).
+_main_parsed: Any = None
 _parse_batch = parallel._parse_batch
 _parse_here = parallel._parsed_here
 
@@ -281,16 +282,30 @@ _parse_here = parallel._parsed_here
 def _parsing_after_the_main_process(batch: bytes) -> bytes:
     """A worker's task that waits for the main process to parse a batch: a worker behind.
     (Only its first: a main process that never does waits no longer than that.)"""
-    global _parsed_here
-    if _parsed_here is not None:
-        _parsed_here.wait(10)
-        _parsed_here = None  # in this worker
+    global _main_parsed
+    if _main_parsed is not None:
+        _main_parsed.wait(10)
+        _main_parsed = None  # in this worker
     return _parse_batch(batch)
 
 
 def _parsing_here(text: str | None, on_breakpoints: bool) -> parallel.Parsed | None:
-    _parsed_here.set()
+    """Parsing in the main process, which raises on the text "boom"."""
+    _main_parsed.set()
+    if text == "boom":
+        raise RecursionError("maximum recursion depth exceeded")
     return _parse_here(text, on_breakpoints)
+
+
+@pytest.fixture
+def workers_behind(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Batches of 4 files, and workers that start on them once the main process has parsed
+    one itself; the Event that says it has."""
+    monkeypatch.setattr(parallel, "_BATCH_FILES", 4)
+    monkeypatch.setattr(sys.modules[__name__], "_main_parsed", multiprocessing.Event())
+    monkeypatch.setattr(parallel, "_parse_batch", _parsing_after_the_main_process)
+    monkeypatch.setattr(parallel, "_parsed_here", _parsing_here)
+    return _main_parsed
 
 
 @pytest.mark.parametrize(
@@ -301,24 +316,42 @@ def _parsing_here(text: str | None, on_breakpoints: bool) -> parallel.Parsed | N
     ],
 )
 def test_batches_the_main_process_parses_while_the_workers_are_behind_keep_their_place(
-    folder: Path, paths, monkeypatch: pytest.MonkeyPatch
+    folder: Path, paths, request: pytest.FixtureRequest
 ) -> None:
     """The main process parses the batches after those the workers have, rather than wait for
     them: the findings are the same, in the same order."""
-    global _parsed_here
     alone = lint_paths(paths(folder), Settings(processes=1))
-    monkeypatch.setattr(parallel, "_BATCH_FILES", 4)
-    _parsed_here = multiprocessing.get_context().Event()
-    monkeypatch.setattr(parallel, "_parse_batch", _parsing_after_the_main_process)
-    monkeypatch.setattr(parallel, "_parsed_here", _parsing_here)
+    main_parsed = request.getfixturevalue("workers_behind")  # after: one process would set it
     pooled = lint_paths(paths(folder), Settings(processes=2, pool_min_files=1))
-    assert _parsed_here.is_set()
+    assert main_parsed.is_set()
     assert in_order(pooled) == in_order(alone)
     assert (pooled.files, pooled.statements, pooled.linted) == (
         alone.files,
         alone.statements,
         alone.linted,
     )
+
+
+def test_an_error_parsing_here_comes_after_the_files_before_it(workers_behind: Any) -> None:
+    """As in one process: the files before the one whose parsing raised come first, the
+    workers' batches among them."""
+    items = [(number, "boom" if number == 13 else f"SELECT {number};") for number in range(40)]
+
+    def taken(pool: parallel.ParsingPool | None) -> list[int]:
+        numbers = []
+        with pytest.raises(RecursionError):
+            for number, _ in parallel.parse_each(items, False, pool):
+                numbers.append(number)
+        return numbers
+
+    alone = taken(None)
+    workers_behind.clear()  # set by the run in one process
+    pool = parallel.ParsingPool(1)
+    try:
+        assert taken(pool) == alone == list(range(13))
+    finally:
+        pool.close()
+    assert workers_behind.is_set()
 
 
 def _killed_while_parsing(batch: bytes) -> bytes:

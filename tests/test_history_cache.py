@@ -168,7 +168,7 @@ def test_a_history_the_cache_lacks_is_parsed_in_worker_processes_with_the_same_f
     expected = findings(None)
     assert pools == []
     assert pooled() == expected
-    assert pools == [1]  # the two files of history, parsed by a worker (and this process)
+    assert pools == [1]  # the two files of history, parsed by a worker
     assert pooled() == expected
     assert pools == [1]  # read from the cache: nothing to parse
     edit_old_migration(project / "m")

@@ -118,28 +118,55 @@ def parse_each(
         return
     # Each batch taken, in order: its items, their texts, and the worker's result, or the
     # results of those parsed here.
-    pending: deque[tuple[list[tuple[Item, str | None]], AsyncResult[bytes] | list[Parsed | None]]]
+    pending: deque[tuple[list[tuple[Item, str | None]], AsyncResult[bytes] | _ParsedHere]]
     pending = deque()
     batches = _batches(items)
     sent = 0  # the batches pending in the workers
     for batch in batches:
-        texts = [(text, on_breakpoints) for _, text in batch if text is not None]
-        pending.append((batch, pool.submit(texts)))
+        pending.append((batch, pool.submit(_texts(batch, on_breakpoints))))
         sent += 1
         while sent >= pool.workers * _AHEAD_PER_WORKER:
             head = pending[0][1]
-            # Parsing a batch here costs less than in a worker (its results are not sent
-            # across), and it is time this process would spend waiting.
-            if isinstance(head, list) or head.ready() or len(pending) - sent >= _HERE_AHEAD:
-                sent -= not isinstance(head, list)
+            if isinstance(head, _ParsedHere) or head.ready() or len(pending) - sent >= _HERE_AHEAD:
+                if not isinstance(head, _ParsedHere):
+                    sent -= 1
                 yield from _received(pool, *pending.popleft(), on_breakpoints)
                 continue
+            # The next result has not come: the batch after the last one sent is parsed here,
+            # in time this process would spend waiting, and at less cost than in a worker (its
+            # results are not sent across).
             more = next(batches, None)
             if more is None:
                 break
-            pending.append((more, [_parsed_here(text, on_breakpoints) for _, text in more]))
+            if any(len(text or "") > _BATCH_CHARS for _, text in more):
+                # A large file goes to the workers all the same: parsed here, it would be kept
+                # whole until its turn.
+                pending.append((more, pool.submit(_texts(more, on_breakpoints))))
+                sent += 1
+            else:
+                pending.append((more, _ParsedHere(more, on_breakpoints)))
     while pending:
         yield from _received(pool, *pending.popleft(), on_breakpoints)
+
+
+class _ParsedHere:
+    """A batch parsed in this process: its files' results, up to one whose parsing raised
+    `error`, raised when its turn comes (as in one process, after the files before it)."""
+
+    __slots__ = ("error", "results")
+
+    def __init__(self, batch: list[tuple[Item, str | None]], on_breakpoints: bool) -> None:
+        self.results: list[Parsed | None] = []
+        self.error: Exception | None = None
+        try:
+            for _, text in batch:
+                self.results.append(_parsed_here(text, on_breakpoints))
+        except Exception as exc:
+            self.error = exc
+
+
+def _texts(batch: list[tuple[Item, str | None]], on_breakpoints: bool) -> list[tuple[str, bool]]:
+    return [(text, on_breakpoints) for _, text in batch if text is not None]
 
 
 def _parsed_here(text: str | None, on_breakpoints: bool) -> Parsed | None:
@@ -164,11 +191,14 @@ def _batches(
 def _received(
     pool: ParsingPool,
     batch: list[tuple[Item, str | None]],
-    result: AsyncResult[bytes] | list[Parsed | None],
+    result: AsyncResult[bytes] | _ParsedHere,
     on_breakpoints: bool,
 ) -> Iterator[tuple[Item, Parsed | None]]:
-    if isinstance(result, list):  # parsed here
-        yield from zip((item for item, _ in batch), result, strict=True)
+    if isinstance(result, _ParsedHere):
+        # (Its results end at a file whose parsing raised.)
+        yield from zip((item for item, _ in batch), result.results, strict=False)
+        if result.error is not None:
+            raise result.error
         return
     received: list[Parsed | None] = pickle.loads(pool.result(result))
     parsed = iter(received)
