@@ -20,6 +20,8 @@ from . import Display, headline, summary
 # A quoted identifier, a string literal or a number: what differs between two helps of one
 # shape. (The look-ahead lets the matcher skip the characters that start none of them.)
 _NAMES = re.compile(r'(?=["\'\d])(?:"[^"]*(?:""[^"]*)*"|\'[^\']*(?:\'\'[^\']*)*\'|\b\d+\b)')
+# Shapes kept at most, by the text of their advice (Writer._shape).
+_SHAPES_KEPT = 4096
 _COLOURS = {
     Severity.ERROR: "red",
     Severity.BREAKING: "magenta",
@@ -35,6 +37,7 @@ class Writer:
         self.display = display
         # The rule and shape of each help printed so far (see `_finding`).
         self._helped: set[tuple[str, str]] = set()
+        self._shapes: dict[str, str] = {}  # by the text outside the names (`_shape`)
 
     def begin(self) -> str:
         return ""
@@ -53,11 +56,28 @@ class Writer:
             return text
         # A rule's help names the statement's tables and columns; advice that differs only
         # in those is printed once, advice that differs in substance is not folded.
-        shape = (d.rule, _NAMES.sub("_", d.help))
+        shape = (d.rule, self._shape(d.help))
         if shape in self._helped:
             return text + _see_above(d.rule)
         self._helped.add(shape)
         return text + "".join("    " + line + "\n" for line in d.help.splitlines())
+
+    def _shape(self, help_text: str) -> str:
+        """The help with its names, string literals and numbers (_NAMES) each made `_`: the
+        same for the helps that differ only in those."""
+        parts = help_text.split('"')
+        # Names are in double quotes. When none holds a `'` (which could end a string literal
+        # written around it), the shape depends on nothing but the text outside them: the same
+        # for thousands of findings, and worked out once for each.
+        if len(parts) % 2 == 0 or any("'" in name for name in parts[1::2]):
+            return _NAMES.sub("_", help_text)
+        advice = '"'.join(parts[::2])
+        shape = self._shapes.get(advice)
+        if shape is None:
+            if len(self._shapes) >= _SHAPES_KEPT:
+                self._shapes.clear()
+            shape = self._shapes[advice] = _NAMES.sub("_", help_text)
+        return shape
 
     def end(self, result: RunResult) -> str:
         lines = _traces(result) if self.display.trace and not self.display.quiet else []
