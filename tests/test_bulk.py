@@ -97,6 +97,18 @@ def test_the_pool_finds_what_one_process_finds_in_the_same_order(folder: Path, p
     )
 
 
+def test_a_run_with_worker_processes_leaves_the_switch_interval_as_it_was(folder: Path) -> None:
+    """The pool shortens the interpreter's switch interval while its workers run: a program
+    that lints in-process finds its own again."""
+    before = sys.getswitchinterval()
+    pool = parallel.ParsingPool(1)
+    assert sys.getswitchinterval() < before
+    pool.close()
+    assert sys.getswitchinterval() == before
+    lint_paths([str(folder)], Settings(processes=2, pool_min_files=1))
+    assert sys.getswitchinterval() == before
+
+
 @pytest.mark.parametrize(
     "refusal",
     [
