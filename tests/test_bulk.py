@@ -99,11 +99,16 @@ def test_the_pool_finds_what_one_process_finds_in_the_same_order(folder: Path, p
 
 def test_a_run_with_worker_processes_leaves_the_switch_interval_as_it_was(folder: Path) -> None:
     """The pool shortens the interpreter's switch interval while its workers run: a program
-    that lints in-process finds its own again."""
+    that lints in-process finds its own again (two pools closed in the order they opened
+    too)."""
     before = sys.getswitchinterval()
     pool = parallel.ParsingPool(1)
     assert sys.getswitchinterval() < before
     pool.close()
+    assert sys.getswitchinterval() == before
+    first, second = parallel.ParsingPool(1), parallel.ParsingPool(1)
+    first.close()
+    second.close()
     assert sys.getswitchinterval() == before
     lint_paths([str(folder)], Settings(processes=2, pool_min_files=1))
     assert sys.getswitchinterval() == before

@@ -77,7 +77,8 @@ class ParsingPool:
         import multiprocessing
         import threading
 
-        sys.setswitchinterval(self._switch_seconds)
+        if sys.getswitchinterval() == _SWITCH_SECONDS:  # as this pool set it (or another)
+            sys.setswitchinterval(self._switch_seconds)
         # Pool.terminate waits for a lock of the task queue, which a worker killed while
         # waiting for a task (a SIGTERM to the whole process group) never releases: it is
         # given a few seconds, then the workers are killed, and the run ends all the same.
